@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Small pure helpers. Everything here takes untrusted input and checks it
+ * exactly; nothing here allocates without bound.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "xmalloc.h"
+
+static const char b32_alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+
+size_t
+util_base32_len(size_t n)
+{
+	return (n * 8 + 4) / 5;
+}
+
+void
+util_base32_encode(const uint8_t *in, size_t n, char *out)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		acc = (acc << 8) | in[i];
+		bits += 8;
+		while (bits >= 5) {
+			*out++ = b32_alphabet[(acc >> (bits - 5)) & 31];
+			bits -= 5;
+		}
+	}
+	if (bits > 0)
+		*out++ = b32_alphabet[(acc << (5 - bits)) & 31];
+	*out = '\0';
+}
+
+static int
+b32_value(char c)
+{
+	if (c >= 'a' && c <= 'z')
+		return c - 'a';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= '2' && c <= '7')
+		return c - '2' + 26;
+	return -1;
+}
+
+int
+util_base32_decode(const char *s, uint8_t *out, size_t n)
+{
+	uint32_t acc = 0;
+	int bits = 0, v;
+	size_t i, o = 0, len = strlen(s);
+
+	if (len != util_base32_len(n))
+		return -1;
+	for (i = 0; i < len; i++) {
+		if ((v = b32_value(s[i])) == -1)
+			return -1;
+		acc = (acc << 5) | (uint32_t)v;
+		bits += 5;
+		if (bits >= 8) {
+			out[o++] = (uint8_t)(acc >> (bits - 8));
+			bits -= 8;
+		}
+	}
+	/* Leftover bits must be zero: one text form per value. */
+	if ((acc & ((1u << bits) - 1)) != 0)
+		return -1;
+	return o == n ? 0 : -1;
+}
+
+int
+util_parse_hostport(const char *s, char host[UTIL_HOST_MAX], uint16_t *port,
+    int allow_zero, char **cause)
+{
+	const char *colon, *hs, *he;
+	char *end;
+	unsigned long p;
+
+	if (s[0] == '[') {
+		hs = s + 1;
+		if ((he = strchr(hs, ']')) == NULL || he[1] != ':') {
+			*cause = xasprintf("'%s': expected [IPV6]:PORT", s);
+			return -1;
+		}
+		colon = he + 1;
+		if (memchr(hs, ':', (size_t)(he - hs)) == NULL) {
+			*cause = xasprintf("'%s': brackets are for IPv6 "
+			    "addresses", s);
+			return -1;
+		}
+	} else {
+		hs = s;
+		if ((colon = strrchr(s, ':')) == NULL) {
+			*cause = xasprintf("'%s': expected HOST:PORT", s);
+			return -1;
+		}
+		he = colon;
+		if (memchr(hs, ':', (size_t)(he - hs)) != NULL) {
+			*cause = xasprintf("'%s': write IPv6 addresses as "
+			    "[ADDR]:PORT", s);
+			return -1;
+		}
+	}
+	if (he == hs || (size_t)(he - hs) >= UTIL_HOST_MAX) {
+		*cause = xasprintf("'%s': missing or overlong host", s);
+		return -1;
+	}
+	for (const char *c = hs; c < he; c++) {
+		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f) {
+			*cause = xasprintf("'%s': bad character in host", s);
+			return -1;
+		}
+	}
+	errno = 0;
+	if (colon[1] < '0' || colon[1] > '9' ||
+	    (p = strtoul(colon + 1, &end, 10), *end != '\0') || errno != 0 ||
+	    p > 65535 || (p == 0 && !allow_zero)) {
+		*cause = xasprintf("'%s': port must be %s to 65535", s,
+		    allow_zero ? "0" : "1");
+		return -1;
+	}
+	memcpy(host, hs, (size_t)(he - hs));
+	host[he - hs] = '\0';
+	*port = (uint16_t)p;
+	return 0;
+}
+
+size_t
+util_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, best;
+
+	row = xcalloc(lb + 1, sizeof *row);
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	best = row[lb];
+	free(row);
+	return best;
+}
+
+char *
+util_expand_home(const char *path)
+{
+	const char *home;
+
+	if (path[0] != '~' || (path[1] != '/' && path[1] != '\0'))
+		return xstrdup(path);
+	if ((home = getenv("HOME")) == NULL || *home == '\0')
+		home = "/";
+	return xasprintf("%s%s", home, path + 1);
+}
+
+int
+util_mkdir_p(const char *path, mode_t mode)
+{
+	char *copy = xstrdup(path), *p;
+	struct stat sb;
+	int ret = 0;
+
+	for (p = copy + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char save = *p;
+		*p = '\0';
+		if (mkdir(copy, mode) == -1 && errno != EEXIST) {
+			ret = -1;
+			break;
+		}
+		*p = save;
+		if (save == '\0')
+			break;
+	}
+	if (ret == 0 && (stat(path, &sb) == -1 || !S_ISDIR(sb.st_mode))) {
+		if (errno == 0)
+			errno = ENOTDIR;
+		ret = -1;
+	}
+	free(copy);
+	return ret;
+}
+
+int
+util_utf8_printable(const uint8_t *s, size_t len)
+{
+	size_t i = 0, n, k;
+	uint32_t cp;
+
+	while (i < len) {
+		uint8_t c = s[i];
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return 0;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else
+			return 0;
+		if (len - i <= n)
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		/* Overlong forms, surrogates, beyond U+10FFFF, C1 controls. */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+		    (cp >= 0x80 && cp < 0xa0))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+int
+util_lock(const char *path, int *fdp, char **cause)
+{
+	char pid[32];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK) {
+			n = pread(fd, pid, sizeof pid - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			*cause = xasprintf("another p2ptui%s%s%s is already "
+			    "using this data directory (lock %s)",
+			    *pid ? " (pid " : "", pid, *pid ? ")" : "", path);
+		} else
+			*cause = xasprintf("cannot lock %s: %s", path,
+			    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, (size_t)n, 0) != n) {
+		*cause = xasprintf("cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*fdp = fd;
+	return 0;
+}

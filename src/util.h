@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Small pure helpers shared by several modules: base32, host:port
+ * parsing, edit distance, paths.
+ */
+#ifndef P2PTUI_UTIL_H
+#define P2PTUI_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define UTIL_HOST_MAX 256
+
+/* Characters needed to base32-encode n bytes (no padding). */
+size_t util_base32_len(size_t n);
+/* RFC 4648 alphabet, lowercase, no padding; out holds len + 1 bytes. */
+void util_base32_encode(const uint8_t *in, size_t n, char *out);
+/*
+ * Decode exactly n bytes from s (case-insensitive). The length must be
+ * exact and unused trailing bits zero, so every value has one text form.
+ */
+int util_base32_decode(const char *s, uint8_t *out, size_t n);
+
+/*
+ * Parse "HOST:PORT" or "[IPV6]:PORT" into host and port. Port 0 is
+ * accepted only if allow_zero. -1 with *cause (caller frees) if malformed.
+ */
+int util_parse_hostport(const char *s, char host[UTIL_HOST_MAX],
+    uint16_t *port, int allow_zero, char **cause);
+
+/* Levenshtein distance (for "did you mean"). */
+size_t util_distance(const char *, const char *);
+
+/* Expand a leading "~/" with $HOME; returns an allocated string. */
+char *util_expand_home(const char *path);
+/* mkdir -p with mode for each directory created. -1 with errno. */
+int util_mkdir_p(const char *path, mode_t mode);
+
+/* 1 if s is valid UTF-8 without control characters. */
+int util_utf8_printable(const uint8_t *s, size_t len);
+
+
+
+/*
+ * Take an exclusive lock on path (created 0600) and write our pid in it.
+ * The kernel drops the lock when the process dies, so a stale file never
+ * blocks. -1 with *cause naming the holder's pid if it is held.
+ */
+int util_lock(const char *path, int *fdp, char **cause);
+
+#endif
