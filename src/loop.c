@@ -1,0 +1,664 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The event loop: one thread, one poll(2) per iteration, in the manner of
+ * redis ae.c and tmux. An iteration is: before-sleep hook, poll, fd
+ * callbacks, due timers.
+ *
+ * What it owns:
+ *  - The watchers, in two parallel arrays: pfds[i] is what poll() sees and
+ *    watches[i] is who gets the result. pfds is handed to poll() as is,
+ *    so there is no per-iteration rebuild and loop_watch_set() is a single
+ *    store (it is called whenever an output buffer fills or drains).
+ *  - The pending timers, in a binary min-heap ordered by (due, seq). seq is
+ *    the insertion counter, so timers due at the same nanosecond fire in
+ *    the order they were added.
+ *  - The signal self-pipe and the sigactions it replaced.
+ *
+ * Invariants:
+ *  - watches[i]->idx == i, and pfds[i].fd is watches[i]->fd, or -1 once
+ *    that watcher is dead (poll() ignores negative fds).
+ *  - Dead watchers exist only between a loop_watch_del() made during fd
+ *    dispatch and the reap right after it. Dispatch walks the arrays by
+ *    index, so their slots must not move or be freed mid-pass; outside
+ *    dispatch a deletion frees at once.
+ *  - Watchers are only ever appended during dispatch, beyond the count
+ *    given to poll(), so a watcher added by a callback never sees revents
+ *    that poll() reported for someone else.
+ *  - heap[i]->idx == i for every pending timer. A timer whose callback is
+ *    running has already left the heap (idx == LOOP_UNLINKED); the loop
+ *    frees it when the callback returns, and loop_timer_del() on it is a
+ *    no-op.
+ *  - No pointer into pfds, watches or heap is held across a callback:
+ *    callbacks may add (and so reallocate) and delete anything.
+ *  - Callbacks must not call loop_once(), loop_run() or loop_free().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "xmalloc.h"
+
+#define LOOP_NS_PER_MS	1000000ULL
+#define LOOP_UNLINKED	SIZE_MAX
+
+struct loop_watch {
+	struct loop		*loop;
+	int			 fd;
+	int			 events;
+	loop_fd_cb		 cb;
+	void			*arg;
+	size_t			 idx;
+	int			 dead;
+	struct loop_watch	*next_dead;
+};
+
+struct loop_timer {
+	struct loop		*loop;
+	uint64_t		 due;	/* CLOCK_MONOTONIC, nanoseconds */
+	uint64_t		 seq;
+	size_t			 idx;
+	loop_timer_cb		 cb;
+	void			*arg;
+};
+
+struct loop_sig {
+	int			 signo;
+	loop_signal_cb		 cb;
+	void			*arg;
+	struct sigaction	 old;
+};
+
+struct loop {
+	struct pollfd		*pfds;
+	struct loop_watch	**watches;
+	size_t			 nwatch;
+	size_t			 watchcap;
+	int			 dispatching;
+	struct loop_watch	*dead;
+
+	struct loop_timer	**heap;
+	size_t			 ntimer;
+	size_t			 timercap;
+	uint64_t		 timerseq;
+
+	struct loop_sig		*sigs;
+	size_t			 nsig;
+	int			 sigpipe[2];
+
+	loop_hook_cb		 before_sleep;
+	void			*before_sleep_arg;
+
+	int			 in_once;
+	int			 running;
+	int			 stop;
+	uint64_t		 wakeups;
+};
+
+/*
+ * The handler has no argument to find its loop with, hence a global; it
+ * is also why only one loop may own signals at a time.
+ */
+static volatile sig_atomic_t	 loop_sig_fd = -1;
+static struct loop		*loop_sig_owner;
+
+static uint64_t
+loop_now_ns(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		fatal("clock_gettime(CLOCK_MONOTONIC): %s", strerror(errno));
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+loop_now_ms(void)
+{
+	return loop_now_ns() / LOOP_NS_PER_MS;
+}
+
+struct loop *
+loop_create(void)
+{
+	struct loop	*loop;
+
+	loop = xcalloc(1, sizeof *loop);
+	loop->sigpipe[0] = loop->sigpipe[1] = -1;
+	return loop;
+}
+
+void
+loop_free(struct loop *loop)
+{
+	size_t	i;
+
+	if (loop == NULL)
+		return;
+	if (loop->in_once)
+		fatal("loop_free called from a loop callback");
+
+	/*
+	 * Put the old handlers back before closing the pipe, so that no
+	 * handler of ours can write to a closed, or worse reused, fd.
+	 */
+	for (i = loop->nsig; i > 0; i--)
+		sigaction(loop->sigs[i - 1].signo, &loop->sigs[i - 1].old, NULL);
+	free(loop->sigs);
+	if (loop_sig_owner == loop) {
+		loop_sig_fd = -1;
+		loop_sig_owner = NULL;
+	}
+	if (loop->sigpipe[0] != -1) {
+		close(loop->sigpipe[0]);
+		close(loop->sigpipe[1]);
+	}
+
+	for (i = 0; i < loop->nwatch; i++)
+		free(loop->watches[i]);
+	free(loop->watches);
+	free(loop->pfds);
+
+	for (i = 0; i < loop->ntimer; i++)
+		free(loop->heap[i]);
+	free(loop->heap);
+
+	free(loop);
+}
+
+/* Watchers. */
+
+struct loop_watch *
+loop_watch_add(struct loop *loop, int fd, int events, loop_fd_cb cb,
+    void *arg)
+{
+	struct loop_watch	*w;
+	size_t			 i, cap;
+
+	if (fd < 0 || cb == NULL)
+		fatal("loop_watch_add: bad watcher (fd %d)", fd);
+
+	if (loop->nwatch == loop->watchcap) {
+		cap = loop->watchcap == 0 ? 16 : loop->watchcap * 2;
+		loop->pfds = xreallocarray(loop->pfds, cap, sizeof *loop->pfds);
+		loop->watches = xreallocarray(loop->watches, cap,
+		    sizeof *loop->watches);
+		loop->watchcap = cap;
+	}
+
+	w = xcalloc(1, sizeof *w);
+	w->loop = loop;
+	w->fd = fd;
+	w->events = events;
+	w->cb = cb;
+	w->arg = arg;
+
+	i = loop->nwatch++;
+	w->idx = i;
+	loop->watches[i] = w;
+	loop->pfds[i].fd = fd;
+	loop->pfds[i].events = (short)events;
+	loop->pfds[i].revents = 0;
+	return w;
+}
+
+void
+loop_watch_set(struct loop_watch *w, int events)
+{
+	if (w->dead)
+		fatal("loop_watch_set on a deleted watcher (fd %d)", w->fd);
+	w->events = events;
+	w->loop->pfds[w->idx].events = (short)events;
+}
+
+/* Take w out of the arrays; the last slot moves into its place. */
+static void
+loop_watch_unlink(struct loop *loop, struct loop_watch *w)
+{
+	size_t	i = w->idx, last = --loop->nwatch;
+
+	if (i != last) {
+		loop->pfds[i] = loop->pfds[last];
+		loop->watches[i] = loop->watches[last];
+		loop->watches[i]->idx = i;
+	}
+	w->idx = LOOP_UNLINKED;
+}
+
+void
+loop_watch_del(struct loop_watch *w)
+{
+	struct loop	*loop;
+
+	if (w == NULL)
+		return;
+	if (w->dead)
+		fatal("loop_watch_del: watcher deleted twice (fd %d)", w->fd);
+	loop = w->loop;
+
+	if (!loop->dispatching) {
+		loop_watch_unlink(loop, w);
+		free(w);
+		return;
+	}
+
+	/*
+	 * The dispatch pass may still reach this slot (its revents can be
+	 * pending) and holds indexes into the arrays: keep the slot in place
+	 * and the memory alive, and make both poll() and dispatch skip it.
+	 */
+	w->dead = 1;
+	loop->pfds[w->idx].fd = -1;
+	loop->pfds[w->idx].events = 0;
+	loop->pfds[w->idx].revents = 0;
+	w->next_dead = loop->dead;
+	loop->dead = w;
+}
+
+static void
+loop_watch_reap(struct loop *loop)
+{
+	struct loop_watch	*w;
+
+	while ((w = loop->dead) != NULL) {
+		loop->dead = w->next_dead;
+		loop_watch_unlink(loop, w);
+		free(w);
+	}
+}
+
+static void
+loop_dispatch_fds(struct loop *loop, size_t npolled)
+{
+	struct loop_watch	*w;
+	size_t			 i;
+	int			 revents;
+
+	loop->dispatching = 1;
+	for (i = 0; i < npolled; i++) {
+		revents = loop->pfds[i].revents;
+		if (revents == 0)
+			continue;
+		loop->pfds[i].revents = 0;
+		w = loop->watches[i];
+		if (w->dead)
+			continue;
+		/*
+		 * An earlier callback of this pass may have stopped watching
+		 * for POLLOUT (its buffer drained): do not report it anyway.
+		 * Errors and hangups are always reported, as poll() does.
+		 */
+		revents &= w->events | POLLERR | POLLHUP | POLLNVAL;
+		if (revents != 0)
+			w->cb(w->fd, revents, w->arg);
+	}
+	loop->dispatching = 0;
+	loop_watch_reap(loop);
+}
+
+/* Timers. */
+
+static int
+loop_timer_before(const struct loop_timer *a, const struct loop_timer *b)
+{
+	if (a->due != b->due)
+		return a->due < b->due;
+	return a->seq < b->seq;
+}
+
+static void
+loop_heap_put(struct loop *loop, size_t i, struct loop_timer *t)
+{
+	loop->heap[i] = t;
+	t->idx = i;
+}
+
+static void
+loop_heap_up(struct loop *loop, size_t i)
+{
+	struct loop_timer	*t = loop->heap[i];
+	size_t			 parent;
+
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (!loop_timer_before(t, loop->heap[parent]))
+			break;
+		loop_heap_put(loop, i, loop->heap[parent]);
+		i = parent;
+	}
+	loop_heap_put(loop, i, t);
+}
+
+static void
+loop_heap_down(struct loop *loop, size_t i)
+{
+	struct loop_timer	*t = loop->heap[i];
+	size_t			 child, n = loop->ntimer;
+
+	for (;;) {
+		child = 2 * i + 1;
+		if (child >= n)
+			break;
+		if (child + 1 < n &&
+		    loop_timer_before(loop->heap[child + 1], loop->heap[child]))
+			child++;
+		if (!loop_timer_before(loop->heap[child], t))
+			break;
+		loop_heap_put(loop, i, loop->heap[child]);
+		i = child;
+	}
+	loop_heap_put(loop, i, t);
+}
+
+static void
+loop_heap_remove(struct loop *loop, size_t i)
+{
+	struct loop_timer	*last;
+
+	loop->heap[i]->idx = LOOP_UNLINKED;
+	last = loop->heap[--loop->ntimer];
+	if (i == loop->ntimer)
+		return;
+	loop_heap_put(loop, i, last);
+	if (i > 0 && loop_timer_before(last, loop->heap[(i - 1) / 2]))
+		loop_heap_up(loop, i);
+	else
+		loop_heap_down(loop, i);
+}
+
+struct loop_timer *
+loop_timer_add(struct loop *loop, uint64_t ms, loop_timer_cb cb, void *arg)
+{
+	struct loop_timer	*t;
+	uint64_t		 now;
+	size_t			 cap;
+
+	if (cb == NULL)
+		fatal("loop_timer_add: no callback");
+
+	if (loop->ntimer == loop->timercap) {
+		cap = loop->timercap == 0 ? 16 : loop->timercap * 2;
+		loop->heap = xreallocarray(loop->heap, cap, sizeof *loop->heap);
+		loop->timercap = cap;
+	}
+
+	/*
+	 * Read the clock now rather than using a time cached by the loop:
+	 * loop_run_timers() relies on a timer added during its pass never
+	 * being due before the moment the pass started.
+	 */
+	now = loop_now_ns();
+	t = xcalloc(1, sizeof *t);
+	t->loop = loop;
+	if (ms > (UINT64_MAX - now) / LOOP_NS_PER_MS)
+		t->due = UINT64_MAX;
+	else
+		t->due = now + ms * LOOP_NS_PER_MS;
+	t->seq = loop->timerseq++;
+	t->cb = cb;
+	t->arg = arg;
+
+	loop->heap[loop->ntimer++] = t;
+	loop_heap_up(loop, loop->ntimer - 1);
+	return t;
+}
+
+void
+loop_timer_del(struct loop_timer *t)
+{
+	if (t == NULL)
+		return;
+	/* Firing right now: the loop frees it when its callback returns. */
+	if (t->idx == LOOP_UNLINKED)
+		return;
+	loop_heap_remove(t->loop, t->idx);
+	free(t);
+}
+
+/*
+ * Fire the timers that were due when the pass began and that existed by
+ * then. A timer a callback adds (even with 0 ms) waits for the next
+ * iteration, so a timer that keeps re-arming itself cannot keep the loop
+ * from polling. Each timer is unlinked before its callback runs, so the
+ * callback may delete any other timer, which then does not fire.
+ */
+static void
+loop_run_timers(struct loop *loop)
+{
+	struct loop_timer	*t;
+	uint64_t		 now, limit;
+
+	if (loop->ntimer == 0)
+		return;
+	now = loop_now_ns();
+	limit = loop->timerseq;
+	while (loop->ntimer > 0) {
+		t = loop->heap[0];
+		if (t->due > now || t->seq >= limit)
+			break;
+		loop_heap_remove(loop, 0);
+		t->cb(t->arg);
+		free(t);
+	}
+}
+
+/*
+ * Milliseconds poll() may sleep. Rounded up: rounding down would wake us
+ * just before the next timer is due, to find nothing to do and poll again
+ * with a zero timeout, spinning until the clock catches up.
+ */
+static int
+loop_poll_timeout(struct loop *loop, int max_ms)
+{
+	uint64_t	now, due, diff, ms;
+
+	if (max_ms < 0)
+		max_ms = -1;
+	if (loop->running && loop->stop)
+		return 0;	/* the hook asked to stop: do not block */
+	if (loop->ntimer == 0)
+		return max_ms;
+
+	now = loop_now_ns();
+	due = loop->heap[0]->due;
+	if (due <= now)
+		return 0;
+	diff = due - now;
+	ms = diff / LOOP_NS_PER_MS + (diff % LOOP_NS_PER_MS != 0);
+	if (ms > INT_MAX)
+		ms = INT_MAX;
+	if (max_ms >= 0 && (uint64_t)max_ms < ms)
+		ms = (uint64_t)max_ms;
+	return (int)ms;
+}
+
+/* Signals. */
+
+static void
+loop_signal_handler(int signo)
+{
+	int		saved_errno = errno;
+	unsigned char	byte = (unsigned char)signo;
+	ssize_t		n;
+
+	/*
+	 * Nothing can be done about a failed write here. A full pipe means
+	 * 64 KiB of signals are already waiting for the loop, which will
+	 * wake up anyway.
+	 */
+	n = write(loop_sig_fd, &byte, 1);
+	(void)n;
+	errno = saved_errno;
+}
+
+static void
+loop_signal_deliver(struct loop *loop, int signo)
+{
+	size_t	i;
+
+	/* Looked up afresh each time: a callback may register signals. */
+	for (i = 0; i < loop->nsig; i++) {
+		if (loop->sigs[i].signo == signo) {
+			loop->sigs[i].cb(signo, loop->sigs[i].arg);
+			return;
+		}
+	}
+}
+
+static void
+loop_signal_read(int fd, int revents, void *arg)
+{
+	struct loop	*loop = arg;
+	unsigned char	 buf[256];
+	ssize_t		 n, i;
+
+	(void)revents;
+	for (;;) {
+		n = read(fd, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n == -1)
+			fatal("signal pipe: %s", strerror(errno));
+		if (n == 0)
+			fatal("signal pipe: unexpected end of file");
+		for (i = 0; i < n; i++)
+			loop_signal_deliver(loop, buf[i]);
+		if ((size_t)n < sizeof buf)
+			return;
+	}
+}
+
+int
+loop_signal(struct loop *loop, int signo, loop_signal_cb cb, void *arg)
+{
+	struct sigaction	 sa;
+	struct loop_sig		*s;
+	size_t			 i;
+
+	/* The handler passes the number on as one byte. */
+	if (signo <= 0 || signo >= NSIG || signo > UCHAR_MAX || cb == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (loop_sig_owner != NULL && loop_sig_owner != loop) {
+		errno = EBUSY;
+		return -1;
+	}
+
+	for (i = 0; i < loop->nsig; i++) {
+		if (loop->sigs[i].signo == signo) {
+			/* Keep the original old action for loop_free(). */
+			loop->sigs[i].cb = cb;
+			loop->sigs[i].arg = arg;
+			return 0;
+		}
+	}
+
+	if (loop->sigpipe[0] == -1) {
+		if (pipe2(loop->sigpipe, O_NONBLOCK | O_CLOEXEC) == -1)
+			return -1;
+		loop_sig_fd = loop->sigpipe[1];
+		loop_sig_owner = loop;
+		loop_watch_add(loop, loop->sigpipe[0], POLLIN,
+		    loop_signal_read, loop);
+	}
+
+	loop->sigs = xreallocarray(loop->sigs, loop->nsig + 1,
+	    sizeof *loop->sigs);
+	s = &loop->sigs[loop->nsig];
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = loop_signal_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(signo, &sa, &s->old) == -1)
+		return -1;
+	s->signo = signo;
+	s->cb = cb;
+	s->arg = arg;
+	loop->nsig++;
+	return 0;
+}
+
+/* Running. */
+
+void
+loop_set_before_sleep(struct loop *loop, loop_hook_cb cb, void *arg)
+{
+	loop->before_sleep = cb;
+	loop->before_sleep_arg = arg;
+}
+
+int
+loop_once(struct loop *loop, int max_ms)
+{
+	size_t	npolled;
+	int	n, timeout;
+
+	if (loop->in_once)
+		fatal("loop_once called from a loop callback");
+	loop->in_once = 1;
+
+	if (loop->before_sleep != NULL)
+		loop->before_sleep(loop->before_sleep_arg);
+
+	/* After the hook: it may add timers or watchers. */
+	timeout = loop_poll_timeout(loop, max_ms);
+	npolled = loop->nwatch;
+	n = poll(loop->pfds, (nfds_t)npolled, timeout);
+	loop->wakeups++;
+	if (n == -1) {
+		if (errno != EINTR) {
+			loop->in_once = 0;
+			return -1;
+		}
+		n = 0;
+	}
+
+	if (n > 0)
+		loop_dispatch_fds(loop, npolled);
+	loop_run_timers(loop);
+
+	loop->in_once = 0;
+	return 0;
+}
+
+int
+loop_run(struct loop *loop)
+{
+	int	rv = 0;
+
+	loop->stop = 0;
+	loop->running = 1;
+	while (!loop->stop) {
+		if (loop_once(loop, -1) == -1) {
+			rv = -1;
+			break;
+		}
+	}
+	loop->running = 0;
+	loop->stop = 0;
+	return rv;
+}
+
+void
+loop_stop(struct loop *loop)
+{
+	loop->stop = 1;
+}
+
+uint64_t
+loop_wakeups(const struct loop *loop)
+{
+	return loop->wakeups;
+}
