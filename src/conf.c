@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Configuration. The options table below is the single description of
+ * every setting: its type, default, range and help. It drives parsing,
+ * validation, the commented default file and (through tests/check) the
+ * man page. The user's file is never rewritten: libconfig's writer drops
+ * comments, so the default file is generated here as text, once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libconfig.h>
+
+#include "conf.h"
+#include "ident.h"
+#include "util.h"
+#include "xmalloc.h"
+
+enum conf_type {
+	CONF_STRING,
+	CONF_BOOL,
+	CONF_INT,
+	CONF_COLOR,
+	CONF_ADDR,
+};
+
+struct conf_option {
+	const char *name;
+	enum conf_type type;
+	size_t offset;
+	const char *def; /* as written in the file */
+	int min, max;    /* CONF_INT range; CONF_STRING maximum length */
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct conf, f)
+static const struct conf_option conf_options[] = {
+    {"nick", CONF_STRING, OFF(nick), "\"\"", 0, CONF_NAME_MAX,
+	"Your nickname as peers see it (empty: your login name)."},
+    {"listen", CONF_ADDR, OFF(listen), "\"0.0.0.0:7070\"", 0, 0,
+	"Address and port to accept peers on: \"ADDR:PORT\" or "
+	"\"[IPV6]:PORT\"; port 0 picks a free one."},
+    {"data_dir", CONF_STRING, OFF(data_dir), "\"\"", 0, 1024,
+	"Keys, history and state (empty: $XDG_DATA_HOME/p2ptui or "
+	"~/.local/share/p2ptui)."},
+    {"download_dir", CONF_STRING, OFF(download_dir), "\"~/Downloads\"", 1,
+	1024, "Where received files are saved."},
+    {"timestamps", CONF_BOOL, OFF(timestamps), "true", 0, 0,
+	"Show a timestamp before each message."},
+    {"timestamp_format", CONF_STRING, OFF(timestamp_format), "\"%H:%M\"", 1,
+	64, "strftime(3) format of timestamps."},
+    {"colors", CONF_BOOL, OFF(colors), "true", 0, 0,
+	"Use colours (also off when $NO_COLOR is set)."},
+    {"color_self", CONF_COLOR, OFF(color_self), "\"green\"", 0, 0,
+	"Colour of your own nick: default black red green yellow blue "
+	"magenta cyan white."},
+    {"color_peer", CONF_COLOR, OFF(color_peer), "\"cyan\"", 0, 0,
+	"Colour of peers' nicks."},
+    {"color_system", CONF_COLOR, OFF(color_system), "\"yellow\"", 0, 0,
+	"Colour of notices."},
+    {"color_error", CONF_COLOR, OFF(color_error), "\"red\"", 0, 0,
+	"Colour of errors and warnings."},
+    {"peer_width", CONF_INT, OFF(peer_width), "20", 10, 60,
+	"Width of the peer list in columns."},
+    {"bell", CONF_BOOL, OFF(bell), "false", 0, 0,
+	"Ring the terminal bell for a message to a peer not on screen."},
+    {"mouse", CONF_BOOL, OFF(mouse), "false", 0, 0,
+	"Scroll with the mouse wheel (the terminal's own selection then "
+	"needs Shift)."},
+    {"keepalive", CONF_INT, OFF(keepalive), "20", 5, 300,
+	"Seconds between pings; a peer silent for three is dropped."},
+    {"handshake_timeout", CONF_INT, OFF(handshake_timeout), "10", 1, 120,
+	"Seconds a connection may take to authenticate."},
+    {"handshake_rate", CONF_INT, OFF(handshake_rate), "5", 1, 1000,
+	"New connections accepted per second from one address."},
+    {"max_peers", CONF_INT, OFF(max_peers), "64", 1, 4096,
+	"Most simultaneous connections, authenticated or not."},
+    {"max_queue_kb", CONF_INT, OFF(max_queue_kb), "4096", 64, 1048576,
+	"Most KiB queued for one peer before its connection is dropped."},
+    {"max_message", CONF_INT, OFF(max_message), "4096", 16, 60000,
+	"Longest chat message in bytes."},
+};
+#undef OFF
+#define CONF_NOPTIONS (sizeof conf_options / sizeof conf_options[0])
+
+static const char *conf_peer_fields[] = {"name", "address", "key",
+    "autoconnect"};
+#define NPEER_FIELDS (sizeof conf_peer_fields / sizeof conf_peer_fields[0])
+
+static const char *conf_colors[] = {"default", "black", "red", "green",
+    "yellow", "blue", "magenta", "cyan", "white"};
+
+char *
+conf_default_path(void)
+{
+	const char *home = getenv("HOME");
+
+	if (home == NULL || *home == '\0')
+		home = ".";
+	return xasprintf("%s/.p2ptui.conf", home);
+}
+
+int
+conf_valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CONF_NAME_MAX)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+		    *s == '-'))
+			return -1;
+	}
+	return 0;
+}
+
+static int
+conf_color_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof conf_colors / sizeof conf_colors[0]; i++) {
+		if (strcmp(s, conf_colors[i]) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* "did you mean" for an unknown name among candidates, or NULL. */
+static const char *
+conf_nearest(const char *name, const char **cands, size_t n)
+{
+	const char *best = NULL;
+	size_t i, d, bestd = 4;
+
+	for (i = 0; i < n; i++) {
+		d = util_distance(name, cands[i]);
+		if (d < bestd) {
+			bestd = d;
+			best = cands[i];
+		}
+	}
+	return best;
+}
+
+static void
+conf_warn_unknown(FILE *warn, const char *path, config_setting_t *s,
+    const char *what, const char **cands, size_t n)
+{
+	const char *name = config_setting_name(s), *near;
+
+	if (warn == NULL)
+		return;
+	near = conf_nearest(name, cands, n);
+	fprintf(warn, "p2ptui: %s:%d: warning: unknown %s '%s'", path,
+	    config_setting_source_line(s), what, name);
+	if (near != NULL)
+		fprintf(warn, " (did you mean '%s'?)", near);
+	fputc('\n', warn);
+}
+
+static const char *
+conf_type_name(enum conf_type t)
+{
+	switch (t) {
+	case CONF_BOOL:
+		return "true or false";
+	case CONF_INT:
+		return "a whole number";
+	default:
+		return "a string in double quotes";
+	}
+}
+
+/* Set one option from its setting in the file. */
+static int
+conf_set(struct conf *conf, const struct conf_option *o,
+    config_setting_t *s, const char *path, char **cause)
+{
+	void *field = (char *)conf + o->offset;
+	int line = config_setting_source_line(s);
+	const char *str = NULL;
+	char host[UTIL_HOST_MAX], *why;
+	uint16_t port;
+	long long v;
+	int want, c;
+
+	switch (o->type) {
+	case CONF_BOOL:
+		want = CONFIG_TYPE_BOOL;
+		break;
+	case CONF_INT:
+		want = CONFIG_TYPE_INT;
+		break;
+	default:
+		want = CONFIG_TYPE_STRING;
+		break;
+	}
+	if (config_setting_type(s) != want &&
+	    !(want == CONFIG_TYPE_INT &&
+	    config_setting_type(s) == CONFIG_TYPE_INT64)) {
+		*cause = xasprintf("%s:%d: '%s' must be %s", path, line,
+		    o->name, conf_type_name(o->type));
+		return -1;
+	}
+	if (want == CONFIG_TYPE_STRING) {
+		str = config_setting_get_string(s);
+		if (!util_utf8_printable((const uint8_t *)str, strlen(str))) {
+			*cause = xasprintf("%s:%d: '%s' contains control "
+			    "characters or invalid UTF-8", path, line, o->name);
+			return -1;
+		}
+	}
+	switch (o->type) {
+	case CONF_BOOL:
+		*(int *)field = config_setting_get_bool(s);
+		break;
+	case CONF_INT:
+		v = config_setting_get_int64(s);
+		if (v < o->min || v > o->max) {
+			*cause = xasprintf("%s:%d: '%s' is %lld; it must be "
+			    "from %d to %d", path, line, o->name, v, o->min,
+			    o->max);
+			return -1;
+		}
+		*(int *)field = (int)v;
+		break;
+	case CONF_STRING:
+		if (strlen(str) < (size_t)o->min ||
+		    strlen(str) > (size_t)o->max) {
+			*cause = xasprintf("%s:%d: '%s' must be %d to %d "
+			    "bytes long", path, line, o->name, o->min, o->max);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(str);
+		break;
+	case CONF_COLOR:
+		if ((c = conf_color_parse(str)) == -1) {
+			*cause = xasprintf("%s:%d: '%s': unknown colour '%s' "
+			    "(default, black, red, green, yellow, blue, "
+			    "magenta, cyan or white)", path, line, o->name,
+			    str);
+			return -1;
+		}
+		*(int *)field = c;
+		break;
+	case CONF_ADDR:
+		if (util_parse_hostport(str, host, &port, 1, &why) == -1) {
+			*cause = xasprintf("%s:%d: '%s': %s", path, line,
+			    o->name, why);
+			free(why);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(str);
+		break;
+	}
+	return 0;
+}
+
+/* Defaults straight from the table, so they cannot drift from it. */
+static void
+conf_defaults(struct conf *conf)
+{
+	const struct conf_option *o;
+	void *field;
+	char *tmp;
+	size_t i;
+
+	memset(conf, 0, sizeof *conf);
+	for (i = 0; i < CONF_NOPTIONS; i++) {
+		o = &conf_options[i];
+		field = (char *)conf + o->offset;
+		switch (o->type) {
+		case CONF_BOOL:
+			*(int *)field = strcmp(o->def, "true") == 0;
+			break;
+		case CONF_INT:
+			*(int *)field = atoi(o->def);
+			break;
+		case CONF_COLOR:
+			tmp = xstrndup(o->def + 1, strlen(o->def) - 2);
+			*(int *)field = conf_color_parse(tmp);
+			free(tmp);
+			break;
+		default:
+			*(char **)field = xstrndup(o->def + 1,
+			    strlen(o->def) - 2);
+			break;
+		}
+	}
+}
+
+static int
+conf_peer_string(config_setting_t *g, const char *field, const char *path,
+    const char **out, char **cause)
+{
+	config_setting_t *s = config_setting_get_member(g, field);
+
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		*cause = xasprintf("%s:%d: peer '%s' must be a string in "
+		    "double quotes", path, config_setting_source_line(s),
+		    field);
+		return -1;
+	}
+	*out = config_setting_get_string(s);
+	return 0;
+}
+
+static int
+conf_load_peer(struct conf *conf, config_setting_t *g, const char *path,
+    FILE *warn, char **cause)
+{
+	struct conf_peer *p;
+	config_setting_t *s;
+	const char *name, *address, *key;
+	char host[UTIL_HOST_MAX], *why;
+	uint16_t port;
+	int line = config_setting_source_line(g), i, n;
+	size_t k;
+
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		*cause = xasprintf("%s:%d: each peer must be a group: "
+		    "{ name = \"...\"; address = \"HOST:PORT\"; key = "
+		    "\"...\"; }", path, line);
+		return -1;
+	}
+	n = config_setting_length(g);
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(g, (unsigned)i);
+		for (k = 0; k < NPEER_FIELDS; k++) {
+			if (strcmp(config_setting_name(s),
+			    conf_peer_fields[k]) == 0)
+				break;
+		}
+		if (k == NPEER_FIELDS)
+			conf_warn_unknown(warn, path, s, "peer setting",
+			    conf_peer_fields, NPEER_FIELDS);
+	}
+	if (conf_peer_string(g, "name", path, &name, cause) == -1 ||
+	    conf_peer_string(g, "address", path, &address, cause) == -1 ||
+	    conf_peer_string(g, "key", path, &key, cause) == -1)
+		return -1;
+	if (name == NULL) {
+		*cause = xasprintf("%s:%d: peer has no name", path, line);
+		return -1;
+	}
+	if (conf_valid_name(name) == -1) {
+		*cause = xasprintf("%s:%d: peer name '%s' must be 1 to %d "
+		    "letters, digits, '.', '_' or '-'", path, line, name,
+		    CONF_NAME_MAX);
+		return -1;
+	}
+	if (conf_find_peer(conf, name) != NULL) {
+		*cause = xasprintf("%s:%d: duplicate peer name '%s' (first "
+		    "defined at line %d)", path, line, name,
+		    conf_find_peer(conf, name)->line);
+		return -1;
+	}
+	if (address != NULL &&
+	    util_parse_hostport(address, host, &port, 0, &why) == -1) {
+		*cause = xasprintf("%s:%d: peer '%s': address %s", path, line,
+		    name, why);
+		free(why);
+		return -1;
+	}
+	if (address == NULL && key == NULL) {
+		*cause = xasprintf("%s:%d: peer '%s' needs an address, a key "
+		    "or both", path, line, name);
+		return -1;
+	}
+
+	conf->peers = xreallocarray(conf->peers, conf->npeers + 1,
+	    sizeof *conf->peers);
+	p = &conf->peers[conf->npeers];
+	memset(p, 0, sizeof *p);
+	if (key != NULL) {
+		if (ident_parse_key(key, p->key, &why) == -1) {
+			*cause = xasprintf("%s:%d: peer '%s': malformed key: "
+			    "%s", path, line, name, why);
+			free(why);
+			return -1;
+		}
+		p->has_key = 1;
+	}
+	p->name = xstrdup(name);
+	p->address = address != NULL ? xstrdup(address) : NULL;
+	p->autoconnect = address != NULL;
+	p->line = line;
+	conf->npeers++;
+	if ((s = config_setting_get_member(g, "autoconnect")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+			*cause = xasprintf("%s:%d: peer 'autoconnect' must be "
+			    "true or false", path,
+			    config_setting_source_line(s));
+			return -1;
+		}
+		p->autoconnect = config_setting_get_bool(s);
+		if (p->autoconnect && address == NULL) {
+			*cause = xasprintf("%s:%d: peer '%s': autoconnect "
+			    "needs an address", path,
+			    config_setting_source_line(s), name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+conf_load_peers(struct conf *conf, config_setting_t *list, const char *path,
+    FILE *warn, char **cause)
+{
+	int i, n;
+
+	if (config_setting_type(list) != CONFIG_TYPE_LIST) {
+		*cause = xasprintf("%s:%d: 'peers' must be a list: peers = "
+		    "( { name = ...; }, ... );", path,
+		    config_setting_source_line(list));
+		return -1;
+	}
+	n = config_setting_length(list);
+	for (i = 0; i < n; i++) {
+		if (conf_load_peer(conf, config_setting_get_elem(list,
+		    (unsigned)i), path, warn, cause) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Fill in what depends on the environment. */
+static void
+conf_resolve(struct conf *conf)
+{
+	const char *xdg, *user;
+	char *s;
+
+	if (conf->data_dir[0] == '\0') {
+		free(conf->data_dir);
+		xdg = getenv("XDG_DATA_HOME");
+		if (xdg != NULL && xdg[0] == '/')
+			conf->data_dir = xasprintf("%s/p2ptui", xdg);
+		else
+			conf->data_dir = util_expand_home(
+			    "~/.local/share/p2ptui");
+	} else {
+		s = util_expand_home(conf->data_dir);
+		free(conf->data_dir);
+		conf->data_dir = s;
+	}
+	s = util_expand_home(conf->download_dir);
+	free(conf->download_dir);
+	conf->download_dir = s;
+	if (conf->nick[0] == '\0') {
+		user = getenv("USER");
+		if (user == NULL || user[0] == '\0' ||
+		    strlen(user) > CONF_NAME_MAX ||
+		    !util_utf8_printable((const uint8_t *)user, strlen(user)))
+			user = "anonymous";
+		free(conf->nick);
+		conf->nick = xstrdup(user);
+	}
+}
+
+static int
+conf_create(const char *path, char **cause)
+{
+	FILE *fp;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		*cause = xasprintf("cannot create %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		*cause = xasprintf("cannot create %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	conf_write_default(fp);
+	if (fflush(fp) == EOF || fsync(fd) == -1 || ferror(fp)) {
+		*cause = xasprintf("cannot write %s: %s", path,
+		    strerror(errno));
+		fclose(fp);
+		unlink(path);
+		return -1;
+	}
+	fclose(fp);
+	return 0;
+}
+
+int
+conf_load(struct conf *conf, const char *path, int create, int *created,
+    FILE *warn, char **cause)
+{
+	const char *names[CONF_NOPTIONS + 1];
+	config_setting_t *root, *s;
+	const struct conf_option *o;
+	config_t cfg;
+	const char *name;
+	size_t i;
+	int n, k, ret = -1;
+
+	conf_defaults(conf);
+	conf->path = xstrdup(path);
+	*created = 0;
+	if (access(path, F_OK) == -1 && errno == ENOENT) {
+		if (!create) {
+			*cause = xasprintf("%s: %s", path, strerror(ENOENT));
+			return -1;
+		}
+		if (conf_create(path, cause) == -1)
+			return -1;
+		*created = 1;
+	}
+
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			*cause = xasprintf("%s: cannot read: %s", path,
+			    strerror(errno ? errno : EIO));
+		else
+			*cause = xasprintf("%s:%d: %s", path,
+			    config_error_line(&cfg), config_error_text(&cfg));
+		goto out;
+	}
+	for (i = 0; i < CONF_NOPTIONS; i++)
+		names[i] = conf_options[i].name;
+	names[CONF_NOPTIONS] = "peers";
+
+	root = config_root_setting(&cfg);
+	n = config_setting_length(root);
+	for (k = 0; k < n; k++) {
+		s = config_setting_get_elem(root, (unsigned)k);
+		name = config_setting_name(s);
+		if (strcmp(name, "peers") == 0) {
+			if (conf_load_peers(conf, s, path, warn, cause) == -1)
+				goto out;
+			continue;
+		}
+		for (i = 0; i < CONF_NOPTIONS; i++) {
+			if (strcmp(name, conf_options[i].name) == 0)
+				break;
+		}
+		if (i == CONF_NOPTIONS) {
+			conf_warn_unknown(warn, path, s, "setting", names,
+			    CONF_NOPTIONS + 1);
+			continue;
+		}
+		o = &conf_options[i];
+		if (conf_set(conf, o, s, path, cause) == -1)
+			goto out;
+	}
+	conf_resolve(conf);
+	ret = 0;
+out:
+	config_destroy(&cfg);
+	return ret;
+}
+
+void
+conf_free(struct conf *conf)
+{
+	const struct conf_option *o;
+	size_t i;
+
+	for (i = 0; i < CONF_NOPTIONS; i++) {
+		o = &conf_options[i];
+		if (o->type == CONF_STRING || o->type == CONF_ADDR)
+			free(*(char **)((char *)conf + o->offset));
+	}
+	for (i = 0; i < conf->npeers; i++) {
+		free(conf->peers[i].name);
+		free(conf->peers[i].address);
+	}
+	free(conf->peers);
+	free(conf->path);
+	memset(conf, 0, sizeof *conf);
+}
+
+struct conf_peer *
+conf_find_peer(const struct conf *conf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf->npeers; i++) {
+		if (strcmp(conf->peers[i].name, name) == 0)
+			return &conf->peers[i];
+	}
+	return NULL;
+}
+
+void
+conf_write_default(FILE *fp)
+{
+	const struct conf_option *o;
+	size_t i;
+
+	fputs("# p2ptui configuration, in libconfig syntax; see "
+	    "p2ptui.conf(5).\n"
+	    "# p2ptui reads this file and never rewrites it. Every setting "
+	    "is shown\n"
+	    "# with its default, commented out: remove the '#' to change "
+	    "one.\n", fp);
+	for (i = 0; i < CONF_NOPTIONS; i++) {
+		o = &conf_options[i];
+		fprintf(fp, "\n# %s", o->help);
+		if (o->type == CONF_INT)
+			fprintf(fp, " (%d to %d)", o->min, o->max);
+		fprintf(fp, "\n#%s = %s;\n", o->name, o->def);
+	}
+	fputs("\n# Known peers. Each is pinned to its key: a connection "
+	    "presenting another\n"
+	    "# key is refused. Ask a peer for the output of "
+	    "'p2ptui --fingerprint'.\n"
+	    "# A peer without a key is trusted on first connection, then "
+	    "pinned.\n"
+	    "#peers = (\n"
+	    "#  { name = \"alice\"; address = \"alice.example.org:7070\";\n"
+	    "#    key = \"<55 characters from 'p2ptui --fingerprint'>\"; "
+	    "autoconnect = true; }\n"
+	    "#);\n", fp);
+}

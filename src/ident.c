@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Identity: the key file and the text form of keys.
+ *
+ * Key file (IDENT_FILE in the data directory, mode 0600, 72 bytes):
+ *   "p2ptuik1" | X25519 secret key (32) | Ed25519 seed (32)
+ * Public keys are derived on load. The file is written to a temporary
+ * name, synced, then link()ed into place, so a crash never leaves a
+ * half-written identity and two first starts cannot overwrite each other.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ident.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define IDENT_MAGIC "p2ptuik1"
+#define IDENT_MAGICLEN 8
+#define IDENT_FILELEN (IDENT_MAGICLEN + 2 * IDENT_KEYLEN)
+#define IDENT_CKLEN 2
+
+int
+ident_init(void)
+{
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+static struct ident *
+ident_from_bytes(const uint8_t *file)
+{
+	struct ident *id = xcalloc(1, sizeof *id);
+
+	id->sk = sodium_malloc(IDENT_KEYLEN);
+	id->sign_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (id->sk == NULL || id->sign_sk == NULL) {
+		ident_free(id);
+		return NULL;
+	}
+	memcpy(id->sk, file + IDENT_MAGICLEN, IDENT_KEYLEN);
+	crypto_scalarmult_base(id->pk, id->sk);
+	crypto_sign_seed_keypair(id->sign_pk, id->sign_sk,
+	    file + IDENT_MAGICLEN + IDENT_KEYLEN);
+	return id;
+}
+
+void
+ident_free(struct ident *id)
+{
+	if (id == NULL)
+		return;
+	sodium_free(id->sk); /* wipes */
+	sodium_free(id->sign_sk);
+	free(id);
+}
+
+static int
+ident_create(const char *dir, const char *path, char **cause)
+{
+	uint8_t *file;
+	char *tmp;
+	int fd, ret = -1;
+
+	if ((file = sodium_malloc(IDENT_FILELEN)) == NULL) {
+		*cause = xstrdup("out of secure memory");
+		return -1;
+	}
+	memcpy(file, IDENT_MAGIC, IDENT_MAGICLEN);
+	randombytes_buf(file + IDENT_MAGICLEN, 2 * IDENT_KEYLEN);
+
+	tmp = xasprintf("%s/.%s.%ld", dir, IDENT_FILE, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1) {
+		*cause = xasprintf("cannot create %s: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	if (write(fd, file, IDENT_FILELEN) != IDENT_FILELEN || fsync(fd) == -1) {
+		*cause = xasprintf("cannot write %s: %s", tmp,
+		    strerror(errno ? errno : EIO));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	/* link() fails if another process got there first: theirs wins. */
+	if (link(tmp, path) == -1 && errno != EEXIST) {
+		*cause = xasprintf("cannot create %s: %s", path,
+		    strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	unlink(tmp);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(fd);
+		close(fd);
+	}
+	ret = 0;
+out:
+	sodium_free(file);
+	free(tmp);
+	return ret;
+}
+
+struct ident *
+ident_load(const char *dir, int create, int *created, char **cause)
+{
+	struct ident *id = NULL;
+	struct stat sb;
+	uint8_t *file;
+	char *path = xasprintf("%s/%s", dir, IDENT_FILE);
+	ssize_t n;
+	int fd;
+
+	*created = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1 && errno == ENOENT && create) {
+		if (ident_create(dir, path, cause) == -1) {
+			free(path);
+			return NULL;
+		}
+		*created = 1;
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd == -1) {
+		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		*cause = xasprintf("%s: not a regular file", path);
+		goto fail;
+	}
+	if (sb.st_uid != geteuid()) {
+		*cause = xasprintf("%s: owned by another user (uid %ld)", path,
+		    (long)sb.st_uid);
+		goto fail;
+	}
+	if ((sb.st_mode & 077) != 0) {
+		*cause = xasprintf("%s: permissions %04o are too open; the "
+		    "secret key must be readable only by you (chmod 600 %s)",
+		    path, (unsigned)(sb.st_mode & 07777), path);
+		goto fail;
+	}
+	if ((file = sodium_malloc(IDENT_FILELEN + 1)) == NULL) {
+		*cause = xstrdup("out of secure memory");
+		goto fail;
+	}
+	n = read(fd, file, IDENT_FILELEN + 1);
+	if (n != IDENT_FILELEN ||
+	    memcmp(file, IDENT_MAGIC, IDENT_MAGICLEN) != 0) {
+		*cause = xasprintf("%s: not a p2ptui key file (%s)", path,
+		    n == -1 ? strerror(errno) : "wrong size or magic");
+		sodium_free(file);
+		goto fail;
+	}
+	if ((id = ident_from_bytes(file)) == NULL)
+		*cause = xstrdup("out of secure memory");
+	sodium_free(file);
+fail:
+	close(fd);
+	free(path);
+	return id;
+}
+
+static void
+ident_checksum(const uint8_t pk[IDENT_KEYLEN], uint8_t ck[IDENT_CKLEN])
+{
+	static const uint8_t personal[] = "p2ptui fingerprint v1";
+	uint8_t h[crypto_generichash_BYTES_MIN];
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof h);
+	crypto_generichash_update(&st, personal, sizeof personal - 1);
+	crypto_generichash_update(&st, pk, IDENT_KEYLEN);
+	crypto_generichash_final(&st, h, sizeof h);
+	memcpy(ck, h, IDENT_CKLEN);
+}
+
+void
+ident_fingerprint(const uint8_t pk[IDENT_KEYLEN], char out[IDENT_FP_LEN + 1])
+{
+	uint8_t raw[IDENT_KEYLEN + IDENT_CKLEN];
+
+	memcpy(raw, pk, IDENT_KEYLEN);
+	ident_checksum(pk, raw + IDENT_KEYLEN);
+	util_base32_encode(raw, sizeof raw, out);
+}
+
+void
+ident_short(const uint8_t pk[IDENT_KEYLEN], char out[IDENT_SHORT_LEN + 1])
+{
+	char fp[IDENT_FP_LEN + 1];
+
+	ident_fingerprint(pk, fp);
+	memcpy(out, fp, IDENT_SHORT_LEN);
+	out[IDENT_SHORT_LEN] = '\0';
+}
+
+int
+ident_parse_key(const char *text, uint8_t pk[IDENT_KEYLEN], char **cause)
+{
+	uint8_t raw[IDENT_KEYLEN + IDENT_CKLEN], ck[IDENT_CKLEN];
+
+	if (strlen(text) != IDENT_FP_LEN) {
+		*cause = xasprintf("a key is %d characters long, not %zu",
+		    IDENT_FP_LEN, strlen(text));
+		return -1;
+	}
+	if (util_base32_decode(text, raw, sizeof raw) == -1) {
+		*cause = xstrdup("a key uses only the letters a-z and the "
+		    "digits 2-7");
+		return -1;
+	}
+	ident_checksum(raw, ck);
+	if (memcmp(ck, raw + IDENT_KEYLEN, IDENT_CKLEN) != 0) {
+		*cause = xstrdup("the key's checksum does not match: is it "
+		    "mistyped?");
+		return -1;
+	}
+	memcpy(pk, raw, IDENT_KEYLEN);
+	return 0;
+}
+
+int
+ident_key_equal(const uint8_t a[IDENT_KEYLEN], const uint8_t b[IDENT_KEYLEN])
+{
+	return sodium_memcmp(a, b, IDENT_KEYLEN) == 0;
+}
+
+int
+ident_mem_equal(const void *a, const void *b, size_t n)
+{
+	return sodium_memcmp(a, b, n) == 0;
+}
+
+void
+ident_random(void *p, size_t n)
+{
+	randombytes_buf(p, n);
+}
+
+uint32_t
+ident_uniform(uint32_t upper)
+{
+	return randombytes_uniform(upper);
+}
+
+void
+ident_wipe(void *p, size_t n)
+{
+	sodium_memzero(p, n);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The user's identity (long-term keys in the data directory) and the text
+ * form of public keys. With noise.c, the only owner of <sodium.h>.
+ *
+ * A fingerprint is base32(public key || 2-byte checksum): 55 characters,
+ * so a mistyped key in the configuration is reported as a typo instead of
+ * looking like somebody else's key. The short form is its first 8
+ * characters, for tight spaces.
+ */
+#ifndef P2PTUI_IDENT_H
+#define P2PTUI_IDENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IDENT_KEYLEN 32
+#define IDENT_FP_LEN 55
+#define IDENT_SHORT_LEN 8
+#define IDENT_FILE "identity.key"
+
+struct ident {
+	uint8_t pk[IDENT_KEYLEN];      /* X25519 public key (Noise static) */
+	uint8_t *sk;                   /* X25519 secret key, sodium_malloc */
+	uint8_t sign_pk[IDENT_KEYLEN]; /* Ed25519 public key */
+	uint8_t *sign_sk;              /* Ed25519 secret key (64), sodium_malloc */
+};
+
+/* Initialise the crypto library; -1 if it cannot be used. */
+int ident_init(void);
+
+/*
+ * Load the identity from dir/identity.key; if it does not exist and
+ * create is set, make one (written atomically, mode 0600) and set
+ * *created. A key file others can read is refused, as ssh does.
+ * NULL with *cause (caller frees) on failure.
+ */
+struct ident *ident_load(const char *dir, int create, int *created,
+    char **cause);
+void ident_free(struct ident *);
+
+/* The fingerprint of pk: IDENT_FP_LEN characters plus a NUL. */
+void ident_fingerprint(const uint8_t pk[IDENT_KEYLEN],
+    char out[IDENT_FP_LEN + 1]);
+/* The short form: IDENT_SHORT_LEN characters plus a NUL. */
+void ident_short(const uint8_t pk[IDENT_KEYLEN],
+    char out[IDENT_SHORT_LEN + 1]);
+/* Parse a fingerprint; -1 with *cause (caller frees) if malformed. */
+int ident_parse_key(const char *text, uint8_t pk[IDENT_KEYLEN],
+    char **cause);
+
+/* Constant-time comparison of two public keys: 1 if equal. */
+int ident_key_equal(const uint8_t a[IDENT_KEYLEN],
+    const uint8_t b[IDENT_KEYLEN]);
+/* Constant-time comparison of n bytes: 1 if equal. */
+int ident_mem_equal(const void *, const void *, size_t n);
+/* Cryptographically secure random bytes. */
+void ident_random(void *, size_t);
+/* A uniform random number in [0, upper). */
+uint32_t ident_uniform(uint32_t upper);
+/* Wipe memory in a way the compiler keeps. */
+void ident_wipe(void *, size_t);
+
+#endif
