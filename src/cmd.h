@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Commands: one table (name, arguments, help, handler) shared by the
+ * curses UI and the headless frontend; /help is generated from it.
+ */
+#ifndef P2PTUI_CMD_H
+#define P2PTUI_CMD_H
+
+#include <stddef.h>
+
+#include "engine.h"
+
+struct app;
+
+struct cmd_ctx {
+	struct app *app;
+	struct peer *current; /* the selected peer, or NULL */
+	/* Where command output goes. */
+	void (*reply)(void *arg, enum fe_level, const char *text);
+	void *arg;
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *args; /* usage of the arguments, "" if none */
+	const char *help;
+	int (*exec)(struct cmd_ctx *, const char *args);
+};
+
+/*
+ * Run one input line: "/name args" runs a command; anything else is a
+ * message to the current peer. 0 if it ran, -1 if it failed (the reason
+ * was already replied).
+ */
+int cmd_execute(struct cmd_ctx *, const char *line);
+
+size_t cmd_count(void);
+const struct cmd_entry *cmd_get(size_t);
+
+#endif

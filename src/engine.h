@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The engine: peers, their connections and chat, with no knowledge of
+ * curses. It reports to the frontend only through struct fe_ops; the
+ * curses UI, the headless frontend and unit-test stubs implement it.
+ */
+#ifndef P2PTUI_ENGINE_H
+#define P2PTUI_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ident.h"
+
+struct conf;
+struct loop;
+struct engine;
+struct conn;
+
+enum peer_state {
+	PEER_OFFLINE,
+	PEER_CONNECTING, /* dialling or authenticating */
+	PEER_WAITING,    /* authenticated, waiting for them to accept us */
+	PEER_REQUEST,    /* an unknown key asks to talk: accept or decline */
+	PEER_ONLINE,
+};
+
+enum peer_origin {
+	PEER_CONFIG,  /* pinned in the configuration file */
+	PEER_LEARNED, /* accepted by the user, remembered in the data dir */
+	PEER_UNKNOWN, /* a contact request, or a /connect not yet answered */
+};
+
+struct peer {
+	struct engine *eng;
+	char name[64];   /* config name, or the short fingerprint */
+	char nick[64];   /* what the peer calls itself (sanitised), or "" */
+	char *address;   /* "HOST:PORT" to dial, or NULL */
+	uint8_t key[IDENT_KEYLEN];
+	int has_key;
+	uint8_t seen_key[IDENT_KEYLEN]; /* a different key it presented */
+	int has_seen_key;
+	int autoconnect;
+	enum peer_origin origin;
+	enum peer_state state;
+	char remote_addr[80]; /* where the current connection comes from */
+
+	struct conn *conn;          /* the authenticated connection */
+	struct conn *dial;          /* an outbound attempt in progress */
+	struct loop_timer *retry;   /* next autoconnect attempt */
+	unsigned backoff;           /* seconds before the next attempt */
+	int refused;                /* declined us or key mismatch: no retry */
+	unsigned unread;            /* for the frontend */
+	void *fe_data;              /* the frontend's per-peer state */
+};
+
+enum fe_level { FE_INFO, FE_WARN, FE_ERROR };
+
+struct fe_ops {
+	/* Listening on addr (with the real port). */
+	void (*ready)(void *arg, const char *addr);
+	/* A peer was added or its state, nick or address changed. */
+	void (*peer_changed)(void *arg, struct peer *);
+	/* A peer was removed (a declined request); p is freed after this. */
+	void (*peer_removed)(void *arg, struct peer *);
+	/* A chat line; outgoing is 1 for our own. */
+	void (*message)(void *arg, struct peer *, int outgoing,
+	    const uint8_t id[16], int64_t time_ms, const char *text,
+	    size_t len);
+	/* Our message with this id reached the peer. */
+	void (*delivered)(void *arg, struct peer *, const uint8_t id[16]);
+	/* Something to tell the user; peer may be NULL. */
+	void (*notice)(void *arg, struct peer *, enum fe_level, const char *);
+};
+
+/*
+ * Create the engine: peers from the configuration and the data directory.
+ * NULL with *cause on a bad state file.
+ */
+struct engine *engine_create(struct loop *, const struct conf *,
+    const struct ident *, const struct fe_ops *, void *fe_arg, char **cause);
+/* Listen and start autoconnecting. -1 with *cause if we cannot listen. */
+int engine_start(struct engine *, char **cause);
+/*
+ * Say bye to everyone and run the loop until that is written (at most
+ * max_ms), so messages queued just before quitting still go out.
+ */
+void engine_shutdown(struct engine *, int max_ms);
+/* Free everything (closing what is still open). */
+void engine_free(struct engine *);
+
+/* "ADDR:PORT" we listen on, with the real port. */
+const char *engine_listen_addr(const struct engine *);
+
+size_t engine_npeers(const struct engine *);
+struct peer *engine_peer(const struct engine *, size_t);
+/* By name, full fingerprint, or unique fingerprint prefix (>= 4 chars). */
+struct peer *engine_find_peer(const struct engine *, const char *);
+
+/* Dial HOST:PORT (names resolved without blocking). */
+int engine_connect(struct engine *, const char *hostport, char **cause);
+int engine_accept(struct engine *, struct peer *, char **cause);
+int engine_decline(struct engine *, struct peer *, char **cause);
+/* Trust the key the peer presented last instead of the remembered one. */
+int engine_trust(struct engine *, struct peer *, char **cause);
+/* Send a chat message; id (16 bytes) is filled in if not NULL. */
+int engine_send(struct engine *, struct peer *, const char *text,
+    size_t len, uint8_t *id, char **cause);
+/* Drop the connection to a peer (no autoconnect until /connect). */
+int engine_disconnect(struct engine *, struct peer *, char **cause);
+
+/* Human-readable state. */
+const char *peer_state_name(enum peer_state);
+
+#endif

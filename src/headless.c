@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The headless frontend: commands on stdin, one a line, in the syntax of
+ * the TUI input line; events on stdout, one a line:
+ *
+ *   EVENT [FIELD ...] [TEXT]
+ *
+ * Fields never contain spaces. TEXT, always last, is escaped so that an
+ * event is one line whatever a peer sends: backslash as \\, and any
+ * control character as \n, \t or \xHH. The format is stable and
+ * documented in p2ptui(1) under HEADLESS MODE.
+ *
+ * Output is buffered and flushed once per loop iteration, before the loop
+ * sleeps, so a burst of messages costs one write.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "buf.h"
+#include "cmd.h"
+#include "conf.h"
+#include "engine.h"
+#include "ident.h"
+#include "loop.h"
+#include "proto.h"
+#include "xmalloc.h"
+
+#define HEADLESS_LINE_MAX 65536
+
+struct headless {
+	struct app *app;
+	struct cmd_ctx ctx;
+	struct loop_watch *watch;
+	struct buf in;
+	int discarding; /* inside an overlong line */
+};
+
+static void
+hl_text(const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char c;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '\\')
+			fputs("\\\\", stdout);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c < 0x20 || c == 0x7f) {
+			fputs("\\x", stdout);
+			putchar(hex[c >> 4]);
+			putchar(hex[c & 15]);
+		} else
+			putchar(c);
+	}
+}
+
+static void
+hl_event_text(const char *event, const char *fields, const char *text,
+    size_t len)
+{
+	fputs(event, stdout);
+	if (fields != NULL && *fields != '\0') {
+		putchar(' ');
+		fputs(fields, stdout);
+	}
+	if (text != NULL) {
+		putchar(' ');
+		hl_text(text, len);
+	}
+	putchar('\n');
+}
+
+static const char *
+hl_level(enum fe_level level)
+{
+	switch (level) {
+	case FE_INFO:
+		return "info";
+	case FE_WARN:
+		return "warn";
+	default:
+		return "error";
+	}
+}
+
+static void
+hl_hex(const uint8_t *id, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[id[i] >> 4];
+		out[2 * i + 1] = hex[id[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void
+hl_ready(void *arg, const char *addr)
+{
+	struct headless *hl = arg;
+	char fp[IDENT_FP_LEN + 1];
+
+	ident_fingerprint(hl->app->id->pk, fp);
+	printf("ready %s %s\n", fp, addr);
+}
+
+static void
+hl_peer_changed(void *arg, struct peer *p)
+{
+	char fp[IDENT_FP_LEN + 1];
+	enum peer_state old;
+
+	(void)arg;
+	/* fe_data holds the last state reported, plus one. */
+	old = p->fe_data != NULL ? (enum peer_state)((intptr_t)p->fe_data - 1)
+	    : PEER_OFFLINE;
+	p->fe_data = (void *)(intptr_t)(p->state + 1);
+	if (old == p->state)
+		return;
+	if (p->has_key)
+		ident_fingerprint(p->key, fp);
+	else
+		strcpy(fp, "-");
+	switch (p->state) {
+	case PEER_ONLINE:
+		printf("online %s %s %s\n", p->name, fp, p->remote_addr);
+		break;
+	case PEER_REQUEST:
+		printf("request %s %s %s\n", p->name, fp,
+		    p->remote_addr[0] != '\0' ? p->remote_addr : "-");
+		break;
+	case PEER_WAITING:
+		printf("waiting %s %s\n", p->name, fp);
+		break;
+	default:
+		if (old == PEER_ONLINE)
+			printf("offline %s %s\n", p->name, fp);
+		break;
+	}
+}
+
+static void
+hl_peer_removed(void *arg, struct peer *p)
+{
+	(void)arg;
+	printf("removed %s\n", p->name);
+}
+
+static void
+hl_message(void *arg, struct peer *p, int outgoing, const uint8_t id[16],
+    int64_t time_ms, const char *text, size_t len)
+{
+	char hex[2 * PROTO_ID_LEN + 1];
+
+	(void)arg;
+	(void)time_ms;
+	hl_hex(id, PROTO_ID_LEN, hex);
+	if (outgoing)
+		printf("sent %s %s\n", p->name, hex);
+	else {
+		printf("msg %s ", p->name);
+		hl_text(text, len);
+		putchar('\n');
+	}
+}
+
+static void
+hl_delivered(void *arg, struct peer *p, const uint8_t id[16])
+{
+	char hex[2 * PROTO_ID_LEN + 1];
+
+	(void)arg;
+	hl_hex(id, PROTO_ID_LEN, hex);
+	printf("delivered %s %s\n", p->name, hex);
+}
+
+static void
+hl_notice(void *arg, struct peer *p, enum fe_level level, const char *text)
+{
+	(void)arg;
+	(void)p;
+	hl_event_text(hl_level(level), NULL, text, strlen(text));
+}
+
+static const struct fe_ops hl_ops = {
+	.ready = hl_ready,
+	.peer_changed = hl_peer_changed,
+	.peer_removed = hl_peer_removed,
+	.message = hl_message,
+	.delivered = hl_delivered,
+	.notice = hl_notice,
+};
+
+static void
+hl_reply(void *arg, enum fe_level level, const char *text)
+{
+	hl_notice(arg, NULL, level, text);
+}
+
+static void
+hl_line(struct headless *hl, char *line, size_t len)
+{
+	if (len > 0 && line[len - 1] == '\r')
+		line[--len] = '\0';
+	if (len == 0)
+		return;
+	if (memchr(line, '\0', len) != NULL) {
+		hl_reply(hl, FE_ERROR, "input line contains a NUL byte");
+		return;
+	}
+	cmd_execute(&hl->ctx, line);
+}
+
+static void
+hl_stdin(int fd, int revents, void *arg)
+{
+	struct headless *hl = arg;
+	uint8_t *nl, *start;
+	ssize_t n;
+	size_t len;
+
+	(void)revents;
+	n = read(fd, buf_reserve(&hl->in, 65536), 65536);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* End of input: process a last unterminated line, quit. */
+		if (!hl->discarding && buf_used(&hl->in) > 0) {
+			buf_append(&hl->in, "", 1);
+			hl_line(hl, (char *)buf_head(&hl->in),
+			    buf_used(&hl->in) - 1);
+		}
+		buf_consume(&hl->in, buf_used(&hl->in));
+		loop_watch_del(hl->watch);
+		hl->watch = NULL;
+		app_quit(hl->app, 0);
+		return;
+	}
+	buf_commit(&hl->in, (size_t)n);
+	while ((start = buf_head(&hl->in),
+	    nl = memchr(start, '\n', buf_used(&hl->in))) != NULL) {
+		len = (size_t)(nl - start);
+		*nl = '\0';
+		if (!hl->discarding)
+			hl_line(hl, (char *)start, len);
+		hl->discarding = 0;
+		buf_consume(&hl->in, len + 1);
+		if (hl->watch == NULL)
+			return; /* /quit */
+	}
+	if (buf_used(&hl->in) > HEADLESS_LINE_MAX) {
+		if (!hl->discarding)
+			hl_reply(hl, FE_ERROR, "input line too long: ignored");
+		hl->discarding = 1;
+		buf_consume(&hl->in, buf_used(&hl->in));
+	}
+}
+
+static void
+hl_flush(void *arg)
+{
+	struct headless *hl = arg;
+
+	if (fflush(stdout) == EOF && errno == EPIPE)
+		app_quit(hl->app, 1);
+}
+
+int
+headless_run(struct app *app, char **cause)
+{
+	struct headless hl;
+	int ret = 0;
+
+	memset(&hl, 0, sizeof hl);
+	hl.app = app;
+	buf_init(&hl.in);
+	hl.ctx.app = app;
+	hl.ctx.reply = hl_reply;
+	hl.ctx.arg = &hl;
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+
+	app->engine = engine_create(app->loop, app->conf, app->id, &hl_ops,
+	    &hl, cause);
+	if (app->engine == NULL)
+		return -1;
+	if (engine_start(app->engine, cause) == -1) {
+		ret = -1;
+		goto out;
+	}
+	hl.watch = loop_watch_add(app->loop, STDIN_FILENO, POLLIN, hl_stdin,
+	    &hl);
+	loop_set_before_sleep(app->loop, hl_flush, &hl);
+	if (loop_run(app->loop) == -1) {
+		*cause = xasprintf("poll: %s", strerror(errno));
+		ret = -1;
+	}
+	engine_shutdown(app->engine, 2000);
+out:
+	if (hl.watch != NULL)
+		loop_watch_del(hl.watch);
+	loop_set_before_sleep(app->loop, NULL, NULL);
+	engine_free(app->engine);
+	app->engine = NULL;
+	fflush(stdout);
+	buf_free(&hl.in);
+	return ret;
+}

@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Sockets and name resolution.
+ *
+ * getaddrinfo() blocks, and the loop must not: numeric addresses are
+ * parsed at once (delivered through a 0 ms timer so callers never see a
+ * callback inside their own call), names are resolved by a forked child
+ * that writes the results to a pipe and exits. The process stays
+ * single-threaded (glibc's getaddrinfo_a would start threads).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "loop.h"
+#include "net.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define NET_RESOLVE_TIMEOUT_MS 10000
+
+struct net_resolve {
+	struct loop *loop;
+	net_resolve_cb cb;
+	void *arg;
+	pid_t pid;
+	int fd;
+	struct loop_watch *watch;
+	struct loop_timer *timer;
+	struct sockaddr_storage addrs[NET_MAX_ADDRS];
+	size_t naddrs;
+	uint8_t raw[1 + NET_MAX_ADDRS * sizeof(struct sockaddr_storage)];
+	size_t got; /* bytes of raw read from the child */
+	char err[128];
+};
+
+static void
+net_tune(int fd)
+{
+	int one = 1;
+
+	/* Chat is small messages: do not wait to coalesce them. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+void
+net_addr_str(const struct sockaddr *sa, char out[NET_ADDRSTRLEN])
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+		snprintf(out, NET_ADDRSTRLEN, "[%s]:%u", host,
+		    ntohs(s6->sin6_port));
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+		snprintf(out, NET_ADDRSTRLEN, "%s:%u", host,
+		    ntohs(s4->sin_port));
+	} else
+		snprintf(out, NET_ADDRSTRLEN, "?");
+}
+
+void
+net_addr_host(const struct sockaddr *sa, char out[NET_ADDRSTRLEN])
+{
+	if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)
+		    sa)->sin6_addr, out, NET_ADDRSTRLEN);
+	else if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
+		    sa)->sin_addr, out, NET_ADDRSTRLEN);
+	else
+		snprintf(out, NET_ADDRSTRLEN, "?");
+}
+
+int
+net_listen(const char *hostport, char bound[NET_ADDRSTRLEN], char **cause)
+{
+	struct addrinfo hints, *res, *ai;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	char host[UTIL_HOST_MAX], portstr[8], *why;
+	uint16_t port;
+	int fd = -1, one = 1, err, saved = 0;
+
+	if (util_parse_hostport(hostport, host, &port, 1, &why) == -1) {
+		*cause = xasprintf("listen: %s", why);
+		free(why);
+		return -1;
+	}
+	snprintf(portstr, sizeof portstr, "%u", port);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if ((err = getaddrinfo(host, portstr, &hints, &res)) != 0) {
+		*cause = xasprintf("listen: %s: %s", host, gai_strerror(err));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family,
+		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd == -1) {
+			saved = errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, 128) == 0)
+			break;
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1) {
+		*cause = xasprintf("cannot listen on %s: %s", hostport,
+		    strerror(saved));
+		return -1;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
+		*cause = xasprintf("getsockname: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	net_addr_str((struct sockaddr *)&ss, bound);
+	return fd;
+}
+
+int
+net_accept(int lfd, struct sockaddr_storage *ss, socklen_t *len)
+{
+	int fd;
+
+	*len = sizeof *ss;
+	fd = accept4(lfd, (struct sockaddr *)ss, len,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd != -1)
+		net_tune(fd);
+	return fd;
+}
+
+int
+net_connect(const struct sockaddr *sa, socklen_t len)
+{
+	int fd, saved;
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1)
+		return -1;
+	net_tune(fd);
+	if (connect(fd, sa, len) == -1 && errno != EINPROGRESS) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int
+net_connect_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof err;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		return errno;
+	return err;
+}
+
+ssize_t
+net_read(int fd, struct buf *b, size_t max)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf_reserve(b, max), max);
+	while (n == -1 && errno == EINTR);
+	if (n > 0)
+		buf_commit(b, (size_t)n);
+	return n;
+}
+
+ssize_t
+net_write(int fd, struct buf *b)
+{
+	ssize_t n;
+
+	if (buf_used(b) == 0)
+		return 0;
+	do
+		n = send(fd, buf_head(b), buf_used(b), MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n > 0)
+		buf_consume(b, (size_t)n);
+	return n;
+}
+
+/* --- resolution --------------------------------------------------------- */
+
+static void
+net_resolve_finish(struct net_resolve *r)
+{
+	const char *err = r->err[0] != '\0' ? r->err : NULL;
+
+	if (r->naddrs == 0 && err == NULL)
+		err = "no address";
+	r->cb(r->arg, r->addrs, r->naddrs, err);
+	net_resolve_cancel(r);
+}
+
+static void
+net_resolve_numeric(void *arg)
+{
+	struct net_resolve *r = arg;
+
+	r->timer = NULL;
+	net_resolve_finish(r);
+}
+
+static void
+net_resolve_timeout(void *arg)
+{
+	struct net_resolve *r = arg;
+
+	r->timer = NULL;
+	snprintf(r->err, sizeof r->err, "name lookup timed out");
+	r->naddrs = 0;
+	net_resolve_finish(r);
+}
+
+/*
+ * The child's output: a count of addresses, then the addresses; or a
+ * count of 0 and an error text. Collected until end of file.
+ */
+static void
+net_resolve_read(int fd, int revents, void *arg)
+{
+	struct net_resolve *r = arg;
+	size_t n, i;
+	ssize_t got;
+
+	(void)revents;
+	got = read(fd, r->raw + r->got, sizeof r->raw - r->got);
+	if (got == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (got > 0) {
+		r->got += (size_t)got;
+		if (r->got < sizeof r->raw)
+			return;
+	}
+	/* End of file, an error, or all the child may send: parse. */
+	n = r->got > 0 ? r->raw[0] : 0;
+	if (r->got == 0)
+		snprintf(r->err, sizeof r->err, "name lookup failed");
+	else if (n == 0)
+		snprintf(r->err, sizeof r->err, "%.*s",
+		    (int)strnlen((char *)r->raw + 1, r->got - 1),
+		    (char *)r->raw + 1);
+	else if (n > NET_MAX_ADDRS || r->got != 1 + n * sizeof r->addrs[0])
+		snprintf(r->err, sizeof r->err, "name lookup failed");
+	else {
+		for (i = 0; i < n; i++)
+			memcpy(&r->addrs[i], r->raw + 1 + i * sizeof r->addrs[0],
+			    sizeof r->addrs[0]);
+		r->naddrs = n;
+	}
+	net_resolve_finish(r);
+}
+
+struct net_resolve *
+net_resolve(struct loop *loop, const char *host, uint16_t port,
+    net_resolve_cb cb, void *arg)
+{
+	struct net_resolve *r = xcalloc(1, sizeof *r);
+	struct sockaddr_in *s4 = (void *)&r->addrs[0];
+	struct sockaddr_in6 *s6 = (void *)&r->addrs[0];
+	int p[2];
+
+	r->loop = loop;
+	r->cb = cb;
+	r->arg = arg;
+	r->fd = -1;
+	r->pid = -1;
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		r->naddrs = 1;
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		r->naddrs = 1;
+	}
+	if (r->naddrs == 1 || pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1) {
+		if (r->naddrs == 0)
+			snprintf(r->err, sizeof r->err, "pipe: %s",
+			    strerror(errno));
+		r->timer = loop_timer_add(loop, 0, net_resolve_numeric, r);
+		return r;
+	}
+	fflush(NULL);
+	if ((r->pid = fork()) == -1) {
+		snprintf(r->err, sizeof r->err, "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		r->timer = loop_timer_add(loop, 0, net_resolve_numeric, r);
+		return r;
+	}
+	if (r->pid == 0) {
+		struct addrinfo hints, *res, *ai;
+		uint8_t out[1 + sizeof r->addrs];
+		char portstr[8];
+		size_t n = 0, len;
+		int err;
+
+		close(p[0]);
+		fcntl(p[1], F_SETFL, 0);
+		snprintf(portstr, sizeof portstr, "%u", port);
+		memset(&hints, 0, sizeof hints);
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_NUMERICSERV;
+		if ((err = getaddrinfo(host, portstr, &hints, &res)) != 0) {
+			out[0] = 0;
+			len = (size_t)snprintf((char *)out + 1,
+			    sizeof out - 1, "%s: %s", host,
+			    gai_strerror(err)) + 2;
+			if (len > sizeof out)
+				len = sizeof out;
+		} else {
+			for (ai = res; ai != NULL && n < NET_MAX_ADDRS;
+			    ai = ai->ai_next) {
+				if (ai->ai_addrlen > sizeof(struct
+				    sockaddr_storage))
+					continue;
+				memset(out + 1 + n * sizeof r->addrs[0], 0,
+				    sizeof r->addrs[0]);
+				memcpy(out + 1 + n * sizeof r->addrs[0],
+				    ai->ai_addr, ai->ai_addrlen);
+				n++;
+			}
+			out[0] = (uint8_t)n;
+			len = 1 + n * sizeof r->addrs[0];
+		}
+		if (write(p[1], out, len) != (ssize_t)len)
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	r->fd = p[0];
+	r->watch = loop_watch_add(loop, r->fd, POLLIN, net_resolve_read, r);
+	r->timer = loop_timer_add(loop, NET_RESOLVE_TIMEOUT_MS,
+	    net_resolve_timeout, r);
+	return r;
+}
+
+void
+net_resolve_cancel(struct net_resolve *r)
+{
+	if (r == NULL)
+		return;
+	if (r->timer != NULL)
+		loop_timer_del(r->timer);
+	if (r->watch != NULL)
+		loop_watch_del(r->watch);
+	if (r->fd != -1)
+		close(r->fd);
+	if (r->pid > 0) {
+		kill(r->pid, SIGKILL);
+		waitpid(r->pid, NULL, 0);
+	}
+	free(r);
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * main(): options, start-up order, exit status.
+ *
+ * Start-up: configuration (created on first run), data directory (0700),
+ * lock (one instance per data directory), identity (created on first
+ * run), then the engine and one frontend (curses or headless) on one poll
+ * loop. Exit status: 0 normal, 1 bad usage, configuration or start-up
+ * error, 2 fatal error.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "conf.h"
+#include "ident.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+enum {
+	OPT_FINGERPRINT = 256,
+	OPT_HEADLESS,
+	OPT_DEFAULT_CONFIG,
+};
+
+static const struct option long_options[] = {
+	{"config", required_argument, NULL, 'c'},
+	{"help", no_argument, NULL, 'h'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"version", no_argument, NULL, 'V'},
+	{"fingerprint", no_argument, NULL, OPT_FINGERPRINT},
+	{"headless", no_argument, NULL, OPT_HEADLESS},
+	{"default-config", no_argument, NULL, OPT_DEFAULT_CONFIG},
+	{NULL, 0, NULL, 0},
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: p2ptui [-hVv] [-c file] [--headless]\n"
+	    "       p2ptui [-c file] --fingerprint\n"
+	    "       p2ptui --default-config\n"
+	    "\n"
+	    "  -c, --config FILE   read FILE instead of ~/.p2ptui.conf\n"
+	    "  -v, --verbose       write a debug log (debug.log) in the data "
+	    "directory\n"
+	    "  -V, --version       print the version and exit\n"
+	    "  -h, --help          print this help and exit\n"
+	    "      --fingerprint   print your public key, as a peer's 'key' "
+	    "setting takes it\n"
+	    "      --headless      no screen: commands on stdin, events on "
+	    "stdout\n"
+	    "      --default-config\n"
+	    "                      print the commented default configuration\n"
+	    "\n"
+	    "See p2ptui(1) and p2ptui.conf(5).\n");
+}
+
+static int
+prepare_data_dir(const char *dir, char **cause)
+{
+	struct stat sb;
+
+	if (util_mkdir_p(dir, 0700) == -1) {
+		*cause = xasprintf("cannot create data directory %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &sb) == -1) {
+		*cause = xasprintf("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if ((sb.st_mode & 022) != 0) {
+		*cause = xasprintf("data directory %s is writable by others "
+		    "(chmod 700 %s)", dir, dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct app app;
+	struct conf conf;
+	char *path = NULL, *cause = NULL, *lockpath;
+	char fp[IDENT_FP_LEN + 1];
+	int ch, fingerprint = 0, explicit, created, lockfd = -1, ret = 1;
+
+	memset(&app, 0, sizeof app);
+	memset(&conf, 0, sizeof conf);
+	while ((ch = getopt_long(argc, argv, "c:hVv", long_options,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			free(path);
+			path = xstrdup(optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("p2ptui %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'v':
+			app.verbose = 1;
+			break;
+		case OPT_FINGERPRINT:
+			fingerprint = 1;
+			break;
+		case OPT_HEADLESS:
+			app.headless = 1;
+			break;
+		case OPT_DEFAULT_CONFIG:
+			conf_write_default(stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "p2ptui: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (ident_init() == -1) {
+		fprintf(stderr, "p2ptui: cannot initialise libsodium\n");
+		return 1;
+	}
+
+	/* Only the default file is created: a -c typo is an error. */
+	explicit = path != NULL;
+	if (!explicit)
+		path = conf_default_path();
+	if (conf_load(&conf, path, !explicit, &created, stderr, &cause) == -1)
+		goto out;
+	if (created) {
+		app.created_conf = 1;
+		fprintf(stderr, "p2ptui: wrote a commented default "
+		    "configuration to %s\n", path);
+	}
+	if (prepare_data_dir(conf.data_dir, &cause) == -1)
+		goto out;
+
+	if (!fingerprint) {
+		lockpath = xasprintf("%s/lock", conf.data_dir);
+		ret = util_lock(lockpath, &lockfd, &cause);
+		free(lockpath);
+		if (ret == -1) {
+			ret = 1;
+			goto out;
+		}
+	}
+	if ((app.id = ident_load(conf.data_dir, 1, &created, &cause)) == NULL)
+		goto out;
+	app.created_id = created;
+	if (created && (fingerprint || app.headless))
+		fprintf(stderr, "p2ptui: created a new identity in %s/%s\n",
+		    conf.data_dir, IDENT_FILE);
+	if (fingerprint) {
+		ident_fingerprint(app.id->pk, fp);
+		printf("%s\n", fp);
+		ret = fflush(stdout) == 0 ? 0 : 1;
+		goto out;
+	}
+	if (app.verbose) {
+		app.log_path = xasprintf("%s/debug.log", conf.data_dir);
+		if (log_open(app.log_path) == -1) {
+			cause = xasprintf("cannot open %s: %s", app.log_path,
+			    strerror(errno));
+			goto out;
+		}
+		log_debug("p2ptui %s starting", PACKAGE_VERSION);
+	}
+	app.conf = &conf;
+	ret = app_run(&app, &cause);
+out:
+	if (cause != NULL) {
+		fprintf(stderr, "p2ptui: %s\n", cause);
+		free(cause);
+		if (ret == 0)
+			ret = 1;
+	}
+	ident_free(app.id);
+	free(app.log_path);
+	log_close();
+	conf_free(&conf);
+	free(path);
+	if (lockfd != -1)
+		close(lockfd);
+	return ret;
+}

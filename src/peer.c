@@ -1,0 +1,1652 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The engine: peers, connections, trust and chat.
+ *
+ * A connection (struct conn) goes through
+ *
+ *   RESOLVING -> CONNECTING -> HANDSHAKE -> OPEN -> (closed)     outbound
+ *                              HANDSHAKE -> OPEN -> (closed)     inbound
+ *
+ * and is attached to a peer once the handshake proves its key and the key
+ * is trusted. A peer is ONLINE when its attached connection has both sent
+ * and received HELLO. An unknown key that connects becomes a REQUEST peer
+ * whose connection stays open (answering pings) but gets no HELLO until
+ * the user accepts it.
+ *
+ * Invariants:
+ * - A peer has at most one attached connection. When two connections for
+ *   one peer are authenticated (both sides dialled at once), the one
+ *   whose initiator has the smaller static key wins on both sides; the
+ *   other is closed with BYE(duplicate).
+ * - The initiator checks the responder's key after message 2, before
+ *   message 3 reveals its own identity: a pinned-key mismatch is refused
+ *   without telling the impostor who we are.
+ * - Connections are never freed inside their own callbacks: conn_close()
+ *   closes the socket at once and queues the memory for engine_reap().
+ * - Nothing from the network is trusted: every frame is bounded by the
+ *   2-byte length, every message decoded to the byte by proto.c, and any
+ *   violation closes that connection with one notice.
+ */
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "engine.h"
+#include "ident.h"
+#include "log.h"
+#include "loop.h"
+#include "net.h"
+#include "noise.h"
+#include "proto.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define ENGINE_MAX_HANDSHAKES 32
+#define ENGINE_RATE_SLOTS 64
+#define ENGINE_READ_MAX 65536
+#define ENGINE_BACKOFF_MIN 1
+#define ENGINE_BACKOFF_MAX 300
+#define ENGINE_CLOSE_LINGER_MS 1000
+#define ENGINE_STATE_FILE "peers"
+
+enum conn_state {
+	CONN_RESOLVING,
+	CONN_CONNECTING,
+	CONN_HANDSHAKE,
+	CONN_OPEN,
+	CONN_CLOSING, /* BYE queued: close once flushed */
+	CONN_DEAD,    /* closed, waiting for engine_reap() */
+};
+
+struct conn {
+	struct engine *eng;
+	LIST_ENTRY(conn) entry;
+	enum conn_state state;
+	int initiator;
+	int fd;
+	struct loop_watch *watch;
+	struct loop_timer *timer; /* handshake deadline, then keepalive */
+
+	char *target;   /* outbound: "HOST:PORT" dialled */
+	struct peer *want; /* outbound: the peer we meant to reach, or NULL */
+	struct net_resolve *resolve;
+	struct sockaddr_storage addrs[NET_MAX_ADDRS];
+	size_t naddrs, next_addr;
+	int last_errno;
+
+	char addr[NET_ADDRSTRLEN]; /* remote address */
+	char host[NET_ADDRSTRLEN]; /* remote host, for limits */
+
+	struct noise_hs *hs;
+	struct noise_cipher tx, rx;
+	uint8_t sid[NOISE_HASHLEN];
+	uint8_t rkey[IDENT_KEYLEN];
+	int has_rkey;
+
+	struct peer *peer; /* attached: authenticated and trusted or request */
+	int explicit;      /* dialled by the user: report failures */
+	int hello_sent, hello_got;
+	int inherit_online; /* replaced an online connection of the peer */
+	uint64_t last_rx, last_tx;
+	struct buf in, out;
+};
+
+struct rate_slot {
+	char host[NET_ADDRSTRLEN];
+	double tokens;
+	uint64_t last;
+};
+
+struct engine {
+	struct loop *loop;
+	const struct conf *conf;
+	const struct ident *id;
+	const struct fe_ops *fe;
+	void *fe_arg;
+
+	int lfd;
+	struct loop_watch *lwatch;
+	char listen_addr[NET_ADDRSTRLEN];
+	char *state_path;
+
+	struct peer **peers;
+	size_t npeers;
+	LIST_HEAD(, conn) conns;
+	LIST_HEAD(, conn) dead;
+	struct loop_timer *reap;
+	size_t nconns;
+
+	uint8_t (*declined)[IDENT_KEYLEN]; /* this run only */
+	size_t ndeclined;
+	struct rate_slot rate[ENGINE_RATE_SLOTS];
+
+	uint8_t scratch[PROTO_FRAME_MAX];
+	uint8_t scratch2[PROTO_FRAME_MAX];
+};
+
+static void conn_close(struct conn *, const char *why);
+static void conn_io(int, int, void *);
+static void conn_send(struct conn *, const struct proto_msg *);
+static void peer_schedule(struct peer *);
+static void peer_update(struct peer *);
+
+/* --- helpers ----------------------------------------------------------- */
+
+static void
+engine_notice(struct engine *eng, struct peer *p, enum fe_level level,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+engine_notice(struct engine *eng, struct peer *p, enum fe_level level,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	log_debug("notice: %s", s);
+	eng->fe->notice(eng->fe_arg, p, level, s);
+	free(s);
+}
+
+const char *
+peer_state_name(enum peer_state state)
+{
+	switch (state) {
+	case PEER_OFFLINE:
+		return "offline";
+	case PEER_CONNECTING:
+		return "connecting";
+	case PEER_WAITING:
+		return "waiting";
+	case PEER_REQUEST:
+		return "request";
+	case PEER_ONLINE:
+		return "online";
+	}
+	return "?";
+}
+
+static const char *
+peer_label(const struct peer *p)
+{
+	return p->name;
+}
+
+static struct peer *
+engine_peer_by_key(const struct engine *eng, const uint8_t *key)
+{
+	size_t i;
+
+	for (i = 0; i < eng->npeers; i++) {
+		if (eng->peers[i]->has_key &&
+		    ident_key_equal(eng->peers[i]->key, key))
+			return eng->peers[i];
+	}
+	return NULL;
+}
+
+static struct peer *
+engine_peer_by_name(const struct engine *eng, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < eng->npeers; i++) {
+		if (strcmp(eng->peers[i]->name, name) == 0)
+			return eng->peers[i];
+	}
+	return NULL;
+}
+
+static struct peer *
+peer_add(struct engine *eng, const char *name, enum peer_origin origin)
+{
+	struct peer *p = xcalloc(1, sizeof *p);
+
+	p->eng = eng;
+	snprintf(p->name, sizeof p->name, "%s", name);
+	p->origin = origin;
+	p->backoff = ENGINE_BACKOFF_MIN;
+	eng->peers = xreallocarray(eng->peers, eng->npeers + 1,
+	    sizeof *eng->peers);
+	eng->peers[eng->npeers++] = p;
+	return p;
+}
+
+static void
+peer_free(struct peer *p)
+{
+	if (p->retry != NULL)
+		loop_timer_del(p->retry);
+	free(p->address);
+	free(p);
+}
+
+static void
+peer_remove(struct engine *eng, struct peer *p)
+{
+	size_t i;
+
+	for (i = 0; i < eng->npeers; i++) {
+		if (eng->peers[i] == p)
+			break;
+	}
+	if (i == eng->npeers)
+		return;
+	eng->fe->peer_removed(eng->fe_arg, p); /* while it is still listed */
+	memmove(&eng->peers[i], &eng->peers[i + 1],
+	    (eng->npeers - i - 1) * sizeof *eng->peers);
+	eng->npeers--;
+	peer_free(p);
+}
+
+/* --- learned state ------------------------------------------------------ */
+
+/*
+ * The state file (data_dir/peers) holds what the program learned: keys
+ * the user accepted and keys learned for configured peers that had none.
+ * One line a peer: "FINGERPRINT NAME AUTOCONNECT ADDRESS" ('-' for none).
+ * Rewritten atomically (temporary file, fsync, rename).
+ */
+static int
+engine_save(struct engine *eng)
+{
+	char fp[IDENT_FP_LEN + 1], *tmp;
+	struct peer *p;
+	FILE *f;
+	size_t i;
+	int fd, ok;
+
+	tmp = xasprintf("%s.tmp", eng->state_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
+		engine_notice(eng, NULL, FE_ERROR, "cannot write %s: %s", tmp,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		free(tmp);
+		return -1;
+	}
+	fprintf(f, "# p2ptui learned peers: written by p2ptui, do not "
+	    "edit while it runs\n");
+	for (i = 0; i < eng->npeers; i++) {
+		p = eng->peers[i];
+		if (!p->has_key || p->origin == PEER_UNKNOWN)
+			continue;
+		if (p->origin == PEER_CONFIG &&
+		    conf_find_peer(eng->conf, p->name)->has_key)
+			continue;
+		ident_fingerprint(p->key, fp);
+		fprintf(f, "%s %s %d %s\n", fp, p->name, p->autoconnect,
+		    p->address != NULL ? p->address : "-");
+	}
+	ok = fflush(f) == 0 && fsync(fd) == 0 && !ferror(f);
+	fclose(f);
+	if (!ok || rename(tmp, eng->state_path) == -1) {
+		engine_notice(eng, NULL, FE_ERROR, "cannot write %s: %s",
+		    eng->state_path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+static int
+engine_load_state(struct engine *eng, char **cause)
+{
+	char line[512], fpbuf[128], name[128], addr[300], host[UTIL_HOST_MAX];
+	uint8_t key[IDENT_KEYLEN];
+	struct conf_peer *cp;
+	struct peer *p;
+	char *why;
+	uint16_t port;
+	int lineno = 0, autoc;
+	FILE *f;
+
+	if ((f = fopen(eng->state_path, "re")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		*cause = xasprintf("cannot read %s: %s", eng->state_path,
+		    strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		lineno++;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (sscanf(line, "%127s %127s %d %299s", fpbuf, name, &autoc,
+		    addr) != 4 || (autoc != 0 && autoc != 1) ||
+		    ident_parse_key(fpbuf, key, &why) == -1 ||
+		    conf_valid_name(name) == -1 ||
+		    (strcmp(addr, "-") != 0 &&
+		    util_parse_hostport(addr, host, &port, 0, &why) == -1)) {
+			*cause = xasprintf("%s:%d: malformed line (move the "
+			    "file away to forget learned peers)",
+			    eng->state_path, lineno);
+			fclose(f);
+			return -1;
+		}
+		cp = conf_find_peer(eng->conf, name);
+		if (cp != NULL && cp->has_key)
+			continue; /* the configuration pins it */
+		if (engine_peer_by_key(eng, key) != NULL)
+			continue;
+		if ((p = engine_peer_by_name(eng, name)) == NULL) {
+			p = peer_add(eng, name, PEER_LEARNED);
+			p->autoconnect = autoc;
+			if (strcmp(addr, "-") != 0)
+				p->address = xstrdup(addr);
+		}
+		memcpy(p->key, key, IDENT_KEYLEN);
+		p->has_key = 1;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* --- connections -------------------------------------------------------- */
+
+static struct conn *
+conn_new(struct engine *eng, int initiator)
+{
+	struct conn *c = xcalloc(1, sizeof *c);
+
+	c->eng = eng;
+	c->fd = -1;
+	c->initiator = initiator;
+	buf_init(&c->in);
+	buf_init(&c->out);
+	LIST_INSERT_HEAD(&eng->conns, c, entry);
+	eng->nconns++;
+	return c;
+}
+
+static void
+engine_reap(void *arg)
+{
+	struct engine *eng = arg;
+	struct conn *c;
+
+	eng->reap = NULL;
+	while ((c = LIST_FIRST(&eng->dead)) != NULL) {
+		LIST_REMOVE(c, entry);
+		free(c->target);
+		buf_free(&c->in);
+		buf_free(&c->out);
+		free(c);
+	}
+}
+
+static void
+conn_want_write(struct conn *c)
+{
+	if (c->watch != NULL)
+		loop_watch_set(c->watch,
+		    POLLIN | (buf_used(&c->out) > 0 ? POLLOUT : 0));
+}
+
+static void
+conn_timer(struct conn *c, uint64_t ms, loop_timer_cb cb)
+{
+	if (c->timer != NULL)
+		loop_timer_del(c->timer);
+	c->timer = loop_timer_add(c->eng->loop, ms, cb, c);
+}
+
+/* The connection is gone: detach it from its peer, tell the user. */
+static void
+conn_detach(struct conn *c, const char *why)
+{
+	struct peer *p = c->peer;
+	int was_online;
+
+	if (p != NULL && p->conn == c) {
+		was_online = p->state == PEER_ONLINE;
+		p->conn = NULL;
+		if (p->origin == PEER_UNKNOWN && p->state == PEER_REQUEST) {
+			/* The request stays listed until answered. */
+			peer_update(p);
+		} else {
+			peer_update(p);
+			if (was_online && why != NULL)
+				engine_notice(c->eng, p, FE_INFO,
+				    "%s went offline (%s)", peer_label(p), why);
+			peer_schedule(p);
+		}
+	}
+	if (c->want != NULL && c->want->dial == c) {
+		c->want->dial = NULL;
+		peer_update(c->want);
+		if (p == NULL && c->want->conn == NULL)
+			peer_schedule(c->want);
+	}
+	c->peer = NULL;
+	c->want = NULL;
+}
+
+static void
+conn_close(struct conn *c, const char *why)
+{
+	struct engine *eng = c->eng;
+
+	if (c->state == CONN_DEAD)
+		return;
+	log_debug("conn %s closed: %s", c->addr, why != NULL ? why : "");
+	c->state = CONN_DEAD;
+	if (c->timer != NULL)
+		loop_timer_del(c->timer);
+	c->timer = NULL;
+	if (c->watch != NULL)
+		loop_watch_del(c->watch);
+	c->watch = NULL;
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	net_resolve_cancel(c->resolve);
+	c->resolve = NULL;
+	noise_hs_free(c->hs);
+	c->hs = NULL;
+	noise_cipher_wipe(&c->tx);
+	noise_cipher_wipe(&c->rx);
+	ident_wipe(c->sid, sizeof c->sid);
+	conn_detach(c, why);
+
+	LIST_REMOVE(c, entry);
+	eng->nconns--;
+	LIST_INSERT_HEAD(&eng->dead, c, entry);
+	if (eng->reap == NULL)
+		eng->reap = loop_timer_add(eng->loop, 0, engine_reap, eng);
+}
+
+/* A protocol violation: one notice, then close. */
+static void
+conn_fail(struct conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+conn_fail(struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	engine_notice(c->eng, c->peer != NULL ? c->peer : c->want, FE_WARN,
+	    "%s: %s", c->addr[0] != '\0' ? c->addr : c->target, s);
+	conn_close(c, s);
+	free(s);
+}
+
+static void
+conn_linger_expired(void *arg)
+{
+	struct conn *c = arg;
+
+	c->timer = NULL;
+	conn_close(c, NULL);
+}
+
+/* Send BYE and close once it is written (or after a short linger). */
+static void
+conn_bye(struct conn *c, uint8_t reason, const char *why)
+{
+	struct proto_msg m;
+
+	if (c->state == CONN_OPEN) {
+		memset(&m, 0, sizeof m);
+		m.type = PROTO_BYE;
+		m.u.reason = reason;
+		conn_send(c, &m);
+		conn_detach(c, why);
+		c->state = CONN_CLOSING;
+		net_write(c->fd, &c->out);
+		if (buf_used(&c->out) == 0) {
+			conn_close(c, why);
+			return;
+		}
+		conn_timer(c, ENGINE_CLOSE_LINGER_MS, conn_linger_expired);
+		conn_want_write(c);
+		return;
+	}
+	conn_close(c, why);
+}
+
+/* Queue a handshake message as a frame. */
+static int
+conn_queue_frame(struct conn *c, const uint8_t *frame, size_t len)
+{
+	uint8_t hdr[2];
+	size_t limit = (size_t)c->eng->conf->max_queue_kb * 1024;
+
+	proto_frame_header(hdr, len);
+	buf_append(&c->out, hdr, 2);
+	buf_append(&c->out, frame, len);
+	c->last_tx = loop_now_ms();
+	if (buf_used(&c->out) > limit) {
+		conn_fail(c, "more than %d KiB queued: the peer is not "
+		    "reading", c->eng->conf->max_queue_kb);
+		return -1;
+	}
+	conn_want_write(c);
+	return 0;
+}
+
+static void
+conn_send(struct conn *c, const struct proto_msg *m)
+{
+	struct engine *eng = c->eng;
+	uint8_t *out;
+	size_t n;
+
+	if (c->state != CONN_OPEN)
+		return;
+	n = proto_encode(m, eng->scratch, PROTO_PLAIN_MAX);
+	if (n == 0)
+		fatal("cannot encode message type %u", m->type);
+	out = buf_reserve(&c->out, 2 + n + NOISE_TAGLEN);
+	if (noise_cipher_encrypt(&c->tx, NULL, 0, eng->scratch, n,
+	    out + 2) == -1) {
+		conn_fail(c, "nonces exhausted");
+		return;
+	}
+	proto_frame_header(out, n + NOISE_TAGLEN);
+	buf_commit(&c->out, 2 + n + NOISE_TAGLEN);
+	ident_wipe(eng->scratch, n);
+	c->last_tx = loop_now_ms();
+	if (buf_used(&c->out) > (size_t)eng->conf->max_queue_kb * 1024) {
+		conn_fail(c, "more than %d KiB queued: the peer is not "
+		    "reading", eng->conf->max_queue_kb);
+		return;
+	}
+	conn_want_write(c);
+}
+
+static void
+conn_send_hello(struct conn *c)
+{
+	struct proto_msg m;
+
+	memset(&m, 0, sizeof m);
+	m.type = PROTO_HELLO;
+	m.u.hello.version = PROTO_VERSION;
+	m.u.hello.caps = 0;
+	snprintf(m.u.hello.nick, sizeof m.u.hello.nick, "%s",
+	    c->eng->conf->nick);
+	conn_send(c, &m);
+	c->hello_sent = 1;
+}
+
+static void
+conn_keepalive(void *arg)
+{
+	struct conn *c = arg;
+	struct engine *eng = c->eng;
+	uint64_t now = loop_now_ms(), ka = (uint64_t)eng->conf->keepalive *
+	    1000;
+	struct proto_msg m;
+
+	c->timer = NULL;
+	if (now - c->last_rx >= 3 * ka) {
+		conn_fail(c, "no answer for %d seconds",
+		    3 * eng->conf->keepalive);
+		return;
+	}
+	if (now - c->last_tx >= ka) {
+		memset(&m, 0, sizeof m);
+		m.type = PROTO_PING;
+		ident_random(&m.u.token, sizeof m.u.token);
+		conn_send(c, &m);
+	}
+	if (c->state == CONN_OPEN)
+		conn_timer(c, ka, conn_keepalive);
+}
+
+static void
+conn_handshake_expired(void *arg)
+{
+	struct conn *c = arg;
+
+	c->timer = NULL;
+	conn_fail(c, "handshake timed out");
+}
+
+/* --- peers: state and reconnection --------------------------------------- */
+
+static enum peer_state
+peer_compute_state(const struct peer *p)
+{
+	if (p->conn != NULL) {
+		if (p->origin == PEER_UNKNOWN && !p->conn->initiator)
+			return PEER_REQUEST;
+		if (p->conn->hello_sent &&
+		    (p->conn->hello_got || p->conn->inherit_online))
+			return PEER_ONLINE;
+		if (p->conn->hello_sent)
+			return PEER_WAITING;
+		return PEER_CONNECTING;
+	}
+	if (p->origin == PEER_UNKNOWN && p->state == PEER_REQUEST)
+		return PEER_REQUEST;
+	if (p->dial != NULL)
+		return PEER_CONNECTING;
+	return PEER_OFFLINE;
+}
+
+/* Recompute the state and tell the frontend if anything changed. */
+static void
+peer_update(struct peer *p)
+{
+	enum peer_state s = peer_compute_state(p);
+	const char *addr = p->conn != NULL ? p->conn->addr : "";
+
+	if (s == p->state && strcmp(addr, p->remote_addr) == 0)
+		return;
+	if (s == PEER_ONLINE)
+		p->backoff = ENGINE_BACKOFF_MIN;
+	p->state = s;
+	snprintf(p->remote_addr, sizeof p->remote_addr, "%s", addr);
+	p->eng->fe->peer_changed(p->eng->fe_arg, p);
+}
+
+static void conn_dial(struct engine *, struct peer *, const char *, int);
+
+static void
+peer_retry(void *arg)
+{
+	struct peer *p = arg;
+
+	p->retry = NULL;
+	if (p->conn == NULL && p->dial == NULL && p->address != NULL &&
+	    !p->refused)
+		conn_dial(p->eng, p, p->address, 0);
+}
+
+/* Schedule the next autoconnect attempt, with exponential backoff. */
+static void
+peer_schedule(struct peer *p)
+{
+	uint64_t ms;
+
+	if (!p->autoconnect || p->refused || p->address == NULL ||
+	    p->conn != NULL || p->dial != NULL || p->retry != NULL)
+		return;
+	/* Jitter of +-25% keeps two restarted peers from dialling in step. */
+	ms = (uint64_t)p->backoff * 1000;
+	ms = ms * 3 / 4 + ident_uniform((uint32_t)(ms / 2) + 1);
+	p->retry = loop_timer_add(p->eng->loop, ms, peer_retry, p);
+	if (p->backoff < ENGINE_BACKOFF_MAX)
+		p->backoff = p->backoff * 2 > ENGINE_BACKOFF_MAX ?
+		    ENGINE_BACKOFF_MAX : p->backoff * 2;
+}
+
+/* The key of whoever dialled this connection. */
+static const uint8_t *
+conn_initiator_key(const struct conn *c)
+{
+	return c->initiator ? c->eng->id->pk : c->rkey;
+}
+
+/*
+ * Make c the connection of p. If p already has one, keep the one whose
+ * initiator's key is smaller (both sides decide alike). 0 if c won.
+ */
+static int
+conn_attach(struct conn *c, struct peer *p)
+{
+	struct conn *old = p->conn;
+
+	if (old != NULL && old != c) {
+		if (memcmp(conn_initiator_key(old), conn_initiator_key(c),
+		    IDENT_KEYLEN) <= 0) {
+			conn_bye(c, PROTO_BYE_DUPLICATE, "duplicate");
+			return -1;
+		}
+		/* The peer stays online across the switch: the winner's
+		 * HELLO is on its way, in order before any chat. */
+		c->inherit_online = p->state == PEER_ONLINE;
+		old->peer = NULL;
+		p->conn = NULL;
+		conn_bye(old, PROTO_BYE_DUPLICATE, "duplicate");
+	}
+	p->conn = c;
+	c->peer = p;
+	if (p->retry != NULL) {
+		loop_timer_del(p->retry);
+		p->retry = NULL;
+	}
+	return 0;
+}
+
+/* --- the handshake -------------------------------------------------------- */
+
+static int
+conn_hs_start(struct conn *c)
+{
+	char *cause;
+
+	c->hs = noise_hs_create(PROTO_NOISE,
+	    c->initiator ? NOISE_INITIATOR : NOISE_RESPONDER,
+	    (const uint8_t *)PROTO_PROLOGUE, strlen(PROTO_PROLOGUE), &cause);
+	if (c->hs == NULL)
+		fatal("noise: %s", cause);
+	noise_hs_set_s(c->hs, c->eng->id->sk);
+	if (noise_hs_start(c->hs, &cause) == -1)
+		fatal("noise: %s", cause);
+	c->state = CONN_HANDSHAKE;
+	return 0;
+}
+
+/* Write the next handshake message with our version payload. */
+static int
+conn_hs_write(struct conn *c, int with_payload)
+{
+	uint8_t payload[PROTO_HS_PAYLOAD_LEN], msg[256];
+	size_t len;
+
+	proto_hs_payload_encode(payload);
+	if (noise_hs_write(c->hs, payload, with_payload ? sizeof payload : 0,
+	    msg, sizeof msg, &len) == -1) {
+		conn_fail(c, "handshake failed");
+		return -1;
+	}
+	return conn_queue_frame(c, msg, len);
+}
+
+/* Handshake done: derive the transport, start keepalives. */
+static int
+conn_hs_split(struct conn *c)
+{
+	if (noise_hs_split(c->hs, &c->tx, &c->rx) == -1) {
+		conn_fail(c, "handshake failed");
+		return -1;
+	}
+	c->tx.rekey_interval = c->rx.rekey_interval = PROTO_REKEY_INTERVAL;
+	noise_hs_hash(c->hs, c->sid);
+	noise_hs_free(c->hs);
+	c->hs = NULL;
+	c->state = CONN_OPEN;
+	conn_timer(c, (uint64_t)c->eng->conf->keepalive * 1000,
+	    conn_keepalive);
+	return 0;
+}
+
+static void
+fp_of(const uint8_t *key, char fp[IDENT_FP_LEN + 1])
+{
+	ident_fingerprint(key, fp);
+}
+
+/*
+ * Initiator, after message 2: is this the key we meant to reach? Returns
+ * the peer to attach, or NULL after closing the connection.
+ */
+static struct peer *
+conn_check_responder(struct conn *c)
+{
+	struct engine *eng = c->eng;
+	struct peer *p = c->want, *other;
+	char want[IDENT_FP_LEN + 1], got[IDENT_FP_LEN + 1], *fix;
+	struct conf_peer *cp;
+
+	if (ident_key_equal(c->rkey, eng->id->pk)) {
+		conn_fail(c, "that is this p2ptui's own address");
+		if (p != NULL)
+			p->refused = 1;
+		return NULL;
+	}
+	if (p != NULL && p->has_key) {
+		if (ident_key_equal(p->key, c->rkey))
+			return p;
+		fp_of(p->key, want);
+		fp_of(c->rkey, got);
+		memcpy(p->seen_key, c->rkey, IDENT_KEYLEN);
+		p->has_seen_key = 1;
+		p->refused = 1;
+		cp = p->origin == PEER_CONFIG ? conf_find_peer(eng->conf,
+		    p->name) : NULL;
+		if (cp != NULL && cp->has_key)
+			fix = xasprintf("change its key in %s:%d",
+			    eng->conf->path, cp->line);
+		else
+			fix = xasprintf("run /trust %s", p->name);
+		engine_notice(eng, p, FE_ERROR, "KEY MISMATCH: %s at %s "
+		    "presented key %s but key %s is pinned. This may be an "
+		    "attack; the connection was refused. If %s really has a "
+		    "new key, %s.", p->name, c->addr, got, want, p->name, fix);
+		free(fix);
+		conn_close(c, "key mismatch");
+		return NULL;
+	}
+	if (p != NULL) {
+		/* A configured peer without a key: trust on first use. */
+		memcpy(p->key, c->rkey, IDENT_KEYLEN);
+		p->has_key = 1;
+		fp_of(p->key, got);
+		engine_notice(eng, p, FE_INFO, "learned %s's key %s; it is "
+		    "pinned from now on", p->name, got);
+		engine_save(eng);
+		return p;
+	}
+	/* A /connect to an address: we chose to dial it, so trust it. */
+	if ((other = engine_peer_by_key(eng, c->rkey)) != NULL) {
+		if (other->origin == PEER_UNKNOWN)
+			other->origin = PEER_LEARNED;
+		if (other->origin == PEER_LEARNED) {
+			free(other->address);
+			other->address = xstrdup(c->target);
+			other->autoconnect = 1;
+			other->refused = 0;
+			engine_save(eng);
+		}
+		return other;
+	}
+	ident_short(c->rkey, want);
+	p = peer_add(eng, want, PEER_LEARNED);
+	memcpy(p->key, c->rkey, IDENT_KEYLEN);
+	p->has_key = 1;
+	p->address = xstrdup(c->target);
+	p->autoconnect = 1;
+	fp_of(p->key, got);
+	engine_notice(eng, p, FE_INFO, "new peer %s at %s, key %s",
+	    p->name, c->target, got);
+	engine_save(eng);
+	eng->fe->peer_changed(eng->fe_arg, p);
+	return p;
+}
+
+static int
+engine_is_declined(const struct engine *eng, const uint8_t *key)
+{
+	size_t i;
+
+	for (i = 0; i < eng->ndeclined; i++) {
+		if (ident_key_equal(eng->declined[i], key))
+			return 1;
+	}
+	return 0;
+}
+
+/* Responder, after message 3: a known key, or a contact request. */
+static void
+conn_check_initiator(struct conn *c)
+{
+	struct engine *eng = c->eng;
+	char fp[IDENT_FP_LEN + 1], name[IDENT_SHORT_LEN + 1];
+	struct peer *p;
+
+	if (ident_key_equal(c->rkey, eng->id->pk)) {
+		conn_fail(c, "a connection from ourselves");
+		return;
+	}
+	if ((p = engine_peer_by_key(eng, c->rkey)) != NULL &&
+	    p->origin != PEER_UNKNOWN) {
+		if (conn_attach(c, p) == 0) {
+			conn_send_hello(c);
+			peer_update(p);
+		}
+		return;
+	}
+	if (engine_is_declined(eng, c->rkey)) {
+		conn_bye(c, PROTO_BYE_DECLINED, "declined");
+		return;
+	}
+	if (p == NULL) {
+		ident_short(c->rkey, name);
+		p = peer_add(eng, name, PEER_UNKNOWN);
+		memcpy(p->key, c->rkey, IDENT_KEYLEN);
+		p->has_key = 1;
+	}
+	if (conn_attach(c, p) == -1)
+		return;
+	fp_of(p->key, fp);
+	peer_update(p);
+	engine_notice(eng, p, FE_INFO, "contact request from %s at %s: "
+	    "/accept %s or /decline %s", fp, c->addr, p->name, p->name);
+}
+
+static void
+conn_handshake_frame(struct conn *c, const uint8_t *frame, size_t len)
+{
+	uint8_t payload[64];
+	const uint8_t *rs;
+	struct peer *p;
+	uint16_t version;
+	uint32_t caps;
+	size_t plen;
+
+	if (noise_hs_action(c->hs) != NOISE_ACTION_READ) {
+		conn_fail(c, "unexpected handshake message");
+		return;
+	}
+	if (noise_hs_read(c->hs, frame, len, payload, sizeof payload,
+	    &plen) == -1) {
+		conn_fail(c, "handshake failed (bad message)");
+		return;
+	}
+	if (!c->initiator && noise_hs_action(c->hs) == NOISE_ACTION_WRITE) {
+		/* Message 1 carries no payload. */
+		if (plen != 0) {
+			conn_fail(c, "handshake message 1 has a payload");
+			return;
+		}
+		conn_hs_write(c, 1);
+		return;
+	}
+	if (proto_hs_payload_decode(payload, plen, &version, &caps) == -1) {
+		conn_fail(c, "bad handshake payload");
+		return;
+	}
+	if ((rs = noise_hs_remote_static(c->hs)) == NULL)
+		fatal("noise: no remote static after XX");
+	memcpy(c->rkey, rs, IDENT_KEYLEN);
+	c->has_rkey = 1;
+	if (c->initiator) {
+		/* Check the key before message 3 reveals who we are. */
+		if ((p = conn_check_responder(c)) == NULL)
+			return;
+		if (conn_hs_write(c, 1) == -1 || conn_hs_split(c) == -1)
+			return;
+		if (c->want != NULL && c->want->dial == c)
+			c->want->dial = NULL;
+		if (conn_attach(c, p) == -1)
+			return;
+		conn_send_hello(c);
+		peer_update(p);
+		return;
+	}
+	if (conn_hs_split(c) == -1)
+		return;
+	conn_check_initiator(c);
+}
+
+/* --- messages ----------------------------------------------------------- */
+
+static void
+conn_handle(struct conn *c, const struct proto_msg *m)
+{
+	struct engine *eng = c->eng;
+	struct peer *p = c->peer;
+	struct proto_msg r;
+
+	switch (m->type) {
+	case 0:
+		return; /* an unknown extension */
+	case PROTO_PING:
+		memset(&r, 0, sizeof r);
+		r.type = PROTO_PONG;
+		r.u.token = m->u.token;
+		conn_send(c, &r);
+		return;
+	case PROTO_PONG:
+		return;
+	case PROTO_BYE:
+		if (p != NULL && m->u.reason == PROTO_BYE_DECLINED) {
+			p->refused = 1;
+			engine_notice(eng, p, FE_WARN, "%s declined the "
+			    "contact request", p->name);
+		}
+		conn_close(c, proto_bye_text(m->u.reason));
+		return;
+	case PROTO_HELLO:
+		if (c->hello_got) {
+			conn_fail(c, "second hello");
+			return;
+		}
+		c->hello_got = 1;
+		if (p != NULL && strcmp(p->nick, m->u.hello.nick) != 0) {
+			snprintf(p->nick, sizeof p->nick, "%s",
+			    m->u.hello.nick);
+			eng->fe->peer_changed(eng->fe_arg, p);
+		}
+		if (p != NULL)
+			peer_update(p);
+		return;
+	case PROTO_CHAT:
+		if (p == NULL || p->state != PEER_ONLINE) {
+			conn_fail(c, "chat before hello");
+			return;
+		}
+		eng->fe->message(eng->fe_arg, p, 0, m->u.chat.id,
+		    m->u.chat.time_ms,
+		    (const char *)m->u.chat.text, m->u.chat.len);
+		memset(&r, 0, sizeof r);
+		r.type = PROTO_ACK;
+		memcpy(r.u.ack.id, m->u.chat.id, PROTO_ID_LEN);
+		conn_send(c, &r);
+		return;
+	case PROTO_ACK:
+		if (p == NULL || p->state != PEER_ONLINE) {
+			conn_fail(c, "ack before hello");
+			return;
+		}
+		eng->fe->delivered(eng->fe_arg, p, m->u.ack.id);
+		return;
+	default:
+		conn_fail(c, "unexpected message type 0x%02x", m->type);
+		return;
+	}
+}
+
+static void
+conn_open_frame(struct conn *c, const uint8_t *frame, size_t len)
+{
+	struct engine *eng = c->eng;
+	struct proto_msg m;
+	const char *why;
+	size_t n;
+
+	if (len < NOISE_TAGLEN ||
+	    noise_cipher_decrypt(&c->rx, NULL, 0, frame, len,
+	    eng->scratch2) == -1) {
+		conn_fail(c, "frame failed authentication");
+		return;
+	}
+	n = len - NOISE_TAGLEN;
+	if (proto_decode(eng->scratch2, n, (size_t)eng->conf->max_message, &m,
+	    &why) == -1) {
+		ident_wipe(eng->scratch2, n);
+		conn_fail(c, "%s", why);
+		return;
+	}
+	conn_handle(c, &m);
+	ident_wipe(eng->scratch2, n);
+}
+
+static void
+conn_read(struct conn *c)
+{
+	const uint8_t *frame;
+	ssize_t n;
+	size_t len;
+	int r;
+
+	n = net_read(c->fd, &c->in, ENGINE_READ_MAX);
+	if (n == 0) {
+		conn_close(c, "connection closed");
+		return;
+	}
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			conn_close(c, strerror(errno));
+		return;
+	}
+	c->last_rx = loop_now_ms();
+	while (c->state == CONN_HANDSHAKE || c->state == CONN_OPEN) {
+		r = proto_frame_next(buf_head(&c->in), buf_used(&c->in),
+		    &frame, &len);
+		if (r == 0)
+			break;
+		if (r == -1) {
+			conn_fail(c, "empty frame");
+			return;
+		}
+		if (c->state == CONN_HANDSHAKE)
+			conn_handshake_frame(c, frame, len);
+		else
+			conn_open_frame(c, frame, len);
+		if (c->state == CONN_DEAD)
+			return;
+		buf_consume(&c->in, 2 + len);
+	}
+	if (c->state == CONN_CLOSING)
+		buf_consume(&c->in, buf_used(&c->in));
+}
+
+static void
+conn_flush(struct conn *c)
+{
+	if (net_write(c->fd, &c->out) == -1 && errno != EAGAIN &&
+	    errno != EWOULDBLOCK) {
+		conn_close(c, strerror(errno));
+		return;
+	}
+	if (c->state == CONN_CLOSING && buf_used(&c->out) == 0) {
+		conn_close(c, NULL);
+		return;
+	}
+	conn_want_write(c);
+}
+
+static void conn_try_next(struct conn *);
+
+static void
+conn_connected(struct conn *c)
+{
+	int err = net_connect_error(c->fd);
+
+	if (err != 0) {
+		c->last_errno = err;
+		loop_watch_del(c->watch);
+		c->watch = NULL;
+		close(c->fd);
+		c->fd = -1;
+		conn_try_next(c);
+		return;
+	}
+	conn_hs_start(c);
+	conn_hs_write(c, 0);
+}
+
+static void
+conn_io(int fd, int revents, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	if (c->state == CONN_CONNECTING) {
+		conn_connected(c);
+		return;
+	}
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		conn_read(c);
+	if (c->state != CONN_DEAD && (revents & POLLOUT))
+		conn_flush(c);
+}
+
+/* --- dialling ----------------------------------------------------------- */
+
+/* Automatic retries fail quietly: the peer list shows the state. */
+static void
+conn_dial_failed(struct conn *c, const char *why)
+{
+	if (c->explicit)
+		engine_notice(c->eng, c->want, FE_ERROR,
+		    "cannot connect to %s: %s", c->target, why);
+	else
+		log_debug("cannot connect to %s: %s", c->target, why);
+	conn_close(c, NULL);
+}
+
+static void
+conn_try_next(struct conn *c)
+{
+	struct sockaddr *sa;
+	socklen_t len;
+
+	while (c->next_addr < c->naddrs) {
+		sa = (struct sockaddr *)&c->addrs[c->next_addr++];
+		len = sa->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+		net_addr_str(sa, c->addr);
+		net_addr_host(sa, c->host);
+		if ((c->fd = net_connect(sa, len)) == -1) {
+			c->last_errno = errno;
+			continue;
+		}
+		c->state = CONN_CONNECTING;
+		c->watch = loop_watch_add(c->eng->loop, c->fd, POLLOUT,
+		    conn_io, c);
+		return;
+	}
+	conn_dial_failed(c, strerror(c->last_errno ? c->last_errno :
+	    ECONNREFUSED));
+}
+
+static void
+conn_resolved(void *arg, const struct sockaddr_storage *addrs, size_t n,
+    const char *err)
+{
+	struct conn *c = arg;
+
+	c->resolve = NULL;
+	if (n == 0) {
+		conn_dial_failed(c, err);
+		return;
+	}
+	memcpy(c->addrs, addrs, n * sizeof *addrs);
+	c->naddrs = n;
+	c->next_addr = 0;
+	conn_timer(c, (uint64_t)c->eng->conf->handshake_timeout * 1000,
+	    conn_handshake_expired);
+	conn_try_next(c);
+}
+
+static void
+conn_dial(struct engine *eng, struct peer *p, const char *target,
+    int explicit)
+{
+	char host[UTIL_HOST_MAX], *cause;
+	struct conn *c;
+	uint16_t port;
+
+	if (util_parse_hostport(target, host, &port, 0, &cause) == -1) {
+		engine_notice(eng, p, FE_ERROR, "%s", cause);
+		free(cause);
+		return;
+	}
+	c = conn_new(eng, 1);
+	c->target = xstrdup(target);
+	c->explicit = explicit;
+	c->want = p;
+	c->state = CONN_RESOLVING;
+	if (p != NULL) {
+		p->dial = c;
+		peer_update(p);
+	}
+	log_debug("dialling %s", target);
+	c->resolve = net_resolve(eng->loop, host, port, conn_resolved, c);
+}
+
+/* --- listening ---------------------------------------------------------- */
+
+/* Token bucket per source address: handshake_rate per second. */
+static int
+engine_rate_ok(struct engine *eng, const char *host)
+{
+	struct rate_slot *slot = NULL, *oldest = &eng->rate[0];
+	uint64_t now = loop_now_ms();
+	double rate = eng->conf->handshake_rate;
+	size_t i;
+
+	for (i = 0; i < ENGINE_RATE_SLOTS; i++) {
+		if (strcmp(eng->rate[i].host, host) == 0) {
+			slot = &eng->rate[i];
+			break;
+		}
+		if (eng->rate[i].last < oldest->last)
+			oldest = &eng->rate[i];
+	}
+	if (slot == NULL) {
+		slot = oldest;
+		snprintf(slot->host, sizeof slot->host, "%s", host);
+		slot->tokens = rate;
+		slot->last = now;
+	}
+	slot->tokens += (double)(now - slot->last) * rate / 1000.0;
+	if (slot->tokens > rate)
+		slot->tokens = rate;
+	slot->last = now;
+	if (slot->tokens < 1.0)
+		return 0;
+	slot->tokens -= 1.0;
+	return 1;
+}
+
+static size_t
+engine_handshakes(const struct engine *eng)
+{
+	const struct conn *c;
+	size_t n = 0;
+
+	LIST_FOREACH(c, &eng->conns, entry) {
+		if (!c->initiator && c->state == CONN_HANDSHAKE)
+			n++;
+	}
+	return n;
+}
+
+static void
+engine_accept_cb(int fd, int revents, void *arg)
+{
+	struct engine *eng = arg;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct conn *c;
+	char addr[NET_ADDRSTRLEN], host[NET_ADDRSTRLEN];
+	const char *refuse;
+	int cfd, i;
+
+	(void)revents;
+	for (i = 0; i < 64; i++) {
+		if ((cfd = net_accept(fd, &ss, &len)) == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != ECONNABORTED && errno != EINTR)
+				log_debug("accept: %s", strerror(errno));
+			return;
+		}
+		net_addr_str((struct sockaddr *)&ss, addr);
+		net_addr_host((struct sockaddr *)&ss, host);
+		refuse = NULL;
+		if (eng->nconns >= (size_t)eng->conf->max_peers)
+			refuse = "too many connections";
+		else if (engine_handshakes(eng) >= ENGINE_MAX_HANDSHAKES)
+			refuse = "too many handshakes in progress";
+		else if (!engine_rate_ok(eng, host))
+			refuse = "too many connections from this address";
+		if (refuse != NULL) {
+			log_debug("refused %s: %s", addr, refuse);
+			close(cfd);
+			continue;
+		}
+		c = conn_new(eng, 0);
+		c->fd = cfd;
+		snprintf(c->addr, sizeof c->addr, "%s", addr);
+		snprintf(c->host, sizeof c->host, "%s", host);
+		c->last_rx = c->last_tx = loop_now_ms();
+		conn_hs_start(c);
+		c->watch = loop_watch_add(eng->loop, cfd, POLLIN, conn_io, c);
+		conn_timer(c, (uint64_t)eng->conf->handshake_timeout * 1000,
+		    conn_handshake_expired);
+		log_debug("accepted %s", addr);
+	}
+}
+
+/* --- the public interface ------------------------------------------------ */
+
+struct engine *
+engine_create(struct loop *loop, const struct conf *conf,
+    const struct ident *id, const struct fe_ops *fe, void *fe_arg,
+    char **cause)
+{
+	struct engine *eng = xcalloc(1, sizeof *eng);
+	const struct conf_peer *cp;
+	struct peer *p;
+	size_t i;
+
+	eng->loop = loop;
+	eng->conf = conf;
+	eng->id = id;
+	eng->fe = fe;
+	eng->fe_arg = fe_arg;
+	eng->lfd = -1;
+	LIST_INIT(&eng->conns);
+	LIST_INIT(&eng->dead);
+	eng->state_path = xasprintf("%s/%s", conf->data_dir,
+	    ENGINE_STATE_FILE);
+	for (i = 0; i < conf->npeers; i++) {
+		cp = &conf->peers[i];
+		p = peer_add(eng, cp->name, PEER_CONFIG);
+		if (cp->has_key) {
+			memcpy(p->key, cp->key, IDENT_KEYLEN);
+			p->has_key = 1;
+		}
+		if (cp->address != NULL)
+			p->address = xstrdup(cp->address);
+		p->autoconnect = cp->autoconnect;
+	}
+	if (engine_load_state(eng, cause) == -1) {
+		engine_free(eng);
+		return NULL;
+	}
+	return eng;
+}
+
+int
+engine_start(struct engine *eng, char **cause)
+{
+	size_t i;
+
+	eng->lfd = net_listen(eng->conf->listen, eng->listen_addr, cause);
+	if (eng->lfd == -1)
+		return -1;
+	eng->lwatch = loop_watch_add(eng->loop, eng->lfd, POLLIN,
+	    engine_accept_cb, eng);
+	eng->fe->ready(eng->fe_arg, eng->listen_addr);
+	for (i = 0; i < eng->npeers; i++)
+		eng->fe->peer_changed(eng->fe_arg, eng->peers[i]);
+	for (i = 0; i < eng->npeers; i++) {
+		if (eng->peers[i]->autoconnect &&
+		    eng->peers[i]->address != NULL)
+			conn_dial(eng, eng->peers[i], eng->peers[i]->address,
+			    0);
+	}
+	return 0;
+}
+
+void
+engine_shutdown(struct engine *eng, int max_ms)
+{
+	struct conn *c, *next;
+	uint64_t deadline = loop_now_ms() + (uint64_t)max_ms;
+	uint64_t now;
+
+	if (eng->lwatch != NULL)
+		loop_watch_del(eng->lwatch);
+	eng->lwatch = NULL;
+	for (c = LIST_FIRST(&eng->conns); c != NULL; c = next) {
+		next = LIST_NEXT(c, entry);
+		if (c->state == CONN_OPEN)
+			conn_bye(c, PROTO_BYE_QUIT, NULL);
+		else if (c->state != CONN_CLOSING)
+			conn_close(c, NULL);
+	}
+	while (!LIST_EMPTY(&eng->conns) &&
+	    (now = loop_now_ms()) < deadline)
+		loop_once(eng->loop, (int)(deadline - now));
+}
+
+void
+engine_free(struct engine *eng)
+{
+	struct conn *c;
+	size_t i;
+
+	if (eng == NULL)
+		return;
+	/* Say bye where we can; a blocked socket just gets closed. */
+	while ((c = LIST_FIRST(&eng->conns)) != NULL) {
+		if (c->state == CONN_OPEN) {
+			conn_bye(c, PROTO_BYE_QUIT, NULL);
+			if (c->state != CONN_DEAD)
+				conn_close(c, NULL);
+		} else
+			conn_close(c, NULL);
+	}
+	if (eng->reap != NULL)
+		loop_timer_del(eng->reap);
+	engine_reap(eng);
+	if (eng->lwatch != NULL)
+		loop_watch_del(eng->lwatch);
+	if (eng->lfd != -1)
+		close(eng->lfd);
+	for (i = 0; i < eng->npeers; i++)
+		peer_free(eng->peers[i]);
+	free(eng->peers);
+	free(eng->declined);
+	free(eng->state_path);
+	ident_wipe(eng->scratch, sizeof eng->scratch);
+	ident_wipe(eng->scratch2, sizeof eng->scratch2);
+	free(eng);
+}
+
+const char *
+engine_listen_addr(const struct engine *eng)
+{
+	return eng->listen_addr;
+}
+
+size_t
+engine_npeers(const struct engine *eng)
+{
+	return eng->npeers;
+}
+
+struct peer *
+engine_peer(const struct engine *eng, size_t i)
+{
+	return i < eng->npeers ? eng->peers[i] : NULL;
+}
+
+struct peer *
+engine_find_peer(const struct engine *eng, const char *s)
+{
+	char fp[IDENT_FP_LEN + 1];
+	struct peer *found = NULL;
+	size_t i, len = strlen(s);
+
+	if ((found = engine_peer_by_name(eng, s)) != NULL)
+		return found;
+	if (len < 4)
+		return NULL;
+	for (i = 0; i < eng->npeers; i++) {
+		if (!eng->peers[i]->has_key)
+			continue;
+		fp_of(eng->peers[i]->key, fp);
+		if (strncmp(fp, s, len) == 0) {
+			if (found != NULL)
+				return NULL; /* ambiguous */
+			found = eng->peers[i];
+		}
+	}
+	return found;
+}
+
+int
+engine_connect(struct engine *eng, const char *target, char **cause)
+{
+	char host[UTIL_HOST_MAX];
+	struct peer *p = NULL;
+	uint16_t port;
+	size_t i;
+
+	if (util_parse_hostport(target, host, &port, 0, cause) == -1)
+		return -1;
+	for (i = 0; i < eng->npeers; i++) {
+		if (eng->peers[i]->address != NULL &&
+		    strcmp(eng->peers[i]->address, target) == 0)
+			p = eng->peers[i];
+	}
+	if (p != NULL) {
+		if (p->conn != NULL || p->dial != NULL) {
+			*cause = xasprintf("%s is already %s", p->name,
+			    peer_state_name(p->state));
+			return -1;
+		}
+		/* An explicit /connect lifts an earlier refusal. */
+		p->refused = 0;
+		p->backoff = ENGINE_BACKOFF_MIN;
+		if (p->retry != NULL) {
+			loop_timer_del(p->retry);
+			p->retry = NULL;
+		}
+	}
+	conn_dial(eng, p, target, 1);
+	return 0;
+}
+
+int
+engine_accept(struct engine *eng, struct peer *p, char **cause)
+{
+	if (p->origin != PEER_UNKNOWN || p->state != PEER_REQUEST) {
+		*cause = xasprintf("%s is not a contact request", p->name);
+		return -1;
+	}
+	p->origin = PEER_LEARNED;
+	p->autoconnect = 0; /* they dial us; we have no address for them */
+	engine_save(eng);
+	engine_notice(eng, p, FE_INFO, "accepted %s", p->name);
+	if (p->conn != NULL && p->conn->state == CONN_OPEN)
+		conn_send_hello(p->conn);
+	peer_update(p);
+	return 0;
+}
+
+int
+engine_decline(struct engine *eng, struct peer *p, char **cause)
+{
+	if (p->origin != PEER_UNKNOWN || p->state != PEER_REQUEST) {
+		*cause = xasprintf("%s is not a contact request", p->name);
+		return -1;
+	}
+	eng->declined = xreallocarray(eng->declined, eng->ndeclined + 1,
+	    sizeof *eng->declined);
+	memcpy(eng->declined[eng->ndeclined++], p->key, IDENT_KEYLEN);
+	engine_notice(eng, NULL, FE_INFO, "declined %s", p->name);
+	if (p->conn != NULL) {
+		p->conn->peer = NULL;
+		conn_bye(p->conn, PROTO_BYE_DECLINED, NULL);
+		p->conn = NULL;
+	}
+	peer_remove(eng, p);
+	return 0;
+}
+
+int
+engine_trust(struct engine *eng, struct peer *p, char **cause)
+{
+	char fp[IDENT_FP_LEN + 1];
+	struct conf_peer *cp;
+
+	if (!p->has_seen_key) {
+		*cause = xasprintf("%s has not presented a different key",
+		    p->name);
+		return -1;
+	}
+	if (p->origin == PEER_CONFIG &&
+	    (cp = conf_find_peer(eng->conf, p->name)) != NULL &&
+	    cp->has_key) {
+		*cause = xasprintf("%s's key is pinned in %s:%d: change it "
+		    "there and restart", p->name, eng->conf->path, cp->line);
+		return -1;
+	}
+	memcpy(p->key, p->seen_key, IDENT_KEYLEN);
+	p->has_seen_key = 0;
+	p->refused = 0;
+	p->backoff = ENGINE_BACKOFF_MIN;
+	fp_of(p->key, fp);
+	engine_notice(eng, p, FE_INFO, "%s is now trusted with key %s",
+	    p->name, fp);
+	engine_save(eng);
+	if (p->address != NULL && p->conn == NULL && p->dial == NULL)
+		conn_dial(eng, p, p->address, 1);
+	return 0;
+}
+
+int
+engine_disconnect(struct engine *eng, struct peer *p, char **cause)
+{
+	if (p->conn == NULL && p->dial == NULL) {
+		*cause = xasprintf("%s is not connected", p->name);
+		return -1;
+	}
+	p->refused = 1; /* until the next /connect */
+	if (p->dial != NULL)
+		conn_close(p->dial, NULL);
+	if (p->conn != NULL)
+		conn_bye(p->conn, PROTO_BYE_QUIT, "disconnected");
+	peer_update(p);
+	return 0;
+}
+
+int
+engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
+    uint8_t *idp, char **cause)
+{
+	struct proto_msg m;
+	struct timespec ts;
+
+	if (len == 0 || len > (size_t)eng->conf->max_message) {
+		*cause = xasprintf("a message must be 1 to %d bytes",
+		    eng->conf->max_message);
+		return -1;
+	}
+	if (!util_utf8_printable((const uint8_t *)text, len)) {
+		*cause = xstrdup("a message must be UTF-8 without control "
+		    "characters");
+		return -1;
+	}
+	if (p->state != PEER_ONLINE) {
+		*cause = xasprintf("%s is %s: the message was not sent",
+		    p->name, peer_state_name(p->state));
+		return -1;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = PROTO_CHAT;
+	ident_random(m.u.chat.id, PROTO_ID_LEN);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m.u.chat.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	m.u.chat.text = (const uint8_t *)text;
+	m.u.chat.len = len;
+	if (idp != NULL)
+		memcpy(idp, m.u.chat.id, PROTO_ID_LEN);
+	conn_send(p->conn, &m);
+	eng->fe->message(eng->fe_arg, p, 1, m.u.chat.id, m.u.chat.time_ms,
+	    text, len);
+	return 0;
+}

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Message codec. Grammar (integers big-endian; see doc/PROTOCOL.md):
+ *
+ *   frame     = len:u16 body[len]            (len >= 1)
+ *   hs-payload= version:u16 caps:u32         (exactly 6 bytes)
+ *   message   = type:u8 fields
+ *   HELLO     = 0x01 version:u16 caps:u32 nicklen:u8 nick[nicklen]
+ *   PING/PONG = 0x02/0x03 token:u64
+ *   BYE       = 0x04 reason:u8
+ *   CHAT      = 0x10 id[16] seq:u64 time:i64 text[rest]  (1..max bytes)
+ *   ACK       = 0x11 id[16]
+ *
+ * Every message must be exactly as long as its fields; nick and text are
+ * UTF-8 without control characters. This module never allocates.
+ */
+#include <string.h>
+
+#include "proto.h"
+#include "util.h"
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+int
+proto_frame_next(const uint8_t *data, size_t avail, const uint8_t **body,
+    size_t *len)
+{
+	size_t n;
+
+	if (avail < 2)
+		return 0;
+	n = get16(data);
+	if (n == 0)
+		return -1;
+	if (avail - 2 < n)
+		return 0;
+	*body = data + 2;
+	*len = n;
+	return 1;
+}
+
+void
+proto_frame_header(uint8_t hdr[2], size_t len)
+{
+	put16(hdr, (uint16_t)len);
+}
+
+void
+proto_hs_payload_encode(uint8_t out[PROTO_HS_PAYLOAD_LEN])
+{
+	put16(out, PROTO_VERSION);
+	put32(out + 2, 0);
+}
+
+int
+proto_hs_payload_decode(const uint8_t *p, size_t len, uint16_t *version,
+    uint32_t *caps)
+{
+	if (len != PROTO_HS_PAYLOAD_LEN)
+		return -1;
+	*version = get16(p);
+	*caps = get32(p + 2);
+	return *version == 0 ? -1 : 0;
+}
+
+int
+proto_decode(const uint8_t *p, size_t len, size_t max_text,
+    struct proto_msg *m, const char **why)
+{
+	size_t n;
+
+	memset(m, 0, sizeof *m);
+	if (len == 0) {
+		*why = "empty message";
+		return -1;
+	}
+	m->type = p[0];
+	p++;
+	len--;
+	switch (m->type) {
+	case PROTO_HELLO:
+		if (len < 7 || len != 7 + (size_t)p[6]) {
+			*why = "bad hello length";
+			return -1;
+		}
+		m->u.hello.version = get16(p);
+		m->u.hello.caps = get32(p + 2);
+		n = p[6];
+		if (n > PROTO_NICK_MAX || !util_utf8_printable(p + 7, n)) {
+			*why = "bad nick";
+			return -1;
+		}
+		memcpy(m->u.hello.nick, p + 7, n);
+		m->u.hello.nick[n] = '\0';
+		if (m->u.hello.version == 0) {
+			*why = "bad version";
+			return -1;
+		}
+		return 0;
+	case PROTO_PING:
+	case PROTO_PONG:
+		if (len != 8) {
+			*why = "bad ping length";
+			return -1;
+		}
+		m->u.token = get64(p);
+		return 0;
+	case PROTO_BYE:
+		if (len != 1 || p[0] > PROTO_BYE_MAX) {
+			*why = "bad bye";
+			return -1;
+		}
+		m->u.reason = p[0];
+		return 0;
+	case PROTO_CHAT:
+		if (len < PROTO_ID_LEN + 16 + 1) {
+			*why = "short chat message";
+			return -1;
+		}
+		memcpy(m->u.chat.id, p, PROTO_ID_LEN);
+		m->u.chat.seq = get64(p + PROTO_ID_LEN);
+		m->u.chat.time_ms = (int64_t)get64(p + PROTO_ID_LEN + 8);
+		m->u.chat.text = p + PROTO_ID_LEN + 16;
+		m->u.chat.len = len - PROTO_ID_LEN - 16;
+		if (m->u.chat.len > max_text || m->u.chat.len > PROTO_TEXT_MAX) {
+			*why = "chat message too long";
+			return -1;
+		}
+		if (!util_utf8_printable(m->u.chat.text, m->u.chat.len)) {
+			*why = "chat text is not printable UTF-8";
+			return -1;
+		}
+		return 0;
+	case PROTO_ACK:
+		if (len != PROTO_ID_LEN) {
+			*why = "bad ack length";
+			return -1;
+		}
+		memcpy(m->u.ack.id, p, PROTO_ID_LEN);
+		return 0;
+	default:
+		if (m->type >= PROTO_EXTENSION) {
+			m->type = 0;
+			return 0;
+		}
+		*why = "unknown message type";
+		return -1;
+	}
+}
+
+size_t
+proto_encode(const struct proto_msg *m, uint8_t *out, size_t cap)
+{
+	size_t n;
+
+	switch (m->type) {
+	case PROTO_HELLO:
+		n = strlen(m->u.hello.nick);
+		if (n > PROTO_NICK_MAX || cap < 8 + n)
+			return 0;
+		out[0] = m->type;
+		put16(out + 1, m->u.hello.version);
+		put32(out + 3, m->u.hello.caps);
+		out[7] = (uint8_t)n;
+		memcpy(out + 8, m->u.hello.nick, n);
+		return 8 + n;
+	case PROTO_PING:
+	case PROTO_PONG:
+		if (cap < 9)
+			return 0;
+		out[0] = m->type;
+		put64(out + 1, m->u.token);
+		return 9;
+	case PROTO_BYE:
+		if (cap < 2)
+			return 0;
+		out[0] = m->type;
+		out[1] = m->u.reason;
+		return 2;
+	case PROTO_CHAT:
+		n = 1 + PROTO_ID_LEN + 16 + m->u.chat.len;
+		if (m->u.chat.len > PROTO_TEXT_MAX || cap < n)
+			return 0;
+		out[0] = m->type;
+		memcpy(out + 1, m->u.chat.id, PROTO_ID_LEN);
+		put64(out + 1 + PROTO_ID_LEN, m->u.chat.seq);
+		put64(out + 1 + PROTO_ID_LEN + 8, (uint64_t)m->u.chat.time_ms);
+		memcpy(out + 1 + PROTO_ID_LEN + 16, m->u.chat.text,
+		    m->u.chat.len);
+		return n;
+	case PROTO_ACK:
+		if (cap < 1 + PROTO_ID_LEN)
+			return 0;
+		out[0] = m->type;
+		memcpy(out + 1, m->u.ack.id, PROTO_ID_LEN);
+		return 1 + PROTO_ID_LEN;
+	default:
+		return 0;
+	}
+}
+
+const char *
+proto_bye_text(uint8_t reason)
+{
+	static const char *texts[] = {
+	    [PROTO_BYE_QUIT] = "quit",
+	    [PROTO_BYE_DECLINED] = "declined",
+	    [PROTO_BYE_DUPLICATE] = "duplicate connection",
+	    [PROTO_BYE_ERROR] = "protocol error",
+	    [PROTO_BYE_BUSY] = "busy",
+	    [PROTO_BYE_TIMEOUT] = "timeout",
+	};
+
+	return reason <= PROTO_BYE_MAX ? texts[reason] : "unknown";
+}

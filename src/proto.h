@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The wire format after the Noise handshake, as pure functions over
+ * buffers: frames, the handshake payload and typed messages. Every field
+ * is checked to the byte; see doc/PROTOCOL.md.
+ */
+#ifndef P2PTUI_PROTO_H
+#define P2PTUI_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_VERSION 1
+#define PROTO_NOISE "Noise_XX_25519_ChaChaPoly_BLAKE2b"
+#define PROTO_PROLOGUE "p2ptui/1 Noise_XX_25519_ChaChaPoly_BLAKE2b"
+#define PROTO_FRAME_MAX 65535
+#define PROTO_TAGLEN 16
+#define PROTO_PLAIN_MAX (PROTO_FRAME_MAX - PROTO_TAGLEN)
+#define PROTO_HS_PAYLOAD_LEN 6
+#define PROTO_ID_LEN 16
+#define PROTO_NICK_MAX 32
+#define PROTO_TEXT_MAX 60000
+#define PROTO_REKEY_INTERVAL 65536
+
+enum proto_type {
+	PROTO_HELLO = 0x01,
+	PROTO_PING = 0x02,
+	PROTO_PONG = 0x03,
+	PROTO_BYE = 0x04,
+	PROTO_CHAT = 0x10,
+	PROTO_ACK = 0x11,
+};
+
+/* Types at or above this are extensions: ignored if unknown. */
+#define PROTO_EXTENSION 0x80
+
+enum proto_bye_reason {
+	PROTO_BYE_QUIT = 0,
+	PROTO_BYE_DECLINED = 1,
+	PROTO_BYE_DUPLICATE = 2,
+	PROTO_BYE_ERROR = 3,
+	PROTO_BYE_BUSY = 4,
+	PROTO_BYE_TIMEOUT = 5,
+	PROTO_BYE_MAX = PROTO_BYE_TIMEOUT,
+};
+
+struct proto_msg {
+	uint8_t type;
+	union {
+		struct {
+			uint16_t version;
+			uint32_t caps;
+			char nick[PROTO_NICK_MAX + 1];
+		} hello;
+		uint64_t token; /* ping, pong */
+		uint8_t reason; /* bye */
+		struct {
+			uint8_t id[PROTO_ID_LEN];
+			uint64_t seq;
+			int64_t time_ms;
+			const uint8_t *text; /* points into the decoded buffer */
+			size_t len;
+		} chat;
+		struct {
+			uint8_t id[PROTO_ID_LEN];
+		} ack;
+	} u;
+};
+
+/*
+ * Find the first complete frame in data: 1 with *body and *len set (the
+ * frame occupies 2 + *len bytes), 0 if more bytes are needed, -1 if the
+ * frame is empty (never valid).
+ */
+int proto_frame_next(const uint8_t *data, size_t avail, const uint8_t **body,
+    size_t *len);
+/* The 2-byte header for a frame of len bytes (len <= PROTO_FRAME_MAX). */
+void proto_frame_header(uint8_t hdr[2], size_t len);
+
+/* The handshake payload: version and capabilities. */
+void proto_hs_payload_encode(uint8_t out[PROTO_HS_PAYLOAD_LEN]);
+int proto_hs_payload_decode(const uint8_t *, size_t, uint16_t *version,
+    uint32_t *caps);
+
+/*
+ * Decode one message. Unknown extension types give type 0 (ignore).
+ * -1 with *why (static string) for anything malformed; text longer than
+ * max_text is malformed.
+ */
+int proto_decode(const uint8_t *, size_t, size_t max_text,
+    struct proto_msg *, const char **why);
+/* Encode into out (cap bytes); the length, or 0 if it does not fit. */
+size_t proto_encode(const struct proto_msg *, uint8_t *out, size_t cap);
+
+/* Text for a bye reason. */
+const char *proto_bye_text(uint8_t reason);
+
+#endif
