@@ -15,8 +15,8 @@ app_signal(int signo, void *arg)
 {
 	struct app *app = arg;
 
-	/* SIGTERM and SIGINT end the program cleanly, restoring the
-	 * terminal and saying bye to peers. */
+	/* SIGTERM, SIGINT and SIGHUP (the terminal went away) end the
+	 * program cleanly, restoring the terminal and saying bye to peers. */
 	app_quit(app, signo == SIGINT ? 130 : 0);
 }
 
@@ -34,7 +34,8 @@ app_run(struct app *app, char **cause)
 
 	app->loop = loop_create();
 	if (loop_signal(app->loop, SIGTERM, app_signal, app) == -1 ||
-	    loop_signal(app->loop, SIGINT, app_signal, app) == -1) {
+	    loop_signal(app->loop, SIGINT, app_signal, app) == -1 ||
+	    loop_signal(app->loop, SIGHUP, app_signal, app) == -1) {
 		*cause = xstrdup("cannot install signal handlers");
 		loop_free(app->loop);
 		return 1;

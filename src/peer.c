@@ -53,11 +53,13 @@
 #include "xmalloc.h"
 
 #define ENGINE_MAX_HANDSHAKES 32
+#define ENGINE_MAX_REQUESTS 32
 #define ENGINE_RATE_SLOTS 64
 #define ENGINE_READ_MAX 65536
 #define ENGINE_BACKOFF_MIN 1
 #define ENGINE_BACKOFF_MAX 300
 #define ENGINE_CLOSE_LINGER_MS 1000
+#define ENGINE_HELLO_WAIT_MS 1000
 #define ENGINE_STATE_FILE "peers"
 
 enum conn_state {
@@ -98,6 +100,8 @@ struct conn {
 	int explicit;      /* dialled by the user: report failures */
 	int hello_sent, hello_got;
 	int inherit_online; /* replaced an online connection of the peer */
+	int unanswered;      /* no HELLO a while after ours: not accepted */
+	struct loop_timer *hello_timer;
 	uint64_t last_rx, last_tx;
 	struct buf in, out;
 };
@@ -451,6 +455,9 @@ conn_close(struct conn *c, const char *why)
 	if (c->timer != NULL)
 		loop_timer_del(c->timer);
 	c->timer = NULL;
+	if (c->hello_timer != NULL)
+		loop_timer_del(c->hello_timer);
+	c->hello_timer = NULL;
 	if (c->watch != NULL)
 		loop_watch_del(c->watch);
 	c->watch = NULL;
@@ -577,6 +584,18 @@ conn_send(struct conn *c, const struct proto_msg *m)
 	conn_want_write(c);
 }
 
+/* Their HELLO is late: they have not accepted us (yet). */
+static void
+conn_hello_overdue(void *arg)
+{
+	struct conn *c = arg;
+
+	c->hello_timer = NULL;
+	c->unanswered = 1;
+	if (c->peer != NULL)
+		peer_update(c->peer);
+}
+
 static void
 conn_send_hello(struct conn *c)
 {
@@ -590,6 +609,9 @@ conn_send_hello(struct conn *c)
 	    c->eng->conf->nick);
 	conn_send(c, &m);
 	c->hello_sent = 1;
+	if (!c->hello_got && c->hello_timer == NULL)
+		c->hello_timer = loop_timer_add(c->eng->loop,
+		    ENGINE_HELLO_WAIT_MS, conn_hello_overdue, c);
 }
 
 static void
@@ -637,7 +659,7 @@ peer_compute_state(const struct peer *p)
 		if (p->conn->hello_sent &&
 		    (p->conn->hello_got || p->conn->inherit_online))
 			return PEER_ONLINE;
-		if (p->conn->hello_sent)
+		if (p->conn->unanswered)
 			return PEER_WAITING;
 		return PEER_CONNECTING;
 	}
@@ -882,6 +904,31 @@ engine_is_declined(const struct engine *eng, const uint8_t *key)
 	return 0;
 }
 
+/*
+ * Unanswered contact requests are bounded: a new one evicts the oldest
+ * whose connection is gone, or is refused if all are still connected.
+ */
+static int
+engine_make_room(struct engine *eng)
+{
+	struct peer *oldest = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < eng->npeers; i++) {
+		if (eng->peers[i]->origin != PEER_UNKNOWN)
+			continue;
+		n++;
+		if (oldest == NULL && eng->peers[i]->conn == NULL)
+			oldest = eng->peers[i];
+	}
+	if (n < ENGINE_MAX_REQUESTS)
+		return 0;
+	if (oldest == NULL)
+		return -1;
+	peer_remove(eng, oldest);
+	return 0;
+}
+
 /* Responder, after message 3: a known key, or a contact request. */
 static void
 conn_check_initiator(struct conn *c)
@@ -904,6 +951,10 @@ conn_check_initiator(struct conn *c)
 	}
 	if (engine_is_declined(eng, c->rkey)) {
 		conn_bye(c, PROTO_BYE_DECLINED, "declined");
+		return;
+	}
+	if (p == NULL && engine_make_room(eng) == -1) {
+		conn_bye(c, PROTO_BYE_BUSY, "too many contact requests");
 		return;
 	}
 	if (p == NULL) {
@@ -1009,6 +1060,10 @@ conn_handle(struct conn *c, const struct proto_msg *m)
 			return;
 		}
 		c->hello_got = 1;
+		c->unanswered = 0;
+		if (c->hello_timer != NULL)
+			loop_timer_del(c->hello_timer);
+		c->hello_timer = NULL;
 		if (p != NULL && strcmp(p->nick, m->u.hello.nick) != 0) {
 			snprintf(p->nick, sizeof p->nick, "%s",
 			    m->u.hello.nick);
@@ -1078,7 +1133,11 @@ conn_read(struct conn *c)
 
 	n = net_read(c->fd, &c->in, ENGINE_READ_MAX);
 	if (n == 0) {
-		conn_close(c, "connection closed");
+		if (buf_used(&c->in) > 0 && c->state != CONN_CLOSING)
+			conn_fail(c, "connection closed in the middle of a "
+			    "frame");
+		else
+			conn_close(c, "connection closed");
 		return;
 	}
 	if (n == -1) {
