@@ -15,7 +15,7 @@ struct app {
 	int verbose;
 	int headless;
 	int created_conf; /* first run: the configuration was just written */
-	int created_id;   /* first run: the identity was just made */
+	int created_id; /* first run: the identity was just made */
 	char *log_path;
 
 	struct conf *conf;

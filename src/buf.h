@@ -28,7 +28,7 @@ buf_used(const struct buf *b)
 static inline uint8_t *
 buf_head(const struct buf *b)
 {
-	return b->data + b->off;
+	return b->data != NULL ? b->data + b->off : NULL;
 }
 /* Make room for n more bytes and return where they go. */
 uint8_t *buf_reserve(struct buf *, size_t n);

@@ -2,8 +2,9 @@
 /*
  * The command table and its handlers. Handlers parse their own
  * arguments, call the engine, and report through ctx->reply; they never
- * print. A peer argument is a name or a fingerprint (or a unique prefix
- * of one), as engine_find_peer() takes it.
+ * print. A peer argument is a name, a fingerprint, or a unique prefix of
+ * a fingerprint (4 characters at least), as engine_find_peer() takes it.
+ * A command may be abbreviated to a unique prefix of its name.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,12 +13,10 @@
 
 #include "app.h"
 #include "cmd.h"
-#include "conf.h"
 #include "xmalloc.h"
 
-static void
-cmd_reply(struct cmd_ctx *ctx, enum fe_level level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void cmd_reply(struct cmd_ctx *ctx, enum fe_level level, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static void
 cmd_reply(struct cmd_ctx *ctx, enum fe_level level, const char *fmt, ...)
@@ -64,7 +63,8 @@ cmd_peer(struct cmd_ctx *ctx, const char **args, int required)
 
 	if (w == NULL) {
 		if (ctx->current == NULL || required)
-			cmd_reply(ctx, FE_ERROR, "which peer? Give a name or "
+			cmd_reply(ctx, FE_ERROR,
+			    "which peer? Give a name or "
 			    "a fingerprint");
 		return required ? NULL : ctx->current;
 	}
@@ -165,8 +165,8 @@ cmd_send(struct cmd_ctx *ctx, struct peer *p, const char *text)
 		cmd_reply(ctx, FE_ERROR, "nothing to send");
 		return -1;
 	}
-	if (engine_send(ctx->app->engine, p, text, strlen(text), NULL,
-	    &cause) == -1)
+	if (engine_send(
+	        ctx->app->engine, p, text, strlen(text), NULL, &cause) == -1)
 		return cmd_fail(ctx, cause);
 	return 0;
 }
@@ -209,6 +209,8 @@ cmd_peers(struct cmd_ctx *ctx, const char *args)
 static int
 cmd_quit(struct cmd_ctx *ctx, const char *args)
 {
+	if (cmd_no_more(ctx, args, "quit") == -1)
+		return -1;
 	app_quit(ctx->app, 0);
 	return 0;
 }
@@ -216,17 +218,17 @@ cmd_quit(struct cmd_ctx *ctx, const char *args)
 static int cmd_help(struct cmd_ctx *, const char *);
 
 static const struct cmd_entry cmd_table[] = {
-    {"accept", "[PEER]", "accept a contact request", cmd_accept},
-    {"connect", "HOST:PORT", "connect to a peer's address", cmd_connect},
-    {"decline", "[PEER]", "decline a contact request", cmd_decline},
-    {"disconnect", "[PEER]", "close the connection to a peer",
-	cmd_disconnect},
-    {"help", "[COMMAND]", "list commands, or describe one", cmd_help},
-    {"msg", "PEER TEXT", "send a message to a peer", cmd_msg},
-    {"peers", "", "list peers: name, state, key, address", cmd_peers},
-    {"quit", "", "leave p2ptui", cmd_quit},
-    {"trust", "PEER", "trust the new key a known peer presented",
-	cmd_trust},
+	{ "accept", "[PEER]", "accept a contact request", cmd_accept },
+	{ "connect", "HOST:PORT", "connect to a peer's address", cmd_connect },
+	{ "decline", "[PEER]", "decline a contact request", cmd_decline },
+	{ "disconnect", "[PEER]", "close the connection to a peer",
+	    cmd_disconnect },
+	{ "help", "[COMMAND]", "list commands, or describe one", cmd_help },
+	{ "msg", "PEER TEXT", "send a message to a peer", cmd_msg },
+	{ "peers", "", "list peers: name, state, key, address", cmd_peers },
+	{ "quit", "", "leave p2ptui", cmd_quit },
+	{ "trust", "PEER", "trust the new key a known peer presented",
+	    cmd_trust },
 };
 #define CMD_COUNT (sizeof cmd_table / sizeof cmd_table[0])
 
@@ -264,14 +266,14 @@ cmd_help(struct cmd_ctx *ctx, const char *args)
 			return -1;
 		}
 		free(w);
-		cmd_reply(ctx, FE_INFO, "/%s %s: %s", c->name, c->args,
-		    c->help);
+		cmd_reply(
+		    ctx, FE_INFO, "/%s %s: %s", c->name, c->args, c->help);
 		return 0;
 	}
 	for (i = 0; i < CMD_COUNT; i++) {
 		c = &cmd_table[i];
-		cmd_reply(ctx, FE_INFO, "/%-10s %-10s %s", c->name, c->args,
-		    c->help);
+		cmd_reply(
+		    ctx, FE_INFO, "/%-10s %-10s %s", c->name, c->args, c->help);
 	}
 	return 0;
 }
@@ -288,7 +290,8 @@ cmd_execute(struct cmd_ctx *ctx, const char *line)
 		if (line[0] == '/')
 			line++;
 		if (ctx->current == NULL) {
-			cmd_reply(ctx, FE_ERROR, "no peer selected: use /msg "
+			cmd_reply(ctx, FE_ERROR,
+			    "no peer selected: use /msg "
 			    "PEER TEXT");
 			return -1;
 		}
@@ -300,8 +303,10 @@ cmd_execute(struct cmd_ctx *ctx, const char *line)
 		return -1;
 	}
 	if ((c = cmd_find(name)) == NULL) {
-		cmd_reply(ctx, FE_ERROR, "unknown or ambiguous command '/%s': "
-		    "try /help", name);
+		cmd_reply(ctx, FE_ERROR,
+		    "unknown or ambiguous command '/%s': "
+		    "try /help",
+		    name);
 		free(name);
 		return -1;
 	}

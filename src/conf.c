@@ -33,66 +33,67 @@ struct conf_option {
 	enum conf_type type;
 	size_t offset;
 	const char *def; /* as written in the file */
-	int min, max;    /* CONF_INT range; CONF_STRING maximum length */
+	int min, max; /* CONF_INT range; CONF_STRING maximum length */
 	const char *help;
 };
 
 #define OFF(f) offsetof(struct conf, f)
 static const struct conf_option conf_options[] = {
-    {"nick", CONF_STRING, OFF(nick), "\"\"", 0, CONF_NAME_MAX,
-	"Your nickname as peers see it (empty: your login name)."},
-    {"listen", CONF_ADDR, OFF(listen), "\"0.0.0.0:7070\"", 0, 0,
-	"Address and port to accept peers on: \"ADDR:PORT\" or "
-	"\"[IPV6]:PORT\"; port 0 picks a free one."},
-    {"data_dir", CONF_STRING, OFF(data_dir), "\"\"", 0, 1024,
-	"Keys, history and state (empty: $XDG_DATA_HOME/p2ptui or "
-	"~/.local/share/p2ptui)."},
-    {"download_dir", CONF_STRING, OFF(download_dir), "\"~/Downloads\"", 1,
-	1024, "Where received files are saved."},
-    {"timestamps", CONF_BOOL, OFF(timestamps), "true", 0, 0,
-	"Show a timestamp before each message."},
-    {"timestamp_format", CONF_STRING, OFF(timestamp_format), "\"%H:%M\"", 1,
-	64, "strftime(3) format of timestamps."},
-    {"colors", CONF_BOOL, OFF(colors), "true", 0, 0,
-	"Use colours (also off when $NO_COLOR is set)."},
-    {"color_self", CONF_COLOR, OFF(color_self), "\"green\"", 0, 0,
-	"Colour of your own nick: default black red green yellow blue "
-	"magenta cyan white."},
-    {"color_peer", CONF_COLOR, OFF(color_peer), "\"cyan\"", 0, 0,
-	"Colour of peers' nicks."},
-    {"color_system", CONF_COLOR, OFF(color_system), "\"yellow\"", 0, 0,
-	"Colour of notices."},
-    {"color_error", CONF_COLOR, OFF(color_error), "\"red\"", 0, 0,
-	"Colour of errors and warnings."},
-    {"peer_width", CONF_INT, OFF(peer_width), "20", 10, 60,
-	"Width of the peer list in columns."},
-    {"bell", CONF_BOOL, OFF(bell), "false", 0, 0,
-	"Ring the terminal bell for a message to a peer not on screen."},
-    {"mouse", CONF_BOOL, OFF(mouse), "false", 0, 0,
-	"Scroll with the mouse wheel (the terminal's own selection then "
-	"needs Shift)."},
-    {"keepalive", CONF_INT, OFF(keepalive), "20", 5, 300,
-	"Seconds between pings; a peer silent for three is dropped."},
-    {"handshake_timeout", CONF_INT, OFF(handshake_timeout), "10", 1, 120,
-	"Seconds a connection may take to authenticate."},
-    {"handshake_rate", CONF_INT, OFF(handshake_rate), "5", 1, 1000,
-	"New connections accepted per second from one address."},
-    {"max_peers", CONF_INT, OFF(max_peers), "64", 1, 4096,
-	"Most simultaneous connections, authenticated or not."},
-    {"max_queue_kb", CONF_INT, OFF(max_queue_kb), "4096", 64, 1048576,
-	"Most KiB queued for one peer before its connection is dropped."},
-    {"max_message", CONF_INT, OFF(max_message), "4096", 16, 60000,
-	"Longest chat message in bytes."},
+	{ "nick", CONF_STRING, OFF(nick), "\"\"", 0, CONF_NAME_MAX,
+	    "Your nickname as peers see it (empty: your login name)." },
+	{ "listen", CONF_ADDR, OFF(listen), "\"0.0.0.0:7070\"", 0, 0,
+	    "Address and port to accept peers on: \"ADDR:PORT\" or "
+	    "\"[IPV6]:PORT\"; port 0 picks a free one." },
+	{ "data_dir", CONF_STRING, OFF(data_dir), "\"\"", 0, 1024,
+	    "Keys, history and state (empty: $XDG_DATA_HOME/p2ptui or "
+	    "~/.local/share/p2ptui)." },
+	{ "download_dir", CONF_STRING, OFF(download_dir), "\"~/Downloads\"", 1,
+	    1024, "Where received files are saved." },
+	{ "timestamps", CONF_BOOL, OFF(timestamps), "true", 0, 0,
+	    "Show a timestamp before each message." },
+	{ "timestamp_format", CONF_STRING, OFF(timestamp_format), "\"%H:%M\"",
+	    1, 64, "strftime(3) format of timestamps." },
+	{ "colors", CONF_BOOL, OFF(colors), "true", 0, 0,
+	    "Use colours (also off when $NO_COLOR is set)." },
+	{ "color_self", CONF_COLOR, OFF(color_self), "\"green\"", 0, 0,
+	    "Colour of your own messages: default black red green yellow "
+	    "blue magenta cyan white." },
+	{ "color_peer", CONF_COLOR, OFF(color_peer), "\"cyan\"", 0, 0,
+	    "Colour of peers' messages." },
+	{ "color_system", CONF_COLOR, OFF(color_system), "\"yellow\"", 0, 0,
+	    "Colour of notices." },
+	{ "color_error", CONF_COLOR, OFF(color_error), "\"red\"", 0, 0,
+	    "Colour of errors and warnings." },
+	{ "peer_width", CONF_INT, OFF(peer_width), "20", 10, 60,
+	    "Width of the peer list in columns." },
+	{ "bell", CONF_BOOL, OFF(bell), "false", 0, 0,
+	    "Ring the terminal bell for a message to a peer not on screen." },
+	{ "mouse", CONF_BOOL, OFF(mouse), "false", 0, 0,
+	    "Scroll with the mouse wheel (the terminal's own selection then "
+	    "needs Shift)." },
+	{ "keepalive", CONF_INT, OFF(keepalive), "20", 5, 300,
+	    "Seconds between pings; a peer silent for three is dropped." },
+	{ "handshake_timeout", CONF_INT, OFF(handshake_timeout), "10", 1, 120,
+	    "Seconds a connection may take to authenticate." },
+	{ "handshake_rate", CONF_INT, OFF(handshake_rate), "5", 1, 1000,
+	    "New connections accepted per second from one address." },
+	{ "max_peers", CONF_INT, OFF(max_peers), "64", 1, 4096,
+	    "Most simultaneous connections; beyond it incoming ones are "
+	    "refused." },
+	{ "max_queue_kb", CONF_INT, OFF(max_queue_kb), "4096", 64, 1048576,
+	    "Most KiB queued for one peer before its connection is dropped." },
+	{ "max_message", CONF_INT, OFF(max_message), "4096", 16, 60000,
+	    "Longest chat message in bytes." },
 };
 #undef OFF
 #define CONF_NOPTIONS (sizeof conf_options / sizeof conf_options[0])
 
-static const char *conf_peer_fields[] = {"name", "address", "key",
-    "autoconnect"};
+static const char *conf_peer_fields[] = { "name", "address", "key",
+	"autoconnect" };
 #define NPEER_FIELDS (sizeof conf_peer_fields / sizeof conf_peer_fields[0])
 
-static const char *conf_colors[] = {"default", "black", "red", "green",
-    "yellow", "blue", "magenta", "cyan", "white"};
+static const char *conf_colors[] = { "default", "black", "red", "green",
+	"yellow", "blue", "magenta", "cyan", "white" };
 
 char *
 conf_default_path(void)
@@ -113,8 +114,8 @@ conf_valid_name(const char *s)
 		return -1;
 	for (; *s != '\0'; s++) {
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
-		    *s == '-'))
+		        (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+		        *s == '-'))
 			return -1;
 	}
 	return 0;
@@ -180,8 +181,8 @@ conf_type_name(enum conf_type t)
 
 /* Set one option from its setting in the file. */
 static int
-conf_set(struct conf *conf, const struct conf_option *o,
-    config_setting_t *s, const char *path, char **cause)
+conf_set(struct conf *conf, const struct conf_option *o, config_setting_t *s,
+    const char *path, char **cause)
 {
 	void *field = (char *)conf + o->offset;
 	int line = config_setting_source_line(s);
@@ -204,7 +205,7 @@ conf_set(struct conf *conf, const struct conf_option *o,
 	}
 	if (config_setting_type(s) != want &&
 	    !(want == CONFIG_TYPE_INT &&
-	    config_setting_type(s) == CONFIG_TYPE_INT64)) {
+	        config_setting_type(s) == CONFIG_TYPE_INT64)) {
 		*cause = xasprintf("%s:%d: '%s' must be %s", path, line,
 		    o->name, conf_type_name(o->type));
 		return -1;
@@ -213,7 +214,8 @@ conf_set(struct conf *conf, const struct conf_option *o,
 		str = config_setting_get_string(s);
 		if (!util_utf8_printable((const uint8_t *)str, strlen(str))) {
 			*cause = xasprintf("%s:%d: '%s' contains control "
-			    "characters or invalid UTF-8", path, line, o->name);
+			                   "characters or invalid UTF-8",
+			    path, line, o->name);
 			return -1;
 		}
 	}
@@ -225,8 +227,8 @@ conf_set(struct conf *conf, const struct conf_option *o,
 		v = config_setting_get_int64(s);
 		if (v < o->min || v > o->max) {
 			*cause = xasprintf("%s:%d: '%s' is %lld; it must be "
-			    "from %d to %d", path, line, o->name, v, o->min,
-			    o->max);
+			                   "from %d to %d",
+			    path, line, o->name, v, o->min, o->max);
 			return -1;
 		}
 		*(int *)field = (int)v;
@@ -235,7 +237,8 @@ conf_set(struct conf *conf, const struct conf_option *o,
 		if (strlen(str) < (size_t)o->min ||
 		    strlen(str) > (size_t)o->max) {
 			*cause = xasprintf("%s:%d: '%s' must be %d to %d "
-			    "bytes long", path, line, o->name, o->min, o->max);
+			                   "bytes long",
+			    path, line, o->name, o->min, o->max);
 			return -1;
 		}
 		free(*(char **)field);
@@ -243,18 +246,19 @@ conf_set(struct conf *conf, const struct conf_option *o,
 		break;
 	case CONF_COLOR:
 		if ((c = conf_color_parse(str)) == -1) {
-			*cause = xasprintf("%s:%d: '%s': unknown colour '%s' "
+			*cause = xasprintf(
+			    "%s:%d: '%s': unknown colour '%s' "
 			    "(default, black, red, green, yellow, blue, "
-			    "magenta, cyan or white)", path, line, o->name,
-			    str);
+			    "magenta, cyan or white)",
+			    path, line, o->name, str);
 			return -1;
 		}
 		*(int *)field = c;
 		break;
 	case CONF_ADDR:
 		if (util_parse_hostport(str, host, &port, 1, &why) == -1) {
-			*cause = xasprintf("%s:%d: '%s': %s", path, line,
-			    o->name, why);
+			*cause = xasprintf(
+			    "%s:%d: '%s': %s", path, line, o->name, why);
 			free(why);
 			return -1;
 		}
@@ -291,8 +295,8 @@ conf_defaults(struct conf *conf)
 			free(tmp);
 			break;
 		default:
-			*(char **)field = xstrndup(o->def + 1,
-			    strlen(o->def) - 2);
+			*(char **)field =
+			    xstrndup(o->def + 1, strlen(o->def) - 2);
 			break;
 		}
 	}
@@ -309,8 +313,8 @@ conf_peer_string(config_setting_t *g, const char *field, const char *path,
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
 		*cause = xasprintf("%s:%d: peer '%s' must be a string in "
-		    "double quotes", path, config_setting_source_line(s),
-		    field);
+		                   "double quotes",
+		    path, config_setting_source_line(s), field);
 		return -1;
 	}
 	*out = config_setting_get_string(s);
@@ -325,14 +329,17 @@ conf_load_peer(struct conf *conf, config_setting_t *g, const char *path,
 	config_setting_t *s;
 	const char *name, *address, *key;
 	char host[UTIL_HOST_MAX], *why;
+	uint8_t pk[CONF_KEYLEN];
 	uint16_t port;
 	int line = config_setting_source_line(g), i, n;
 	size_t k;
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-		*cause = xasprintf("%s:%d: each peer must be a group: "
+		*cause = xasprintf(
+		    "%s:%d: each peer must be a group: "
 		    "{ name = \"...\"; address = \"HOST:PORT\"; key = "
-		    "\"...\"; }", path, line);
+		    "\"...\"; }",
+		    path, line);
 		return -1;
 	}
 	n = config_setting_length(g);
@@ -340,7 +347,7 @@ conf_load_peer(struct conf *conf, config_setting_t *g, const char *path,
 		s = config_setting_get_elem(g, (unsigned)i);
 		for (k = 0; k < NPEER_FIELDS; k++) {
 			if (strcmp(config_setting_name(s),
-			    conf_peer_fields[k]) == 0)
+			        conf_peer_fields[k]) == 0)
 				break;
 		}
 		if (k == NPEER_FIELDS)
@@ -357,37 +364,52 @@ conf_load_peer(struct conf *conf, config_setting_t *g, const char *path,
 	}
 	if (conf_valid_name(name) == -1) {
 		*cause = xasprintf("%s:%d: peer name '%s' must be 1 to %d "
-		    "letters, digits, '.', '_' or '-'", path, line, name,
-		    CONF_NAME_MAX);
+		                   "letters, digits, '.', '_' or '-'",
+		    path, line, name, CONF_NAME_MAX);
 		return -1;
 	}
+	if (key != NULL && ident_parse_key(key, pk, &why) == 0) {
+		for (k = 0; k < conf->npeers; k++) {
+			if (conf->peers[k].has_key &&
+			    memcmp(conf->peers[k].key, pk, CONF_KEYLEN) == 0) {
+				*cause = xasprintf("%s:%d: peer '%s' has the "
+				                   "same key as '%s' (line %d)",
+				    path, line, name, conf->peers[k].name,
+				    conf->peers[k].line);
+				return -1;
+			}
+		}
+	} else if (key != NULL)
+		free(why);
 	if (conf_find_peer(conf, name) != NULL) {
 		*cause = xasprintf("%s:%d: duplicate peer name '%s' (first "
-		    "defined at line %d)", path, line, name,
-		    conf_find_peer(conf, name)->line);
+		                   "defined at line %d)",
+		    path, line, name, conf_find_peer(conf, name)->line);
 		return -1;
 	}
 	if (address != NULL &&
 	    util_parse_hostport(address, host, &port, 0, &why) == -1) {
-		*cause = xasprintf("%s:%d: peer '%s': address %s", path, line,
-		    name, why);
+		*cause = xasprintf(
+		    "%s:%d: peer '%s': address %s", path, line, name, why);
 		free(why);
 		return -1;
 	}
 	if (address == NULL && key == NULL) {
 		*cause = xasprintf("%s:%d: peer '%s' needs an address, a key "
-		    "or both", path, line, name);
+		                   "or both",
+		    path, line, name);
 		return -1;
 	}
 
-	conf->peers = xreallocarray(conf->peers, conf->npeers + 1,
-	    sizeof *conf->peers);
+	conf->peers =
+	    xreallocarray(conf->peers, conf->npeers + 1, sizeof *conf->peers);
 	p = &conf->peers[conf->npeers];
 	memset(p, 0, sizeof *p);
 	if (key != NULL) {
 		if (ident_parse_key(key, p->key, &why) == -1) {
 			*cause = xasprintf("%s:%d: peer '%s': malformed key: "
-			    "%s", path, line, name, why);
+			                   "%s",
+			    path, line, name, why);
 			free(why);
 			return -1;
 		}
@@ -401,15 +423,15 @@ conf_load_peer(struct conf *conf, config_setting_t *g, const char *path,
 	if ((s = config_setting_get_member(g, "autoconnect")) != NULL) {
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
 			*cause = xasprintf("%s:%d: peer 'autoconnect' must be "
-			    "true or false", path,
-			    config_setting_source_line(s));
+			                   "true or false",
+			    path, config_setting_source_line(s));
 			return -1;
 		}
 		p->autoconnect = config_setting_get_bool(s);
 		if (p->autoconnect && address == NULL) {
 			*cause = xasprintf("%s:%d: peer '%s': autoconnect "
-			    "needs an address", path,
-			    config_setting_source_line(s), name);
+			                   "needs an address",
+			    path, config_setting_source_line(s), name);
 			return -1;
 		}
 	}
@@ -424,14 +446,15 @@ conf_load_peers(struct conf *conf, config_setting_t *list, const char *path,
 
 	if (config_setting_type(list) != CONFIG_TYPE_LIST) {
 		*cause = xasprintf("%s:%d: 'peers' must be a list: peers = "
-		    "( { name = ...; }, ... );", path,
-		    config_setting_source_line(list));
+		                   "( { name = ...; }, ... );",
+		    path, config_setting_source_line(list));
 		return -1;
 	}
 	n = config_setting_length(list);
 	for (i = 0; i < n; i++) {
-		if (conf_load_peer(conf, config_setting_get_elem(list,
-		    (unsigned)i), path, warn, cause) == -1)
+		if (conf_load_peer(conf,
+		        config_setting_get_elem(list, (unsigned)i), path, warn,
+		        cause) == -1)
 			return -1;
 	}
 	return 0;
@@ -450,8 +473,8 @@ conf_resolve(struct conf *conf)
 		if (xdg != NULL && xdg[0] == '/')
 			conf->data_dir = xasprintf("%s/p2ptui", xdg);
 		else
-			conf->data_dir = util_expand_home(
-			    "~/.local/share/p2ptui");
+			conf->data_dir =
+			    util_expand_home("~/.local/share/p2ptui");
 	} else {
 		s = util_expand_home(conf->data_dir);
 		free(conf->data_dir);
@@ -479,20 +502,20 @@ conf_create(const char *path, char **cause)
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd == -1) {
-		*cause = xasprintf("cannot create %s: %s", path,
-		    strerror(errno));
+		*cause =
+		    xasprintf("cannot create %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if ((fp = fdopen(fd, "w")) == NULL) {
 		close(fd);
-		*cause = xasprintf("cannot create %s: %s", path,
-		    strerror(errno));
+		*cause =
+		    xasprintf("cannot create %s: %s", path, strerror(errno));
 		return -1;
 	}
 	conf_write_default(fp);
 	if (fflush(fp) == EOF || fsync(fd) == -1 || ferror(fp)) {
-		*cause = xasprintf("cannot write %s: %s", path,
-		    strerror(errno));
+		*cause =
+		    xasprintf("cannot write %s: %s", path, strerror(errno));
 		fclose(fp);
 		unlink(path);
 		return -1;
@@ -555,8 +578,8 @@ conf_load(struct conf *conf, const char *path, int create, int *created,
 				break;
 		}
 		if (i == CONF_NOPTIONS) {
-			conf_warn_unknown(warn, path, s, "setting", names,
-			    CONF_NOPTIONS + 1);
+			conf_warn_unknown(
+			    warn, path, s, "setting", names, CONF_NOPTIONS + 1);
 			continue;
 		}
 		o = &conf_options[i];
@@ -609,11 +632,12 @@ conf_write_default(FILE *fp)
 	size_t i;
 
 	fputs("# p2ptui configuration, in libconfig syntax; see "
-	    "p2ptui.conf(5).\n"
-	    "# p2ptui reads this file and never rewrites it. Every setting "
-	    "is shown\n"
-	    "# with its default, commented out: remove the '#' to change "
-	    "one.\n", fp);
+	      "p2ptui.conf(5).\n"
+	      "# p2ptui reads this file and never rewrites it. Every setting "
+	      "is shown\n"
+	      "# with its default, commented out: remove the '#' to change "
+	      "one.\n",
+	    fp);
 	for (i = 0; i < CONF_NOPTIONS; i++) {
 		o = &conf_options[i];
 		fprintf(fp, "\n# %s", o->help);
@@ -622,14 +646,15 @@ conf_write_default(FILE *fp)
 		fprintf(fp, "\n#%s = %s;\n", o->name, o->def);
 	}
 	fputs("\n# Known peers. Each is pinned to its key: a connection "
-	    "presenting another\n"
-	    "# key is refused. Ask a peer for the output of "
-	    "'p2ptui --fingerprint'.\n"
-	    "# A peer without a key is trusted on first connection, then "
-	    "pinned.\n"
-	    "#peers = (\n"
-	    "#  { name = \"alice\"; address = \"alice.example.org:7070\";\n"
-	    "#    key = \"<55 characters from 'p2ptui --fingerprint'>\"; "
-	    "autoconnect = true; }\n"
-	    "#);\n", fp);
+	      "presenting another\n"
+	      "# key is refused. Ask a peer for the output of "
+	      "'p2ptui --fingerprint'.\n"
+	      "# A peer without a key is trusted on first connection, then "
+	      "pinned.\n"
+	      "#peers = (\n"
+	      "#  { name = \"alice\"; address = \"alice.example.org:7070\";\n"
+	      "#    key = \"<55 characters from 'p2ptui --fingerprint'>\"; "
+	      "autoconnect = true; }\n"
+	      "#);\n",
+	    fp);
 }

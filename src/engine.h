@@ -20,22 +20,22 @@ struct conn;
 enum peer_state {
 	PEER_OFFLINE,
 	PEER_CONNECTING, /* dialling or authenticating */
-	PEER_WAITING,    /* authenticated, waiting for them to accept us */
-	PEER_REQUEST,    /* an unknown key asks to talk: accept or decline */
+	PEER_WAITING, /* authenticated, waiting for them to accept us */
+	PEER_REQUEST, /* an unknown key asks to talk: accept or decline */
 	PEER_ONLINE,
 };
 
 enum peer_origin {
-	PEER_CONFIG,  /* pinned in the configuration file */
+	PEER_CONFIG, /* pinned in the configuration file */
 	PEER_LEARNED, /* accepted by the user, remembered in the data dir */
 	PEER_UNKNOWN, /* a contact request, or a /connect not yet answered */
 };
 
 struct peer {
 	struct engine *eng;
-	char name[64];   /* config name, or the short fingerprint */
-	char nick[64];   /* what the peer calls itself (sanitised), or "" */
-	char *address;   /* "HOST:PORT" to dial, or NULL */
+	char name[64]; /* config name, or the short fingerprint */
+	char nick[64]; /* what the peer calls itself (sanitised), or "" */
+	char *address; /* "HOST:PORT" to dial, or NULL */
 	uint8_t key[IDENT_KEYLEN];
 	int has_key;
 	uint8_t seen_key[IDENT_KEYLEN]; /* a different key it presented */
@@ -45,13 +45,13 @@ struct peer {
 	enum peer_state state;
 	char remote_addr[80]; /* where the current connection comes from */
 
-	struct conn *conn;          /* the authenticated connection */
-	struct conn *dial;          /* an outbound attempt in progress */
-	struct loop_timer *retry;   /* next autoconnect attempt */
-	unsigned backoff;           /* seconds before the next attempt */
-	int refused;                /* declined us or key mismatch: no retry */
-	unsigned unread;            /* for the frontend */
-	void *fe_data;              /* the frontend's per-peer state */
+	struct conn *conn; /* the authenticated connection */
+	struct conn *dial; /* an outbound attempt in progress */
+	struct loop_timer *retry; /* next autoconnect attempt */
+	unsigned backoff; /* seconds before the next attempt */
+	int refused; /* declined us or key mismatch: no retry */
+	unsigned unread; /* for the frontend */
+	void *fe_data; /* the frontend's per-peer state */
 };
 
 enum fe_level { FE_INFO, FE_WARN, FE_ERROR };
@@ -104,8 +104,8 @@ int engine_decline(struct engine *, struct peer *, char **cause);
 /* Trust the key the peer presented last instead of the remembered one. */
 int engine_trust(struct engine *, struct peer *, char **cause);
 /* Send a chat message; id (16 bytes) is filled in if not NULL. */
-int engine_send(struct engine *, struct peer *, const char *text,
-    size_t len, uint8_t *id, char **cause);
+int engine_send(struct engine *, struct peer *, const char *text, size_t len,
+    uint8_t *id, char **cause);
 /* Drop the connection to a peer (no autoconnect until /connect). */
 int engine_disconnect(struct engine *, struct peer *, char **cause);
 

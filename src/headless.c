@@ -65,8 +65,8 @@ hl_text(const char *s, size_t len)
 }
 
 static void
-hl_event_text(const char *event, const char *fields, const char *text,
-    size_t len)
+hl_event_text(
+    const char *event, const char *fields, const char *text, size_t len)
 {
 	fputs(event, stdout);
 	if (fields != NULL && *fields != '\0') {
@@ -125,7 +125,7 @@ hl_peer_changed(void *arg, struct peer *p)
 	(void)arg;
 	/* fe_data holds the last state reported, plus one. */
 	old = p->fe_data != NULL ? (enum peer_state)((intptr_t)p->fe_data - 1)
-	    : PEER_OFFLINE;
+	                         : PEER_OFFLINE;
 	p->fe_data = (void *)(intptr_t)(p->state + 1);
 	if (old == p->state)
 		return;
@@ -250,7 +250,7 @@ hl_stdin(int fd, int revents, void *arg)
 	}
 	buf_commit(&hl->in, (size_t)n);
 	while ((start = buf_head(&hl->in),
-	    nl = memchr(start, '\n', buf_used(&hl->in))) != NULL) {
+	           nl = memchr(start, '\n', buf_used(&hl->in))) != NULL) {
 		len = (size_t)(nl - start);
 		*nl = '\0';
 		if (!hl->discarding)
@@ -291,16 +291,16 @@ headless_run(struct app *app, char **cause)
 	hl.ctx.arg = &hl;
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
-	app->engine = engine_create(app->loop, app->conf, app->id, &hl_ops,
-	    &hl, cause);
+	app->engine =
+	    engine_create(app->loop, app->conf, app->id, &hl_ops, &hl, cause);
 	if (app->engine == NULL)
 		return -1;
 	if (engine_start(app->engine, cause) == -1) {
 		ret = -1;
 		goto out;
 	}
-	hl.watch = loop_watch_add(app->loop, STDIN_FILENO, POLLIN, hl_stdin,
-	    &hl);
+	hl.watch =
+	    loop_watch_add(app->loop, STDIN_FILENO, POLLIN, hl_stdin, &hl);
 	loop_set_before_sleep(app->loop, hl_flush, &hl);
 	if (loop_run(app->loop) == -1) {
 		*cause = xasprintf("poll: %s", strerror(errno));

@@ -46,8 +46,8 @@ ident_from_bytes(const uint8_t *file)
 	}
 	memcpy(id->sk, file + IDENT_MAGICLEN, IDENT_KEYLEN);
 	crypto_scalarmult_base(id->pk, id->sk);
-	crypto_sign_seed_keypair(id->sign_pk, id->sign_sk,
-	    file + IDENT_MAGICLEN + IDENT_KEYLEN);
+	crypto_sign_seed_keypair(
+	    id->sign_pk, id->sign_sk, file + IDENT_MAGICLEN + IDENT_KEYLEN);
 	return id;
 }
 
@@ -76,16 +76,17 @@ ident_create(const char *dir, const char *path, char **cause)
 	randombytes_buf(file + IDENT_MAGICLEN, 2 * IDENT_KEYLEN);
 
 	tmp = xasprintf("%s/.%s.%ld", dir, IDENT_FILE, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
+	fd = open(
+	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
-		*cause = xasprintf("cannot create %s: %s", tmp,
-		    strerror(errno));
+		*cause =
+		    xasprintf("cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (write(fd, file, IDENT_FILELEN) != IDENT_FILELEN || fsync(fd) == -1) {
-		*cause = xasprintf("cannot write %s: %s", tmp,
-		    strerror(errno ? errno : EIO));
+	if (write(fd, file, IDENT_FILELEN) != IDENT_FILELEN ||
+	    fsync(fd) == -1) {
+		*cause = xasprintf(
+		    "cannot write %s: %s", tmp, strerror(errno ? errno : EIO));
 		close(fd);
 		unlink(tmp);
 		goto out;
@@ -93,8 +94,8 @@ ident_create(const char *dir, const char *path, char **cause)
 	close(fd);
 	/* link() fails if another process got there first: theirs wins. */
 	if (link(tmp, path) == -1 && errno != EEXIST) {
-		*cause = xasprintf("cannot create %s: %s", path,
-		    strerror(errno));
+		*cause =
+		    xasprintf("cannot create %s: %s", path, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
@@ -145,7 +146,8 @@ ident_load(const char *dir, int create, int *created, char **cause)
 		goto fail;
 	}
 	if ((sb.st_mode & 077) != 0) {
-		*cause = xasprintf("%s: permissions %04o are too open; the "
+		*cause = xasprintf(
+		    "%s: permissions %04o are too open; the "
 		    "secret key must be readable only by you (chmod 600 %s)",
 		    path, (unsigned)(sb.st_mode & 07777), path);
 		goto fail;
@@ -215,15 +217,23 @@ ident_parse_key(const char *text, uint8_t pk[IDENT_KEYLEN], char **cause)
 		    IDENT_FP_LEN, strlen(text));
 		return -1;
 	}
-	if (util_base32_decode(text, raw, sizeof raw) == -1) {
+	if (strspn(text,
+	        "abcdefghijklmnopqrstuvwxyz"
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != IDENT_FP_LEN) {
 		*cause = xstrdup("a key uses only the letters a-z and the "
-		    "digits 2-7");
+		                 "digits 2-7");
+		return -1;
+	}
+	/* Valid letters but not canonical: the last one is mistyped. */
+	if (util_base32_decode(text, raw, sizeof raw) == -1) {
+		*cause = xstrdup("the key's checksum does not match: is it "
+		                 "mistyped?");
 		return -1;
 	}
 	ident_checksum(raw, ck);
 	if (memcmp(ck, raw + IDENT_KEYLEN, IDENT_CKLEN) != 0) {
 		*cause = xstrdup("the key's checksum does not match: is it "
-		    "mistyped?");
+		                 "mistyped?");
 		return -1;
 	}
 	memcpy(pk, raw, IDENT_KEYLEN);

@@ -20,10 +20,10 @@
 #define IDENT_FILE "identity.key"
 
 struct ident {
-	uint8_t pk[IDENT_KEYLEN];      /* X25519 public key (Noise static) */
-	uint8_t *sk;                   /* X25519 secret key, sodium_malloc */
+	uint8_t pk[IDENT_KEYLEN]; /* X25519 public key (Noise static) */
+	uint8_t *sk; /* X25519 secret key, sodium_malloc */
 	uint8_t sign_pk[IDENT_KEYLEN]; /* Ed25519 public key */
-	uint8_t *sign_sk;              /* Ed25519 secret key (64), sodium_malloc */
+	uint8_t *sign_sk; /* Ed25519 secret key (64), sodium_malloc */
 };
 
 /* Initialise the crypto library; -1 if it cannot be used. */
@@ -35,23 +35,21 @@ int ident_init(void);
  * *created. A key file others can read is refused, as ssh does.
  * NULL with *cause (caller frees) on failure.
  */
-struct ident *ident_load(const char *dir, int create, int *created,
-    char **cause);
+struct ident *ident_load(
+    const char *dir, int create, int *created, char **cause);
 void ident_free(struct ident *);
 
 /* The fingerprint of pk: IDENT_FP_LEN characters plus a NUL. */
-void ident_fingerprint(const uint8_t pk[IDENT_KEYLEN],
-    char out[IDENT_FP_LEN + 1]);
+void ident_fingerprint(
+    const uint8_t pk[IDENT_KEYLEN], char out[IDENT_FP_LEN + 1]);
 /* The short form: IDENT_SHORT_LEN characters plus a NUL. */
-void ident_short(const uint8_t pk[IDENT_KEYLEN],
-    char out[IDENT_SHORT_LEN + 1]);
+void ident_short(const uint8_t pk[IDENT_KEYLEN], char out[IDENT_SHORT_LEN + 1]);
 /* Parse a fingerprint; -1 with *cause (caller frees) if malformed. */
-int ident_parse_key(const char *text, uint8_t pk[IDENT_KEYLEN],
-    char **cause);
+int ident_parse_key(const char *text, uint8_t pk[IDENT_KEYLEN], char **cause);
 
 /* Constant-time comparison of two public keys: 1 if equal. */
-int ident_key_equal(const uint8_t a[IDENT_KEYLEN],
-    const uint8_t b[IDENT_KEYLEN]);
+int ident_key_equal(
+    const uint8_t a[IDENT_KEYLEN], const uint8_t b[IDENT_KEYLEN]);
 /* Constant-time comparison of n bytes: 1 if equal. */
 int ident_mem_equal(const void *, const void *, size_t n);
 /* Cryptographically secure random bytes. */

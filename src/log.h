@@ -21,7 +21,6 @@ void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_set_fatal_hook(void (*)(void));
 
 /* A bug or out of memory: restore the terminal, print, exit(2). */
-void fatal(const char *, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
+void fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

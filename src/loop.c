@@ -47,73 +47,73 @@
 #include "loop.h"
 #include "xmalloc.h"
 
-#define LOOP_NS_PER_MS	1000000ULL
-#define LOOP_UNLINKED	SIZE_MAX
+#define LOOP_NS_PER_MS 1000000ULL
+#define LOOP_UNLINKED SIZE_MAX
 
 struct loop_watch {
-	struct loop		*loop;
-	int			 fd;
-	int			 events;
-	loop_fd_cb		 cb;
-	void			*arg;
-	size_t			 idx;
-	int			 dead;
-	struct loop_watch	*next_dead;
+	struct loop *loop;
+	int fd;
+	int events;
+	loop_fd_cb cb;
+	void *arg;
+	size_t idx;
+	int dead;
+	struct loop_watch *next_dead;
 };
 
 struct loop_timer {
-	struct loop		*loop;
-	uint64_t		 due;	/* CLOCK_MONOTONIC, nanoseconds */
-	uint64_t		 seq;
-	size_t			 idx;
-	loop_timer_cb		 cb;
-	void			*arg;
+	struct loop *loop;
+	uint64_t due; /* CLOCK_MONOTONIC, nanoseconds */
+	uint64_t seq;
+	size_t idx;
+	loop_timer_cb cb;
+	void *arg;
 };
 
 struct loop_sig {
-	int			 signo;
-	loop_signal_cb		 cb;
-	void			*arg;
-	struct sigaction	 old;
+	int signo;
+	loop_signal_cb cb;
+	void *arg;
+	struct sigaction old;
 };
 
 struct loop {
-	struct pollfd		*pfds;
-	struct loop_watch	**watches;
-	size_t			 nwatch;
-	size_t			 watchcap;
-	int			 dispatching;
-	struct loop_watch	*dead;
+	struct pollfd *pfds;
+	struct loop_watch **watches;
+	size_t nwatch;
+	size_t watchcap;
+	int dispatching;
+	struct loop_watch *dead;
 
-	struct loop_timer	**heap;
-	size_t			 ntimer;
-	size_t			 timercap;
-	uint64_t		 timerseq;
+	struct loop_timer **heap;
+	size_t ntimer;
+	size_t timercap;
+	uint64_t timerseq;
 
-	struct loop_sig		*sigs;
-	size_t			 nsig;
-	int			 sigpipe[2];
+	struct loop_sig *sigs;
+	size_t nsig;
+	int sigpipe[2];
 
-	loop_hook_cb		 before_sleep;
-	void			*before_sleep_arg;
+	loop_hook_cb before_sleep;
+	void *before_sleep_arg;
 
-	int			 in_once;
-	int			 running;
-	int			 stop;
-	uint64_t		 wakeups;
+	int in_once;
+	int running;
+	int stop;
+	uint64_t wakeups;
 };
 
 /*
  * The handler has no argument to find its loop with, hence a global; it
  * is also why only one loop may own signals at a time.
  */
-static volatile sig_atomic_t	 loop_sig_fd = -1;
-static struct loop		*loop_sig_owner;
+static volatile sig_atomic_t loop_sig_fd = -1;
+static struct loop *loop_sig_owner;
 
 static uint64_t
 loop_now_ns(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
 		fatal("clock_gettime(CLOCK_MONOTONIC): %s", strerror(errno));
@@ -129,7 +129,7 @@ loop_now_ms(void)
 struct loop *
 loop_create(void)
 {
-	struct loop	*loop;
+	struct loop *loop;
 
 	loop = xcalloc(1, sizeof *loop);
 	loop->sigpipe[0] = loop->sigpipe[1] = -1;
@@ -139,7 +139,7 @@ loop_create(void)
 void
 loop_free(struct loop *loop)
 {
-	size_t	i;
+	size_t i;
 
 	if (loop == NULL)
 		return;
@@ -151,7 +151,8 @@ loop_free(struct loop *loop)
 	 * handler of ours can write to a closed, or worse reused, fd.
 	 */
 	for (i = loop->nsig; i > 0; i--)
-		sigaction(loop->sigs[i - 1].signo, &loop->sigs[i - 1].old, NULL);
+		sigaction(
+		    loop->sigs[i - 1].signo, &loop->sigs[i - 1].old, NULL);
 	free(loop->sigs);
 	if (loop_sig_owner == loop) {
 		loop_sig_fd = -1;
@@ -177,11 +178,10 @@ loop_free(struct loop *loop)
 /* Watchers. */
 
 struct loop_watch *
-loop_watch_add(struct loop *loop, int fd, int events, loop_fd_cb cb,
-    void *arg)
+loop_watch_add(struct loop *loop, int fd, int events, loop_fd_cb cb, void *arg)
 {
-	struct loop_watch	*w;
-	size_t			 i, cap;
+	struct loop_watch *w;
+	size_t i, cap;
 
 	if (fd < 0 || cb == NULL)
 		fatal("loop_watch_add: bad watcher (fd %d)", fd);
@@ -189,8 +189,8 @@ loop_watch_add(struct loop *loop, int fd, int events, loop_fd_cb cb,
 	if (loop->nwatch == loop->watchcap) {
 		cap = loop->watchcap == 0 ? 16 : loop->watchcap * 2;
 		loop->pfds = xreallocarray(loop->pfds, cap, sizeof *loop->pfds);
-		loop->watches = xreallocarray(loop->watches, cap,
-		    sizeof *loop->watches);
+		loop->watches =
+		    xreallocarray(loop->watches, cap, sizeof *loop->watches);
 		loop->watchcap = cap;
 	}
 
@@ -223,7 +223,7 @@ loop_watch_set(struct loop_watch *w, int events)
 static void
 loop_watch_unlink(struct loop *loop, struct loop_watch *w)
 {
-	size_t	i = w->idx, last = --loop->nwatch;
+	size_t i = w->idx, last = --loop->nwatch;
 
 	if (i != last) {
 		loop->pfds[i] = loop->pfds[last];
@@ -236,7 +236,7 @@ loop_watch_unlink(struct loop *loop, struct loop_watch *w)
 void
 loop_watch_del(struct loop_watch *w)
 {
-	struct loop	*loop;
+	struct loop *loop;
 
 	if (w == NULL)
 		return;
@@ -266,7 +266,7 @@ loop_watch_del(struct loop_watch *w)
 static void
 loop_watch_reap(struct loop *loop)
 {
-	struct loop_watch	*w;
+	struct loop_watch *w;
 
 	while ((w = loop->dead) != NULL) {
 		loop->dead = w->next_dead;
@@ -278,9 +278,9 @@ loop_watch_reap(struct loop *loop)
 static void
 loop_dispatch_fds(struct loop *loop, size_t npolled)
 {
-	struct loop_watch	*w;
-	size_t			 i;
-	int			 revents;
+	struct loop_watch *w;
+	size_t i;
+	int revents;
 
 	loop->dispatching = 1;
 	for (i = 0; i < npolled; i++) {
@@ -324,8 +324,8 @@ loop_heap_put(struct loop *loop, size_t i, struct loop_timer *t)
 static void
 loop_heap_up(struct loop *loop, size_t i)
 {
-	struct loop_timer	*t = loop->heap[i];
-	size_t			 parent;
+	struct loop_timer *t = loop->heap[i];
+	size_t parent;
 
 	while (i > 0) {
 		parent = (i - 1) / 2;
@@ -340,8 +340,8 @@ loop_heap_up(struct loop *loop, size_t i)
 static void
 loop_heap_down(struct loop *loop, size_t i)
 {
-	struct loop_timer	*t = loop->heap[i];
-	size_t			 child, n = loop->ntimer;
+	struct loop_timer *t = loop->heap[i];
+	size_t child, n = loop->ntimer;
 
 	for (;;) {
 		child = 2 * i + 1;
@@ -361,7 +361,7 @@ loop_heap_down(struct loop *loop, size_t i)
 static void
 loop_heap_remove(struct loop *loop, size_t i)
 {
-	struct loop_timer	*last;
+	struct loop_timer *last;
 
 	loop->heap[i]->idx = LOOP_UNLINKED;
 	last = loop->heap[--loop->ntimer];
@@ -377,9 +377,9 @@ loop_heap_remove(struct loop *loop, size_t i)
 struct loop_timer *
 loop_timer_add(struct loop *loop, uint64_t ms, loop_timer_cb cb, void *arg)
 {
-	struct loop_timer	*t;
-	uint64_t		 now;
-	size_t			 cap;
+	struct loop_timer *t;
+	uint64_t now;
+	size_t cap;
 
 	if (cb == NULL)
 		fatal("loop_timer_add: no callback");
@@ -433,8 +433,8 @@ loop_timer_del(struct loop_timer *t)
 static void
 loop_run_timers(struct loop *loop)
 {
-	struct loop_timer	*t;
-	uint64_t		 now, limit;
+	struct loop_timer *t;
+	uint64_t now, limit;
 
 	if (loop->ntimer == 0)
 		return;
@@ -458,12 +458,12 @@ loop_run_timers(struct loop *loop)
 static int
 loop_poll_timeout(struct loop *loop, int max_ms)
 {
-	uint64_t	now, due, diff, ms;
+	uint64_t now, due, diff, ms;
 
 	if (max_ms < 0)
 		max_ms = -1;
 	if (loop->running && loop->stop)
-		return 0;	/* the hook asked to stop: do not block */
+		return 0; /* the hook asked to stop: do not block */
 	if (loop->ntimer == 0)
 		return max_ms;
 
@@ -485,9 +485,9 @@ loop_poll_timeout(struct loop *loop, int max_ms)
 static void
 loop_signal_handler(int signo)
 {
-	int		saved_errno = errno;
-	unsigned char	byte = (unsigned char)signo;
-	ssize_t		n;
+	int saved_errno = errno;
+	unsigned char byte = (unsigned char)signo;
+	ssize_t n;
 
 	/*
 	 * Nothing can be done about a failed write here. A full pipe means
@@ -502,7 +502,7 @@ loop_signal_handler(int signo)
 static void
 loop_signal_deliver(struct loop *loop, int signo)
 {
-	size_t	i;
+	size_t i;
 
 	/* Looked up afresh each time: a callback may register signals. */
 	for (i = 0; i < loop->nsig; i++) {
@@ -516,9 +516,9 @@ loop_signal_deliver(struct loop *loop, int signo)
 static void
 loop_signal_read(int fd, int revents, void *arg)
 {
-	struct loop	*loop = arg;
-	unsigned char	 buf[256];
-	ssize_t		 n, i;
+	struct loop *loop = arg;
+	unsigned char buf[256];
+	ssize_t n, i;
 
 	(void)revents;
 	for (;;) {
@@ -541,9 +541,9 @@ loop_signal_read(int fd, int revents, void *arg)
 int
 loop_signal(struct loop *loop, int signo, loop_signal_cb cb, void *arg)
 {
-	struct sigaction	 sa;
-	struct loop_sig		*s;
-	size_t			 i;
+	struct sigaction sa;
+	struct loop_sig *s;
+	size_t i;
 
 	/* The handler passes the number on as one byte. */
 	if (signo <= 0 || signo >= NSIG || signo > UCHAR_MAX || cb == NULL) {
@@ -569,12 +569,12 @@ loop_signal(struct loop *loop, int signo, loop_signal_cb cb, void *arg)
 			return -1;
 		loop_sig_fd = loop->sigpipe[1];
 		loop_sig_owner = loop;
-		loop_watch_add(loop, loop->sigpipe[0], POLLIN,
-		    loop_signal_read, loop);
+		loop_watch_add(
+		    loop, loop->sigpipe[0], POLLIN, loop_signal_read, loop);
 	}
 
-	loop->sigs = xreallocarray(loop->sigs, loop->nsig + 1,
-	    sizeof *loop->sigs);
+	loop->sigs =
+	    xreallocarray(loop->sigs, loop->nsig + 1, sizeof *loop->sigs);
 	s = &loop->sigs[loop->nsig];
 
 	memset(&sa, 0, sizeof sa);
@@ -602,8 +602,8 @@ loop_set_before_sleep(struct loop *loop, loop_hook_cb cb, void *arg)
 int
 loop_once(struct loop *loop, int max_ms)
 {
-	size_t	npolled;
-	int	n, timeout;
+	size_t npolled;
+	int n, timeout;
 
 	if (loop->in_once)
 		fatal("loop_once called from a loop callback");
@@ -636,7 +636,7 @@ loop_once(struct loop *loop, int max_ms)
 int
 loop_run(struct loop *loop)
 {
-	int	rv = 0;
+	int rv = 0;
 
 	loop->stop = 0;
 	loop->running = 1;

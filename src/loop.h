@@ -27,8 +27,8 @@ void loop_free(struct loop *);
 uint64_t loop_now_ms(void);
 
 /* Watch fd for events; the watcher is owned by the loop. */
-struct loop_watch *loop_watch_add(struct loop *, int fd, int events,
-    loop_fd_cb, void *arg);
+struct loop_watch *loop_watch_add(
+    struct loop *, int fd, int events, loop_fd_cb, void *arg);
 void loop_watch_set(struct loop_watch *, int events);
 /* Safe at any time, including from inside any callback. */
 void loop_watch_del(struct loop_watch *);
@@ -39,8 +39,8 @@ void loop_watch_del(struct loop_watch *);
  * after its callback returns, so the owner forgets its pointer in the
  * callback.
  */
-struct loop_timer *loop_timer_add(struct loop *, uint64_t ms,
-    loop_timer_cb, void *arg);
+struct loop_timer *loop_timer_add(
+    struct loop *, uint64_t ms, loop_timer_cb, void *arg);
 /* Cancel a pending timer; safe from inside any callback. */
 void loop_timer_del(struct loop_timer *);
 

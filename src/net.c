@@ -64,14 +64,14 @@ net_addr_str(const struct sockaddr *sa, char out[NET_ADDRSTRLEN])
 		const struct sockaddr_in6 *s6 = (const void *)sa;
 
 		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
-		snprintf(out, NET_ADDRSTRLEN, "[%s]:%u", host,
-		    ntohs(s6->sin6_port));
+		snprintf(
+		    out, NET_ADDRSTRLEN, "[%s]:%u", host, ntohs(s6->sin6_port));
 	} else if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const void *)sa;
 
 		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
-		snprintf(out, NET_ADDRSTRLEN, "%s:%u", host,
-		    ntohs(s4->sin_port));
+		snprintf(
+		    out, NET_ADDRSTRLEN, "%s:%u", host, ntohs(s4->sin_port));
 	} else
 		snprintf(out, NET_ADDRSTRLEN, "?");
 }
@@ -80,11 +80,13 @@ void
 net_addr_host(const struct sockaddr *sa, char out[NET_ADDRSTRLEN])
 {
 	if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)
-		    sa)->sin6_addr, out, NET_ADDRSTRLEN);
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    out, NET_ADDRSTRLEN);
 	else if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
-		    sa)->sin_addr, out, NET_ADDRSTRLEN);
+		inet_ntop(AF_INET,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    out, NET_ADDRSTRLEN);
 	else
 		snprintf(out, NET_ADDRSTRLEN, "?");
 }
@@ -130,8 +132,8 @@ net_listen(const char *hostport, char bound[NET_ADDRSTRLEN], char **cause)
 	}
 	freeaddrinfo(res);
 	if (fd == -1) {
-		*cause = xasprintf("cannot listen on %s: %s", hostport,
-		    strerror(saved));
+		*cause = xasprintf(
+		    "cannot listen on %s: %s", hostport, strerror(saved));
 		return -1;
 	}
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
@@ -149,8 +151,8 @@ net_accept(int lfd, struct sockaddr_storage *ss, socklen_t *len)
 	int fd;
 
 	*len = sizeof *ss;
-	fd = accept4(lfd, (struct sockaddr *)ss, len,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = accept4(
+	    lfd, (struct sockaddr *)ss, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd != -1)
 		net_tune(fd);
 	return fd;
@@ -161,8 +163,8 @@ net_connect(const struct sockaddr *sa, socklen_t len)
 {
 	int fd, saved;
 
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
+	fd = socket(
+	    sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
 	net_tune(fd);
@@ -279,7 +281,8 @@ net_resolve_read(int fd, int revents, void *arg)
 		snprintf(r->err, sizeof r->err, "name lookup failed");
 	else {
 		for (i = 0; i < n; i++)
-			memcpy(&r->addrs[i], r->raw + 1 + i * sizeof r->addrs[0],
+			memcpy(&r->addrs[i],
+			    r->raw + 1 + i * sizeof r->addrs[0],
 			    sizeof r->addrs[0]);
 		r->naddrs = n;
 	}
@@ -311,8 +314,8 @@ net_resolve(struct loop *loop, const char *host, uint16_t port,
 	}
 	if (r->naddrs == 1 || pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1) {
 		if (r->naddrs == 0)
-			snprintf(r->err, sizeof r->err, "pipe: %s",
-			    strerror(errno));
+			snprintf(
+			    r->err, sizeof r->err, "pipe: %s", strerror(errno));
 		r->timer = loop_timer_add(loop, 0, net_resolve_numeric, r);
 		return r;
 	}
@@ -340,16 +343,16 @@ net_resolve(struct loop *loop, const char *host, uint16_t port,
 		hints.ai_flags = AI_NUMERICSERV;
 		if ((err = getaddrinfo(host, portstr, &hints, &res)) != 0) {
 			out[0] = 0;
-			len = (size_t)snprintf((char *)out + 1,
-			    sizeof out - 1, "%s: %s", host,
-			    gai_strerror(err)) + 2;
+			len = (size_t)snprintf((char *)out + 1, sizeof out - 1,
+			          "%s: %s", host, gai_strerror(err)) +
+			    2;
 			if (len > sizeof out)
 				len = sizeof out;
 		} else {
 			for (ai = res; ai != NULL && n < NET_MAX_ADDRS;
-			    ai = ai->ai_next) {
-				if (ai->ai_addrlen > sizeof(struct
-				    sockaddr_storage))
+			     ai = ai->ai_next) {
+				if (ai->ai_addrlen >
+				    sizeof(struct sockaddr_storage))
 					continue;
 				memset(out + 1 + n * sizeof r->addrs[0], 0,
 				    sizeof r->addrs[0]);
@@ -367,8 +370,8 @@ net_resolve(struct loop *loop, const char *host, uint16_t port,
 	close(p[1]);
 	r->fd = p[0];
 	r->watch = loop_watch_add(loop, r->fd, POLLIN, net_resolve_read, r);
-	r->timer = loop_timer_add(loop, NET_RESOLVE_TIMEOUT_MS,
-	    net_resolve_timeout, r);
+	r->timer = loop_timer_add(
+	    loop, NET_RESOLVE_TIMEOUT_MS, net_resolve_timeout, r);
 	return r;
 }
 

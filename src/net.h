@@ -23,8 +23,7 @@ struct net_resolve;
  * loop runs). bound receives "ADDR:PORT" with the real port. The fd, or
  * -1 with *cause.
  */
-int net_listen(const char *hostport, char bound[NET_ADDRSTRLEN],
-    char **cause);
+int net_listen(const char *hostport, char bound[NET_ADDRSTRLEN], char **cause);
 /* Accept one connection; -1 with errno (EAGAIN when none is waiting). */
 int net_accept(int lfd, struct sockaddr_storage *, socklen_t *);
 /* Start a non-blocking connect; the fd, or -1 with errno. */
@@ -47,10 +46,10 @@ ssize_t net_write(int fd, struct buf *b);
  * once, names in a short-lived child process. cb runs later from the loop
  * with the addresses, or n == 0 and err set.
  */
-typedef void (*net_resolve_cb)(void *arg, const struct sockaddr_storage *,
-    size_t n, const char *err);
-struct net_resolve *net_resolve(struct loop *, const char *host,
-    uint16_t port, net_resolve_cb, void *arg);
+typedef void (*net_resolve_cb)(
+    void *arg, const struct sockaddr_storage *, size_t n, const char *err);
+struct net_resolve *net_resolve(
+    struct loop *, const char *host, uint16_t port, net_resolve_cb, void *arg);
 /* Cancel a pending resolution: the callback will not run. */
 void net_resolve_cancel(struct net_resolve *);
 

@@ -40,10 +40,10 @@
 #include "xmalloc.h"
 
 #define NOISE_DHLEN 32
-#define NOISE_BLOCKLEN 128	/* BLAKE2b block length, for HMAC */
+#define NOISE_BLOCKLEN 128 /* BLAKE2b block length, for HMAC */
 #define NOISE_MAX_NAME 255
-#define NOISE_MAX_MSGS 3	/* in a fundamental pattern */
-#define NOISE_MAX_TOKENS 8	/* per message, psks included */
+#define NOISE_MAX_MSGS 3 /* in a fundamental pattern */
+#define NOISE_MAX_TOKENS 8 /* per message, psks included */
 
 enum noise_token {
 	NOISE_TOK_E = 1,
@@ -69,69 +69,69 @@ enum noise_state {
  * initiator.
  */
 struct noise_pattern {
-	const char	*name;
-	const char	*pre_i;
-	const char	*pre_r;
-	const char	*msgs[NOISE_MAX_MSGS];
+	const char *name;
+	const char *pre_i;
+	const char *pre_r;
+	const char *msgs[NOISE_MAX_MSGS];
 };
 
 static const struct noise_pattern noise_patterns[] = {
-	{ "N",  "",  "s", { "e, es", NULL, NULL } },
-	{ "K",  "s", "s", { "e, es, ss", NULL, NULL } },
-	{ "X",  "",  "s", { "e, es, s, ss", NULL, NULL } },
-	{ "NN", "",  "",  { "e", "e, ee", NULL } },
-	{ "NK", "",  "s", { "e, es", "e, ee", NULL } },
-	{ "NX", "",  "",  { "e", "e, ee, s, es", NULL } },
-	{ "XN", "",  "",  { "e", "e, ee", "s, se" } },
-	{ "XK", "",  "s", { "e, es", "e, ee", "s, se" } },
-	{ "XX", "",  "",  { "e", "e, ee, s, es", "s, se" } },
-	{ "KN", "s", "",  { "e", "e, ee, se", NULL } },
+	{ "N", "", "s", { "e, es", NULL, NULL } },
+	{ "K", "s", "s", { "e, es, ss", NULL, NULL } },
+	{ "X", "", "s", { "e, es, s, ss", NULL, NULL } },
+	{ "NN", "", "", { "e", "e, ee", NULL } },
+	{ "NK", "", "s", { "e, es", "e, ee", NULL } },
+	{ "NX", "", "", { "e", "e, ee, s, es", NULL } },
+	{ "XN", "", "", { "e", "e, ee", "s, se" } },
+	{ "XK", "", "s", { "e, es", "e, ee", "s, se" } },
+	{ "XX", "", "", { "e", "e, ee, s, es", "s, se" } },
+	{ "KN", "s", "", { "e", "e, ee, se", NULL } },
 	{ "KK", "s", "s", { "e, es, ss", "e, ee, se", NULL } },
-	{ "KX", "s", "",  { "e", "e, ee, se, s, es", NULL } },
-	{ "IN", "",  "",  { "e, s", "e, ee, se", NULL } },
-	{ "IK", "",  "s", { "e, es, s, ss", "e, ee, se", NULL } },
-	{ "IX", "",  "",  { "e, s", "e, ee, se, s, es", NULL } },
+	{ "KX", "s", "", { "e", "e, ee, se, s, es", NULL } },
+	{ "IN", "", "", { "e, s", "e, ee, se", NULL } },
+	{ "IK", "", "s", { "e, es, s, ss", "e, ee, se", NULL } },
+	{ "IX", "", "", { "e, s", "e, ee, se, s, es", NULL } },
 };
 
 struct noise_hs {
 	/* Secrets. */
-	uint8_t			 ck[NOISE_HASHLEN];
-	struct noise_cipher	 cs;
-	uint8_t			 s_sk[NOISE_DHLEN];
-	uint8_t			 e_sk[NOISE_DHLEN];
-	uint8_t			 psks[NOISE_MAX_PSKS][NOISE_KEYLEN];
+	uint8_t ck[NOISE_HASHLEN];
+	struct noise_cipher cs;
+	uint8_t s_sk[NOISE_DHLEN];
+	uint8_t e_sk[NOISE_DHLEN];
+	uint8_t psks[NOISE_MAX_PSKS][NOISE_KEYLEN];
 
 	/* Public values. */
-	uint8_t			 h[NOISE_HASHLEN];
-	uint8_t			 s_pk[NOISE_DHLEN];
-	uint8_t			 e_pk[NOISE_DHLEN];
-	uint8_t			 rs[NOISE_DHLEN];
-	uint8_t			 re[NOISE_DHLEN];
-	int			 has_s;
-	int			 has_e;		/* set, or generated */
-	int			 e_sent;
-	int			 has_rs;
-	int			 has_re;
-	int			 bad_key;	/* a set_* key was unusable */
-	size_t			 npsks;
-	size_t			 psk_next;
+	uint8_t h[NOISE_HASHLEN];
+	uint8_t s_pk[NOISE_DHLEN];
+	uint8_t e_pk[NOISE_DHLEN];
+	uint8_t rs[NOISE_DHLEN];
+	uint8_t re[NOISE_DHLEN];
+	int has_s;
+	int has_e; /* set, or generated */
+	int e_sent;
+	int has_rs;
+	int has_re;
+	int bad_key; /* a set_* key was unusable */
+	size_t npsks;
+	size_t psk_next;
 
-	enum noise_role		 role;
-	enum noise_state	 state;
+	enum noise_role role;
+	enum noise_state state;
 
 	/* The token program. */
-	int			 pre_s[2];	/* by role */
-	int			 oneway;
-	int			 psk_mode;
-	size_t			 npsk_tokens;
-	size_t			 nmsgs;
-	size_t			 msg;		/* next message */
-	size_t			 ntokens[NOISE_MAX_MSGS];
-	uint8_t			 tokens[NOISE_MAX_MSGS][NOISE_MAX_TOKENS];
+	int pre_s[2]; /* by role */
+	int oneway;
+	int psk_mode;
+	size_t npsk_tokens;
+	size_t nmsgs;
+	size_t msg; /* next message */
+	size_t ntokens[NOISE_MAX_MSGS];
+	uint8_t tokens[NOISE_MAX_MSGS][NOISE_MAX_TOKENS];
 };
 
 /* Allocation size: a multiple of 64 so that sodium_malloc() aligns it. */
-#define NOISE_HS_SIZE ((sizeof (struct noise_hs) + 63) & ~(size_t)63)
+#define NOISE_HS_SIZE ((sizeof(struct noise_hs) + 63) & ~(size_t)63)
 
 static const uint8_t noise_empty[1];
 
@@ -203,9 +203,8 @@ noise_hmac(const uint8_t *key, size_t keylen, const uint8_t *d1, size_t l1,
 
 /* HKDF() with two or three outputs (o3 may be NULL). */
 static void
-noise_hkdf(const uint8_t ck[NOISE_HASHLEN], const uint8_t *ikm,
-    size_t ikmlen, uint8_t o1[NOISE_HASHLEN], uint8_t o2[NOISE_HASHLEN],
-    uint8_t *o3)
+noise_hkdf(const uint8_t ck[NOISE_HASHLEN], const uint8_t *ikm, size_t ikmlen,
+    uint8_t o1[NOISE_HASHLEN], uint8_t o2[NOISE_HASHLEN], uint8_t *o3)
 {
 	uint8_t tk[NOISE_HASHLEN];
 	const uint8_t one = 1, two = 2, three = 3;
@@ -219,8 +218,8 @@ noise_hkdf(const uint8_t ck[NOISE_HASHLEN], const uint8_t *ikm,
 }
 
 static void
-noise_nonce(uint8_t nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES],
-    uint64_t n)
+noise_nonce(
+    uint8_t nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES], uint64_t n)
 {
 	size_t i;
 
@@ -238,8 +237,8 @@ noise_aead_seal(const uint8_t k[NOISE_KEYLEN], uint64_t n, const uint8_t *ad,
 
 	noise_nonce(nonce, n);
 	crypto_aead_chacha20poly1305_ietf_encrypt(out, NULL,
-	    in != NULL ? in : noise_empty, len,
-	    ad != NULL ? ad : noise_empty, adlen, NULL, nonce, k);
+	    in != NULL ? in : noise_empty, len, ad != NULL ? ad : noise_empty,
+	    adlen, NULL, nonce, k);
 }
 
 /* One encryption, advancing n; no rekey. The reserved nonce fails. */
@@ -266,8 +265,8 @@ noise_cipher_open(struct noise_cipher *c, const uint8_t *ad, size_t adlen,
 		return -1;
 	noise_nonce(nonce, c->n);
 	if (crypto_aead_chacha20poly1305_ietf_decrypt(
-	    len == NOISE_TAGLEN ? dummy : out, NULL, NULL, in, len,
-	    ad != NULL ? ad : noise_empty, adlen, nonce, c->k) != 0)
+	        len == NOISE_TAGLEN ? dummy : out, NULL, NULL, in, len,
+	        ad != NULL ? ad : noise_empty, adlen, nonce, c->k) != 0)
 		return -1;
 	c->n++;
 	return 0;
@@ -292,8 +291,8 @@ noise_cipher_step(struct noise_cipher *c)
 }
 
 int
-noise_cipher_encrypt(struct noise_cipher *c, const uint8_t *ad,
-    size_t adlen, const uint8_t *in, size_t len, uint8_t *out)
+noise_cipher_encrypt(struct noise_cipher *c, const uint8_t *ad, size_t adlen,
+    const uint8_t *in, size_t len, uint8_t *out)
 {
 	if (!c->has_key || len > NOISE_MAX_MSG - NOISE_TAGLEN)
 		return -1;
@@ -306,8 +305,8 @@ noise_cipher_encrypt(struct noise_cipher *c, const uint8_t *ad,
 }
 
 int
-noise_cipher_decrypt(struct noise_cipher *c, const uint8_t *ad,
-    size_t adlen, const uint8_t *in, size_t len, uint8_t *out)
+noise_cipher_decrypt(struct noise_cipher *c, const uint8_t *ad, size_t adlen,
+    const uint8_t *in, size_t len, uint8_t *out)
 {
 	if (!c->has_key || len < NOISE_TAGLEN || len > NOISE_MAX_MSG)
 		return -1;
@@ -381,8 +380,8 @@ noise_encrypt_and_hash(struct noise_hs *hs, const uint8_t *in, size_t len,
     uint8_t *out, size_t *outlen)
 {
 	if (hs->cs.has_key) {
-		if (noise_cipher_seal(&hs->cs, hs->h, sizeof hs->h, in, len,
-		    out) != 0)
+		if (noise_cipher_seal(
+		        &hs->cs, hs->h, sizeof hs->h, in, len, out) != 0)
 			return -1;
 		*outlen = len + NOISE_TAGLEN;
 	} else {
@@ -399,15 +398,15 @@ noise_encrypt_and_hash(struct noise_hs *hs, const uint8_t *in, size_t len,
  * computed before decrypting so that in-place decryption works.
  */
 static int
-noise_decrypt_and_hash(struct noise_hs *hs, const uint8_t *in, size_t len,
-    uint8_t *out)
+noise_decrypt_and_hash(
+    struct noise_hs *hs, const uint8_t *in, size_t len, uint8_t *out)
 {
 	uint8_t nh[NOISE_HASHLEN];
 
 	noise_hash(hs->h, sizeof hs->h, in, len, nh);
 	if (hs->cs.has_key) {
-		if (noise_cipher_open(&hs->cs, hs->h, sizeof hs->h, in, len,
-		    out) != 0)
+		if (noise_cipher_open(
+		        &hs->cs, hs->h, sizeof hs->h, in, len, out) != 0)
 			return -1;
 	} else if (len != 0)
 		memmove(out, in, len);
@@ -547,12 +546,15 @@ static void
 noise_parse_tokens(const char *s, uint8_t *out, size_t *n)
 {
 	static const struct {
-		const char	*name;
-		uint8_t		 tok;
+		const char *name;
+		uint8_t tok;
 	} map[] = {
-		{ "e", NOISE_TOK_E }, { "s", NOISE_TOK_S },
-		{ "ee", NOISE_TOK_EE }, { "es", NOISE_TOK_ES },
-		{ "se", NOISE_TOK_SE }, { "ss", NOISE_TOK_SS },
+		{ "e", NOISE_TOK_E },
+		{ "s", NOISE_TOK_S },
+		{ "ee", NOISE_TOK_EE },
+		{ "es", NOISE_TOK_ES },
+		{ "se", NOISE_TOK_SE },
+		{ "ss", NOISE_TOK_SS },
 		{ "psk", NOISE_TOK_PSK },
 	};
 	size_t len, i;
@@ -588,16 +590,19 @@ noise_parse_modifiers(struct noise_hs *hs, const char *mods, char **cause)
 	cp = copy = xstrdup(mods);
 	while ((m = strsep(&cp, "+")) != NULL) {
 		if (strncmp(m, "psk", 3) != 0 || m[3] == '\0' ||
-		    strlen(m + 3) > 2 || strspn(m + 3, "0123456789") !=
-		    strlen(m + 3) || (m[3] == '0' && m[4] != '\0')) {
+		    strlen(m + 3) > 2 ||
+		    strspn(m + 3, "0123456789") != strlen(m + 3) ||
+		    (m[3] == '0' && m[4] != '\0')) {
 			noise_set_cause(cause, "unsupported pattern modifier",
 			    *m == '\0' ? "(empty)" : m);
 			goto out;
 		}
 		num = (unsigned int)atoi(m + 3);
 		if (num > hs->nmsgs) {
-			noise_set_cause(cause, "psk modifier beyond the last "
-			    "message", m);
+			noise_set_cause(cause,
+			    "psk modifier beyond the last "
+			    "message",
+			    m);
 			goto out;
 		}
 		if (seen & (1U << num)) {
@@ -608,8 +613,8 @@ noise_parse_modifiers(struct noise_hs *hs, const char *mods, char **cause)
 
 		if (num == 0) {
 			idx = 0;
-			memmove(hs->tokens[0] + 1, hs->tokens[0],
-			    hs->ntokens[0]);
+			memmove(
+			    hs->tokens[0] + 1, hs->tokens[0], hs->ntokens[0]);
 			hs->tokens[0][0] = NOISE_TOK_PSK;
 		} else {
 			idx = num - 1;
@@ -661,8 +666,7 @@ noise_parse_name(struct noise_hs *hs, const char *name, char **cause)
 	}
 
 	baselen = strspn(field[1], "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-	for (i = 0; i < sizeof noise_patterns / sizeof noise_patterns[0];
-	    i++) {
+	for (i = 0; i < sizeof noise_patterns / sizeof noise_patterns[0]; i++) {
 		if (strlen(noise_patterns[i].name) == baselen &&
 		    strncmp(noise_patterns[i].name, field[1], baselen) == 0) {
 			p = &noise_patterns[i];
@@ -820,8 +824,8 @@ int
 noise_hs_start(struct noise_hs *hs, char **cause)
 {
 	enum noise_role me = hs->role;
-	enum noise_role peer = me == NOISE_INITIATOR ?
-	    NOISE_RESPONDER : NOISE_INITIATOR;
+	enum noise_role peer =
+	    me == NOISE_INITIATOR ? NOISE_RESPONDER : NOISE_INITIATOR;
 
 	if (cause != NULL)
 		*cause = NULL;
@@ -842,8 +846,10 @@ noise_hs_start(struct noise_hs *hs, char **cause)
 		goto fail;
 	}
 	if (!hs->pre_s[peer] && hs->has_rs) {
-		noise_set_cause(cause, "remote static key is not known in "
-		    "advance in this pattern", NULL);
+		noise_set_cause(cause,
+		    "remote static key is not known in "
+		    "advance in this pattern",
+		    NULL);
 		goto fail;
 	}
 	if (hs->has_rs && !noise_key_ok(hs->rs)) {
@@ -860,11 +866,11 @@ noise_hs_start(struct noise_hs *hs, char **cause)
 
 	/* Pre-messages: the initiator's first, then the responder's. */
 	if (hs->pre_s[NOISE_INITIATOR])
-		noise_mix_hash(hs, me == NOISE_INITIATOR ? hs->s_pk : hs->rs,
-		    NOISE_DHLEN);
+		noise_mix_hash(
+		    hs, me == NOISE_INITIATOR ? hs->s_pk : hs->rs, NOISE_DHLEN);
 	if (hs->pre_s[NOISE_RESPONDER])
-		noise_mix_hash(hs, me == NOISE_RESPONDER ? hs->s_pk : hs->rs,
-		    NOISE_DHLEN);
+		noise_mix_hash(
+		    hs, me == NOISE_RESPONDER ? hs->s_pk : hs->rs, NOISE_DHLEN);
 	hs->state = NOISE_STATE_RUNNING;
 	return 0;
 
@@ -917,8 +923,8 @@ noise_hs_write(struct noise_hs *hs, const uint8_t *payload, size_t len,
 				goto fail;
 			if (!hs->has_e) {
 				randombytes_buf(hs->e_sk, sizeof hs->e_sk);
-				if (crypto_scalarmult_base(hs->e_pk,
-				    hs->e_sk) != 0)
+				if (crypto_scalarmult_base(
+				        hs->e_pk, hs->e_sk) != 0)
 					goto fail;
 				hs->has_e = 1;
 			}
@@ -932,8 +938,8 @@ noise_hs_write(struct noise_hs *hs, const uint8_t *payload, size_t len,
 		case NOISE_TOK_S:
 			if (!hs->has_s)
 				goto fail;
-			if (noise_encrypt_and_hash(hs, hs->s_pk, NOISE_DHLEN,
-			    out + pos, &n) != 0)
+			if (noise_encrypt_and_hash(
+			        hs, hs->s_pk, NOISE_DHLEN, out + pos, &n) != 0)
 				goto fail;
 			pos += n;
 			break;
@@ -1026,8 +1032,8 @@ noise_hs_read(struct noise_hs *hs, const uint8_t *msg, size_t len,
 		plen = n;
 	if (plen > cap || (payload == NULL && plen != 0))
 		goto fail;
-	if (noise_decrypt_and_hash(hs, n != 0 ? msg + pos : noise_empty, n,
-	    payload) != 0)
+	if (noise_decrypt_and_hash(
+	        hs, n != 0 ? msg + pos : noise_empty, n, payload) != 0)
 		goto fail;
 	*paylen = plen;
 	noise_hs_advance(hs);
@@ -1060,8 +1066,8 @@ noise_hs_local_static(const struct noise_hs *hs)
 }
 
 int
-noise_hs_split(struct noise_hs *hs, struct noise_cipher *tx,
-    struct noise_cipher *rx)
+noise_hs_split(
+    struct noise_hs *hs, struct noise_cipher *tx, struct noise_cipher *rx)
 {
 	uint8_t o1[NOISE_HASHLEN], o2[NOISE_HASHLEN];
 	struct noise_cipher *c1, *c2;

@@ -91,20 +91,20 @@ const uint8_t *noise_hs_local_static(const struct noise_hs *);
  * swapped for the responder). Only in state SPLIT. Both get
  * rekey_interval 0; the caller may set it.
  */
-int noise_hs_split(struct noise_hs *, struct noise_cipher *tx,
-    struct noise_cipher *rx);
+int noise_hs_split(
+    struct noise_hs *, struct noise_cipher *tx, struct noise_cipher *rx);
 
 /*
  * Transport encryption: out receives len + NOISE_TAGLEN bytes. -1 if the
  * nonce is exhausted (never wraps). Rekeys after every rekey_interval
  * messages if set.
  */
-int noise_cipher_encrypt(struct noise_cipher *, const uint8_t *ad,
-    size_t adlen, const uint8_t *in, size_t len, uint8_t *out);
+int noise_cipher_encrypt(struct noise_cipher *, const uint8_t *ad, size_t adlen,
+    const uint8_t *in, size_t len, uint8_t *out);
 /* out receives len - NOISE_TAGLEN bytes; -1 on a bad tag or short input
  * (the nonce is not advanced on failure). */
-int noise_cipher_decrypt(struct noise_cipher *, const uint8_t *ad,
-    size_t adlen, const uint8_t *in, size_t len, uint8_t *out);
+int noise_cipher_decrypt(struct noise_cipher *, const uint8_t *ad, size_t adlen,
+    const uint8_t *in, size_t len, uint8_t *out);
 /* REKEY() from the Noise specification. */
 void noise_cipher_rekey(struct noise_cipher *);
 void noise_cipher_wipe(struct noise_cipher *);

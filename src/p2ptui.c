@@ -33,14 +33,14 @@ enum {
 };
 
 static const struct option long_options[] = {
-	{"config", required_argument, NULL, 'c'},
-	{"help", no_argument, NULL, 'h'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"version", no_argument, NULL, 'V'},
-	{"fingerprint", no_argument, NULL, OPT_FINGERPRINT},
-	{"headless", no_argument, NULL, OPT_HEADLESS},
-	{"default-config", no_argument, NULL, OPT_DEFAULT_CONFIG},
-	{NULL, 0, NULL, 0},
+	{ "config", required_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "fingerprint", no_argument, NULL, OPT_FINGERPRINT },
+	{ "headless", no_argument, NULL, OPT_HEADLESS },
+	{ "default-config", no_argument, NULL, OPT_DEFAULT_CONFIG },
+	{ NULL, 0, NULL, 0 },
 };
 
 static void
@@ -82,7 +82,8 @@ prepare_data_dir(const char *dir, char **cause)
 	}
 	if ((sb.st_mode & 022) != 0) {
 		*cause = xasprintf("data directory %s is writable by others "
-		    "(chmod 700 %s)", dir, dir);
+		                   "(chmod 700 %s)",
+		    dir, dir);
 		return -1;
 	}
 	return 0;
@@ -99,8 +100,8 @@ main(int argc, char **argv)
 
 	memset(&app, 0, sizeof app);
 	memset(&conf, 0, sizeof conf);
-	while ((ch = getopt_long(argc, argv, "c:hVv", long_options,
-	    NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "c:hVv", long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			free(path);
@@ -130,8 +131,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "p2ptui: unexpected argument '%s'\n",
-		    argv[optind]);
+		fprintf(
+		    stderr, "p2ptui: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return 1;
 	}
@@ -149,8 +150,10 @@ main(int argc, char **argv)
 		goto out;
 	if (created) {
 		app.created_conf = 1;
-		fprintf(stderr, "p2ptui: wrote a commented default "
-		    "configuration to %s\n", path);
+		fprintf(stderr,
+		    "p2ptui: wrote a commented default "
+		    "configuration to %s\n",
+		    path);
 	}
 	if (prepare_data_dir(conf.data_dir, &cause) == -1)
 		goto out;

@@ -68,7 +68,7 @@ enum conn_state {
 	CONN_HANDSHAKE,
 	CONN_OPEN,
 	CONN_CLOSING, /* BYE queued: close once flushed */
-	CONN_DEAD,    /* closed, waiting for engine_reap() */
+	CONN_DEAD, /* closed, waiting for engine_reap() */
 };
 
 struct conn {
@@ -80,7 +80,7 @@ struct conn {
 	struct loop_watch *watch;
 	struct loop_timer *timer; /* handshake deadline, then keepalive */
 
-	char *target;   /* outbound: "HOST:PORT" dialled */
+	char *target; /* outbound: "HOST:PORT" dialled */
 	struct peer *want; /* outbound: the peer we meant to reach, or NULL */
 	struct net_resolve *resolve;
 	struct sockaddr_storage addrs[NET_MAX_ADDRS];
@@ -97,10 +97,10 @@ struct conn {
 	int has_rkey;
 
 	struct peer *peer; /* attached: authenticated and trusted or request */
-	int explicit;      /* dialled by the user: report failures */
+	int explicit; /* dialled by the user: report failures */
 	int hello_sent, hello_got;
 	int inherit_online; /* replaced an online connection of the peer */
-	int unanswered;      /* no HELLO a while after ours: not accepted */
+	int unanswered; /* no HELLO a while after ours: not accepted */
 	struct loop_timer *hello_timer;
 	uint64_t last_rx, last_tx;
 	struct buf in, out;
@@ -141,15 +141,15 @@ struct engine {
 
 static void conn_close(struct conn *, const char *why);
 static void conn_io(int, int, void *);
-static void conn_send(struct conn *, const struct proto_msg *);
+static int conn_send(struct conn *, const struct proto_msg *);
 static void peer_schedule(struct peer *);
 static void peer_update(struct peer *);
 
 /* --- helpers ----------------------------------------------------------- */
 
-static void
-engine_notice(struct engine *eng, struct peer *p, enum fe_level level,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void engine_notice(struct engine *eng, struct peer *p,
+    enum fe_level level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static void
 engine_notice(struct engine *eng, struct peer *p, enum fe_level level,
@@ -224,8 +224,8 @@ peer_add(struct engine *eng, const char *name, enum peer_origin origin)
 	snprintf(p->name, sizeof p->name, "%s", name);
 	p->origin = origin;
 	p->backoff = ENGINE_BACKOFF_MIN;
-	eng->peers = xreallocarray(eng->peers, eng->npeers + 1,
-	    sizeof *eng->peers);
+	eng->peers =
+	    xreallocarray(eng->peers, eng->npeers + 1, sizeof *eng->peers);
 	eng->peers[eng->npeers++] = p;
 	return p;
 }
@@ -284,7 +284,8 @@ engine_save(struct engine *eng)
 		free(tmp);
 		return -1;
 	}
-	fprintf(f, "# p2ptui learned peers: written by p2ptui, do not "
+	fprintf(f,
+	    "# p2ptui learned peers: written by p2ptui, do not "
 	    "edit while it runs\n");
 	for (i = 0; i < eng->npeers; i++) {
 		p = eng->peers[i];
@@ -325,8 +326,8 @@ engine_load_state(struct engine *eng, char **cause)
 	if ((f = fopen(eng->state_path, "re")) == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		*cause = xasprintf("cannot read %s: %s", eng->state_path,
-		    strerror(errno));
+		*cause = xasprintf(
+		    "cannot read %s: %s", eng->state_path, strerror(errno));
 		return -1;
 	}
 	while (fgets(line, sizeof line, f) != NULL) {
@@ -334,13 +335,15 @@ engine_load_state(struct engine *eng, char **cause)
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
 		if (sscanf(line, "%127s %127s %d %299s", fpbuf, name, &autoc,
-		    addr) != 4 || (autoc != 0 && autoc != 1) ||
+		        addr) != 4 ||
+		    (autoc != 0 && autoc != 1) ||
 		    ident_parse_key(fpbuf, key, &why) == -1 ||
 		    conf_valid_name(name) == -1 ||
 		    (strcmp(addr, "-") != 0 &&
-		    util_parse_hostport(addr, host, &port, 0, &why) == -1)) {
+		        util_parse_hostport(addr, host, &port, 0, &why) ==
+		            -1)) {
 			*cause = xasprintf("%s:%d: malformed line (move the "
-			    "file away to forget learned peers)",
+			                   "file away to forget learned peers)",
 			    eng->state_path, lineno);
 			fclose(f);
 			return -1;
@@ -400,8 +403,8 @@ static void
 conn_want_write(struct conn *c)
 {
 	if (c->watch != NULL)
-		loop_watch_set(c->watch,
-		    POLLIN | (buf_used(&c->out) > 0 ? POLLOUT : 0));
+		loop_watch_set(
+		    c->watch, POLLIN | (buf_used(&c->out) > 0 ? POLLOUT : 0));
 }
 
 static void
@@ -481,8 +484,7 @@ conn_close(struct conn *c, const char *why)
 }
 
 /* A protocol violation: one notice, then close. */
-static void
-conn_fail(struct conn *c, const char *fmt, ...)
+static void conn_fail(struct conn *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -519,7 +521,8 @@ conn_bye(struct conn *c, uint8_t reason, const char *why)
 		memset(&m, 0, sizeof m);
 		m.type = PROTO_BYE;
 		m.u.reason = reason;
-		conn_send(c, &m);
+		if (conn_send(c, &m) == -1)
+			return; /* closed: it was not reading */
 		conn_detach(c, why);
 		c->state = CONN_CLOSING;
 		net_write(c->fd, &c->out);
@@ -546,15 +549,22 @@ conn_queue_frame(struct conn *c, const uint8_t *frame, size_t len)
 	buf_append(&c->out, frame, len);
 	c->last_tx = loop_now_ms();
 	if (buf_used(&c->out) > limit) {
-		conn_fail(c, "more than %d KiB queued: the peer is not "
-		    "reading", c->eng->conf->max_queue_kb);
+		conn_fail(c,
+		    "more than %d KiB queued: the peer is not "
+		    "reading",
+		    c->eng->conf->max_queue_kb);
 		return -1;
 	}
 	conn_want_write(c);
 	return 0;
 }
 
-static void
+/*
+ * Encrypt and queue one message. -1 if the connection is not open or was
+ * just closed (nonces exhausted, or the peer stopped reading): the caller
+ * must not touch it further except to read its state.
+ */
+static int
 conn_send(struct conn *c, const struct proto_msg *m)
 {
 	struct engine *eng = c->eng;
@@ -562,26 +572,29 @@ conn_send(struct conn *c, const struct proto_msg *m)
 	size_t n;
 
 	if (c->state != CONN_OPEN)
-		return;
+		return -1;
 	n = proto_encode(m, eng->scratch, PROTO_PLAIN_MAX);
 	if (n == 0)
 		fatal("cannot encode message type %u", m->type);
 	out = buf_reserve(&c->out, 2 + n + NOISE_TAGLEN);
-	if (noise_cipher_encrypt(&c->tx, NULL, 0, eng->scratch, n,
-	    out + 2) == -1) {
+	if (noise_cipher_encrypt(&c->tx, NULL, 0, eng->scratch, n, out + 2) ==
+	    -1) {
 		conn_fail(c, "nonces exhausted");
-		return;
+		return -1;
 	}
 	proto_frame_header(out, n + NOISE_TAGLEN);
 	buf_commit(&c->out, 2 + n + NOISE_TAGLEN);
 	ident_wipe(eng->scratch, n);
 	c->last_tx = loop_now_ms();
 	if (buf_used(&c->out) > (size_t)eng->conf->max_queue_kb * 1024) {
-		conn_fail(c, "more than %d KiB queued: the peer is not "
-		    "reading", eng->conf->max_queue_kb);
-		return;
+		conn_fail(c,
+		    "more than %d KiB queued: the peer is not "
+		    "reading",
+		    eng->conf->max_queue_kb);
+		return -1;
 	}
 	conn_want_write(c);
+	return 0;
 }
 
 /* Their HELLO is late: they have not accepted us (yet). */
@@ -605,13 +618,14 @@ conn_send_hello(struct conn *c)
 	m.type = PROTO_HELLO;
 	m.u.hello.version = PROTO_VERSION;
 	m.u.hello.caps = 0;
-	snprintf(m.u.hello.nick, sizeof m.u.hello.nick, "%s",
-	    c->eng->conf->nick);
-	conn_send(c, &m);
+	snprintf(
+	    m.u.hello.nick, sizeof m.u.hello.nick, "%s", c->eng->conf->nick);
+	if (conn_send(c, &m) == -1)
+		return;
 	c->hello_sent = 1;
 	if (!c->hello_got && c->hello_timer == NULL)
-		c->hello_timer = loop_timer_add(c->eng->loop,
-		    ENGINE_HELLO_WAIT_MS, conn_hello_overdue, c);
+		c->hello_timer = loop_timer_add(
+		    c->eng->loop, ENGINE_HELLO_WAIT_MS, conn_hello_overdue, c);
 }
 
 static void
@@ -619,14 +633,14 @@ conn_keepalive(void *arg)
 {
 	struct conn *c = arg;
 	struct engine *eng = c->eng;
-	uint64_t now = loop_now_ms(), ka = (uint64_t)eng->conf->keepalive *
-	    1000;
+	uint64_t now = loop_now_ms(),
+	         ka = (uint64_t)eng->conf->keepalive * 1000;
 	struct proto_msg m;
 
 	c->timer = NULL;
 	if (now - c->last_rx >= 3 * ka) {
-		conn_fail(c, "no answer for %d seconds",
-		    3 * eng->conf->keepalive);
+		conn_fail(
+		    c, "no answer for %d seconds", 3 * eng->conf->keepalive);
 		return;
 	}
 	if (now - c->last_tx >= ka) {
@@ -713,8 +727,9 @@ peer_schedule(struct peer *p)
 	ms = ms * 3 / 4 + ident_uniform((uint32_t)(ms / 2) + 1);
 	p->retry = loop_timer_add(p->eng->loop, ms, peer_retry, p);
 	if (p->backoff < ENGINE_BACKOFF_MAX)
-		p->backoff = p->backoff * 2 > ENGINE_BACKOFF_MAX ?
-		    ENGINE_BACKOFF_MAX : p->backoff * 2;
+		p->backoff = p->backoff * 2 > ENGINE_BACKOFF_MAX
+		    ? ENGINE_BACKOFF_MAX
+		    : p->backoff * 2;
 }
 
 /* The key of whoever dialled this connection. */
@@ -735,8 +750,13 @@ conn_attach(struct conn *c, struct peer *p)
 
 	if (old != NULL && old != c) {
 		if (memcmp(conn_initiator_key(old), conn_initiator_key(c),
-		    IDENT_KEYLEN) <= 0) {
+		        IDENT_KEYLEN) <= 0) {
 			conn_bye(c, PROTO_BYE_DUPLICATE, "duplicate");
+			/* A request we just chose to trust by dialling it:
+			 * the surviving connection owes them our HELLO. */
+			if (p->origin != PEER_UNKNOWN && !old->hello_sent)
+				conn_send_hello(old);
+			peer_update(p);
 			return -1;
 		}
 		/* The peer stays online across the switch: the winner's
@@ -783,7 +803,7 @@ conn_hs_write(struct conn *c, int with_payload)
 
 	proto_hs_payload_encode(payload);
 	if (noise_hs_write(c->hs, payload, with_payload ? sizeof payload : 0,
-	    msg, sizeof msg, &len) == -1) {
+	        msg, sizeof msg, &len) == -1) {
 		conn_fail(c, "handshake failed");
 		return -1;
 	}
@@ -803,8 +823,7 @@ conn_hs_split(struct conn *c)
 	noise_hs_free(c->hs);
 	c->hs = NULL;
 	c->state = CONN_OPEN;
-	conn_timer(c, (uint64_t)c->eng->conf->keepalive * 1000,
-	    conn_keepalive);
+	conn_timer(c, (uint64_t)c->eng->conf->keepalive * 1000, conn_keepalive);
 	return 0;
 }
 
@@ -840,28 +859,43 @@ conn_check_responder(struct conn *c)
 		memcpy(p->seen_key, c->rkey, IDENT_KEYLEN);
 		p->has_seen_key = 1;
 		p->refused = 1;
-		cp = p->origin == PEER_CONFIG ? conf_find_peer(eng->conf,
-		    p->name) : NULL;
+		cp = p->origin == PEER_CONFIG
+		    ? conf_find_peer(eng->conf, p->name)
+		    : NULL;
 		if (cp != NULL && cp->has_key)
 			fix = xasprintf("change its key in %s:%d",
 			    eng->conf->path, cp->line);
 		else
 			fix = xasprintf("run /trust %s", p->name);
-		engine_notice(eng, p, FE_ERROR, "KEY MISMATCH: %s at %s "
+		engine_notice(eng, p, FE_ERROR,
+		    "KEY MISMATCH: %s at %s "
 		    "presented key %s but key %s is pinned. This may be an "
 		    "attack; the connection was refused. If %s really has a "
-		    "new key, %s.", p->name, c->addr, got, want, p->name, fix);
+		    "new key, %s.",
+		    p->name, c->addr, got, want, p->name, fix);
 		free(fix);
 		conn_close(c, "key mismatch");
 		return NULL;
 	}
 	if (p != NULL) {
-		/* A configured peer without a key: trust on first use. */
+		/* A configured peer without a key: trust on first use,
+		 * unless the key is already somebody else's. */
+		if ((other = engine_peer_by_key(eng, c->rkey)) != NULL) {
+			engine_notice(eng, p, FE_ERROR,
+			    "%s at %s presented "
+			    "the key of %s: refused",
+			    p->name, c->addr, other->name);
+			p->refused = 1;
+			conn_close(c, "key of another peer");
+			return NULL;
+		}
 		memcpy(p->key, c->rkey, IDENT_KEYLEN);
 		p->has_key = 1;
 		fp_of(p->key, got);
-		engine_notice(eng, p, FE_INFO, "learned %s's key %s; it is "
-		    "pinned from now on", p->name, got);
+		engine_notice(eng, p, FE_INFO,
+		    "learned %s's key %s; it is "
+		    "pinned from now on",
+		    p->name, got);
 		engine_save(eng);
 		return p;
 	}
@@ -885,8 +919,8 @@ conn_check_responder(struct conn *c)
 	p->address = xstrdup(c->target);
 	p->autoconnect = 1;
 	fp_of(p->key, got);
-	engine_notice(eng, p, FE_INFO, "new peer %s at %s, key %s",
-	    p->name, c->target, got);
+	engine_notice(eng, p, FE_INFO, "new peer %s at %s, key %s", p->name,
+	    c->target, got);
 	engine_save(eng);
 	eng->fe->peer_changed(eng->fe_arg, p);
 	return p;
@@ -967,8 +1001,10 @@ conn_check_initiator(struct conn *c)
 		return;
 	fp_of(p->key, fp);
 	peer_update(p);
-	engine_notice(eng, p, FE_INFO, "contact request from %s at %s: "
-	    "/accept %s or /decline %s", fp, c->addr, p->name, p->name);
+	engine_notice(eng, p, FE_INFO,
+	    "contact request from %s at %s: "
+	    "/accept %s or /decline %s",
+	    fp, c->addr, p->name, p->name);
 }
 
 static void
@@ -985,8 +1021,8 @@ conn_handshake_frame(struct conn *c, const uint8_t *frame, size_t len)
 		conn_fail(c, "unexpected handshake message");
 		return;
 	}
-	if (noise_hs_read(c->hs, frame, len, payload, sizeof payload,
-	    &plen) == -1) {
+	if (noise_hs_read(c->hs, frame, len, payload, sizeof payload, &plen) ==
+	    -1) {
 		conn_fail(c, "handshake failed (bad message)");
 		return;
 	}
@@ -1049,8 +1085,10 @@ conn_handle(struct conn *c, const struct proto_msg *m)
 	case PROTO_BYE:
 		if (p != NULL && m->u.reason == PROTO_BYE_DECLINED) {
 			p->refused = 1;
-			engine_notice(eng, p, FE_WARN, "%s declined the "
-			    "contact request", p->name);
+			engine_notice(eng, p, FE_WARN,
+			    "%s declined the "
+			    "contact request",
+			    p->name);
 		}
 		conn_close(c, proto_bye_text(m->u.reason));
 		return;
@@ -1065,8 +1103,8 @@ conn_handle(struct conn *c, const struct proto_msg *m)
 			loop_timer_del(c->hello_timer);
 		c->hello_timer = NULL;
 		if (p != NULL && strcmp(p->nick, m->u.hello.nick) != 0) {
-			snprintf(p->nick, sizeof p->nick, "%s",
-			    m->u.hello.nick);
+			snprintf(
+			    p->nick, sizeof p->nick, "%s", m->u.hello.nick);
 			eng->fe->peer_changed(eng->fe_arg, p);
 		}
 		if (p != NULL)
@@ -1078,8 +1116,8 @@ conn_handle(struct conn *c, const struct proto_msg *m)
 			return;
 		}
 		eng->fe->message(eng->fe_arg, p, 0, m->u.chat.id,
-		    m->u.chat.time_ms,
-		    (const char *)m->u.chat.text, m->u.chat.len);
+		    m->u.chat.time_ms, (const char *)m->u.chat.text,
+		    m->u.chat.len);
 		memset(&r, 0, sizeof r);
 		r.type = PROTO_ACK;
 		memcpy(r.u.ack.id, m->u.chat.id, PROTO_ID_LEN);
@@ -1107,14 +1145,15 @@ conn_open_frame(struct conn *c, const uint8_t *frame, size_t len)
 	size_t n;
 
 	if (len < NOISE_TAGLEN ||
-	    noise_cipher_decrypt(&c->rx, NULL, 0, frame, len,
-	    eng->scratch2) == -1) {
+	    noise_cipher_decrypt(&c->rx, NULL, 0, frame, len, eng->scratch2) ==
+	        -1) {
 		conn_fail(c, "frame failed authentication");
 		return;
 	}
 	n = len - NOISE_TAGLEN;
-	if (proto_decode(eng->scratch2, n, (size_t)eng->conf->max_message, &m,
-	    &why) == -1) {
+	/* max_message limits what we send; what we accept is the
+	 * protocol's bound, so peers with other settings interoperate. */
+	if (proto_decode(eng->scratch2, n, PROTO_TEXT_MAX, &m, &why) == -1) {
 		ident_wipe(eng->scratch2, n);
 		conn_fail(c, "%s", why);
 		return;
@@ -1134,7 +1173,8 @@ conn_read(struct conn *c)
 	n = net_read(c->fd, &c->in, ENGINE_READ_MAX);
 	if (n == 0) {
 		if (buf_used(&c->in) > 0 && c->state != CONN_CLOSING)
-			conn_fail(c, "connection closed in the middle of a "
+			conn_fail(c,
+			    "connection closed in the middle of a "
 			    "frame");
 		else
 			conn_close(c, "connection closed");
@@ -1147,8 +1187,8 @@ conn_read(struct conn *c)
 	}
 	c->last_rx = loop_now_ms();
 	while (c->state == CONN_HANDSHAKE || c->state == CONN_OPEN) {
-		r = proto_frame_next(buf_head(&c->in), buf_used(&c->in),
-		    &frame, &len);
+		r = proto_frame_next(
+		    buf_head(&c->in), buf_used(&c->in), &frame, &len);
 		if (r == 0)
 			break;
 		if (r == -1) {
@@ -1240,8 +1280,8 @@ conn_try_next(struct conn *c)
 
 	while (c->next_addr < c->naddrs) {
 		sa = (struct sockaddr *)&c->addrs[c->next_addr++];
-		len = sa->sa_family == AF_INET6 ?
-		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+		len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+		                                : sizeof(struct sockaddr_in);
 		net_addr_str(sa, c->addr);
 		net_addr_host(sa, c->host);
 		if ((c->fd = net_connect(sa, len)) == -1) {
@@ -1249,17 +1289,17 @@ conn_try_next(struct conn *c)
 			continue;
 		}
 		c->state = CONN_CONNECTING;
-		c->watch = loop_watch_add(c->eng->loop, c->fd, POLLOUT,
-		    conn_io, c);
+		c->watch =
+		    loop_watch_add(c->eng->loop, c->fd, POLLOUT, conn_io, c);
 		return;
 	}
-	conn_dial_failed(c, strerror(c->last_errno ? c->last_errno :
-	    ECONNREFUSED));
+	conn_dial_failed(
+	    c, strerror(c->last_errno ? c->last_errno : ECONNREFUSED));
 }
 
 static void
-conn_resolved(void *arg, const struct sockaddr_storage *addrs, size_t n,
-    const char *err)
+conn_resolved(
+    void *arg, const struct sockaddr_storage *addrs, size_t n, const char *err)
 {
 	struct conn *c = arg;
 
@@ -1277,8 +1317,7 @@ conn_resolved(void *arg, const struct sockaddr_storage *addrs, size_t n,
 }
 
 static void
-conn_dial(struct engine *eng, struct peer *p, const char *target,
-    int explicit)
+conn_dial(struct engine *eng, struct peer *p, const char *target, int explicit)
 {
 	char host[UTIL_HOST_MAX], *cause;
 	struct conn *c;
@@ -1343,7 +1382,8 @@ engine_handshakes(const struct engine *eng)
 	const struct conn *c;
 	size_t n = 0;
 
-	LIST_FOREACH(c, &eng->conns, entry) {
+	LIST_FOREACH(c, &eng->conns, entry)
+	{
 		if (!c->initiator && c->state == CONN_HANDSHAKE)
 			n++;
 	}
@@ -1400,8 +1440,7 @@ engine_accept_cb(int fd, int revents, void *arg)
 
 struct engine *
 engine_create(struct loop *loop, const struct conf *conf,
-    const struct ident *id, const struct fe_ops *fe, void *fe_arg,
-    char **cause)
+    const struct ident *id, const struct fe_ops *fe, void *fe_arg, char **cause)
 {
 	struct engine *eng = xcalloc(1, sizeof *eng);
 	const struct conf_peer *cp;
@@ -1416,8 +1455,7 @@ engine_create(struct loop *loop, const struct conf *conf,
 	eng->lfd = -1;
 	LIST_INIT(&eng->conns);
 	LIST_INIT(&eng->dead);
-	eng->state_path = xasprintf("%s/%s", conf->data_dir,
-	    ENGINE_STATE_FILE);
+	eng->state_path = xasprintf("%s/%s", conf->data_dir, ENGINE_STATE_FILE);
 	for (i = 0; i < conf->npeers; i++) {
 		cp = &conf->peers[i];
 		p = peer_add(eng, cp->name, PEER_CONFIG);
@@ -1444,16 +1482,16 @@ engine_start(struct engine *eng, char **cause)
 	eng->lfd = net_listen(eng->conf->listen, eng->listen_addr, cause);
 	if (eng->lfd == -1)
 		return -1;
-	eng->lwatch = loop_watch_add(eng->loop, eng->lfd, POLLIN,
-	    engine_accept_cb, eng);
+	eng->lwatch =
+	    loop_watch_add(eng->loop, eng->lfd, POLLIN, engine_accept_cb, eng);
 	eng->fe->ready(eng->fe_arg, eng->listen_addr);
 	for (i = 0; i < eng->npeers; i++)
 		eng->fe->peer_changed(eng->fe_arg, eng->peers[i]);
 	for (i = 0; i < eng->npeers; i++) {
 		if (eng->peers[i]->autoconnect &&
 		    eng->peers[i]->address != NULL)
-			conn_dial(eng, eng->peers[i], eng->peers[i]->address,
-			    0);
+			conn_dial(
+			    eng, eng->peers[i], eng->peers[i]->address, 0);
 	}
 	return 0;
 }
@@ -1475,8 +1513,7 @@ engine_shutdown(struct engine *eng, int max_ms)
 		else if (c->state != CONN_CLOSING)
 			conn_close(c, NULL);
 	}
-	while (!LIST_EMPTY(&eng->conns) &&
-	    (now = loop_now_ms()) < deadline)
+	while (!LIST_EMPTY(&eng->conns) && (now = loop_now_ms()) < deadline)
 		loop_once(eng->loop, (int)(deadline - now));
 }
 
@@ -1613,8 +1650,8 @@ engine_decline(struct engine *eng, struct peer *p, char **cause)
 		*cause = xasprintf("%s is not a contact request", p->name);
 		return -1;
 	}
-	eng->declined = xreallocarray(eng->declined, eng->ndeclined + 1,
-	    sizeof *eng->declined);
+	eng->declined = xreallocarray(
+	    eng->declined, eng->ndeclined + 1, sizeof *eng->declined);
 	memcpy(eng->declined[eng->ndeclined++], p->key, IDENT_KEYLEN);
 	engine_notice(eng, NULL, FE_INFO, "declined %s", p->name);
 	if (p->conn != NULL) {
@@ -1633,15 +1670,15 @@ engine_trust(struct engine *eng, struct peer *p, char **cause)
 	struct conf_peer *cp;
 
 	if (!p->has_seen_key) {
-		*cause = xasprintf("%s has not presented a different key",
-		    p->name);
+		*cause =
+		    xasprintf("%s has not presented a different key", p->name);
 		return -1;
 	}
 	if (p->origin == PEER_CONFIG &&
-	    (cp = conf_find_peer(eng->conf, p->name)) != NULL &&
-	    cp->has_key) {
+	    (cp = conf_find_peer(eng->conf, p->name)) != NULL && cp->has_key) {
 		*cause = xasprintf("%s's key is pinned in %s:%d: change it "
-		    "there and restart", p->name, eng->conf->path, cp->line);
+		                   "there and restart",
+		    p->name, eng->conf->path, cp->line);
 		return -1;
 	}
 	memcpy(p->key, p->seen_key, IDENT_KEYLEN);
@@ -1649,8 +1686,8 @@ engine_trust(struct engine *eng, struct peer *p, char **cause)
 	p->refused = 0;
 	p->backoff = ENGINE_BACKOFF_MIN;
 	fp_of(p->key, fp);
-	engine_notice(eng, p, FE_INFO, "%s is now trusted with key %s",
-	    p->name, fp);
+	engine_notice(
+	    eng, p, FE_INFO, "%s is now trusted with key %s", p->name, fp);
 	engine_save(eng);
 	if (p->address != NULL && p->conn == NULL && p->dial == NULL)
 		conn_dial(eng, p, p->address, 1);
@@ -1681,13 +1718,13 @@ engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
 	struct timespec ts;
 
 	if (len == 0 || len > (size_t)eng->conf->max_message) {
-		*cause = xasprintf("a message must be 1 to %d bytes",
-		    eng->conf->max_message);
+		*cause = xasprintf(
+		    "a message must be 1 to %d bytes", eng->conf->max_message);
 		return -1;
 	}
 	if (!util_utf8_printable((const uint8_t *)text, len)) {
 		*cause = xstrdup("a message must be UTF-8 without control "
-		    "characters");
+		                 "characters");
 		return -1;
 	}
 	if (p->state != PEER_ONLINE) {
@@ -1704,8 +1741,13 @@ engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
 	m.u.chat.len = len;
 	if (idp != NULL)
 		memcpy(idp, m.u.chat.id, PROTO_ID_LEN);
-	conn_send(p->conn, &m);
-	eng->fe->message(eng->fe_arg, p, 1, m.u.chat.id, m.u.chat.time_ms,
-	    text, len);
+	if (conn_send(p->conn, &m) == -1) {
+		*cause = xasprintf("the connection to %s failed: the message "
+		                   "was not sent",
+		    p->name);
+		return -1;
+	}
+	eng->fe->message(
+	    eng->fe_arg, p, 1, m.u.chat.id, m.u.chat.time_ms, text, len);
 	return 0;
 }

@@ -60,8 +60,8 @@ put64(uint8_t *p, uint64_t v)
 }
 
 int
-proto_frame_next(const uint8_t *data, size_t avail, const uint8_t **body,
-    size_t *len)
+proto_frame_next(
+    const uint8_t *data, size_t avail, const uint8_t **body, size_t *len)
 {
 	size_t n;
 
@@ -91,8 +91,8 @@ proto_hs_payload_encode(uint8_t out[PROTO_HS_PAYLOAD_LEN])
 }
 
 int
-proto_hs_payload_decode(const uint8_t *p, size_t len, uint16_t *version,
-    uint32_t *caps)
+proto_hs_payload_decode(
+    const uint8_t *p, size_t len, uint16_t *version, uint32_t *caps)
 {
 	if (len != PROTO_HS_PAYLOAD_LEN)
 		return -1;
@@ -102,8 +102,8 @@ proto_hs_payload_decode(const uint8_t *p, size_t len, uint16_t *version,
 }
 
 int
-proto_decode(const uint8_t *p, size_t len, size_t max_text,
-    struct proto_msg *m, const char **why)
+proto_decode(const uint8_t *p, size_t len, size_t max_text, struct proto_msg *m,
+    const char **why)
 {
 	size_t n;
 
@@ -160,7 +160,8 @@ proto_decode(const uint8_t *p, size_t len, size_t max_text,
 		m->u.chat.time_ms = (int64_t)get64(p + PROTO_ID_LEN + 8);
 		m->u.chat.text = p + PROTO_ID_LEN + 16;
 		m->u.chat.len = len - PROTO_ID_LEN - 16;
-		if (m->u.chat.len > max_text || m->u.chat.len > PROTO_TEXT_MAX) {
+		if (m->u.chat.len > max_text ||
+		    m->u.chat.len > PROTO_TEXT_MAX) {
 			*why = "chat message too long";
 			return -1;
 		}
@@ -217,14 +218,15 @@ proto_encode(const struct proto_msg *m, uint8_t *out, size_t cap)
 		return 2;
 	case PROTO_CHAT:
 		n = 1 + PROTO_ID_LEN + 16 + m->u.chat.len;
-		if (m->u.chat.len > PROTO_TEXT_MAX || cap < n)
+		if (m->u.chat.len == 0 || m->u.chat.len > PROTO_TEXT_MAX ||
+		    cap < n)
 			return 0;
 		out[0] = m->type;
 		memcpy(out + 1, m->u.chat.id, PROTO_ID_LEN);
 		put64(out + 1 + PROTO_ID_LEN, m->u.chat.seq);
 		put64(out + 1 + PROTO_ID_LEN + 8, (uint64_t)m->u.chat.time_ms);
-		memcpy(out + 1 + PROTO_ID_LEN + 16, m->u.chat.text,
-		    m->u.chat.len);
+		memcpy(
+		    out + 1 + PROTO_ID_LEN + 16, m->u.chat.text, m->u.chat.len);
 		return n;
 	case PROTO_ACK:
 		if (cap < 1 + PROTO_ID_LEN)
@@ -241,12 +243,12 @@ const char *
 proto_bye_text(uint8_t reason)
 {
 	static const char *texts[] = {
-	    [PROTO_BYE_QUIT] = "quit",
-	    [PROTO_BYE_DECLINED] = "declined",
-	    [PROTO_BYE_DUPLICATE] = "duplicate connection",
-	    [PROTO_BYE_ERROR] = "protocol error",
-	    [PROTO_BYE_BUSY] = "busy",
-	    [PROTO_BYE_TIMEOUT] = "timeout",
+		[PROTO_BYE_QUIT] = "quit",
+		[PROTO_BYE_DECLINED] = "declined",
+		[PROTO_BYE_DUPLICATE] = "duplicate connection",
+		[PROTO_BYE_ERROR] = "protocol error",
+		[PROTO_BYE_BUSY] = "busy",
+		[PROTO_BYE_TIMEOUT] = "timeout",
 	};
 
 	return reason <= PROTO_BYE_MAX ? texts[reason] : "unknown";

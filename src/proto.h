@@ -58,7 +58,8 @@ struct proto_msg {
 			uint8_t id[PROTO_ID_LEN];
 			uint64_t seq;
 			int64_t time_ms;
-			const uint8_t *text; /* points into the decoded buffer */
+			const uint8_t
+			    *text; /* points into the decoded buffer */
 			size_t len;
 		} chat;
 		struct {
@@ -72,23 +73,23 @@ struct proto_msg {
  * frame occupies 2 + *len bytes), 0 if more bytes are needed, -1 if the
  * frame is empty (never valid).
  */
-int proto_frame_next(const uint8_t *data, size_t avail, const uint8_t **body,
-    size_t *len);
+int proto_frame_next(
+    const uint8_t *data, size_t avail, const uint8_t **body, size_t *len);
 /* The 2-byte header for a frame of len bytes (len <= PROTO_FRAME_MAX). */
 void proto_frame_header(uint8_t hdr[2], size_t len);
 
 /* The handshake payload: version and capabilities. */
 void proto_hs_payload_encode(uint8_t out[PROTO_HS_PAYLOAD_LEN]);
-int proto_hs_payload_decode(const uint8_t *, size_t, uint16_t *version,
-    uint32_t *caps);
+int proto_hs_payload_decode(
+    const uint8_t *, size_t, uint16_t *version, uint32_t *caps);
 
 /*
  * Decode one message. Unknown extension types give type 0 (ignore).
  * -1 with *why (static string) for anything malformed; text longer than
  * max_text is malformed.
  */
-int proto_decode(const uint8_t *, size_t, size_t max_text,
-    struct proto_msg *, const char **why);
+int proto_decode(const uint8_t *, size_t, size_t max_text, struct proto_msg *,
+    const char **why);
 /* Encode into out (cap bytes); the length, or 0 if it does not fit. */
 size_t proto_encode(const struct proto_msg *, uint8_t *out, size_t cap);
 

@@ -86,10 +86,14 @@ enum {
 };
 
 static const short ui_curses_colors[] = {
-	[CONF_COLOR_DEFAULT] = -1,    [CONF_COLOR_BLACK] = COLOR_BLACK,
-	[CONF_COLOR_RED] = COLOR_RED, [CONF_COLOR_GREEN] = COLOR_GREEN,
-	[CONF_COLOR_YELLOW] = COLOR_YELLOW, [CONF_COLOR_BLUE] = COLOR_BLUE,
-	[CONF_COLOR_MAGENTA] = COLOR_MAGENTA, [CONF_COLOR_CYAN] = COLOR_CYAN,
+	[CONF_COLOR_DEFAULT] = -1,
+	[CONF_COLOR_BLACK] = COLOR_BLACK,
+	[CONF_COLOR_RED] = COLOR_RED,
+	[CONF_COLOR_GREEN] = COLOR_GREEN,
+	[CONF_COLOR_YELLOW] = COLOR_YELLOW,
+	[CONF_COLOR_BLUE] = COLOR_BLUE,
+	[CONF_COLOR_MAGENTA] = COLOR_MAGENTA,
+	[CONF_COLOR_CYAN] = COLOR_CYAN,
 	[CONF_COLOR_WHITE] = COLOR_WHITE,
 };
 
@@ -196,10 +200,11 @@ ui_message(void *arg, struct peer *p, int outgoing, const uint8_t id[16],
 	struct ui *ui = arg;
 
 	(void)id;
+	/* Our clock, not the sender's: their clock is theirs to set. */
 	ui_add_line(ui_view_of(p), outgoing ? UI_SELF : UI_PEER,
-	    outgoing ? ui->app->conf->nick :
-	    (p->nick[0] != '\0' ? p->nick : p->name), text, len,
-	    (time_t)(time_ms / 1000));
+	    outgoing ? ui->app->conf->nick
+	             : (p->nick[0] != '\0' ? p->nick : p->name),
+	    text, len, outgoing ? (time_t)(time_ms / 1000) : time(NULL));
 	if (!outgoing && ui_selected_peer(ui) != p) {
 		p->unread++;
 		if (ui->app->conf->bell)
@@ -224,8 +229,8 @@ ui_notice(void *arg, struct peer *p, enum fe_level level, const char *text)
 
 	ui_add_line(&ui->system, kind, NULL, text, strlen(text), time(NULL));
 	if (p != NULL && ui_selected_peer(ui) == p)
-		ui_add_line(ui_view_of(p), kind, NULL, text, strlen(text),
-		    time(NULL));
+		ui_add_line(
+		    ui_view_of(p), kind, NULL, text, strlen(text), time(NULL));
 	snprintf(ui->notice, sizeof ui->notice, "%s", text);
 	ui->dirty = 1;
 }
@@ -252,7 +257,8 @@ ui_reply(void *arg, enum fe_level level, const char *text)
 	ui->dirty = 1;
 }
 
-/* --- drawing ---------------------------------------------------------------- */
+/* --- drawing ----------------------------------------------------------------
+ */
 
 /* Display width of the multibyte string s, or of its first n bytes. */
 static int
@@ -352,16 +358,16 @@ ui_draw_peers(struct ui *ui, int width, int rows)
 		if (i == 0)
 			snprintf(label, sizeof label, " [system]");
 		else {
+			/* The name, never the nick: a peer picks its own
+			 * nick and could pose as another. */
 			p = engine_peer(eng, i - 1);
 			if (p->unread > 0)
 				snprintf(label, sizeof label, "%s%s (%u)",
-				    ui_state_mark(p->state),
-				    p->nick[0] != '\0' ? p->nick : p->name,
+				    ui_state_mark(p->state), p->name,
 				    p->unread);
 			else
 				snprintf(label, sizeof label, "%s%s",
-				    ui_state_mark(p->state),
-				    p->nick[0] != '\0' ? p->nick : p->name);
+				    ui_state_mark(p->state), p->name);
 		}
 		ui_put(stdscr, label, width - 1);
 		if (ui->selected == i)
@@ -392,14 +398,14 @@ ui_format(struct ui *ui, const struct ui_line *l)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 		if (strftime(ts, sizeof ts - 1, ui->app->conf->timestamp_format,
-		    &tm) > 0)
+		        &tm) > 0)
 			strcat(ts, " ");
 #pragma GCC diagnostic pop
 	}
 	if (l->kind == UI_SELF || l->kind == UI_PEER)
 		return xasprintf("%s<%s> %s", ts, l->nick, l->text);
-	return xasprintf("%s%s %s", ts, l->kind == UI_ERROR ? "!!" : "--",
-	    l->text);
+	return xasprintf(
+	    "%s%s %s", ts, l->kind == UI_ERROR ? "!!" : "--", l->text);
 }
 
 static int
@@ -567,6 +573,20 @@ ui_select(struct ui *ui, size_t i)
 }
 
 static void
+ui_mouse(struct ui_view *v)
+{
+	MEVENT ev;
+
+	if (getmouse(&ev) != OK)
+		return;
+	if (ev.bstate & BUTTON4_PRESSED)
+		v->scroll =
+		    v->scroll + 3 > v->nlines ? v->nlines : v->scroll + 3;
+	else if (ev.bstate & BUTTON5_PRESSED)
+		v->scroll = v->scroll > 3 ? v->scroll - 3 : 0;
+}
+
+static void
 ui_key(struct ui *ui, int ret, wint_t ch)
 {
 	size_t npeers = engine_npeers(ui->app->engine);
@@ -596,7 +616,7 @@ ui_key(struct ui *ui, int ret, wint_t ch)
 				memmove(&ui->input[ui->cursor],
 				    &ui->input[ui->cursor + 1],
 				    (ui->len - ui->cursor - 1) *
-				    sizeof(wchar_t));
+				        sizeof(wchar_t));
 				ui->len--;
 			}
 			break;
@@ -610,6 +630,9 @@ ui_key(struct ui *ui, int ret, wint_t ch)
 			break;
 		case KEY_NPAGE:
 			v->scroll = v->scroll > 10 ? v->scroll - 10 : 0;
+			break;
+		case KEY_MOUSE:
+			ui_mouse(v);
 			break;
 		case KEY_RESIZE:
 			break;
@@ -647,7 +670,7 @@ ui_key(struct ui *ui, int ret, wint_t ch)
 		return;
 	case 8:
 	case 127:
-	backspace:
+backspace:
 		if (ui->cursor > 0) {
 			memmove(&ui->input[ui->cursor - 1],
 			    &ui->input[ui->cursor],
@@ -703,14 +726,16 @@ ui_welcome(struct ui *ui)
 	ident_fingerprint(ui->app->id->pk, fp);
 	if (ui->app->created_conf) {
 		s = xasprintf("Welcome to p2ptui. A commented configuration "
-		    "was written to %s.", ui->app->conf->path);
+		              "was written to %s.",
+		    ui->app->conf->path);
 		ui_notice(ui, NULL, FE_INFO, s);
 		free(s);
 	}
 	s = xasprintf("Your key: %s", fp);
 	ui_notice(ui, NULL, FE_INFO, s);
 	free(s);
-	s = xasprintf("Listening on %s. To reach a peer: /connect HOST:PORT, "
+	s = xasprintf(
+	    "Listening on %s. To reach a peer: /connect HOST:PORT, "
 	    "or add it to %s (see p2ptui.conf(5)). /help lists commands.",
 	    ui->listen, ui->app->conf->path);
 	ui_notice(ui, NULL, FE_INFO, s);
@@ -723,8 +748,8 @@ ui_colors_init(struct ui *ui)
 	const struct conf *conf = ui->app->conf;
 	const char *nc = getenv("NO_COLOR");
 
-	ui->colors = conf->colors && (nc == NULL || *nc == '\0') &&
-	    has_colors();
+	ui->colors =
+	    conf->colors && (nc == NULL || *nc == '\0') && has_colors();
 	if (!ui->colors)
 		return;
 	start_color();
@@ -754,8 +779,8 @@ ui_run(struct app *app, char **cause)
 	ui.ctx.arg = &ui;
 	ui.dirty = 1;
 
-	app->engine = engine_create(app->loop, app->conf, app->id, &ui_ops,
-	    &ui, cause);
+	app->engine =
+	    engine_create(app->loop, app->conf, app->id, &ui_ops, &ui, cause);
 	if (app->engine == NULL)
 		return -1;
 
@@ -784,8 +809,8 @@ ui_run(struct app *app, char **cause)
 		goto out;
 	}
 	ui_welcome(&ui);
-	ui.watch = loop_watch_add(app->loop, STDIN_FILENO, POLLIN, ui_stdin,
-	    &ui);
+	ui.watch =
+	    loop_watch_add(app->loop, STDIN_FILENO, POLLIN, ui_stdin, &ui);
 	loop_signal(app->loop, SIGWINCH, ui_winch, &ui);
 	loop_set_before_sleep(app->loop, ui_draw, &ui);
 	if (loop_run(app->loop) == -1) {

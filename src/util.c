@@ -98,7 +98,8 @@ util_parse_hostport(const char *s, char host[UTIL_HOST_MAX], uint16_t *port,
 		colon = he + 1;
 		if (memchr(hs, ':', (size_t)(he - hs)) == NULL) {
 			*cause = xasprintf("'%s': brackets are for IPv6 "
-			    "addresses", s);
+			                   "addresses",
+			    s);
 			return -1;
 		}
 	} else {
@@ -110,7 +111,8 @@ util_parse_hostport(const char *s, char host[UTIL_HOST_MAX], uint16_t *port,
 		he = colon;
 		if (memchr(hs, ':', (size_t)(he - hs)) != NULL) {
 			*cause = xasprintf("'%s': write IPv6 addresses as "
-			    "[ADDR]:PORT", s);
+			                   "[ADDR]:PORT",
+			    s);
 			return -1;
 		}
 	}
@@ -184,6 +186,11 @@ util_mkdir_p(const char *path, mode_t mode)
 	struct stat sb;
 	int ret = 0;
 
+	if (*copy == '\0') {
+		free(copy);
+		errno = ENOENT;
+		return -1;
+	}
 	for (p = copy + 1;; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
@@ -197,9 +204,11 @@ util_mkdir_p(const char *path, mode_t mode)
 		if (save == '\0')
 			break;
 	}
-	if (ret == 0 && (stat(path, &sb) == -1 || !S_ISDIR(sb.st_mode))) {
-		if (errno == 0)
-			errno = ENOTDIR;
+	if (ret == 0 && stat(path, &sb) == -1)
+		ret = -1;
+	else if (ret == 0 && !S_ISDIR(sb.st_mode)) {
+		/* errno still says EEXIST from mkdir: say what is wrong. */
+		errno = ENOTDIR;
 		ret = -1;
 	}
 	free(copy);
@@ -266,18 +275,20 @@ util_lock(const char *path, int *fdp, char **cause)
 			n = pread(fd, pid, sizeof pid - 1, 0);
 			pid[n > 0 ? n : 0] = '\0';
 			pid[strcspn(pid, "\n")] = '\0';
-			*cause = xasprintf("another p2ptui%s%s%s is already "
+			*cause = xasprintf(
+			    "another p2ptui%s%s%s is already "
 			    "using this data directory (lock %s)",
 			    *pid ? " (pid " : "", pid, *pid ? ")" : "", path);
 		} else
-			*cause = xasprintf("cannot lock %s: %s", path,
-			    strerror(errno));
+			*cause = xasprintf(
+			    "cannot lock %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, (size_t)n, 0) != n) {
-		*cause = xasprintf("cannot write %s: %s", path, strerror(errno));
+		*cause =
+		    xasprintf("cannot write %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}

@@ -26,8 +26,8 @@ int util_base32_decode(const char *s, uint8_t *out, size_t n);
  * Parse "HOST:PORT" or "[IPV6]:PORT" into host and port. Port 0 is
  * accepted only if allow_zero. -1 with *cause (caller frees) if malformed.
  */
-int util_parse_hostport(const char *s, char host[UTIL_HOST_MAX],
-    uint16_t *port, int allow_zero, char **cause);
+int util_parse_hostport(const char *s, char host[UTIL_HOST_MAX], uint16_t *port,
+    int allow_zero, char **cause);
 
 /* Levenshtein distance (for "did you mean"). */
 size_t util_distance(const char *, const char *);
@@ -39,8 +39,6 @@ int util_mkdir_p(const char *path, mode_t mode);
 
 /* 1 if s is valid UTF-8 without control characters. */
 int util_utf8_printable(const uint8_t *s, size_t len);
-
-
 
 /*
  * Take an exclusive lock on path (created 0600) and write our pid in it.

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # A man in the middle that replays, forges or truncates one frame of an
 # established session: the receiver closes that connection with one
 # notice, and the peers reconnect by themselves. Also: a frozen peer is

@@ -102,11 +102,14 @@ main(int argc, char **argv)
 				return 0;
 			s[i].len += (size_t)n;
 			/* Forward whole frames, tampering from the client. */
-			while (s[i].len >= 2 && s[i].len >= 2 +
-			    (flen = (size_t)(s[i].buf[0] << 8 | s[i].buf[1]))) {
+			while (s[i].len >= 2 &&
+			    s[i].len >= 2 +
+			            (flen = (size_t)(s[i].buf[0] << 8 |
+			                 s[i].buf[1]))) {
 				s[i].frames++;
 				if (i == 0 && s[i].frames == trunc) {
-					write_all(s[1].fd, s[i].buf, 2 + flen / 2);
+					write_all(
+					    s[1].fd, s[i].buf, 2 + flen / 2);
 					return 0;
 				}
 				if (i == 0 && s[i].frames == flip && flen > 0)

@@ -22,13 +22,13 @@
 
 #include "loop.h"
 
-#define DEADLINE_MS	5000
+#define DEADLINE_MS 5000
 
 /* Run iterations until *counter reaches want; fail after DEADLINE_MS. */
 static void
 run_until(struct loop *loop, const int *counter, int want)
 {
-	uint64_t	end = loop_now_ms() + DEADLINE_MS, now;
+	uint64_t end = loop_now_ms() + DEADLINE_MS, now;
 
 	while (*counter < want) {
 		now = loop_now_ms();
@@ -61,26 +61,26 @@ put_byte(int fd)
 /* Timers. */
 
 struct trec {
-	struct loop		*loop;
-	int			 order[512];
-	uint64_t		 at[512];
-	int			 n;
+	struct loop *loop;
+	int order[512];
+	uint64_t at[512];
+	int n;
 };
 
 struct tnode {
-	struct trec		*rec;
-	int			 id;
-	struct loop_timer	*timer;
-	struct loop_timer	*victim;	/* deleted by this one's callback */
-	int			 rearm;		/* add another 0 ms timer */
-	int			 self_del;	/* loop_timer_del on itself */
+	struct trec *rec;
+	int id;
+	struct loop_timer *timer;
+	struct loop_timer *victim; /* deleted by this one's callback */
+	int rearm; /* add another 0 ms timer */
+	int self_del; /* loop_timer_del on itself */
 };
 
 static void
 tnode_cb(void *arg)
 {
-	struct tnode	*tn = arg;
-	struct trec	*r = tn->rec;
+	struct tnode *tn = arg;
+	struct trec *r = tn->rec;
 
 	assert_true(r->n < (int)(sizeof r->order / sizeof r->order[0]));
 	r->order[r->n] = tn->id;
@@ -89,7 +89,7 @@ tnode_cb(void *arg)
 	if (tn->victim != NULL)
 		loop_timer_del(tn->victim);
 	if (tn->self_del)
-		loop_timer_del(tn->timer);	/* must be a harmless no-op */
+		loop_timer_del(tn->timer); /* must be a harmless no-op */
 	tn->timer = NULL;
 	if (tn->rearm > 0) {
 		tn->rearm--;
@@ -100,12 +100,12 @@ tnode_cb(void *arg)
 static void
 test_timer_due_order(void **state)
 {
-	struct trec	 rec = { 0 };
-	struct tnode	 n30 = { &rec, 30, NULL, NULL, 0, 0 };
-	struct tnode	 n10 = { &rec, 10, NULL, NULL, 0, 0 };
-	struct tnode	 n20 = { &rec, 20, NULL, NULL, 0, 0 };
-	uint64_t	 start;
-	int		 i;
+	struct trec rec = { 0 };
+	struct tnode n30 = { &rec, 30, NULL, NULL, 0, 0 };
+	struct tnode n10 = { &rec, 10, NULL, NULL, 0, 0 };
+	struct tnode n20 = { &rec, 20, NULL, NULL, 0, 0 };
+	uint64_t start;
+	int i;
 
 	(void)state;
 	rec.loop = loop_create();
@@ -127,9 +127,9 @@ test_timer_due_order(void **state)
 static void
 test_timer_equal_due_insertion_order(void **state)
 {
-	struct trec	 rec = { 0 };
-	struct tnode	 nodes[128];
-	int		 i;
+	struct trec rec = { 0 };
+	struct tnode nodes[128];
+	int i;
 
 	(void)state;
 	rec.loop = loop_create();
@@ -138,12 +138,12 @@ test_timer_equal_due_insertion_order(void **state)
 	for (i = 0; i < 64; i++) {
 		nodes[64 + i].rec = &rec;
 		nodes[64 + i].id = 64 + i;
-		nodes[64 + i].timer = loop_timer_add(rec.loop, 15, tnode_cb,
-		    &nodes[64 + i]);
+		nodes[64 + i].timer =
+		    loop_timer_add(rec.loop, 15, tnode_cb, &nodes[64 + i]);
 		nodes[i].rec = &rec;
 		nodes[i].id = i;
-		nodes[i].timer = loop_timer_add(rec.loop, 0, tnode_cb,
-		    &nodes[i]);
+		nodes[i].timer =
+		    loop_timer_add(rec.loop, 0, tnode_cb, &nodes[i]);
 	}
 	run_until(rec.loop, &rec.n, 128);
 	for (i = 0; i < 128; i++)
@@ -155,10 +155,10 @@ test_timer_equal_due_insertion_order(void **state)
 static void
 test_timer_heap_with_cancel(void **state)
 {
-	struct trec	 rec = { 0 };
-	struct tnode	*nodes;
-	int		 i, n = 400, live = 0, prev, cur;
-	unsigned int	 seed = 12345;
+	struct trec rec = { 0 };
+	struct tnode *nodes;
+	int i, n = 400, live = 0, prev, cur;
+	unsigned int seed = 12345;
 
 	(void)state;
 	rec.loop = loop_create();
@@ -198,10 +198,10 @@ test_timer_heap_with_cancel(void **state)
 static void
 test_timer_del_other_same_iteration(void **state)
 {
-	struct trec	 rec = { 0 };
-	struct tnode	 a = { &rec, 1, NULL, NULL, 0, 0 };
-	struct tnode	 b = { &rec, 2, NULL, NULL, 0, 0 };
-	struct tnode	 c = { &rec, 3, NULL, NULL, 0, 0 };
+	struct trec rec = { 0 };
+	struct tnode a = { &rec, 1, NULL, NULL, 0, 0 };
+	struct tnode b = { &rec, 2, NULL, NULL, 0, 0 };
+	struct tnode c = { &rec, 3, NULL, NULL, 0, 0 };
 
 	(void)state;
 	rec.loop = loop_create();
@@ -223,10 +223,10 @@ test_timer_del_other_same_iteration(void **state)
 static void
 test_timer_del_self_and_pending(void **state)
 {
-	struct trec	 rec = { 0 };
-	struct tnode	 self = { &rec, 1, NULL, NULL, 0, 1 };
-	struct tnode	 gone = { &rec, 2, NULL, NULL, 0, 0 };
-	struct tnode	 left = { &rec, 3, NULL, NULL, 0, 0 };
+	struct trec rec = { 0 };
+	struct tnode self = { &rec, 1, NULL, NULL, 0, 1 };
+	struct tnode gone = { &rec, 2, NULL, NULL, 0, 0 };
+	struct tnode left = { &rec, 3, NULL, NULL, 0, 0 };
 
 	(void)state;
 	rec.loop = loop_create();
@@ -244,7 +244,7 @@ test_timer_del_self_and_pending(void **state)
 	assert_int_equal(rec.n, 1);
 }
 
-static int	starve_fd_calls;
+static int starve_fd_calls;
 
 static void
 starve_fd_cb(int fd, int revents, void *arg)
@@ -258,10 +258,10 @@ starve_fd_cb(int fd, int revents, void *arg)
 static void
 test_timer_zero_from_callback_next_iteration(void **state)
 {
-	struct trec		 rec = { 0 };
-	struct tnode		 tn = { &rec, 7, NULL, NULL, 1000000, 0 };
-	struct loop_watch	*w;
-	int			 p[2], i;
+	struct trec rec = { 0 };
+	struct tnode tn = { &rec, 7, NULL, NULL, 1000000, 0 };
+	struct loop_watch *w;
+	int p[2], i;
 
 	(void)state;
 	rec.loop = loop_create();
@@ -287,10 +287,10 @@ test_timer_zero_from_callback_next_iteration(void **state)
 static void
 test_poll_timeout_capped(void **state)
 {
-	struct loop	*loop;
-	struct trec	 rec = { 0 };
-	struct tnode	 far = { &rec, 1, NULL, NULL, 0, 0 };
-	uint64_t	 start, took;
+	struct loop *loop;
+	struct trec rec = { 0 };
+	struct tnode far = { &rec, 1, NULL, NULL, 0, 0 };
+	uint64_t start, took;
 
 	(void)state;
 	loop = loop_create();
@@ -311,7 +311,7 @@ test_poll_timeout_capped(void **state)
 	loop_free(loop);
 }
 
-static int	idle_fired;
+static int idle_fired;
 
 static void
 idle_cb(void *arg)
@@ -323,8 +323,8 @@ idle_cb(void *arg)
 static void
 test_idle_wakeups(void **state)
 {
-	struct loop	*loop;
-	uint64_t	 start;
+	struct loop *loop;
+	uint64_t start;
 
 	(void)state;
 	loop = loop_create();
@@ -342,22 +342,22 @@ test_idle_wakeups(void **state)
 /* Watchers. */
 
 struct wrec {
-	struct loop		*loop;
-	struct loop_watch	*w[4];
-	int			 fds[4];
-	int			 calls[4];
-	int			 revents[4];
-	int			 added;		/* index of a watcher replaced */
-	struct loop_watch	*late;		/* its replacement */
-	int			 mode;
+	struct loop *loop;
+	struct loop_watch *w[4];
+	int fds[4];
+	int calls[4];
+	int revents[4];
+	int added; /* index of a watcher replaced */
+	struct loop_watch *late; /* its replacement */
+	int mode;
 };
 
 struct warg {
-	struct wrec		*rec;
-	int			 id;
+	struct wrec *rec;
+	int id;
 };
 
-static int	late_calls, late_fd;
+static int late_calls, late_fd;
 
 static void
 late_cb(int fd, int revents, void *arg)
@@ -371,35 +371,35 @@ late_cb(int fd, int revents, void *arg)
 static void
 wrec_cb(int fd, int revents, void *arg)
 {
-	struct warg	*wa = arg;
-	struct wrec	*r = wa->rec;
-	int		 me = wa->id, other = 1 - wa->id;
+	struct warg *wa = arg;
+	struct wrec *r = wa->rec;
+	int me = wa->id, other = 1 - wa->id;
 
 	assert_int_equal(fd, r->fds[me]);
 	r->calls[me]++;
 	r->revents[me] = revents;
 	switch (r->mode) {
-	case 1:		/* delete the other one */
+	case 1: /* delete the other one */
 		if (r->w[other] != NULL) {
 			loop_watch_del(r->w[other]);
 			r->w[other] = NULL;
 		}
 		break;
-	case 2:		/* delete myself */
+	case 2: /* delete myself */
 		loop_watch_del(r->w[me]);
 		r->w[me] = NULL;
 		break;
-	case 3:		/* replace the other one by a new watcher, same fd */
+	case 3: /* replace the other one by a new watcher, same fd */
 		if (r->w[other] != NULL && r->added == -1) {
 			loop_watch_del(r->w[other]);
 			r->w[other] = NULL;
 			r->added = other;
 			late_fd = r->fds[other];
-			r->late = loop_watch_add(r->loop, late_fd, POLLIN,
-			    late_cb, NULL);
+			r->late = loop_watch_add(
+			    r->loop, late_fd, POLLIN, late_cb, NULL);
 		}
 		break;
-	case 4:		/* output drained: stop watching POLLOUT on both */
+	case 4: /* output drained: stop watching POLLOUT on both */
 		if (r->w[other] != NULL)
 			loop_watch_set(r->w[other], 0);
 		loop_watch_set(r->w[me], 0);
@@ -410,9 +410,9 @@ wrec_cb(int fd, int revents, void *arg)
 static void
 test_watch_readable_and_hup(void **state)
 {
-	struct wrec	 rec = { 0 };
-	struct warg	 a = { &rec, 0 };
-	int		 p[2];
+	struct wrec rec = { 0 };
+	struct warg a = { &rec, 0 };
+	int p[2];
 
 	(void)state;
 	rec.loop = loop_create();
@@ -443,9 +443,9 @@ test_watch_readable_and_hup(void **state)
 static void
 test_watch_del_other_same_iteration(void **state)
 {
-	struct wrec	 rec = { 0 };
-	struct warg	 a = { &rec, 0 }, b = { &rec, 1 };
-	int		 p[2], q[2], survivor;
+	struct wrec rec = { 0 };
+	struct warg a = { &rec, 0 }, b = { &rec, 1 };
+	int p[2], q[2], survivor;
 
 	(void)state;
 	rec.loop = loop_create();
@@ -480,9 +480,9 @@ test_watch_del_other_same_iteration(void **state)
 static void
 test_watch_del_self(void **state)
 {
-	struct wrec	 rec = { 0 };
-	struct warg	 a = { &rec, 0 };
-	int		 p[2], i;
+	struct wrec rec = { 0 };
+	struct warg a = { &rec, 0 };
+	int p[2], i;
 
 	(void)state;
 	rec.loop = loop_create();
@@ -507,9 +507,9 @@ test_watch_del_self(void **state)
 static void
 test_watch_added_in_dispatch_gets_no_stale_revents(void **state)
 {
-	struct wrec	 rec = { 0 };
-	struct warg	 a = { &rec, 0 }, b = { &rec, 1 };
-	int		 p[2], q[2], first;
+	struct wrec rec = { 0 };
+	struct warg a = { &rec, 0 }, b = { &rec, 1 };
+	int p[2], q[2], first;
 
 	(void)state;
 	rec.loop = loop_create();
@@ -545,17 +545,17 @@ test_watch_added_in_dispatch_gets_no_stale_revents(void **state)
 }
 
 struct adder {
-	struct loop		*loop;
-	struct loop_watch	*self;
-	struct loop_watch	*added;
-	int			 fd;
-	int			 calls;
+	struct loop *loop;
+	struct loop_watch *self;
+	struct loop_watch *added;
+	int fd;
+	int calls;
 };
 
 static void
 adder_cb(int fd, int revents, void *arg)
 {
-	struct adder	*ad = arg;
+	struct adder *ad = arg;
 
 	(void)fd;
 	(void)revents;
@@ -564,16 +564,16 @@ adder_cb(int fd, int revents, void *arg)
 		/* Same fd as the one whose revents are being dispatched. */
 		loop_watch_del(ad->self);
 		ad->self = NULL;
-		ad->added = loop_watch_add(ad->loop, ad->fd, POLLIN, late_cb,
-		    NULL);
+		ad->added =
+		    loop_watch_add(ad->loop, ad->fd, POLLIN, late_cb, NULL);
 	}
 }
 
 static void
 test_watch_add_during_dispatch(void **state)
 {
-	struct adder	 ad = { 0 };
-	int		 p[2];
+	struct adder ad = { 0 };
+	int p[2];
 
 	(void)state;
 	ad.loop = loop_create();
@@ -586,7 +586,7 @@ test_watch_add_during_dispatch(void **state)
 	assert_int_equal(loop_once(ad.loop, 1000), 0);
 	assert_int_equal(ad.calls, 1);
 	assert_non_null(ad.added);
-	assert_int_equal(late_calls, 0);	/* not in the same pass */
+	assert_int_equal(late_calls, 0); /* not in the same pass */
 	assert_int_equal(loop_once(ad.loop, 1000), 0);
 	assert_int_equal(late_calls, 1);
 	assert_int_equal(ad.calls, 1);
@@ -599,9 +599,9 @@ test_watch_add_during_dispatch(void **state)
 static void
 test_watch_set_pollout(void **state)
 {
-	struct wrec	 rec = { 0 };
-	struct warg	 a = { &rec, 0 }, b = { &rec, 1 };
-	int		 p[2], q[2], i;
+	struct wrec rec = { 0 };
+	struct warg a = { &rec, 0 }, b = { &rec, 1 };
+	int p[2], q[2], i;
 
 	(void)state;
 	rec.loop = loop_create();
@@ -649,20 +649,20 @@ test_watch_set_pollout(void **state)
 	loop_free(rec.loop);
 }
 
-#define NMANY	100
+#define NMANY 100
 
 struct many {
-	struct loop_watch	*w;
-	int			 p[2];
-	int			 calls;
-	int			 del_in_cb;
+	struct loop_watch *w;
+	int p[2];
+	int calls;
+	int del_in_cb;
 };
 
 static void
 many_cb(int fd, int revents, void *arg)
 {
-	struct many	*m = arg;
-	char		 c;
+	struct many *m = arg;
+	char c;
 
 	assert_int_equal(fd, m->p[0]);
 	assert_true(revents & POLLIN);
@@ -678,9 +678,9 @@ many_cb(int fd, int revents, void *arg)
 static void
 test_watch_many(void **state)
 {
-	struct loop	*loop;
-	struct many	*m;
-	int		 i;
+	struct loop *loop;
+	struct many *m;
+	int i;
 
 	(void)state;
 	loop = loop_create();
@@ -688,7 +688,8 @@ test_watch_many(void **state)
 	assert_non_null(m);
 	for (i = 0; i < NMANY; i++) {
 		make_pipe(m[i].p);
-		m[i].w = loop_watch_add(loop, m[i].p[0], POLLIN, many_cb, &m[i]);
+		m[i].w =
+		    loop_watch_add(loop, m[i].p[0], POLLIN, many_cb, &m[i]);
 	}
 	for (i = 0; i < NMANY; i += 2) {
 		loop_watch_del(m[i].w);
@@ -726,22 +727,22 @@ test_watch_many(void **state)
 /* Signals. */
 
 struct srec {
-	int	 count;
-	int	 last;
-	void	*arg;
+	int count;
+	int last;
+	void *arg;
 };
 
 static void
 srec_cb(int signo, void *arg)
 {
-	struct srec	*s = arg;
+	struct srec *s = arg;
 
 	s->count++;
 	s->last = signo;
 	s->arg = arg;
 }
 
-static volatile sig_atomic_t	old_handler_calls;
+static volatile sig_atomic_t old_handler_calls;
 
 static void
 old_handler(int signo)
@@ -753,9 +754,9 @@ old_handler(int signo)
 static void
 test_signal_delivery(void **state)
 {
-	struct loop		*loop, *other;
-	struct srec		 s1 = { 0 }, s2 = { 0 }, so = { 0 };
-	struct sigaction	 sa, cur, saved1, saved2;
+	struct loop *loop, *other;
+	struct srec s1 = { 0 }, s2 = { 0 }, so = { 0 };
+	struct sigaction sa, cur, saved1, saved2;
 
 	(void)state;
 	memset(&sa, 0, sizeof sa);
@@ -777,7 +778,7 @@ test_signal_delivery(void **state)
 	errno = ERANGE;
 	assert_int_equal(raise(SIGUSR1), 0);
 	assert_int_equal(errno, ERANGE);
-	assert_int_equal(s1.count, 0);		/* only in the loop */
+	assert_int_equal(s1.count, 0); /* only in the loop */
 	run_until(loop, &s1.count, 1);
 	assert_int_equal(s1.last, SIGUSR1);
 	assert_ptr_equal(s1.arg, &s1);
@@ -827,10 +828,10 @@ test_signal_delivery(void **state)
 static void
 test_signal_interrupts_poll(void **state)
 {
-	struct loop		*loop;
-	struct srec		 s = { 0 };
-	struct itimerval	 it;
-	uint64_t		 start;
+	struct loop *loop;
+	struct srec s = { 0 };
+	struct itimerval it;
+	uint64_t start;
 
 	(void)state;
 	loop = loop_create();
@@ -849,15 +850,15 @@ test_signal_interrupts_poll(void **state)
 /* Stopping, the hook, errors. */
 
 struct stopper {
-	struct loop	*loop;
-	int		 left;
-	int		 fired;
+	struct loop *loop;
+	int left;
+	int fired;
 };
 
 static void
 stopper_timer_cb(void *arg)
 {
-	struct stopper	*st = arg;
+	struct stopper *st = arg;
 
 	st->fired++;
 	if (--st->left == 0)
@@ -869,7 +870,7 @@ stopper_timer_cb(void *arg)
 static void
 stopper_fd_cb(int fd, int revents, void *arg)
 {
-	struct stopper	*st = arg;
+	struct stopper *st = arg;
 
 	(void)fd;
 	(void)revents;
@@ -880,7 +881,7 @@ stopper_fd_cb(int fd, int revents, void *arg)
 static void
 stopper_hook(void *arg)
 {
-	struct stopper	*st = arg;
+	struct stopper *st = arg;
 
 	st->fired++;
 	loop_stop(st->loop);
@@ -889,12 +890,12 @@ stopper_hook(void *arg)
 static void
 test_stop_ends_run(void **state)
 {
-	struct stopper		 st = { 0 };
-	struct loop_watch	*w;
-	int			 p[2];
+	struct stopper st = { 0 };
+	struct loop_watch *w;
+	int p[2];
 
 	(void)state;
-	alarm(20);		/* a broken loop_stop fails, not hangs */
+	alarm(20); /* a broken loop_stop fails, not hangs */
 	st.loop = loop_create();
 
 	st.left = 5;
@@ -902,7 +903,8 @@ test_stop_ends_run(void **state)
 	assert_int_equal(loop_run(st.loop), 0);
 	assert_int_equal(st.fired, 5);
 
-	/* From an fd callback, with no timers: poll(-1) must not be reentered. */
+	/* From an fd callback, with no timers: poll(-1) must not be reentered.
+	 */
 	make_pipe(p);
 	put_byte(p[1]);
 	st.fired = 0;
@@ -923,15 +925,15 @@ test_stop_ends_run(void **state)
 }
 
 struct hook {
-	int	 calls;
-	int	 wfd;
-	int	 rcalls;
+	int calls;
+	int wfd;
+	int rcalls;
 };
 
 static void
 hook_cb(void *arg)
 {
-	struct hook	*h = arg;
+	struct hook *h = arg;
 
 	if (h->calls++ == 0)
 		put_byte(h->wfd);
@@ -940,8 +942,8 @@ hook_cb(void *arg)
 static void
 hook_read_cb(int fd, int revents, void *arg)
 {
-	struct hook	*h = arg;
-	char		 c;
+	struct hook *h = arg;
+	char c;
 
 	(void)revents;
 	assert_int_equal(read(fd, &c, 1), 1);
@@ -951,11 +953,11 @@ hook_read_cb(int fd, int revents, void *arg)
 static void
 test_before_sleep_hook(void **state)
 {
-	struct loop		*loop;
-	struct loop_watch	*w;
-	struct hook		 h = { 0 };
-	uint64_t		 start;
-	int			 p[2], i;
+	struct loop *loop;
+	struct loop_watch *w;
+	struct hook h = { 0 };
+	uint64_t start;
+	int p[2], i;
 
 	(void)state;
 	loop = loop_create();
@@ -997,10 +999,10 @@ noop_fd_cb(int fd, int revents, void *arg)
 static void
 test_run_poll_error(void **state)
 {
-	struct loop	*loop;
-	struct rlimit	 saved, low;
-	struct pollfd	 probe[200];
-	int		 i, rv, err;
+	struct loop *loop;
+	struct rlimit saved, low;
+	struct pollfd probe[200];
+	int i, rv, err;
 
 	(void)state;
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
@@ -1043,7 +1045,8 @@ main(void)
 		cmocka_unit_test(test_watch_readable_and_hup),
 		cmocka_unit_test(test_watch_del_other_same_iteration),
 		cmocka_unit_test(test_watch_del_self),
-		cmocka_unit_test(test_watch_added_in_dispatch_gets_no_stale_revents),
+		cmocka_unit_test(
+		    test_watch_added_in_dispatch_gets_no_stale_revents),
 		cmocka_unit_test(test_watch_add_during_dispatch),
 		cmocka_unit_test(test_watch_set_pollout),
 		cmocka_unit_test(test_watch_many),

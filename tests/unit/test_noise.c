@@ -26,31 +26,31 @@ static const uint8_t low_order[][NOISE_KEYLEN] = {
 	{ 0 },
 	{ 1 },
 	{ 0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3,
-	  0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32,
-	  0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00 },
+	    0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32,
+	    0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00 },
 	{ 0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1,
-	  0x55, 0x9c, 0x83, 0xef, 0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c,
-	  0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57 },
+	    0x55, 0x9c, 0x83, 0xef, 0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c,
+	    0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57 },
 	{ 0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
 	{ 0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
 	{ 0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
 };
 
 struct keys {
-	uint8_t	is[NOISE_KEYLEN], ip[NOISE_KEYLEN];	/* initiator */
-	uint8_t	rs[NOISE_KEYLEN], rp[NOISE_KEYLEN];	/* responder */
-	uint8_t	psk[NOISE_MAX_PSKS][NOISE_KEYLEN];
+	uint8_t is[NOISE_KEYLEN], ip[NOISE_KEYLEN]; /* initiator */
+	uint8_t rs[NOISE_KEYLEN], rp[NOISE_KEYLEN]; /* responder */
+	uint8_t psk[NOISE_MAX_PSKS][NOISE_KEYLEN];
 };
 
 struct pair {
-	struct noise_hs		*i, *r;
-	struct noise_cipher	 itx, irx, rtx, rrx;
+	struct noise_hs *i, *r;
+	struct noise_cipher itx, irx, rtx, rrx;
 };
 
 static void
@@ -78,8 +78,8 @@ side_make(const char *name, enum noise_role role, const struct keys *k,
 	char *cause = NULL;
 	size_t n;
 
-	hs = noise_hs_create(name, role, (const uint8_t *)"prologue", 8,
-	    &cause);
+	hs =
+	    noise_hs_create(name, role, (const uint8_t *)"prologue", 8, &cause);
 	if (hs == NULL)
 		fail_msg("create %s: %s", name, cause);
 	if (role == NOISE_INITIATOR) {
@@ -122,10 +122,10 @@ handshake(struct noise_hs *i, struct noise_hs *r)
 			return -1;
 		snprintf(text, sizeof text, "payload %zu", round);
 		if (noise_hs_write(snd, (const uint8_t *)text, strlen(text),
-		    msgbuf, sizeof msgbuf, &n) != 0)
+		        msgbuf, sizeof msgbuf, &n) != 0)
 			return -1;
-		if (noise_hs_read(rcv, msgbuf, n, paybuf, sizeof paybuf,
-		    &m) != 0)
+		if (noise_hs_read(rcv, msgbuf, n, paybuf, sizeof paybuf, &m) !=
+		    0)
 			return -1;
 		if (m != strlen(text) || memcmp(paybuf, text, m) != 0)
 			return -1;
@@ -134,8 +134,8 @@ handshake(struct noise_hs *i, struct noise_hs *r)
 }
 
 static void
-pair_make(struct pair *p, const char *name, const struct keys *k,
-    int i_pre, int r_pre, size_t npsks)
+pair_make(struct pair *p, const char *name, const struct keys *k, int i_pre,
+    int r_pre, size_t npsks)
 {
 	memset(p, 0, sizeof *p);
 	p->i = side_make(name, NOISE_INITIATOR, k, i_pre, r_pre, npsks);
@@ -167,11 +167,10 @@ transport(struct noise_cipher *tx, struct noise_cipher *rx, const char *text)
 	uint8_t ct[256], pt[256];
 	size_t len = strlen(text);
 
-	if (noise_cipher_encrypt(tx, NULL, 0, (const uint8_t *)text, len,
-	    ct) != 0)
+	if (noise_cipher_encrypt(tx, NULL, 0, (const uint8_t *)text, len, ct) !=
+	    0)
 		return -1;
-	if (noise_cipher_decrypt(rx, NULL, 0, ct, len + NOISE_TAGLEN,
-	    pt) != 0)
+	if (noise_cipher_decrypt(rx, NULL, 0, ct, len + NOISE_TAGLEN, pt) != 0)
 		return -1;
 	return memcmp(pt, text, len) == 0 ? 0 : -1;
 }
@@ -220,17 +219,29 @@ static void
 test_all_patterns(void **state)
 {
 	static const struct {
-		const char	*pattern;
-		int		 i_pre, r_pre;
-		size_t		 npsks;
+		const char *pattern;
+		int i_pre, r_pre;
+		size_t npsks;
 	} t[] = {
-		{ "N", 0, 1, 0 }, { "K", 1, 1, 0 }, { "X", 0, 1, 0 },
-		{ "NN", 0, 0, 0 }, { "NK", 0, 1, 0 }, { "NX", 0, 0, 0 },
-		{ "XN", 0, 0, 0 }, { "XK", 0, 1, 0 }, { "XX", 0, 0, 0 },
-		{ "KN", 1, 0, 0 }, { "KK", 1, 1, 0 }, { "KX", 1, 0, 0 },
-		{ "IN", 0, 0, 0 }, { "IK", 0, 1, 0 }, { "IX", 0, 0, 0 },
-		{ "Npsk0+psk1", 0, 1, 2 }, { "IKpsk1+psk2", 0, 1, 2 },
-		{ "XXpsk0+psk1+psk2+psk3", 0, 0, 4 }, { "KXpsk2", 1, 0, 1 },
+		{ "N", 0, 1, 0 },
+		{ "K", 1, 1, 0 },
+		{ "X", 0, 1, 0 },
+		{ "NN", 0, 0, 0 },
+		{ "NK", 0, 1, 0 },
+		{ "NX", 0, 0, 0 },
+		{ "XN", 0, 0, 0 },
+		{ "XK", 0, 1, 0 },
+		{ "XX", 0, 0, 0 },
+		{ "KN", 1, 0, 0 },
+		{ "KK", 1, 1, 0 },
+		{ "KX", 1, 0, 0 },
+		{ "IN", 0, 0, 0 },
+		{ "IK", 0, 1, 0 },
+		{ "IX", 0, 0, 0 },
+		{ "Npsk0+psk1", 0, 1, 2 },
+		{ "IKpsk1+psk2", 0, 1, 2 },
+		{ "XXpsk0+psk1+psk2+psk3", 0, 0, 4 },
+		{ "KXpsk2", 1, 0, 1 },
 	};
 	char name[128];
 	struct keys k;
@@ -251,16 +262,16 @@ test_all_patterns(void **state)
 		noise_hs_hash(p.r, hr);
 		assert_memory_equal(hi, hr, NOISE_HASHLEN);
 		pair_split(&p);
-		oneway = strlen(t[n].pattern) == 1 ||
-		    t[n].pattern[1] == 'p';
+		oneway = strlen(t[n].pattern) == 1 || t[n].pattern[1] == 'p';
 		assert_int_equal(transport(&p.itx, &p.rrx, "i to r"), 0);
 		if (oneway) {
 			/* Only c1 exists: the responder cannot send. */
 			assert_int_equal(noise_cipher_encrypt(&p.rtx, NULL, 0,
-			    (const uint8_t *)"x", 1, ct), -1);
+			                     (const uint8_t *)"x", 1, ct),
+			    -1);
 		} else
-			assert_int_equal(transport(&p.rtx, &p.irx, "r to i"),
-			    0);
+			assert_int_equal(
+			    transport(&p.rtx, &p.irx, "r to i"), 0);
 		pair_free(&p);
 	}
 }
@@ -277,38 +288,43 @@ test_tampered(void **state)
 	/* Every byte of message 2 is authenticated (e through h). */
 	for (pos = 0; pos < 32 + 48 + 16; pos += 7) {
 		pair_make(&p, XX, &k, 0, 0, 0);
-		assert_int_equal(noise_hs_write(p.i, NULL, 0, msgbuf,
-		    sizeof msgbuf, &n), 0);
-		assert_int_equal(noise_hs_read(p.r, msgbuf, n, paybuf,
-		    sizeof paybuf, &m), 0);
-		assert_int_equal(noise_hs_write(p.r, NULL, 0, msgbuf,
-		    sizeof msgbuf, &n), 0);
+		assert_int_equal(
+		    noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf, &n), 0);
+		assert_int_equal(
+		    noise_hs_read(p.r, msgbuf, n, paybuf, sizeof paybuf, &m),
+		    0);
+		assert_int_equal(
+		    noise_hs_write(p.r, NULL, 0, msgbuf, sizeof msgbuf, &n), 0);
 		assert_int_equal(n, 32 + 48 + 16);
 		msgbuf[pos] ^= 0x01;
-		assert_int_equal(noise_hs_read(p.i, msgbuf, n, paybuf,
-		    sizeof paybuf, &m), -1);
+		assert_int_equal(
+		    noise_hs_read(p.i, msgbuf, n, paybuf, sizeof paybuf, &m),
+		    -1);
 		assert_int_equal(noise_hs_action(p.i), NOISE_ACTION_FAILED);
 		assert_null(noise_hs_remote_static(p.i));
 		/* FAILED is terminal. */
-		assert_int_equal(noise_hs_write(p.i, NULL, 0, msgbuf,
-		    sizeof msgbuf, &n), -1);
-		assert_int_equal(noise_hs_read(p.i, msgbuf, n, paybuf,
-		    sizeof paybuf, &m), -1);
+		assert_int_equal(
+		    noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf, &n),
+		    -1);
+		assert_int_equal(
+		    noise_hs_read(p.i, msgbuf, n, paybuf, sizeof paybuf, &m),
+		    -1);
 		assert_int_equal(noise_hs_split(p.i, &p.itx, &p.irx), -1);
 		pair_free(&p);
 	}
 
 	/* A tampered first message shows up in message 2. */
 	pair_make(&p, XX, &k, 0, 0, 0);
-	assert_int_equal(noise_hs_write(p.i, (const uint8_t *)"abc", 3,
-	    msgbuf, sizeof msgbuf, &n), 0);
+	assert_int_equal(noise_hs_write(p.i, (const uint8_t *)"abc", 3, msgbuf,
+	                     sizeof msgbuf, &n),
+	    0);
 	msgbuf[33] ^= 0x80;
-	assert_int_equal(noise_hs_read(p.r, msgbuf, n, paybuf, sizeof paybuf,
-	    &m), 0);
-	assert_int_equal(noise_hs_write(p.r, NULL, 0, msgbuf, sizeof msgbuf,
-	    &n), 0);
-	assert_int_equal(noise_hs_read(p.i, msgbuf, n, paybuf, sizeof paybuf,
-	    &m), -1);
+	assert_int_equal(
+	    noise_hs_read(p.r, msgbuf, n, paybuf, sizeof paybuf, &m), 0);
+	assert_int_equal(
+	    noise_hs_write(p.r, NULL, 0, msgbuf, sizeof msgbuf, &n), 0);
+	assert_int_equal(
+	    noise_hs_read(p.i, msgbuf, n, paybuf, sizeof paybuf, &m), -1);
 	assert_int_equal(noise_hs_action(p.i), NOISE_ACTION_FAILED);
 	pair_free(&p);
 }
@@ -325,53 +341,57 @@ test_short_and_long_messages(void **state)
 	keys_make(&k);
 	for (len = 0; len < 32 + 48 + 16; len++) {
 		pair_make(&p, XX, &k, 0, 0, 0);
-		assert_int_equal(noise_hs_write(p.i, NULL, 0, msgbuf,
-		    sizeof msgbuf, &n), 0);
-		assert_int_equal(noise_hs_read(p.r, msgbuf, n, paybuf,
-		    sizeof paybuf, &m), 0);
-		assert_int_equal(noise_hs_write(p.r, NULL, 0, msg2,
-		    sizeof msg2, &n), 0);
-		assert_int_equal(noise_hs_read(p.i, msg2, len, paybuf,
-		    sizeof paybuf, &m), -1);
+		assert_int_equal(
+		    noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf, &n), 0);
+		assert_int_equal(
+		    noise_hs_read(p.r, msgbuf, n, paybuf, sizeof paybuf, &m),
+		    0);
+		assert_int_equal(
+		    noise_hs_write(p.r, NULL, 0, msg2, sizeof msg2, &n), 0);
+		assert_int_equal(
+		    noise_hs_read(p.i, msg2, len, paybuf, sizeof paybuf, &m),
+		    -1);
 		assert_int_equal(noise_hs_action(p.i), NOISE_ACTION_FAILED);
 		pair_free(&p);
 	}
 
 	/* Message 1 of XX shorter than an ephemeral key. */
 	pair_make(&p, XX, &k, 0, 0, 0);
-	assert_int_equal(noise_hs_read(p.r, msgbuf, 31, paybuf,
-	    sizeof paybuf, &m), -1);
+	assert_int_equal(
+	    noise_hs_read(p.r, msgbuf, 31, paybuf, sizeof paybuf, &m), -1);
 	assert_int_equal(noise_hs_action(p.r), NOISE_ACTION_FAILED);
 	pair_free(&p);
 
 	/* Longer than NOISE_MAX_MSG. */
 	pair_make(&p, XX, &k, 0, 0, 0);
-	assert_int_equal(noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf,
-	    &n), 0);
+	assert_int_equal(
+	    noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf, &n), 0);
 	memset(msgbuf + n, 0, sizeof msgbuf - n);
-	assert_int_equal(noise_hs_read(p.r, msgbuf, NOISE_MAX_MSG + 1,
-	    paybuf, sizeof paybuf, &m), -1);
+	assert_int_equal(noise_hs_read(p.r, msgbuf, NOISE_MAX_MSG + 1, paybuf,
+	                     sizeof paybuf, &m),
+	    -1);
 	pair_free(&p);
 
 	/* Payload larger than the reader's capacity. */
 	pair_make(&p, XX, &k, 0, 0, 0);
 	assert_int_equal(noise_hs_write(p.i, (const uint8_t *)"12345", 5,
-	    msgbuf, sizeof msgbuf, &n), 0);
+	                     msgbuf, sizeof msgbuf, &n),
+	    0);
 	assert_int_equal(noise_hs_read(p.r, msgbuf, n, paybuf, 4, &m), -1);
 	assert_int_equal(noise_hs_action(p.r), NOISE_ACTION_FAILED);
 	pair_free(&p);
 
 	/* Trailing garbage after an encrypted payload breaks the tag. */
 	pair_make(&p, XX, &k, 0, 0, 0);
-	assert_int_equal(noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf,
-	    &n), 0);
-	assert_int_equal(noise_hs_read(p.r, msgbuf, n, paybuf, sizeof paybuf,
-	    &m), 0);
-	assert_int_equal(noise_hs_write(p.r, NULL, 0, msg2, sizeof msg2, &n),
-	    0);
+	assert_int_equal(
+	    noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf, &n), 0);
+	assert_int_equal(
+	    noise_hs_read(p.r, msgbuf, n, paybuf, sizeof paybuf, &m), 0);
+	assert_int_equal(
+	    noise_hs_write(p.r, NULL, 0, msg2, sizeof msg2, &n), 0);
 	msg2[n] = 0;
-	assert_int_equal(noise_hs_read(p.i, msg2, n + 1, paybuf,
-	    sizeof paybuf, &m), -1);
+	assert_int_equal(
+	    noise_hs_read(p.i, msg2, n + 1, paybuf, sizeof paybuf, &m), -1);
 	pair_free(&p);
 }
 
@@ -381,56 +401,63 @@ test_too_long_payload(void **state)
 	struct keys k;
 	struct pair p;
 	struct noise_cipher c;
-	size_t n, m, max = NOISE_MAX_MSG - 32;	/* XX message 1 */
+	size_t n, m, max = NOISE_MAX_MSG - 32; /* XX message 1 */
 
 	(void)state;
 	keys_make(&k);
 	memset(paybuf, 'x', sizeof paybuf);
 
 	pair_make(&p, XX, &k, 0, 0, 0);
-	assert_int_equal(noise_hs_write(p.i, paybuf, max + 1, msgbuf,
-	    sizeof msgbuf, &n), -1);
+	assert_int_equal(
+	    noise_hs_write(p.i, paybuf, max + 1, msgbuf, sizeof msgbuf, &n),
+	    -1);
 	assert_int_equal(noise_hs_action(p.i), NOISE_ACTION_FAILED);
 	pair_free(&p);
 
 	/* Output capacity one short. */
 	pair_make(&p, XX, &k, 0, 0, 0);
-	assert_int_equal(noise_hs_write(p.i, paybuf, 10, msgbuf, 32 + 9,
-	    &n), -1);
+	assert_int_equal(
+	    noise_hs_write(p.i, paybuf, 10, msgbuf, 32 + 9, &n), -1);
 	pair_free(&p);
 
 	/* The largest payload fits exactly. */
 	pair_make(&p, XX, &k, 0, 0, 0);
-	assert_int_equal(noise_hs_write(p.i, paybuf, max, msgbuf,
-	    NOISE_MAX_MSG, &n), 0);
+	assert_int_equal(
+	    noise_hs_write(p.i, paybuf, max, msgbuf, NOISE_MAX_MSG, &n), 0);
 	assert_int_equal(n, NOISE_MAX_MSG);
-	assert_int_equal(noise_hs_read(p.r, msgbuf, n, paybuf,
-	    sizeof paybuf, &m), 0);
+	assert_int_equal(
+	    noise_hs_read(p.r, msgbuf, n, paybuf, sizeof paybuf, &m), 0);
 	assert_int_equal(m, max);
 	/* Message 2 carries 32 + 48 + 16 bytes around the payload. */
-	assert_int_equal(noise_hs_write(p.r, paybuf, NOISE_MAX_MSG - 95,
-	    msgbuf, sizeof msgbuf, &n), -1);
+	assert_int_equal(noise_hs_write(p.r, paybuf, NOISE_MAX_MSG - 95, msgbuf,
+	                     sizeof msgbuf, &n),
+	    -1);
 	pair_free(&p);
 
 	/* Transport: 65535 bytes including the tag at most. */
 	memset(&c, 0, sizeof c);
 	c.has_key = 1;
 	assert_int_equal(noise_cipher_encrypt(&c, NULL, 0, paybuf,
-	    NOISE_MAX_MSG - NOISE_TAGLEN + 1, msgbuf), -1);
+	                     NOISE_MAX_MSG - NOISE_TAGLEN + 1, msgbuf),
+	    -1);
 	assert_int_equal(noise_cipher_encrypt(&c, NULL, 0, paybuf,
-	    NOISE_MAX_MSG - NOISE_TAGLEN, msgbuf), 0);
+	                     NOISE_MAX_MSG - NOISE_TAGLEN, msgbuf),
+	    0);
 	memset(&c, 0, sizeof c);
 	c.has_key = 1;
-	assert_int_equal(noise_cipher_decrypt(&c, NULL, 0, msgbuf,
-	    NOISE_MAX_MSG, paybuf), 0);
-	assert_int_equal(noise_cipher_decrypt(&c, NULL, 0, msgbuf,
-	    NOISE_MAX_MSG + 1, paybuf), -1);
-	assert_int_equal(noise_cipher_decrypt(&c, NULL, 0, msgbuf,
-	    NOISE_TAGLEN - 1, paybuf), -1);
+	assert_int_equal(
+	    noise_cipher_decrypt(&c, NULL, 0, msgbuf, NOISE_MAX_MSG, paybuf),
+	    0);
+	assert_int_equal(noise_cipher_decrypt(
+	                     &c, NULL, 0, msgbuf, NOISE_MAX_MSG + 1, paybuf),
+	    -1);
+	assert_int_equal(
+	    noise_cipher_decrypt(&c, NULL, 0, msgbuf, NOISE_TAGLEN - 1, paybuf),
+	    -1);
 	/* A cipher without a key never sends plaintext. */
 	c.has_key = 0;
-	assert_int_equal(noise_cipher_encrypt(&c, NULL, 0, paybuf, 1,
-	    msgbuf), -1);
+	assert_int_equal(
+	    noise_cipher_encrypt(&c, NULL, 0, paybuf, 1, msgbuf), -1);
 	noise_cipher_wipe(&c);
 }
 
@@ -446,29 +473,29 @@ test_out_of_turn(void **state)
 	keys_make(&k);
 
 	pair_make(&p, XX, &k, 0, 0, 0);
-	assert_int_equal(noise_hs_write(p.r, NULL, 0, msgbuf, sizeof msgbuf,
-	    &n), -1);
+	assert_int_equal(
+	    noise_hs_write(p.r, NULL, 0, msgbuf, sizeof msgbuf, &n), -1);
 	assert_int_equal(noise_hs_action(p.r), NOISE_ACTION_FAILED);
-	assert_int_equal(noise_hs_read(p.i, msgbuf, 48, paybuf,
-	    sizeof paybuf, &m), -1);
+	assert_int_equal(
+	    noise_hs_read(p.i, msgbuf, 48, paybuf, sizeof paybuf, &m), -1);
 	assert_int_equal(noise_hs_action(p.i), NOISE_ACTION_FAILED);
 	pair_free(&p);
 
 	/* Writing twice in a row. */
 	pair_make(&p, XX, &k, 0, 0, 0);
-	assert_int_equal(noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf,
-	    &n), 0);
+	assert_int_equal(
+	    noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf, &n), 0);
 	assert_int_equal(noise_hs_action(p.i), NOISE_ACTION_READ);
-	assert_int_equal(noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf,
-	    &n), -1);
+	assert_int_equal(
+	    noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf, &n), -1);
 	assert_int_equal(noise_hs_action(p.i), NOISE_ACTION_FAILED);
 	pair_free(&p);
 
 	/* Before start; and splitting before the end. */
 	hs = noise_hs_create(XX, NOISE_INITIATOR, NULL, 0, NULL);
 	assert_non_null(hs);
-	assert_int_equal(noise_hs_write(hs, NULL, 0, msgbuf, sizeof msgbuf,
-	    &n), -1);
+	assert_int_equal(
+	    noise_hs_write(hs, NULL, 0, msgbuf, sizeof msgbuf, &n), -1);
 	noise_hs_free(hs);
 	pair_make(&p, XX, &k, 0, 0, 0);
 	assert_int_equal(noise_hs_split(p.i, &p.itx, &p.irx), -1);
@@ -478,8 +505,8 @@ test_out_of_turn(void **state)
 	/* After the end. */
 	pair_make(&p, "Noise_NN_25519_ChaChaPoly_BLAKE2b", &k, 0, 0, 0);
 	assert_int_equal(handshake(p.i, p.r), 0);
-	assert_int_equal(noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf,
-	    &n), -1);
+	assert_int_equal(
+	    noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf, &n), -1);
 	pair_free(&p);
 }
 
@@ -499,21 +526,24 @@ test_low_order(void **state)
 		pair_make(&p, XX, &k, 0, 0, 0);
 		memcpy(msgbuf, low_order[j], NOISE_KEYLEN);
 		assert_int_equal(noise_hs_read(p.r, msgbuf, NOISE_KEYLEN,
-		    paybuf, sizeof paybuf, &m), -1);
+		                     paybuf, sizeof paybuf, &m),
+		    -1);
 		assert_int_equal(noise_hs_action(p.r), NOISE_ACTION_FAILED);
 		pair_free(&p);
 
 		/* As the responder's ephemeral in message 2. */
 		pair_make(&p, XX, &k, 0, 0, 0);
-		assert_int_equal(noise_hs_write(p.i, NULL, 0, msgbuf,
-		    sizeof msgbuf, &n), 0);
-		assert_int_equal(noise_hs_read(p.r, msgbuf, n, paybuf,
-		    sizeof paybuf, &m), 0);
-		assert_int_equal(noise_hs_write(p.r, NULL, 0, msgbuf,
-		    sizeof msgbuf, &n), 0);
+		assert_int_equal(
+		    noise_hs_write(p.i, NULL, 0, msgbuf, sizeof msgbuf, &n), 0);
+		assert_int_equal(
+		    noise_hs_read(p.r, msgbuf, n, paybuf, sizeof paybuf, &m),
+		    0);
+		assert_int_equal(
+		    noise_hs_write(p.r, NULL, 0, msgbuf, sizeof msgbuf, &n), 0);
 		memcpy(msgbuf, low_order[j], NOISE_KEYLEN);
-		assert_int_equal(noise_hs_read(p.i, msgbuf, n, paybuf,
-		    sizeof paybuf, &m), -1);
+		assert_int_equal(
+		    noise_hs_read(p.i, msgbuf, n, paybuf, sizeof paybuf, &m),
+		    -1);
 		assert_int_equal(noise_hs_action(p.i), NOISE_ACTION_FAILED);
 		pair_free(&p);
 
@@ -546,45 +576,45 @@ test_nonce_exhaustion(void **state)
 
 	p.itx.n = UINT64_MAX - 1;
 	p.rrx.n = UINT64_MAX - 1;
-	assert_int_equal(noise_cipher_encrypt(&p.itx, NULL, 0,
-	    (const uint8_t *)"last", 4, ct), 0);
+	assert_int_equal(noise_cipher_encrypt(
+	                     &p.itx, NULL, 0, (const uint8_t *)"last", 4, ct),
+	    0);
 	assert_true(p.itx.n == UINT64_MAX);
 	assert_int_equal(noise_cipher_encrypt(&p.itx, NULL, 0,
-	    (const uint8_t *)"more", 4, ct + 32), -1);
+	                     (const uint8_t *)"more", 4, ct + 32),
+	    -1);
 	assert_true(p.itx.n == UINT64_MAX);
 
 	/* A bad tag does not advance the receiver. */
 	ct[0] ^= 1;
-	assert_int_equal(noise_cipher_decrypt(&p.rrx, NULL, 0, ct, 20, pt),
-	    -1);
+	assert_int_equal(noise_cipher_decrypt(&p.rrx, NULL, 0, ct, 20, pt), -1);
 	assert_true(p.rrx.n == UINT64_MAX - 1);
 	ct[0] ^= 1;
 	/* Wrong associated data fails too. */
-	assert_int_equal(noise_cipher_decrypt(&p.rrx, (const uint8_t *)"ad",
-	    2, ct, 20, pt), -1);
-	assert_int_equal(noise_cipher_decrypt(&p.rrx, NULL, 0, ct, 20, pt),
-	    0);
+	assert_int_equal(
+	    noise_cipher_decrypt(&p.rrx, (const uint8_t *)"ad", 2, ct, 20, pt),
+	    -1);
+	assert_int_equal(noise_cipher_decrypt(&p.rrx, NULL, 0, ct, 20, pt), 0);
 	assert_memory_equal(pt, "last", 4);
 	assert_true(p.rrx.n == UINT64_MAX);
-	assert_int_equal(noise_cipher_decrypt(&p.rrx, NULL, 0, ct, 20, pt),
-	    -1);
+	assert_int_equal(noise_cipher_decrypt(&p.rrx, NULL, 0, ct, 20, pt), -1);
 
 	/* Out-of-order or replayed messages fail without advancing. */
 	p.rtx.n = 0;
-	assert_int_equal(noise_cipher_encrypt(&p.rtx, NULL, 0,
-	    (const uint8_t *)"a", 1, ct), 0);
-	assert_int_equal(noise_cipher_encrypt(&p.rtx, NULL, 0,
-	    (const uint8_t *)"b", 1, ct + 32), 0);
-	assert_int_equal(noise_cipher_decrypt(&p.irx, NULL, 0, ct + 32, 17,
-	    pt), -1);
+	assert_int_equal(
+	    noise_cipher_encrypt(&p.rtx, NULL, 0, (const uint8_t *)"a", 1, ct),
+	    0);
+	assert_int_equal(noise_cipher_encrypt(
+	                     &p.rtx, NULL, 0, (const uint8_t *)"b", 1, ct + 32),
+	    0);
+	assert_int_equal(
+	    noise_cipher_decrypt(&p.irx, NULL, 0, ct + 32, 17, pt), -1);
 	n = p.irx.n;
 	assert_true(n == 0);
-	assert_int_equal(noise_cipher_decrypt(&p.irx, NULL, 0, ct, 17, pt),
-	    0);
-	assert_int_equal(noise_cipher_decrypt(&p.irx, NULL, 0, ct, 17, pt),
-	    -1);
-	assert_int_equal(noise_cipher_decrypt(&p.irx, NULL, 0, ct + 32, 17,
-	    pt), 0);
+	assert_int_equal(noise_cipher_decrypt(&p.irx, NULL, 0, ct, 17, pt), 0);
+	assert_int_equal(noise_cipher_decrypt(&p.irx, NULL, 0, ct, 17, pt), -1);
+	assert_int_equal(
+	    noise_cipher_decrypt(&p.irx, NULL, 0, ct + 32, 17, pt), 0);
 	assert_int_equal(pt[0], 'b');
 	pair_free(&p);
 }
@@ -627,9 +657,10 @@ test_rekey(void **state)
 	bad = -1;
 	for (i = 0; i < 8; i++) {
 		assert_int_equal(noise_cipher_encrypt(&a, NULL, 0,
-		    (const uint8_t *)"msg", 3, ct), 0);
-		if (noise_cipher_decrypt(&b, NULL, 0, ct, 3 + NOISE_TAGLEN,
-		    pt) != 0) {
+		                     (const uint8_t *)"msg", 3, ct),
+		    0);
+		if (noise_cipher_decrypt(
+		        &b, NULL, 0, ct, 3 + NOISE_TAGLEN, pt) != 0) {
 			bad = i;
 			break;
 		}
@@ -705,13 +736,13 @@ static void
 test_missing_keys(void **state)
 {
 	static const struct {
-		const char	*name;
-		enum noise_role	 role;
-		int		 s, rs;
+		const char *name;
+		enum noise_role role;
+		int s, rs;
 	} t[] = {
 		{ XX, NOISE_INITIATOR, 0, 0 },
 		{ XX, NOISE_RESPONDER, 0, 0 },
-		{ XX, NOISE_INITIATOR, 1, 1 },	/* rs not a pre-message */
+		{ XX, NOISE_INITIATOR, 1, 1 }, /* rs not a pre-message */
 		{ "Noise_IK_25519_ChaChaPoly_BLAKE2b", NOISE_INITIATOR, 1, 0 },
 		{ "Noise_NK_25519_ChaChaPoly_BLAKE2b", NOISE_RESPONDER, 0, 0 },
 		{ "Noise_KN_25519_ChaChaPoly_BLAKE2b", NOISE_RESPONDER, 0, 0 },

@@ -1,0 +1,71 @@
+#!/bin/bash
+# Configuration: first run, never rewritten, errors as FILE:LINE with
+# nothing touched, unknown settings as warnings with a suggestion.
+. "${top_srcdir:-.}/tests/e2e/lib.sh"
+
+export HOME="$T/home"
+mkdir -p "$HOME"
+unset XDG_DATA_HOME
+
+# First run writes a commented default, mode 0600, and says where.
+"$P2PTUI" --fingerprint >/dev/null 2>"$T/first.err" || fail "first run failed"
+grep -q "wrote a commented default configuration to $HOME/.p2ptui.conf" "$T/first.err" ||
+    fail "first run did not say where the configuration went: $(cat "$T/first.err")"
+[ "$(stat -c %a "$HOME/.p2ptui.conf")" = 600 ] || fail "config mode is not 0600"
+grep -q '^#listen = "0.0.0.0:7070";' "$HOME/.p2ptui.conf" || fail "default listen missing"
+
+# Never rewritten: the user's edits and comments survive.
+printf '# my own comment\nnick = "zed";\n' >"$HOME/.p2ptui.conf"
+before=$(cksum <"$HOME/.p2ptui.conf")
+"$P2PTUI" --fingerprint >/dev/null 2>&1 || fail "run with a user config failed"
+[ "$(cksum <"$HOME/.p2ptui.conf")" = "$before" ] || fail "the config was rewritten"
+
+# expect_error CONTENT REGEX: the config fails with REGEX on stderr,
+# exit 1, and the file and data directory are untouched.
+n=0
+expect_error() {
+	n=$((n + 1))
+	f="$T/bad$n.conf"
+	printf '%s\n' "$1" >"$f"
+	sum=$(cksum <"$f")
+	if "$P2PTUI" -c "$f" --fingerprint >"$T/out$n" 2>"$T/err$n"; then
+		fail "config $n was accepted: $1"
+	fi
+	grep -qE -- "$2" "$T/err$n" || fail "config $n: expected /$2/, got: $(cat "$T/err$n")"
+	[ "$(cksum <"$f")" = "$sum" ] || fail "config $n was modified"
+	[ -s "$T/out$n" ] && fail "config $n: something on stdout"
+	return 0
+}
+expect_error 'nick = "a";
+listen = ;
+peer_width = 30;' "^p2ptui: $T/bad1.conf:2: syntax error"
+expect_error '
+peer_width = "wide";' "bad2.conf:2: 'peer_width' must be a whole number"
+expect_error 'peer_width = 5;' "bad3.conf:1: 'peer_width' is 5; it must be from 10 to 60"
+expect_error 'listen = "127.0.0.1";' "bad4.conf:1: 'listen': '127.0.0.1': expected HOST:PORT"
+expect_error 'color_self = "pink";' "bad5.conf:1: 'color_self': unknown colour 'pink'"
+expect_error 'peers = (
+  { name = "bob"; key = "notakey"; }
+);' "bad6.conf:2: peer 'bob': malformed key"
+expect_error 'peers = (
+  { name = "bob"; address = "b:1"; },
+  { name = "bob"; address = "c:1"; }
+);' "bad7.conf:3: duplicate peer name 'bob' \(first defined at line 2\)"
+expect_error 'peers = ( { address = "b:1"; } );' "bad8.conf:1: peer has no name"
+expect_error 'timestamps = 1;' "bad9.conf:1: 'timestamps' must be true or false"
+expect_error 'peers = ( { name = "x"; key = "'"$("$P2PTUI" --fingerprint | sed 's/a/b/; s/b/c/')"'"; } );' \
+    "checksum does not match"
+
+# A missing -c file is an error, not created.
+if "$P2PTUI" -c "$T/missing.conf" --fingerprint 2>"$T/missing.err"; then
+	fail "a missing -c file was accepted"
+fi
+grep -q "missing.conf: No such file" "$T/missing.err" || fail "missing -c: $(cat "$T/missing.err")"
+[ -e "$T/missing.conf" ] && fail "a missing -c file was created"
+
+# Unknown settings warn, with the nearest known name, and still run.
+printf 'peer_widht = 30;\n' >"$T/typo.conf"
+"$P2PTUI" -c "$T/typo.conf" --fingerprint >/dev/null 2>"$T/typo.err" || fail "an unknown setting is fatal"
+grep -q "typo.conf:1: warning: unknown setting 'peer_widht' (did you mean 'peer_width'?)" "$T/typo.err" ||
+    fail "no suggestion: $(cat "$T/typo.err")"
+echo "config: ok"

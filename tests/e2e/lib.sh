@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Shared helpers for the end-to-end tests. Every test runs real p2ptui
+# processes with a temporary HOME, talks to them over real sockets, and
+# waits for conditions with a deadline: nothing sleeps and hopes.
+#
+#   . "$top_srcdir/tests/e2e/lib.sh"
+#   node_start alice            # headless node with its own HOME
+#   node_cmd alice "/peers"     # a line on its stdin
+#   wait_for alice '^ready '    # its stdout matches, or fail with a dump
+#   tmux_start ui 80 24 cmd...  # a real terminal in a private tmux server
+#   wait_screen ui 'text'       # the screen shows text, or fail with a dump
+
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+P2PTUI="$top_builddir/p2ptui"
+# Sanitizer builds: fail loudly, never hide a leak.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+TIMEOUT="${P2PTUI_TEST_TIMEOUT:-20}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/p2ptui-test.XXXXXX")
+TMUX_SOCKET="p2ptui-test-$$"
+_pids=""
+_fds=""
+
+cleanup() {
+	local pid
+	for pid in $_pids; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in $_pids; do
+		wait "$pid" 2>/dev/null
+	done
+	tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
+	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+# now_ms: monotonic-enough milliseconds for deadlines.
+now_ms() {
+	date +%s%3N
+}
+
+# node_home NAME: make $T/NAME a HOME with a config listening on a free
+# loopback port. Extra config lines can be appended afterwards.
+node_home() {
+	local name=$1 home="$T/$1"
+	mkdir -p "$home"
+	cat >"$home/.p2ptui.conf" <<CONF
+nick = "$name";
+listen = "127.0.0.1:0";
+keepalive = 5;
+CONF
+	echo "$home"
+}
+
+# node_start NAME [ARGS...]: start a headless node; its stdin is a fifo,
+# its stdout $T/NAME.out, its stderr $T/NAME.err.
+node_start() {
+	local name=$1 home="$T/$1"
+	shift
+	[ -d "$home" ] || node_home "$name" >/dev/null
+	rm -f "$T/$name.in"
+	mkfifo "$T/$name.in"
+	: >"$T/$name.out"
+	# The child must not inherit the other nodes' fifo ends, or they
+	# would never see end of input.
+	(
+		for fd in $_fds; do
+			eval "exec $fd>&-"
+		done
+		HOME="$home" exec "$P2PTUI" --headless "$@" <"$T/$name.in" \
+		    >>"$T/$name.out" 2>>"$T/$name.err"
+	) &
+	eval "pid_$name=$!"
+	_pids="$_pids $!"
+	# Hold the fifo open so the node sees end of input only when we say.
+	eval "exec {fd_$name}>\"$T/$name.in\""
+	eval "_fds=\"\$_fds \$fd_$name\""
+}
+
+# node_cmd NAME LINE: send a command line to a node.
+node_cmd() {
+	local fd
+	eval "fd=\$fd_$1"
+	printf '%s\n' "$2" >&"$fd"
+}
+
+# node_eof NAME: close the node's stdin (it quits).
+node_eof() {
+	local fd
+	eval "fd=\$fd_$1"
+	eval "exec $fd>&-"
+}
+
+# node_kill NAME [SIGNAL]: kill a node and reap it.
+node_kill() {
+	local pid
+	eval "pid=\$pid_$1"
+	kill -"${2:-TERM}" "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	node_eof "$1" 2>/dev/null || true
+}
+
+# node_wait_exit NAME: wait (with the deadline) for a node to exit; sets
+# node_status.
+node_wait_exit() {
+	local pid deadline
+	eval "pid=\$pid_$1"
+	deadline=$(($(now_ms) + TIMEOUT * 1000))
+	while kill -0 "$pid" 2>/dev/null; do
+		[ "$(now_ms)" -lt "$deadline" ] || fail "$1 did not exit"
+		sleep 0.05
+	done
+	wait "$pid"
+	node_status=$?
+}
+
+# wait_for NAME REGEX [COUNT]: wait until NAME's output has COUNT (1)
+# lines matching REGEX; on timeout, dump the output and fail.
+wait_for() {
+	local name=$1 re=$2 count=${3:-1} deadline
+	deadline=$(($(now_ms) + TIMEOUT * 1000))
+	while [ "$(grep -cE -- "$re" "$T/$name.out" 2>/dev/null)" -lt "$count" ]; do
+		if [ "$(now_ms)" -ge "$deadline" ]; then
+			echo "--- $name stdout ---" >&2
+			cat "$T/$name.out" >&2
+			echo "--- $name stderr ---" >&2
+			cat "$T/$name.err" >&2 2>/dev/null
+			fail "$name: timed out waiting for /$re/ x$count"
+		fi
+		sleep 0.02
+	done
+}
+
+# field NAME REGEX N: the Nth field of the last line of NAME matching REGEX.
+field() {
+	grep -E -- "$2" "$T/$1.out" | tail -n 1 | cut -d' ' -f"$3"
+}
+
+# node_addr NAME / node_fp NAME: from the node's ready event.
+node_addr() {
+	wait_for "$1" '^ready '
+	field "$1" '^ready ' 3
+}
+node_fp() {
+	wait_for "$1" '^ready '
+	field "$1" '^ready ' 2
+}
+
+# count NAME REGEX: how many lines of NAME's output match.
+count() {
+	grep -cE -- "$2" "$T/$1.out" 2>/dev/null
+}
+
+# --- tmux ----------------------------------------------------------------
+
+tmux_cmd() {
+	tmux -L "$TMUX_SOCKET" -f /dev/null "$@"
+}
+
+# tmux_start NAME COLS ROWS COMMAND...: run COMMAND in a new private
+# tmux session of that size.
+tmux_start() {
+	local name=$1 cols=$2 rows=$3
+	shift 3
+	command -v tmux >/dev/null || skip "tmux is not installed"
+	tmux_cmd new-session -d -s "$name" -x "$cols" -y "$rows" \
+	    "$*; echo \"[exit \$?]\"; sleep 600"
+	tmux_cmd set-option -t "$name" remain-on-exit on >/dev/null
+}
+
+screen() {
+	tmux_cmd capture-pane -p -t "$1"
+}
+
+# wait_screen NAME REGEX: wait until the screen matches (grep -E).
+wait_screen() {
+	local name=$1 re=$2 deadline
+	deadline=$(($(now_ms) + TIMEOUT * 1000))
+	while ! screen "$name" | grep -qE -- "$re"; do
+		if [ "$(now_ms)" -ge "$deadline" ]; then
+			echo "--- screen of $name ---" >&2
+			screen "$name" >&2
+			fail "$name: timed out waiting for /$re/ on screen"
+		fi
+		sleep 0.05
+	done
+}
+
+keys() {
+	local name=$1
+	shift
+	tmux_cmd send-keys -t "$name" "$@"
+}

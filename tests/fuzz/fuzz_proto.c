@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * libFuzzer harness: the message codec fed attacker bytes.
+ *
+ * The input is a byte stream as it would arrive after decryption: frames
+ * are taken off the front with proto_frame_next() until it needs more
+ * bytes or finds an empty frame. Each frame body, copied to an exactly
+ * sized allocation so that over-reads are seen by AddressSanitizer, is
+ * decoded with both text limits in use (4096, the default, and 60000,
+ * the largest). A message that decodes must encode back to the very same
+ * bytes (the format has one form per message) and decode again to the
+ * same message. A limit can only refuse more: what 60000 refuses, 4096
+ * refuses too. The body also goes through the handshake payload decoder.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static const size_t fuzz_limits[] = { 4096, PROTO_TEXT_MAX };
+#define FUZZ_NLIMITS (sizeof fuzz_limits / sizeof fuzz_limits[0])
+
+static int
+fuzz_msg_equal(const struct proto_msg *a, const struct proto_msg *b)
+{
+	if (a->type != b->type)
+		return 0;
+	switch (a->type) {
+	case PROTO_HELLO:
+		return a->u.hello.version == b->u.hello.version &&
+		    a->u.hello.caps == b->u.hello.caps &&
+		    strcmp(a->u.hello.nick, b->u.hello.nick) == 0;
+	case PROTO_PING:
+	case PROTO_PONG:
+		return a->u.token == b->u.token;
+	case PROTO_BYE:
+		return a->u.reason == b->u.reason;
+	case PROTO_CHAT:
+		return memcmp(a->u.chat.id, b->u.chat.id, PROTO_ID_LEN) == 0 &&
+		    a->u.chat.seq == b->u.chat.seq &&
+		    a->u.chat.time_ms == b->u.chat.time_ms &&
+		    a->u.chat.len == b->u.chat.len &&
+		    memcmp(a->u.chat.text, b->u.chat.text, a->u.chat.len) == 0;
+	case PROTO_ACK:
+		return memcmp(a->u.ack.id, b->u.ack.id, PROTO_ID_LEN) == 0;
+	default:
+		return 0;
+	}
+}
+
+/* Decode one frame body under one limit; abort on a broken invariant. */
+static int
+fuzz_decode(const uint8_t *body, size_t len, size_t max_text)
+{
+	struct proto_msg m, again;
+	const char *why = NULL;
+	uint8_t *enc;
+	size_t n;
+
+	if (proto_decode(body, len, max_text, &m, &why) != 0) {
+		if (why == NULL)
+			abort();
+		return -1;
+	}
+	if (m.type == 0) {
+		/* An extension: ignored, but only for types >= 0x80. */
+		if (len == 0 || body[0] < PROTO_EXTENSION)
+			abort();
+		return 0;
+	}
+	if (m.type != body[0])
+		abort();
+	if (m.type == PROTO_CHAT &&
+	    (m.u.chat.len == 0 || m.u.chat.len > max_text ||
+	        m.u.chat.text < body ||
+	        m.u.chat.text + m.u.chat.len != body + len))
+		abort();
+	if (m.type == PROTO_HELLO && strlen(m.u.hello.nick) > PROTO_NICK_MAX)
+		abort();
+
+	/* Re-encode into an exactly sized buffer: the same bytes. */
+	if ((enc = malloc(len)) == NULL)
+		abort();
+	n = proto_encode(&m, enc, len);
+	if (n != len || memcmp(enc, body, len) != 0)
+		abort();
+	/* One byte less room is refused, not overrun. */
+	if (proto_encode(&m, enc, len - 1) != 0)
+		abort();
+	if (proto_decode(enc, n, max_text, &again, &why) != 0 ||
+	    !fuzz_msg_equal(&m, &again))
+		abort();
+	free(enc);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *body;
+	uint8_t *copy;
+	size_t off = 0, len, i;
+	uint16_t version;
+	uint32_t caps;
+	int r, res[FUZZ_NLIMITS];
+
+	while (
+	    (r = proto_frame_next(data + off, size - off, &body, &len)) == 1) {
+		if (body != data + off + 2 || len == 0 ||
+		    len > PROTO_FRAME_MAX || len > size - off - 2)
+			abort();
+		if ((copy = malloc(len)) == NULL)
+			abort();
+		memcpy(copy, body, len);
+		for (i = 0; i < FUZZ_NLIMITS; i++)
+			res[i] = fuzz_decode(copy, len, fuzz_limits[i]);
+		if (res[0] == 0 && res[1] != 0)
+			abort();
+		if (proto_hs_payload_decode(copy, len, &version, &caps) == 0 &&
+		    (len != PROTO_HS_PAYLOAD_LEN || version == 0))
+			abort();
+		free(copy);
+		off += 2 + len;
+	}
+	if (r == 0 && size - off >= 2 &&
+	    ((size_t)data[off] << 8 | data[off + 1]) <= size - off - 2)
+		abort(); /* "need more" although the frame is complete */
+	if (r == -1 && (data[off] != 0 || data[off + 1] != 0))
+		abort();
+	return 0;
+}
