@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install what p2ptui needs to build and test, from Debian's packages.
+# Only missing packages are installed; run as root (or with sudo).
+set -e
+PKGS="build-essential autoconf automake pkg-config
+libncurses-dev libsodium-dev libconfig-dev libsqlite3-dev
+libcmocka-dev tmux mandoc clang-format valgrind procps"
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "contrib/deps.sh: need root to install:$missing" >&2
+	exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing
