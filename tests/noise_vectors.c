@@ -41,21 +41,21 @@ enum json_type {
 };
 
 struct json {
-	enum json_type	  type;
-	int		  boolean;
-	double		  number;
-	char		 *str;		/* JSON_STRING, NUL-terminated */
-	size_t		  len;
-	struct json	**items;	/* JSON_ARRAY, JSON_OBJECT */
-	char		**keys;		/* JSON_OBJECT */
-	size_t		  n;
+	enum json_type type;
+	int boolean;
+	double number;
+	char *str; /* JSON_STRING, NUL-terminated */
+	size_t len;
+	struct json **items; /* JSON_ARRAY, JSON_OBJECT */
+	char **keys; /* JSON_OBJECT */
+	size_t n;
 };
 
 struct json_parser {
-	const char	*p;
-	const char	*start;
-	const char	*end;
-	const char	*error;
+	const char *p;
+	const char *start;
+	const char *end;
+	const char *error;
 };
 
 static struct json *json_parse_value(struct json_parser *, int);
@@ -91,8 +91,9 @@ json_new(enum json_type type)
 static void
 json_skip_ws(struct json_parser *jp)
 {
-	while (jp->p < jp->end && (*jp->p == ' ' || *jp->p == '\t' ||
-	    *jp->p == '\n' || *jp->p == '\r'))
+	while (jp->p < jp->end &&
+	    (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' ||
+	        *jp->p == '\r'))
 		jp->p++;
 }
 
@@ -281,8 +282,8 @@ json_parse_string_raw(struct json_parser *jp, size_t *lenp)
 			}
 			if (cp >= 0xd800 && cp <= 0xdbff) {
 				if (!json_literal(jp, "\\u") ||
-				    json_hex4(jp, &lo) != 0 ||
-				    lo < 0xdc00 || lo > 0xdfff) {
+				    json_hex4(jp, &lo) != 0 || lo < 0xdc00 ||
+				    lo > 0xdfff) {
 					json_fail(jp, "lone high surrogate");
 					goto fail;
 				}
@@ -525,26 +526,25 @@ json_get(const struct json *obj, const char *key)
 /* ------------------------------------------------------------------ */
 
 struct hexbuf {
-	uint8_t	*data;
-	size_t	 len;
-	int	 present;
+	uint8_t *data;
+	size_t len;
+	int present;
 };
 
 struct vector {
-	const char	*name;
-	struct hexbuf	 prologue[2];
-	struct hexbuf	 s[2], e[2], rs[2];
-	struct hexbuf	 psks[2][NOISE_MAX_PSKS];
-	size_t		 npsks[2];
-	struct hexbuf	 hash;
-	struct hexbuf	*payloads, *ciphertexts;
-	size_t		 nmsgs;
+	const char *name;
+	struct hexbuf prologue[2];
+	struct hexbuf s[2], e[2], rs[2];
+	struct hexbuf psks[2][NOISE_MAX_PSKS];
+	size_t npsks[2];
+	struct hexbuf hash;
+	struct hexbuf *payloads, *ciphertexts;
+	size_t nmsgs;
 };
 
 static char *fail_why;
 
-static int
-vfail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int vfail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int
 vfail(const char *fmt, ...)
@@ -632,10 +632,19 @@ static int
 vector_load(const struct json *obj, struct vector *vec)
 {
 	static const char *known[] = {
-		"protocol_name", "init_prologue", "init_psks", "init_static",
-		"init_ephemeral", "init_remote_static", "resp_prologue",
-		"resp_psks", "resp_static", "resp_ephemeral",
-		"resp_remote_static", "handshake_hash", "messages",
+		"protocol_name",
+		"init_prologue",
+		"init_psks",
+		"init_static",
+		"init_ephemeral",
+		"init_remote_static",
+		"resp_prologue",
+		"resp_psks",
+		"resp_static",
+		"resp_ephemeral",
+		"resp_remote_static",
+		"handshake_hash",
+		"messages",
 	};
 	static const char *side[2] = { "init", "resp" };
 	const struct json *v, *m;
@@ -671,7 +680,7 @@ vector_load(const struct json *obj, struct vector *vec)
 				return vfail("bad field %s", field);
 			for (j = 0; j < v->n; j++) {
 				if (hex_decode(v->items[j], field,
-				    &vec->psks[i][j]) != 0)
+				        &vec->psks[i][j]) != 0)
 					return -1;
 				if (vec->psks[i][j].len != NOISE_KEYLEN)
 					return vfail("bad psk length");
@@ -696,9 +705,9 @@ vector_load(const struct json *obj, struct vector *vec)
 		if (m->type != JSON_OBJECT || m->n != 2)
 			return vfail("bad message %zu", i);
 		if (hex_decode(json_get(m, "payload"), "payload",
-		    &vec->payloads[i]) != 0 ||
+		        &vec->payloads[i]) != 0 ||
 		    hex_decode(json_get(m, "ciphertext"), "ciphertext",
-		    &vec->ciphertexts[i]) != 0)
+		        &vec->ciphertexts[i]) != 0)
 			return -1;
 	}
 	return 0;
@@ -778,8 +787,8 @@ vector_play(const struct vector *vec, struct noise_hs *hs[2])
 				vfail("message %zu: turn differs", i);
 				goto out;
 			}
-			if (noise_hs_write(hs[snd], vec->payloads[i].data,
-			    plen, buf, NOISE_MAX_MSG, &n) != 0) {
+			if (noise_hs_write(hs[snd], vec->payloads[i].data, plen,
+			        buf, NOISE_MAX_MSG, &n) != 0) {
 				vfail("message %zu: write failed", i);
 				goto out;
 			}
@@ -787,8 +796,8 @@ vector_play(const struct vector *vec, struct noise_hs *hs[2])
 				vfail("message %zu: ciphertext differs", i);
 				goto out;
 			}
-			if (noise_hs_read(hs[rcv], buf, n, out, NOISE_MAX_MSG,
-			    &m) != 0) {
+			if (noise_hs_read(
+			        hs[rcv], buf, n, out, NOISE_MAX_MSG, &m) != 0) {
 				vfail("message %zu: read failed", i);
 				goto out;
 			}
@@ -814,8 +823,8 @@ vector_play(const struct vector *vec, struct noise_hs *hs[2])
 				vfail("handshake hashes of the parties differ");
 				goto out;
 			}
-			if (vec->hash.present && !same(h[0], NOISE_HASHLEN,
-			    &vec->hash)) {
+			if (vec->hash.present &&
+			    !same(h[0], NOISE_HASHLEN, &vec->hash)) {
 				vfail("handshake_hash differs");
 				goto out;
 			}
@@ -823,7 +832,7 @@ vector_play(const struct vector *vec, struct noise_hs *hs[2])
 			continue;
 		}
 		if (noise_cipher_encrypt(&tx[snd], NULL, 0,
-		    vec->payloads[i].data, plen, buf) != 0) {
+		        vec->payloads[i].data, plen, buf) != 0) {
 			vfail("message %zu: transport encrypt failed", i);
 			goto out;
 		}
