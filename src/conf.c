@@ -72,7 +72,7 @@ static const struct conf_option conf_options[] = {
 	    "Scroll with the mouse wheel (the terminal's own selection then "
 	    "needs Shift)." },
 	{ "keepalive", CONF_INT, OFF(keepalive), "20", 5, 300,
-	    "Seconds between pings; a peer silent for three is dropped." },
+	    "Seconds of silence before a ping; a peer silent for three is dropped." },
 	{ "handshake_timeout", CONF_INT, OFF(handshake_timeout), "10", 1, 120,
 	    "Seconds a connection may take to authenticate." },
 	{ "handshake_rate", CONF_INT, OFF(handshake_rate), "5", 1, 1000,

@@ -45,23 +45,28 @@ hl_text(const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char c;
-	size_t i;
+	size_t i, run = 0;
 
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
+		if (c != '\\' && c >= 0x20 && c != 0x7f)
+			continue;
+		/* Write the run of plain bytes before it in one go. */
+		fwrite(s + run, 1, i - run, stdout);
+		run = i + 1;
 		if (c == '\\')
 			fputs("\\\\", stdout);
 		else if (c == '\n')
 			fputs("\\n", stdout);
 		else if (c == '\t')
 			fputs("\\t", stdout);
-		else if (c < 0x20 || c == 0x7f) {
+		else {
 			fputs("\\x", stdout);
 			putchar(hex[c >> 4]);
 			putchar(hex[c & 15]);
-		} else
-			putchar(c);
+		}
 	}
+	fwrite(s + run, 1, len - run, stdout);
 }
 
 static void

@@ -628,29 +628,50 @@ conn_send_hello(struct conn *c)
 		    c->eng->loop, ENGINE_HELLO_WAIT_MS, conn_hello_overdue, c);
 }
 
+static void conn_keepalive(void *);
+
+/*
+ * Arm the next keepalive check, delay_ms from now plus up to a quarter
+ * interval of jitter: the two ends drift apart, and as a PING received
+ * re-arms the receiver, an idle connection costs one PING and one PONG
+ * per interval, sent by whichever end's timer fires first.
+ */
+static void
+conn_keepalive_arm(struct conn *c, uint64_t delay_ms)
+{
+	uint64_t ka = (uint64_t)c->eng->conf->keepalive * 1000;
+
+	conn_timer(c, delay_ms + ident_uniform((uint32_t)(ka / 4) + 1),
+	    conn_keepalive);
+}
+
 static void
 conn_keepalive(void *arg)
 {
 	struct conn *c = arg;
 	struct engine *eng = c->eng;
 	uint64_t now = loop_now_ms(),
-	         ka = (uint64_t)eng->conf->keepalive * 1000;
+	         ka = (uint64_t)eng->conf->keepalive * 1000,
+	         idle = now - c->last_rx;
 	struct proto_msg m;
 
 	c->timer = NULL;
-	if (now - c->last_rx >= 3 * ka) {
+	if (idle >= 3 * ka) {
 		conn_fail(
 		    c, "no answer for %d seconds", 3 * eng->conf->keepalive);
 		return;
 	}
-	if (now - c->last_tx >= ka) {
-		memset(&m, 0, sizeof m);
-		m.type = PROTO_PING;
-		ident_random(&m.u.token, sizeof m.u.token);
-		conn_send(c, &m);
+	if (idle < ka) {
+		/* Heard from them recently: check again an interval after. */
+		conn_keepalive_arm(c, ka - idle);
+		return;
 	}
-	if (c->state == CONN_OPEN)
-		conn_timer(c, ka, conn_keepalive);
+	memset(&m, 0, sizeof m);
+	m.type = PROTO_PING;
+	ident_random(&m.u.token, sizeof m.u.token);
+	if (conn_send(c, &m) == -1)
+		return;
+	conn_keepalive_arm(c, ka);
 }
 
 static void
@@ -823,7 +844,7 @@ conn_hs_split(struct conn *c)
 	noise_hs_free(c->hs);
 	c->hs = NULL;
 	c->state = CONN_OPEN;
-	conn_timer(c, (uint64_t)c->eng->conf->keepalive * 1000, conn_keepalive);
+	conn_keepalive_arm(c, (uint64_t)c->eng->conf->keepalive * 1000);
 	return 0;
 }
 
@@ -1078,7 +1099,9 @@ conn_handle(struct conn *c, const struct proto_msg *m)
 		memset(&r, 0, sizeof r);
 		r.type = PROTO_PONG;
 		r.u.token = m->u.token;
-		conn_send(c, &r);
+		if (conn_send(c, &r) == 0)
+			conn_keepalive_arm(
+			    c, (uint64_t)eng->conf->keepalive * 1000);
 		return;
 	case PROTO_PONG:
 		return;

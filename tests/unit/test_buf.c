@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "valgrind_skip.h"
 
 /* Byte i of the test stream: not periodic in any power of two. */
 static uint8_t
@@ -76,6 +77,7 @@ expect_fatal(void (*fn)(struct buf *), struct buf *b)
 	pid_t pid;
 	int status, fd;
 
+	SKIP_UNDER_VALGRIND();
 	pid = fork();
 	assert_true(pid != -1);
 	if (pid == 0) {

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "util.h"
+#include "valgrind_skip.h"
 
 /* Temporary directories. */
 
@@ -902,6 +903,8 @@ test_lock_held_by_parent(void **state)
 	pid_t pid, parent = getpid();
 	int fd = -1, fd2, status;
 
+	SKIP_UNDER_VALGRIND();
+
 	(void)state;
 	dir = fixture_dir(state);
 	path = path_join(dir, "lock");
@@ -945,6 +948,8 @@ test_lock_released_on_exit(void **state)
 	int ready[2], go[2], fd = -1, status;
 	pid_t pid;
 	char c;
+
+	SKIP_UNDER_VALGRIND();
 
 	(void)state;
 	dir = fixture_dir(state);
@@ -1005,6 +1010,8 @@ test_lock_released_on_kill(void **state)
 	int ready[2], fd = -1, status;
 	pid_t pid;
 	char c;
+
+	SKIP_UNDER_VALGRIND();
 
 	(void)state;
 	dir = fixture_dir(state);

@@ -1,0 +1,1314 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * bench_session: the session-layer benchmarks that need real processes
+ * and sockets. One single-threaded driver multiplexes with poll(2) the
+ * stdin/stdout pipes of headless p2ptui nodes (or rawnode baselines) and,
+ * for the handshake benchmark, its own client sockets. Every wait is for a
+ * condition with a deadline; a timeout fails the run and shows the
+ * nodes' last output. Times come from CLOCK_MONOTONIC. Each node gets its
+ * own HOME under WORKDIR. Results go to stdout as "RESULT key value"
+ * lines for bench/run.sh; progress and diagnostics go to stderr.
+ *
+ *   bench_session [-c CONC] [-n COUNT] [-r ROUNDS] [-s SAMPLES] [-t SECS] \
+ *       P2PTUI RAWNODE WORKDIR handshake|throughput|latency|idle
+ *
+ * handshake   Noise_XX handshakes/s against one headless node over
+ *             loopback. CONC (16) client connections at a time, each
+ *             bound to the next of the source addresses 127.0.0.2-250
+ *             (the node limits handshakes per source address), dial,
+ *             run XX as initiator (src/noise.h, framing and payloads of
+ *             src/proto.h) with one of 2*CONC static keys that the
+ *             node's configuration pins as peers, and count a handshake
+ *             once the node's first transport message (its HELLO)
+ *             decrypts; then close and start over. Runs SECONDS (5).
+ *             Also reports the node's CPU time per handshake.
+ * throughput  COUNT (200000) "/msg B <100 bytes>" lines written to A's
+ *             stdin as fast as the pipe takes them; the time until B
+ *             has printed COUNT "msg" lines (and then all acks must come
+ *             back). The same through two rawnodes. ROUNDS (3) rounds,
+ *             alternating; the median counts. Also the peak RSS (VmHWM)
+ *             and CPU time per message of both nodes.
+ * latency     One message at a time: from writing "/msg" to A's stdin
+ *             until A prints "delivered" (B's ack), SAMPLES (5000)
+ *             samples after 200 for warm-up; p50, p99. The same through
+ *             a rawnode pair running alongside, alternating samples.
+ * idle        A hub with 10 peers (11 processes), all idle: the hub's
+ *             wakeups per second over SECONDS (40: two keepalive
+ *             periods, so the figure does not depend on where the window
+ *             falls), as the delta of voluntary_ctxt_switches +
+ *             nonvoluntary_ctxt_switches in /proc/PID/status: a process
+ *             asleep in poll() is switched in once per wakeup.
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ident.h"
+#include "noise.h"
+#include "proto.h"
+
+#define MAX_CHILDREN 16
+#define CHILD_RBUF (256 * 1024)
+#define CHILD_LAST 8
+#define CHILD_LAST_LEN 240
+#define PIPE_SIZE (1024 * 1024)
+#define MSG_LEN 100
+#define HS_MAX_CONC 64
+#define IDLE_PEERS 10
+#define IDLE_KEEPALIVE 20 /* p2ptui's default, in seconds */
+#define SETUP_MS 20000
+
+struct child {
+	char name[32];
+	pid_t pid;
+	int in; /* our end of its stdin; -1 once closed */
+	int out; /* our end of its stdout; -1 at end of file */
+	int stopping;
+	char *wq; /* queued for its stdin */
+	size_t woff, wlen, wcap;
+	char *rbuf; /* a partial line from its stdout */
+	size_t rlen;
+	char last[CHILD_LAST][CHILD_LAST_LEN];
+	unsigned long nlines;
+
+	/* What its events said. */
+	char fp[64], addr[64];
+	char req_name[64]; /* from the last "request" */
+	char peer_name[64]; /* from the last "online" */
+	unsigned long nready, nrequest, nonline, noffline, nwaiting;
+	unsigned long nmsg, nsent, ndelivered, nwarn, nerror;
+	uint64_t t_msg, t_delivered; /* when the last one was read */
+	double cpu; /* user + system seconds, once reaped by children_stop */
+};
+
+static struct child children[MAX_CHILDREN];
+static size_t nchildren;
+static const char *p2ptui_path, *rawnode_path, *workdir;
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int
+ms_left(uint64_t deadline)
+{
+	uint64_t now = now_ns();
+
+	if (now >= deadline)
+		return 0;
+	return (int)((deadline - now + 999999) / 1000000);
+}
+
+/* --- children ------------------------------------------------------------ */
+
+/* Kill every child still running; from exit or a signal handler. */
+static void
+children_kill(void)
+{
+	size_t i;
+
+	for (i = 0; i < nchildren; i++) {
+		if (children[i].pid > 0)
+			kill(children[i].pid, SIGKILL);
+	}
+}
+
+static void
+children_reap(void)
+{
+	size_t i;
+
+	children_kill();
+	for (i = 0; i < nchildren; i++) {
+		if (children[i].pid > 0)
+			waitpid(children[i].pid, NULL, 0);
+		children[i].pid = 0;
+	}
+}
+
+static void
+on_signal(int sig)
+{
+	children_kill();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+dump_children(void)
+{
+	struct child *c;
+	char path[4096], line[512];
+	size_t i, k;
+	FILE *f;
+
+	for (i = 0; i < nchildren; i++) {
+		c = &children[i];
+		fprintf(stderr, "--- %s (pid %ld): %lu lines, last:\n", c->name,
+		    (long)c->pid, c->nlines);
+		for (k = c->nlines > CHILD_LAST ? c->nlines - CHILD_LAST : 0;
+		     k < c->nlines; k++)
+			fprintf(stderr, "  %s\n", c->last[k % CHILD_LAST]);
+		if (snprintf(path, sizeof path, "%s/%s.err", workdir,
+		        c->name) >= (int)sizeof path ||
+		    (f = fopen(path, "r")) == NULL)
+			continue;
+		while (fgets(line, sizeof line, f) != NULL)
+			fprintf(stderr, "  stderr: %s", line);
+		fclose(f);
+	}
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bench_session: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	dump_children();
+	exit(1);
+}
+
+static void
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		die("fcntl: %s", strerror(errno));
+}
+
+/* Start argv with HOME=home (if not NULL), stdin and stdout piped to us,
+ * stderr to WORKDIR/NAME.err. */
+static struct child *
+child_spawn(const char *name, const char *home, char *const argv[])
+{
+	struct child *c;
+	char path[4096];
+	int in[2], out[2], err;
+	pid_t parent = getpid();
+
+	if (nchildren == MAX_CHILDREN)
+		die("too many children");
+	c = &children[nchildren];
+	memset(c, 0, sizeof *c);
+	snprintf(c->name, sizeof c->name, "%s", name);
+	if ((c->rbuf = malloc(CHILD_RBUF)) == NULL)
+		die("out of memory");
+	snprintf(path, sizeof path, "%s/%s.err", workdir, name);
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
+		die("pipe: %s", strerror(errno));
+	/* Bigger pipes, the same for p2ptui and rawnode (may fail: fine). */
+	fcntl(in[1], F_SETPIPE_SZ, PIPE_SIZE);
+	fcntl(out[1], F_SETPIPE_SZ, PIPE_SIZE);
+	if ((err = open(
+	         path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
+		die("%s: %s", path, strerror(errno));
+	switch (c->pid = fork()) {
+	case -1:
+		die("fork: %s", strerror(errno));
+	case 0:
+		/* Never outlive the driver, however it ends. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(in[0], 0) == -1 || dup2(out[1], 1) == -1 ||
+		    dup2(err, 2) == -1)
+			_exit(1);
+		if (home != NULL && setenv("HOME", home, 1) == -1)
+			_exit(1);
+		execv(argv[0], argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	nchildren++;
+	close(in[0]);
+	close(out[1]);
+	close(err);
+	c->in = in[1];
+	c->out = out[0];
+	set_nonblock(c->in);
+	set_nonblock(c->out);
+	return c;
+}
+
+static void
+child_write(struct child *c)
+{
+	ssize_t n;
+
+	while (c->woff < c->wlen) {
+		n = write(c->in, c->wq + c->woff, c->wlen - c->woff);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			die("%s: write: %s", c->name, strerror(errno));
+		}
+		c->woff += (size_t)n;
+	}
+	c->woff = c->wlen = 0;
+}
+
+/* Queue bytes for the child's stdin and write what the pipe takes. */
+static void
+child_send(struct child *c, const char *data, size_t len)
+{
+	if (c->in == -1)
+		die("%s: stdin is closed", c->name);
+	if (c->woff > 0 && c->wcap - c->wlen < len) {
+		memmove(c->wq, c->wq + c->woff, c->wlen - c->woff);
+		c->wlen -= c->woff;
+		c->woff = 0;
+	}
+	if (c->wcap - c->wlen < len) {
+		while (c->wcap - c->wlen < len)
+			c->wcap = c->wcap == 0 ? 65536 : c->wcap * 2;
+		if ((c->wq = realloc(c->wq, c->wcap)) == NULL)
+			die("out of memory");
+	}
+	memcpy(c->wq + c->wlen, data, len);
+	c->wlen += len;
+	child_write(c);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+child_cmd(struct child *c, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof line - 1)
+		die("command too long");
+	line[n++] = '\n';
+	child_send(c, line, (size_t)n);
+}
+
+/* Field n (1-based, space-separated) of line into out. */
+static void
+field(const char *line, int n, char *out, size_t outlen)
+{
+	const char *s = line, *e;
+
+	while (--n > 0 && (s = strchr(s, ' ')) != NULL)
+		s++;
+	if (s == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	if ((e = strchr(s, ' ')) == NULL)
+		e = s + strlen(s);
+	if ((size_t)(e - s) >= outlen)
+		e = s + outlen - 1;
+	memcpy(out, s, (size_t)(e - s));
+	out[e - s] = '\0';
+}
+
+#define PREFIX(line, lit) (strncmp(line, lit, sizeof lit - 1) == 0)
+
+static void
+child_line(struct child *c, char *line, size_t len, uint64_t now)
+{
+	char *slot = c->last[c->nlines++ % CHILD_LAST];
+
+	if (len >= CHILD_LAST_LEN)
+		len = CHILD_LAST_LEN - 1;
+	memcpy(slot, line, len);
+	slot[len] = '\0';
+	switch (line[0]) {
+	case 'm':
+		if (PREFIX(line, "msg ")) {
+			c->nmsg++;
+			c->t_msg = now;
+		}
+		break;
+	case 's':
+		if (PREFIX(line, "sent "))
+			c->nsent++;
+		break;
+	case 'd':
+		if (PREFIX(line, "delivered ")) {
+			c->ndelivered++;
+			c->t_delivered = now;
+		}
+		break;
+	case 'r':
+		if (PREFIX(line, "ready ")) {
+			field(line, 2, c->fp, sizeof c->fp);
+			field(line, 3, c->addr, sizeof c->addr);
+			c->nready++;
+		} else if (PREFIX(line, "request ")) {
+			field(line, 2, c->req_name, sizeof c->req_name);
+			c->nrequest++;
+		}
+		break;
+	case 'o':
+		if (PREFIX(line, "online ")) {
+			field(line, 2, c->peer_name, sizeof c->peer_name);
+			c->nonline++;
+		} else if (PREFIX(line, "offline "))
+			c->noffline++;
+		break;
+	case 'w':
+		if (PREFIX(line, "waiting "))
+			c->nwaiting++;
+		else if (PREFIX(line, "warn "))
+			c->nwarn++;
+		break;
+	case 'e':
+		if (PREFIX(line, "error ")) {
+			c->nerror++;
+			fprintf(stderr, "  %s: %s\n", c->name, slot);
+		}
+		break;
+	}
+}
+
+static void
+child_read(struct child *c, uint64_t now)
+{
+	char *start, *nl, *end;
+	ssize_t n;
+
+	n = read(c->out, c->rbuf + c->rlen, CHILD_RBUF - c->rlen);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		close(c->out);
+		c->out = -1;
+		if (!c->stopping)
+			die("%s exited unexpectedly", c->name);
+		return;
+	}
+	c->rlen += (size_t)n;
+	start = c->rbuf;
+	end = c->rbuf + c->rlen;
+	while ((nl = memchr(start, '\n', (size_t)(end - start))) != NULL) {
+		*nl = '\0';
+		child_line(c, start, (size_t)(nl - start), now);
+		start = nl + 1;
+	}
+	c->rlen = (size_t)(end - start);
+	if (c->rlen == CHILD_RBUF)
+		die("%s: line too long", c->name);
+	memmove(c->rbuf, start, c->rlen);
+}
+
+/*
+ * The children's part of a poll set: stdout always, stdin while
+ * something is queued for it. map[i] says whose fd pfd[i] is.
+ */
+static struct child *pmap[2 * MAX_CHILDREN];
+
+static size_t
+children_pollfds(struct pollfd *pfd)
+{
+	struct child *c;
+	size_t i, n = 0;
+
+	for (i = 0; i < nchildren; i++) {
+		c = &children[i];
+		if (c->out != -1) {
+			pfd[n].fd = c->out;
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			pmap[n++] = c;
+		}
+		if (c->in != -1 && c->woff < c->wlen) {
+			pfd[n].fd = c->in;
+			pfd[n].events = POLLOUT;
+			pfd[n].revents = 0;
+			pmap[n++] = c;
+		}
+	}
+	return n;
+}
+
+static void
+children_service(const struct pollfd *pfd, size_t n)
+{
+	uint64_t now = now_ns();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		if (pfd[i].fd == pmap[i]->out)
+			child_read(pmap[i], now);
+		else if (pfd[i].fd == pmap[i]->in) {
+			if (pfd[i].revents & POLLERR)
+				die("%s: its stdin is broken", pmap[i]->name);
+			child_write(pmap[i]);
+		}
+	}
+}
+
+/* One poll over the children, at most timeout_ms. */
+static void
+pump(int timeout_ms)
+{
+	struct pollfd pfd[2 * MAX_CHILDREN];
+	size_t n = children_pollfds(pfd);
+
+	if (poll(pfd, (nfds_t)n, timeout_ms) == -1) {
+		if (errno == EINTR)
+			return;
+		die("poll: %s", strerror(errno));
+	}
+	children_service(pfd, n);
+}
+
+/* Pump until expr holds, or fail after ms milliseconds. */
+#define WAIT_UNTIL(expr, ms, ...) \
+	do { \
+		uint64_t dl_ = now_ns() + (uint64_t)(ms)*1000000ULL; \
+		while (!(expr)) { \
+			if (now_ns() >= dl_) \
+				die("timed out waiting for " __VA_ARGS__); \
+			pump(ms_left(dl_)); \
+		} \
+	} while (0)
+
+/*
+ * Close every child's stdin (nodes quit), wait for them, reap. Their
+ * struct child stays readable (for cpu) until the next child_spawn().
+ */
+static void
+children_stop(void)
+{
+	uint64_t dl = now_ns() + 5000000000ULL;
+	struct rusage ru;
+	size_t i, open;
+	int status;
+
+	for (i = 0; i < nchildren; i++) {
+		children[i].stopping = 1;
+		if (children[i].in != -1)
+			close(children[i].in);
+		children[i].in = -1;
+	}
+	for (;;) {
+		for (open = 0, i = 0; i < nchildren; i++)
+			open += children[i].out != -1;
+		if (open == 0 || now_ns() >= dl)
+			break;
+		pump(ms_left(dl));
+	}
+	for (i = 0; i < nchildren; i++) {
+		if (children[i].out != -1) {
+			fprintf(stderr, "  %s did not exit: killed\n",
+			    children[i].name);
+			kill(children[i].pid, SIGKILL);
+			close(children[i].out);
+		}
+		if (children[i].pid > 0 &&
+		    wait4(children[i].pid, &status, 0, &ru) ==
+		        children[i].pid) {
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				fprintf(stderr, "  %s exited with status %d\n",
+				    children[i].name, status);
+			children[i].cpu = (double)ru.ru_utime.tv_sec +
+			    (double)ru.ru_utime.tv_usec / 1e6 +
+			    (double)ru.ru_stime.tv_sec +
+			    (double)ru.ru_stime.tv_usec / 1e6;
+		}
+		children[i].pid = 0;
+		free(children[i].wq);
+		free(children[i].rbuf);
+	}
+	nchildren = 0;
+}
+
+/* A number from /proc/PID/status ("VmHWM:", "voluntary_ctxt_switches:"). */
+static unsigned long
+proc_status(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	unsigned long v = 0;
+	size_t klen = strlen(key);
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, key, klen) == 0) {
+			v = strtoul(line + klen, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+static unsigned long
+proc_wakeups(pid_t pid)
+{
+	return proc_status(pid, "voluntary_ctxt_switches:") +
+	    proc_status(pid, "nonvoluntary_ctxt_switches:");
+}
+
+/* User + system CPU seconds from /proc/PID/stat. */
+static double
+proc_cpu(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	if (fgets(buf, sizeof buf, f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	/* After "pid (comm) ": state is field 3, utime 14, stime 15. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	        &ut, &st) != 2)
+		die("%s: cannot parse", path);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* --- nodes ---------------------------------------------------------------- */
+
+/* A HOME for a node, with a configuration listening on loopback. */
+static char *
+node_home(const char *name, const char *extra)
+{
+	char *home, path[4096];
+	FILE *f;
+
+	if (asprintf(&home, "%s/%s", workdir, name) == -1)
+		die("out of memory");
+	/* Always a fresh identity with no learned peers. */
+	if (mkdir(home, 0700) == -1)
+		die("mkdir %s: %s", home, strerror(errno));
+	snprintf(path, sizeof path, "%s/.p2ptui.conf", home);
+	if ((f = fopen(path, "w")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	fprintf(f,
+	    "nick = \"%s\";\nlisten = \"127.0.0.1:0\";\n"
+	    "handshake_rate = 1000;\nmax_peers = 4096;\n"
+	    "max_queue_kb = 1048576;\n%s",
+	    name, extra != NULL ? extra : "");
+	if (fclose(f) != 0)
+		die("%s: %s", path, strerror(errno));
+	return home;
+}
+
+static struct child *
+node_start(const char *name, const char *extra)
+{
+	char *argv[] = { (char *)p2ptui_path, (char *)"--headless", NULL };
+	char *home = node_home(name, extra);
+	struct child *c;
+
+	c = child_spawn(name, home, argv);
+	free(home);
+	return c;
+}
+
+static void
+node_wait_ready(struct child *c)
+{
+	WAIT_UNTIL(c->nready > 0, SETUP_MS, "%s to be ready", c->name);
+}
+
+/* b dials a, a accepts the request; both online. */
+static void
+node_introduce(struct child *a, struct child *b)
+{
+	unsigned long ra = a->nrequest, oa = a->nonline, ob = b->nonline;
+
+	child_cmd(b, "/connect %s", a->addr);
+	WAIT_UNTIL(
+	    a->nrequest > ra, SETUP_MS, "%s's request at %s", b->name, a->name);
+	child_cmd(a, "/accept %s", a->req_name);
+	WAIT_UNTIL(a->nonline > oa && b->nonline > ob, SETUP_MS,
+	    "%s and %s online", a->name, b->name);
+}
+
+/*
+ * Two connected nodes, a sending to b: p2ptui, or rawnode (the listening
+ * one is a). *name receives what a calls b.
+ */
+static void
+pair_start(const char *what, int raw, struct child **a, struct child **b,
+    char *name, size_t namelen)
+{
+	static int seq;
+	char *argv[4], cname[32];
+
+	seq++;
+	if (!raw) {
+		snprintf(cname, sizeof cname, "%s%d-a", what, seq);
+		*a = node_start(cname, NULL);
+		snprintf(cname, sizeof cname, "%s%d-b", what, seq);
+		*b = node_start(cname, NULL);
+		node_wait_ready(*a);
+		node_wait_ready(*b);
+		node_introduce(*a, *b);
+		snprintf(name, namelen, "%s", (*a)->peer_name);
+		return;
+	}
+	argv[0] = (char *)rawnode_path;
+	argv[1] = (char *)"-l";
+	argv[2] = (char *)"127.0.0.1:0";
+	argv[3] = NULL;
+	snprintf(cname, sizeof cname, "%s%d-raw-a", what, seq);
+	*a = child_spawn(cname, NULL, argv);
+	node_wait_ready(*a);
+	argv[1] = (char *)"-c";
+	argv[2] = (*a)->addr;
+	snprintf(cname, sizeof cname, "%s%d-raw-b", what, seq);
+	*b = child_spawn(cname, NULL, argv);
+	WAIT_UNTIL((*a)->nonline > 0 && (*b)->nonline > 0, SETUP_MS,
+	    "the rawnodes to connect");
+	snprintf(name, namelen, "%s", (*a)->peer_name);
+}
+
+/* "/msg NAME TEXT\n" with TEXT exactly MSG_LEN printable bytes. */
+static size_t
+msg_line(char *buf, size_t len, const char *name, unsigned long i)
+{
+	static const char fill[] =
+	    "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	int n;
+
+	n = snprintf(
+	    buf, len, "/msg %s %010lu %.*s\n", name, i, MSG_LEN - 11, fill);
+	if (n < 0 || (size_t)n >= len)
+		die("message line too long");
+	return (size_t)n;
+}
+
+/* --- handshake ------------------------------------------------------------ */
+
+enum hs_state { HS_CONNECTING, HS_MSG2, HS_HELLO };
+
+struct hs_conn {
+	int fd;
+	enum hs_state state;
+	unsigned gen;
+	struct noise_hs *hs;
+	struct noise_cipher tx, rx;
+	uint8_t in[4096];
+	size_t inlen;
+};
+
+static struct {
+	struct sockaddr_in node;
+	uint8_t (*sk)[NOISE_KEYLEN];
+	unsigned nsrc;
+	unsigned long done, refused, bye, failed;
+} hsb;
+
+static void
+hs_close(struct hs_conn *h)
+{
+	if (h->fd != -1)
+		close(h->fd);
+	h->fd = -1;
+	noise_hs_free(h->hs);
+	h->hs = NULL;
+	noise_cipher_wipe(&h->tx);
+	noise_cipher_wipe(&h->rx);
+	h->inlen = 0;
+}
+
+/* Dial from the next source address in 127.0.0.2-250. */
+static void
+hs_dial(struct hs_conn *h)
+{
+	struct sockaddr_in src;
+	int one = 1;
+
+	if ((h->fd = socket(
+	         AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+		die("socket: %s", strerror(errno));
+	/* Let connect() pick the port: ports are per source address. */
+	setsockopt(
+	    h->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+	memset(&src, 0, sizeof src);
+	src.sin_family = AF_INET;
+	src.sin_addr.s_addr = htonl(0x7f000002 + hsb.nsrc++ % 249);
+	if (bind(h->fd, (struct sockaddr *)&src, sizeof src) == -1)
+		die("bind 127.0.0.x: %s", strerror(errno));
+	if (connect(h->fd, (struct sockaddr *)&hsb.node, sizeof hsb.node) ==
+	        -1 &&
+	    errno != EINPROGRESS)
+		die("connect: %s", strerror(errno));
+	h->state = HS_CONNECTING;
+}
+
+static void
+hs_restart(struct hs_conn *h)
+{
+	hs_close(h);
+	h->gen++;
+	hs_dial(h);
+}
+
+static int
+hs_send(struct hs_conn *h, const uint8_t *msg, size_t len)
+{
+	uint8_t frame[2 + 256];
+
+	proto_frame_header(frame, len);
+	memcpy(frame + 2, msg, len);
+	/* A fresh socket takes a few dozen bytes at once. */
+	return send(h->fd, frame, 2 + len, MSG_NOSIGNAL) == (ssize_t)(2 + len)
+	    ? 0
+	    : -1;
+}
+
+/* One frame from the node; -1 when the connection is finished. */
+static int
+hs_frame(struct hs_conn *h, const uint8_t *frame, size_t len)
+{
+	uint8_t payload[PROTO_HS_PAYLOAD_LEN], msg[256], plain[PROTO_FRAME_MAX];
+	struct proto_msg m;
+	const char *why;
+	uint16_t version;
+	uint32_t caps;
+	size_t plen, mlen;
+
+	if (h->state == HS_MSG2) {
+		if (noise_hs_read(
+		        h->hs, frame, len, plain, sizeof plain, &plen) == -1 ||
+		    proto_hs_payload_decode(plain, plen, &version, &caps) ==
+		        -1) {
+			hsb.failed++;
+			return -1;
+		}
+		proto_hs_payload_encode(payload);
+		if (noise_hs_write(h->hs, payload, sizeof payload, msg,
+		        sizeof msg, &mlen) == -1 ||
+		    noise_hs_split(h->hs, &h->tx, &h->rx) == -1 ||
+		    hs_send(h, msg, mlen) == -1) {
+			hsb.failed++;
+			return -1;
+		}
+		h->state = HS_HELLO;
+		return 0;
+	}
+	if (noise_cipher_decrypt(&h->rx, NULL, 0, frame, len, plain) == -1 ||
+	    proto_decode(plain, len - NOISE_TAGLEN, PROTO_TEXT_MAX, &m, &why) ==
+	        -1) {
+		hsb.failed++;
+		return -1;
+	}
+	if (m.type == PROTO_HELLO)
+		hsb.done++;
+	else if (m.type == PROTO_BYE)
+		hsb.bye++;
+	else
+		hsb.failed++;
+	return -1;
+}
+
+static void
+hs_event(struct hs_conn *h, int revents, int slot)
+{
+	uint8_t msg[256];
+	const uint8_t *frame;
+	socklen_t elen = sizeof(int);
+	size_t len, mlen;
+	ssize_t n;
+	char *cause;
+	int err = 0, r;
+
+	if (h->state == HS_CONNECTING) {
+		if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &elen) ==
+		        -1 ||
+		    err != 0) {
+			hsb.refused++;
+			hs_restart(h);
+			return;
+		}
+		h->hs = noise_hs_create(PROTO_NOISE, NOISE_INITIATOR,
+		    (const uint8_t *)PROTO_PROLOGUE, strlen(PROTO_PROLOGUE),
+		    &cause);
+		if (h->hs == NULL)
+			die("noise: %s", cause);
+		/* Alternate two keys per slot: the previous connection with a
+		 * key is surely closed at the node before the key returns. */
+		noise_hs_set_s(h->hs, hsb.sk[2 * slot + (h->gen & 1)]);
+		if (noise_hs_start(h->hs, &cause) == -1)
+			die("noise: %s", cause);
+		if (noise_hs_write(h->hs, NULL, 0, msg, sizeof msg, &mlen) ==
+		    -1)
+			die("noise: cannot write message 1");
+		if (hs_send(h, msg, mlen) == -1) {
+			hsb.refused++;
+			hs_restart(h);
+			return;
+		}
+		h->state = HS_MSG2;
+		return;
+	}
+	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+		return;
+	n = read(h->fd, h->in + h->inlen, sizeof h->in - h->inlen);
+	if (n == -1 && errno == EAGAIN)
+		return;
+	if (n <= 0) {
+		/* Refused before message 2 (limits), or closed later. */
+		if (h->state == HS_MSG2)
+			hsb.refused++;
+		else
+			hsb.failed++;
+		hs_restart(h);
+		return;
+	}
+	h->inlen += (size_t)n;
+	while ((r = proto_frame_next(h->in, h->inlen, &frame, &len)) == 1) {
+		if (hs_frame(h, frame, len) == -1) {
+			hs_restart(h);
+			return;
+		}
+		memmove(h->in, h->in + 2 + len, h->inlen - 2 - len);
+		h->inlen -= 2 + len;
+	}
+	if (r == -1) {
+		hsb.failed++;
+		hs_restart(h);
+	}
+}
+
+static void
+bench_handshake(int conc, double secs)
+{
+	struct pollfd pfd[2 * MAX_CHILDREN + HS_MAX_CONC];
+	struct hs_conn conns[HS_MAX_CONC];
+	struct noise_hs *tmp;
+	struct child *node;
+	char fp[IDENT_FP_LEN + 1], *conf, *p, *cause;
+	uint64_t t0, tend, t1;
+	double cpu0, cpu1;
+	size_t n, i, nkeys = 2 * (size_t)conc;
+
+	if (conc < 1 || conc > HS_MAX_CONC)
+		die("concurrency must be 1 to %d", HS_MAX_CONC);
+	/* Client keys, pinned in the node's configuration. */
+	if ((hsb.sk = calloc(nkeys, sizeof *hsb.sk)) == NULL ||
+	    (conf = malloc(nkeys * 100 + 32)) == NULL)
+		die("out of memory");
+	p = conf + sprintf(conf, "peers = (\n");
+	for (i = 0; i < nkeys; i++) {
+		ident_random(hsb.sk[i], NOISE_KEYLEN);
+		tmp = noise_hs_create(
+		    PROTO_NOISE, NOISE_INITIATOR, NULL, 0, &cause);
+		if (tmp == NULL)
+			die("noise: %s", cause);
+		noise_hs_set_s(tmp, hsb.sk[i]);
+		ident_fingerprint(noise_hs_local_static(tmp), fp);
+		noise_hs_free(tmp);
+		p += sprintf(p, "  { name = \"hs%zu\"; key = \"%s\"; }%s\n", i,
+		    fp, i + 1 < nkeys ? "," : "");
+	}
+	sprintf(p, ");\n");
+	node = node_start("hsnode", conf);
+	free(conf);
+	node_wait_ready(node);
+	if ((p = strrchr(node->addr, ':')) == NULL)
+		die("bad address %s", node->addr);
+	*p = '\0';
+	memset(&hsb.node, 0, sizeof hsb.node);
+	hsb.node.sin_family = AF_INET;
+	hsb.node.sin_port = htons((uint16_t)atoi(p + 1));
+	if (inet_pton(AF_INET, node->addr, &hsb.node.sin_addr) != 1)
+		die("bad address %s", node->addr);
+	*p = ':';
+
+	fprintf(stderr, "handshake: %d connections at a time for %.0f s\n",
+	    conc, secs);
+	cpu0 = proc_cpu(node->pid);
+	t0 = now_ns();
+	tend = t0 + (uint64_t)(secs * 1e9);
+	for (i = 0; i < (size_t)conc; i++) {
+		memset(&conns[i], 0, sizeof conns[i]);
+		conns[i].fd = -1;
+		hs_dial(&conns[i]);
+	}
+	while (now_ns() < tend) {
+		n = children_pollfds(pfd);
+		for (i = 0; i < (size_t)conc; i++) {
+			pfd[n + i].fd = conns[i].fd;
+			pfd[n + i].events =
+			    conns[i].state == HS_CONNECTING ? POLLOUT : POLLIN;
+			pfd[n + i].revents = 0;
+		}
+		if (poll(pfd, (nfds_t)(n + (size_t)conc), ms_left(tend)) ==
+		        -1 &&
+		    errno != EINTR)
+			die("poll: %s", strerror(errno));
+		children_service(pfd, n);
+		for (i = 0; i < (size_t)conc; i++) {
+			if (pfd[n + i].revents != 0)
+				hs_event(&conns[i], pfd[n + i].revents, (int)i);
+		}
+	}
+	t1 = now_ns();
+	cpu1 = proc_cpu(node->pid);
+	for (i = 0; i < (size_t)conc; i++)
+		hs_close(&conns[i]);
+	if (hsb.done == 0)
+		die("no handshake completed");
+	printf("RESULT hs_conc %d\n", conc);
+	printf("RESULT hs_per_s %.0f\n",
+	    (double)hsb.done * 1e9 / (double)(t1 - t0));
+	printf("RESULT hs_done %lu\n", hsb.done);
+	printf("RESULT hs_refused %lu\n", hsb.refused);
+	printf("RESULT hs_bye %lu\n", hsb.bye);
+	printf("RESULT hs_failed %lu\n", hsb.failed);
+	printf("RESULT hs_node_cpu_us %.1f\n",
+	    (cpu1 - cpu0) * 1e6 / (double)hsb.done);
+	printf("RESULT hs_node_cpu_share %.2f\n",
+	    (cpu1 - cpu0) * 1e9 / (double)(t1 - t0));
+	children_stop();
+	free(hsb.sk);
+}
+
+/* --- throughput ----------------------------------------------------------- */
+
+struct tput {
+	double msg_per_s, secs, cpu_a, cpu_b; /* CPU: us per message */
+	unsigned long hwm_a, hwm_b; /* KiB */
+};
+
+static void
+tput_run(int raw, unsigned long count, struct tput *r)
+{
+	struct child *a, *b;
+	char name[64], line[256];
+	unsigned long queued = 0;
+	uint64_t t0, dl;
+
+	pair_start("tput", raw, &a, &b, name, sizeof name);
+	t0 = now_ns();
+	dl = t0 + 120000000000ULL;
+	while (b->nmsg < count) {
+		/* Keep the pipe to A full. */
+		while (queued < count && a->wlen - a->woff < 256 * 1024) {
+			child_send(
+			    a, line, msg_line(line, sizeof line, name, queued));
+			queued++;
+		}
+		if (now_ns() >= dl)
+			die("timed out: %lu of %lu messages arrived", b->nmsg,
+			    count);
+		pump(ms_left(dl));
+	}
+	r->secs = (double)(b->t_msg - t0) / 1e9;
+	r->msg_per_s = (double)count / r->secs;
+	WAIT_UNTIL(a->ndelivered >= count, 60000, "%lu acks (have %lu)", count,
+	    a->ndelivered);
+	if (b->nmsg != count || a->nsent != count)
+		die("%lu sent, %lu received, expected %lu", a->nsent, b->nmsg,
+		    count);
+	r->hwm_a = proc_status(a->pid, "VmHWM:");
+	r->hwm_b = proc_status(b->pid, "VmHWM:");
+	children_stop();
+	/* Whole lifetimes (wait4): start-up is noise next to the run. */
+	r->cpu_a = a->cpu * 1e6 / (double)count;
+	r->cpu_b = b->cpu * 1e6 / (double)count;
+}
+
+static int
+cmp_tput(const void *x, const void *y)
+{
+	double a = ((const struct tput *)x)->msg_per_s;
+	double b = ((const struct tput *)y)->msg_per_s;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Rounds alternate rawnode and p2ptui; the median round of each counts,
+ * the peak RSS is the largest seen. */
+static void
+bench_throughput(unsigned long count, int rounds)
+{
+	struct tput r[2][9], *m;
+	unsigned long hwm_a, hwm_b;
+	int i, raw;
+
+	if (rounds < 1 || rounds > 9)
+		die("rounds must be 1 to 9");
+	for (i = 0; i < rounds; i++) {
+		for (raw = 1; raw >= 0; raw--) {
+			fprintf(stderr,
+			    "throughput (%s, round %d of %d): %lu "
+			    "messages of %d bytes\n",
+			    raw ? "rawnode" : "p2ptui", i + 1, rounds, count,
+			    MSG_LEN);
+			tput_run(raw, count, &r[raw][i]);
+		}
+	}
+	for (raw = 1; raw >= 0; raw--) {
+		hwm_a = hwm_b = 0;
+		for (i = 0; i < rounds; i++) {
+			if (r[raw][i].hwm_a > hwm_a)
+				hwm_a = r[raw][i].hwm_a;
+			if (r[raw][i].hwm_b > hwm_b)
+				hwm_b = r[raw][i].hwm_b;
+		}
+		qsort(r[raw], (size_t)rounds, sizeof r[raw][0], cmp_tput);
+		m = &r[raw][rounds / 2];
+		printf("RESULT tput_%s_msg_per_s %.0f\n", raw ? "raw" : "p2p",
+		    m->msg_per_s);
+		printf("RESULT tput_%s_min_msg_per_s %.0f\n",
+		    raw ? "raw" : "p2p", r[raw][0].msg_per_s);
+		printf("RESULT tput_%s_max_msg_per_s %.0f\n",
+		    raw ? "raw" : "p2p", r[raw][rounds - 1].msg_per_s);
+		printf(
+		    "RESULT tput_%s_secs %.3f\n", raw ? "raw" : "p2p", m->secs);
+		printf("RESULT tput_%s_cpu_us_a %.2f\n", raw ? "raw" : "p2p",
+		    m->cpu_a);
+		printf("RESULT tput_%s_cpu_us_b %.2f\n", raw ? "raw" : "p2p",
+		    m->cpu_b);
+		printf("RESULT tput_%s_hwm_kb_a %lu\n", raw ? "raw" : "p2p",
+		    hwm_a);
+		printf("RESULT tput_%s_hwm_kb_b %lu\n", raw ? "raw" : "p2p",
+		    hwm_b);
+	}
+	printf("RESULT tput_count %lu\n", count);
+	printf("RESULT tput_rounds %d\n", rounds);
+}
+
+/* --- latency -------------------------------------------------------------- */
+
+static int
+cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static void
+lat_report(const char *k, uint64_t *s, unsigned long n)
+{
+	uint64_t sum = 0;
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		sum += s[i];
+	qsort(s, n, sizeof *s, cmp_u64);
+	/* Nearest rank. */
+	printf("RESULT lat_%s_p50_us %.1f\n", k,
+	    (double)s[(n * 50 + 99) / 100 - 1] / 1e3);
+	printf("RESULT lat_%s_p99_us %.1f\n", k,
+	    (double)s[(n * 99 + 99) / 100 - 1] / 1e3);
+	printf(
+	    "RESULT lat_%s_mean_us %.1f\n", k, (double)sum / (double)n / 1e3);
+	printf("RESULT lat_%s_max_us %.1f\n", k, (double)s[n - 1] / 1e3);
+}
+
+/*
+ * Both pairs run at once and the samples alternate between them, so that
+ * a slower or busier moment of the machine weighs on both alike.
+ */
+static void
+bench_latency(unsigned long samples)
+{
+	unsigned long i, warm = 200, total = samples + warm;
+	struct child *a[2], *b[2];
+	char name[2][64], line[256];
+	uint64_t *s[2], t0;
+	size_t len;
+	int raw;
+
+	for (raw = 0; raw < 2; raw++) {
+		if ((s[raw] = calloc(samples, sizeof *s[raw])) == NULL)
+			die("out of memory");
+		pair_start(
+		    "lat", raw, &a[raw], &b[raw], name[raw], sizeof name[raw]);
+	}
+	fprintf(stderr,
+	    "latency: %lu round trips each through p2ptui and "
+	    "rawnode, alternating\n",
+	    total);
+	for (i = 0; i < total; i++) {
+		for (raw = 0; raw < 2; raw++) {
+			len = msg_line(line, sizeof line, name[raw], i);
+			t0 = now_ns();
+			child_send(a[raw], line, len);
+			WAIT_UNTIL(a[raw]->ndelivered > i, 5000, "ack %lu", i);
+			if (i >= warm)
+				s[raw][i - warm] = a[raw]->t_delivered - t0;
+		}
+	}
+	lat_report("raw", s[1], samples);
+	lat_report("p2p", s[0], samples);
+	children_stop();
+	free(s[0]);
+	free(s[1]);
+}
+
+/* --- idle ----------------------------------------------------------------- */
+
+static void
+bench_idle(double secs)
+{
+	struct child *hub, *leaf[IDLE_PEERS];
+	unsigned long h0, h1, l0 = 0, l1 = 0, off0;
+	char name[32];
+	uint64_t t0, t1, end;
+	int i;
+
+	hub = node_start("hub", NULL);
+	for (i = 0; i < IDLE_PEERS; i++) {
+		snprintf(name, sizeof name, "leaf%d", i);
+		leaf[i] = node_start(name, NULL);
+	}
+	node_wait_ready(hub);
+	/*
+	 * Peers connect at unrelated times in real life. Introduced back to
+	 * back, the ten connections' keepalive timers would fall due within
+	 * a few milliseconds of each other and share the hub's wakeups, so
+	 * spread the introductions evenly over one keepalive period.
+	 */
+	fprintf(stderr, "idle: introducing %d peers over %d s\n", IDLE_PEERS,
+	    IDLE_KEEPALIVE);
+	t0 = now_ns();
+	for (i = 0; i < IDLE_PEERS; i++) {
+		end = t0 +
+		    (uint64_t)i * IDLE_KEEPALIVE * 1000000000ULL / IDLE_PEERS;
+		while (now_ns() < end)
+			pump(ms_left(end));
+		node_wait_ready(leaf[i]);
+		node_introduce(hub, leaf[i]);
+	}
+	/* Let the last introduction settle before counting. */
+	end = now_ns() + 1000000000ULL;
+	while (now_ns() < end)
+		pump(ms_left(end));
+	off0 = hub->noffline;
+	fprintf(stderr, "idle: hub (pid %ld) with %d peers, %.0f s\n",
+	    (long)hub->pid, IDLE_PEERS, secs);
+	h0 = proc_wakeups(hub->pid);
+	for (i = 0; i < IDLE_PEERS; i++)
+		l0 += proc_wakeups(leaf[i]->pid);
+	t0 = now_ns();
+	end = t0 + (uint64_t)(secs * 1e9);
+	while (now_ns() < end)
+		pump(ms_left(end));
+	h1 = proc_wakeups(hub->pid);
+	for (i = 0; i < IDLE_PEERS; i++)
+		l1 += proc_wakeups(leaf[i]->pid);
+	t1 = now_ns();
+	if (hub->noffline != off0 || hub->nonline != IDLE_PEERS)
+		die("a peer went offline while idle");
+	printf("RESULT idle_secs %.1f\n", (double)(t1 - t0) / 1e9);
+	printf("RESULT idle_hub_wakeups %lu\n", h1 - h0);
+	printf("RESULT idle_hub_per_s %.2f\n",
+	    (double)(h1 - h0) * 1e9 / (double)(t1 - t0));
+	printf("RESULT idle_leaf_per_s %.2f\n",
+	    (double)(l1 - l0) * 1e9 / (double)(t1 - t0) / IDLE_PEERS);
+	children_stop();
+}
+
+/* --- main ----------------------------------------------------------------- */
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr,
+	    "usage: bench_session [-c conc] [-n count] "
+	    "[-r rounds] [-s samples] [-t secs] p2ptui rawnode workdir "
+	    "handshake|throughput|latency|idle\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned long count = 200000, samples = 5000;
+	double secs = -1;
+	int conc = 16, rounds = 3, ch;
+	const char *what;
+
+	while ((ch = getopt(argc, argv, "c:n:r:s:t:")) != -1) {
+		switch (ch) {
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 'c':
+			conc = atoi(optarg);
+			break;
+		case 'n':
+			count = strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			samples = strtoul(optarg, NULL, 10);
+			break;
+		case 't':
+			secs = atof(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 4 || count == 0 || samples == 0)
+		usage();
+	p2ptui_path = argv[0];
+	rawnode_path = argv[1];
+	workdir = argv[2];
+	what = argv[3];
+	if (ident_init() == -1)
+		die("libsodium cannot be initialised");
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	atexit(children_reap);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (strcmp(what, "handshake") == 0)
+		bench_handshake(conc, secs > 0 ? secs : 5);
+	else if (strcmp(what, "throughput") == 0) {
+		bench_throughput(count, rounds);
+	} else if (strcmp(what, "latency") == 0) {
+		bench_latency(samples);
+	} else if (strcmp(what, "idle") == 0)
+		bench_idle(secs > 0 ? secs : 40);
+	else
+		usage();
+	return 0;
+}

@@ -1,0 +1,211 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Session-layer benchmarks: what `make bench` runs. Builds the programs in
+# bench/ (-O2, against the build's libp2ptui.a), runs them against the
+# build's p2ptui and prints a report with the raw-TCP baselines, ratios
+# and targets. Numbers, not tests: it fails only if a benchmark cannot
+# run. About 90 seconds; most of it is the idle measurement, which has
+# to sit through whole keepalive periods.
+#
+#   bench_noise     Noise_XX handshakes in one process (both roles)
+#   bench_session   handshakes over loopback, throughput, latency and
+#                   idle wakeups, with real headless nodes; see its header
+#   rawnode         the raw-TCP node the session figures are compared with
+#
+# Environment: top_builddir (default: the source tree) holds p2ptui and
+# libp2ptui.a; CC (cc); BENCH_QUICK=1 for a short smoke run;
+# KEEP_BENCH_DIR=1 keeps the temporary directory (node HOMEs, stderr).
+set -u
+top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+: "${top_builddir:=$top_srcdir}"
+top_builddir=$(cd "$top_builddir" && pwd) || exit 1
+P2PTUI=$top_builddir/p2ptui
+LIB=$top_builddir/libp2ptui.a
+CC=${CC:-cc}
+BCFLAGS="-std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
+-Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
+-Werror"
+
+if [ ! -x "$P2PTUI" ] || [ ! -f "$LIB" ]; then
+	echo "bench: no $P2PTUI or $LIB: build first (make)" >&2
+	exit 1
+fi
+if grep -q __asan_init "$P2PTUI" 2>/dev/null ||
+    grep -q __ubsan_handle "$P2PTUI" 2>/dev/null; then
+	echo "bench: WARNING: $P2PTUI is a sanitizer build; its numbers" \
+	    "mean little (configure a plain build elsewhere and set" \
+	    "top_builddir)" >&2
+fi
+LIBS=$(pkg-config --cflags --libs libsodium libconfig ncursesw sqlite3) ||
+    exit 1
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/p2ptui-bench.XXXXXX") || exit 1
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+	if [ -n "${KEEP_BENCH_DIR:-}" ]; then
+		echo "bench: kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# --- build -----------------------------------------------------------------
+for p in bench_noise bench_session; do
+	# shellcheck disable=SC2086
+	$CC $BCFLAGS -I"$top_srcdir/src" -o "$T/$p" "$top_srcdir/bench/$p.c" \
+	    "$LIB" $LIBS || exit 1
+done
+# shellcheck disable=SC2086
+$CC $BCFLAGS -o "$T/rawnode" "$top_srcdir/bench/rawnode.c" || exit 1
+
+# --- run -------------------------------------------------------------------
+if [ -n "${BENCH_QUICK:-}" ]; then
+	NOISE_SECS=0.5 HS="-t 1" TPUT="-n 20000 -r 1" LAT="-s 500" IDLE="-t 5"
+else
+	NOISE_SECS=2 HS="-t 5" TPUT="-n 200000 -r 3" LAT="-s 5000" IDLE="-t 40"
+fi
+R=$T/results
+: >"$R"
+failed=""
+run() {
+	name=$1
+	shift
+	mkdir "$T/$name" || exit 1
+	if ! "$@" >>"$R"; then
+		echo "bench: $name failed" >&2
+		failed="$failed $name"
+	fi
+}
+echo "bench: in-process handshakes" >&2
+run noise "$T/bench_noise" "$NOISE_SECS"
+for what in handshake throughput latency idle; do
+	case $what in
+	handshake) opts=$HS ;;
+	throughput) opts=$TPUT ;;
+	latency) opts=$LAT ;;
+	idle) opts=$IDLE ;;
+	esac
+	# shellcheck disable=SC2086
+	run "$what" "$T/bench_session" $opts "$P2PTUI" "$T/rawnode" \
+	    "$T/$what" "$what"
+done
+
+# --- report ----------------------------------------------------------------
+get() {
+	sed -n "s/^RESULT $1 //p" "$R" | tail -n 1
+}
+# calc EXPR VARS...: awk arithmetic on results; "-" if one is missing.
+calc() {
+	expr=$1
+	shift
+	for v in "$@"; do
+		[ -n "$v" ] || {
+			echo "-"
+			return
+		}
+	done
+	awk -v a="${1:-0}" -v b="${2:-0}" -v c="${3:-0}" \
+	    "BEGIN { $expr }"
+}
+# verdict OK: "ok" or "MISSED"; "-" if unknown.
+verdict() {
+	case $1 in
+	1) echo "ok" ;;
+	0) echo "MISSED" ;;
+	*) echo "-" ;;
+	esac
+}
+or() {
+	[ -n "$1" ] && echo "$1" || echo "-"
+}
+
+noise=$(get noise_hs_per_s)
+noise_us=$(get noise_hs_us)
+x_us=$(get x25519_us)
+xb_us=$(get x25519_base_us)
+hs=$(get hs_per_s)
+hs_conc=$(get hs_conc)
+hs_cpu=$(get hs_node_cpu_us)
+hs_share=$(get hs_node_cpu_share)
+hs_ref=$(get hs_refused)
+hs_bye=$(get hs_bye)
+hs_fail=$(get hs_failed)
+tp=$(get tput_p2p_msg_per_s)
+tr=$(get tput_raw_msg_per_s)
+tp_min=$(get tput_p2p_min_msg_per_s)
+tp_max=$(get tput_p2p_max_msg_per_s)
+lp50=$(get lat_p2p_p50_us)
+lp99=$(get lat_p2p_p99_us)
+lr50=$(get lat_raw_p50_us)
+lr99=$(get lat_raw_p99_us)
+idle=$(get idle_hub_per_s)
+
+printf '\np2ptui session-layer benchmarks\n'
+printf '  %s CPUs (%s), Linux %s, libsodium %s, p2ptui %s\n' \
+    "$(nproc)" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
+    head -n 1)" "$(uname -r)" "$(pkg-config --modversion libsodium)" \
+    "$(git -C "$top_srcdir" describe --always --dirty 2>/dev/null ||
+    echo '?')"
+row() {
+	printf '%-40s %13s %13s %11s  %-14s %s\n' "$@"
+}
+echo
+row "" "p2ptui" "raw TCP" "p2p vs raw" "target" ""
+row "1a handshakes/s, in-process" "$(or "$noise")" "" "" "" ""
+row "1b handshakes/s, loopback, one node" "$(or "$hs")" "" "" \
+    ">= 2000/s" "$(verdict "$(calc 'print (a >= 2000)' "$hs")")"
+row "2  one-way msg/s, 100 B (median)" "$(or "$tp")" \
+    "$(or "$tr")" "$(calc 'printf "%.2f", a / b' "$tp" "$tr")" \
+    ">= 100000/s" "$(verdict "$(calc 'print (a >= 100000)' "$tp")")"
+row "3  round trip p50, us" "$(or "$lp50")" "$(or "$lr50")" \
+    "$(calc 'printf "%+.1f", a - b' "$lp50" "$lr50")" "raw + 200 us" \
+    "$(verdict "$(calc 'print (a - b <= 200)' "$lp50" "$lr50")")"
+row "   round trip p99, us" "$(or "$lp99")" "$(or "$lr99")" \
+    "$(calc 'printf "%+.1f", a - b' "$lp99" "$lr99")" "raw + 200 us" \
+    "$(verdict "$(calc 'print (a - b <= 200)' "$lp99" "$lr99")")"
+row "4  idle wakeups/s, hub with 10 peers" "$(or "$idle")" "" "" \
+    "< 1/s" "$(verdict "$(calc 'print (a < 1)' "$idle")")"
+row "   peak RSS (VmHWM) in 2, sender KiB" \
+    "$(or "$(get tput_p2p_hwm_kb_a)")" "$(or "$(get tput_raw_hwm_kb_a)")" \
+    "" "" ""
+row "   peak RSS (VmHWM) in 2, receiver KiB" \
+    "$(or "$(get tput_p2p_hwm_kb_b)")" "$(or "$(get tput_raw_hwm_kb_b)")" \
+    "" "" ""
+
+printf '\nDetails\n'
+printf '  1a  %s us per complete handshake (both roles, one thread);' \
+    "$(or "$noise_us")"
+printf ' X25519: %s us, with the base point %s us\n' "$(or "$x_us")" \
+    "$(or "$xb_us")"
+printf '  1b  %s clients at a time from 127.0.0.2-250; node CPU %s us' \
+    "$(or "$hs_conc")" "$(or "$hs_cpu")"
+printf ' per handshake, %s of a core busy;\n' "$(calc \
+    'printf "%d%%", a * 100' "$hs_share")"
+printf '      refused %s, bye instead of hello %s, failed %s\n' \
+    "$(or "$hs_ref")" "$(or "$hs_bye")" "$(or "$hs_fail")"
+printf '  2   %s messages x %s rounds; p2ptui min/max %s/%s msg/s;' \
+    "$(or "$(get tput_count)")" "$(or "$(get tput_rounds)")" \
+    "$(or "$tp_min")" "$(or "$tp_max")"
+printf ' CPU per message\n      sender %s us (raw %s), receiver %s us' \
+    "$(or "$(get tput_p2p_cpu_us_a)")" "$(or "$(get tput_raw_cpu_us_a)")" \
+    "$(or "$(get tput_p2p_cpu_us_b)")"
+printf ' (raw %s)\n' "$(or "$(get tput_raw_cpu_us_b)")"
+printf '  3   mean %s us (raw %s), max %s us (raw %s)\n' \
+    "$(or "$(get lat_p2p_mean_us)")" "$(or "$(get lat_raw_mean_us)")" \
+    "$(or "$(get lat_p2p_max_us)")" "$(or "$(get lat_raw_max_us)")"
+printf '  4   %s wakeups in %s s (voluntary + nonvoluntary context' \
+    "$(or "$(get idle_hub_wakeups)")" "$(or "$(get idle_secs)")"
+printf ' switches in /proc/PID/status),\n      %s per peer per' \
+    "$(calc 'printf "%.2f", a / 10 / (b / 20)' \
+    "$(get idle_hub_wakeups)" "$(get idle_secs)")"
+printf ' 20 s keepalive period; each peer alone: %s/s\n' \
+    "$(or "$(get idle_leaf_per_s)")"
+
+if [ -n "$failed" ]; then
+	echo "bench: failed:$failed" >&2
+	exit 1
+fi
+exit 0
