@@ -744,30 +744,31 @@ noise_hs_free(struct noise_hs *hs)
 	sodium_free(hs);
 }
 
-void
-noise_hs_set_s(struct noise_hs *hs, const uint8_t sk[NOISE_KEYLEN])
+/* Install a local key pair (s or e), deriving its public half. */
+static void
+noise_hs_set_pair(struct noise_hs *hs, const uint8_t *sk, uint8_t *dst_sk,
+    uint8_t *dst_pk, int *has)
 {
 	if (hs->state != NOISE_STATE_INIT) {
 		noise_hs_fail(hs);
 		return;
 	}
-	memcpy(hs->s_sk, sk, NOISE_DHLEN);
-	if (crypto_scalarmult_base(hs->s_pk, hs->s_sk) != 0)
+	memcpy(dst_sk, sk, NOISE_DHLEN);
+	if (crypto_scalarmult_base(dst_pk, dst_sk) != 0)
 		hs->bad_key = 1;
-	hs->has_s = 1;
+	*has = 1;
+}
+
+void
+noise_hs_set_s(struct noise_hs *hs, const uint8_t sk[NOISE_KEYLEN])
+{
+	noise_hs_set_pair(hs, sk, hs->s_sk, hs->s_pk, &hs->has_s);
 }
 
 void
 noise_hs_set_e(struct noise_hs *hs, const uint8_t sk[NOISE_KEYLEN])
 {
-	if (hs->state != NOISE_STATE_INIT) {
-		noise_hs_fail(hs);
-		return;
-	}
-	memcpy(hs->e_sk, sk, NOISE_DHLEN);
-	if (crypto_scalarmult_base(hs->e_pk, hs->e_sk) != 0)
-		hs->bad_key = 1;
-	hs->has_e = 1;
+	noise_hs_set_pair(hs, sk, hs->e_sk, hs->e_pk, &hs->has_e);
 }
 
 void

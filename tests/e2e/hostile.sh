@@ -8,12 +8,7 @@ node_start alice
 node_start bob
 a_addr=$(node_addr alice)
 port=${a_addr##*:}
-node_cmd bob "/connect $a_addr"
-wait_for alice '^request '
-b_name=$(field alice '^request ' 2)
-node_cmd alice "/accept $b_name"
-wait_for bob '^online '
-a_name=$(field bob '^online ' 2)
+introduce alice bob
 
 roundtrip() {
 	node_cmd bob "/msg $a_name $1"

@@ -204,3 +204,16 @@ keys() {
 	shift
 	tmux_cmd send-keys -t "$name" "$@"
 }
+
+# introduce A B [ADDR]: B dials A (at ADDR, default A's own address), A
+# accepts the contact request, both come online. Sets b_name (B as A
+# calls it) and a_name (A as B calls it).
+introduce() {
+	node_cmd "$2" "/connect ${3:-$(node_addr "$1")}"
+	wait_for "$1" '^request '
+	b_name=$(field "$1" '^request ' 2)
+	node_cmd "$1" "/accept $b_name"
+	wait_for "$2" '^online '
+	a_name=$(field "$2" '^online ' 2)
+	wait_for "$1" "^online $b_name "
+}

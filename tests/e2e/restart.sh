@@ -9,12 +9,7 @@ node_kill alice
 sed -i "s/^listen = .*/listen = \"$a_addr\";/" "$T/alice/.p2ptui.conf"
 node_start alice
 node_start bob
-node_cmd bob "/connect $a_addr"
-wait_for alice '^request '
-b_name=$(field alice '^request ' 2)
-node_cmd alice "/accept $b_name"
-wait_for bob '^online '
-a_name=$(field bob '^online ' 2)
+introduce alice bob
 
 node_kill alice TERM
 wait_for bob "^offline $a_name "

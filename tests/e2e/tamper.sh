@@ -29,12 +29,7 @@ tamper() {
 # First meeting, through an honest relay.
 tamper -r 0
 node_start bob
-node_cmd bob "/connect 127.0.0.1:$rport"
-wait_for alice '^request '
-b_name=$(field alice '^request ' 2)
-node_cmd alice "/accept $b_name"
-wait_for bob '^online '
-a_name=$(field bob '^online ' 2)
+introduce alice bob "127.0.0.1:$rport"
 node_cmd bob "/msg $a_name honest"
 wait_for alice "^msg $b_name honest$"
 node_kill bob
