@@ -16,6 +16,9 @@ struct conf;
 struct loop;
 struct engine;
 struct conn;
+struct flip;
+struct flips;
+struct proto_msg;
 
 enum peer_state {
 	PEER_OFFLINE,
@@ -71,6 +74,9 @@ struct fe_ops {
 	void (*delivered)(void *arg, struct peer *, const uint8_t id[16]);
 	/* Something to tell the user; peer may be NULL. */
 	void (*notice)(void *arg, struct peer *, enum fe_level, const char *);
+	/* A coin flip, roll or pick with p started, resolved or failed
+	 * (may be NULL). */
+	void (*flip)(void *arg, struct peer *, const struct flip *);
 };
 
 /*
@@ -108,6 +114,20 @@ int engine_send(struct engine *, struct peer *, const char *text, size_t len,
     uint8_t *id, char **cause);
 /* Drop the connection to a peer (no autoconnect until /connect). */
 int engine_disconnect(struct engine *, struct peer *, char **cause);
+
+/*
+ * For feature modules (flip.c, ...): send a message to an online peer;
+ * -1 with *cause if it is not online or the connection failed.
+ */
+int engine_send_msg(
+    struct engine *, struct peer *, const struct proto_msg *, char **cause);
+/* The session id (Noise handshake hash) of p's connection, or NULL. */
+const uint8_t *engine_session_id(const struct peer *);
+/* Our own static public key. */
+const uint8_t *engine_own_key(const struct engine *);
+struct loop *engine_loop(const struct engine *);
+const struct fe_ops *engine_fe(const struct engine *, void **arg);
+struct flips *engine_flips(const struct engine *);
 
 /* Human-readable state. */
 const char *peer_state_name(enum peer_state);

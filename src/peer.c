@@ -43,6 +43,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "engine.h"
+#include "flip.h"
 #include "ident.h"
 #include "log.h"
 #include "loop.h"
@@ -134,6 +135,7 @@ struct engine {
 	uint8_t (*declined)[IDENT_KEYLEN]; /* this run only */
 	size_t ndeclined;
 	struct rate_slot rate[ENGINE_RATE_SLOTS];
+	struct flips *flips;
 
 	uint8_t scratch[PROTO_FRAME_MAX];
 	uint8_t scratch2[PROTO_FRAME_MAX];
@@ -425,6 +427,8 @@ conn_detach(struct conn *c, const char *why)
 	if (p != NULL && p->conn == c) {
 		was_online = p->state == PEER_ONLINE;
 		p->conn = NULL;
+		if (was_online)
+			flip_peer_down(c->eng->flips, p);
 		if (p->origin == PEER_UNKNOWN && p->state == PEER_REQUEST) {
 			/* The request stays listed until answered. */
 			peer_update(p);
@@ -1091,6 +1095,7 @@ conn_handle(struct conn *c, const struct proto_msg *m)
 	struct engine *eng = c->eng;
 	struct peer *p = c->peer;
 	struct proto_msg r;
+	const char *why;
 
 	switch (m->type) {
 	case 0:
@@ -1154,6 +1159,13 @@ conn_handle(struct conn *c, const struct proto_msg *m)
 		eng->fe->delivered(eng->fe_arg, p, m->u.ack.id);
 		return;
 	default:
+		if (m->type >= PROTO_FLIP_FIRST && m->type <= PROTO_FLIP_LAST) {
+			if (p == NULL || p->state != PEER_ONLINE)
+				conn_fail(c, "flip before hello");
+			else if (flip_handle(eng->flips, p, m, &why) == -1)
+				conn_fail(c, "%s", why);
+			return;
+		}
 		conn_fail(c, "unexpected message type 0x%02x", m->type);
 		return;
 	}
@@ -1479,6 +1491,7 @@ engine_create(struct loop *loop, const struct conf *conf,
 	LIST_INIT(&eng->conns);
 	LIST_INIT(&eng->dead);
 	eng->state_path = xasprintf("%s/%s", conf->data_dir, ENGINE_STATE_FILE);
+	eng->flips = flip_create(eng);
 	for (i = 0; i < conf->npeers; i++) {
 		cp = &conf->peers[i];
 		p = peer_add(eng, cp->name, PEER_CONFIG);
@@ -1564,6 +1577,7 @@ engine_free(struct engine *eng)
 		loop_watch_del(eng->lwatch);
 	if (eng->lfd != -1)
 		close(eng->lfd);
+	flip_free(eng->flips);
 	for (i = 0; i < eng->npeers; i++)
 		peer_free(eng->peers[i]);
 	free(eng->peers);
@@ -1773,4 +1787,54 @@ engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
 	eng->fe->message(
 	    eng->fe_arg, p, 1, m.u.chat.id, m.u.chat.time_ms, text, len);
 	return 0;
+}
+
+int
+engine_send_msg(
+    struct engine *eng, struct peer *p, const struct proto_msg *m, char **cause)
+{
+	(void)eng;
+	if (p->state != PEER_ONLINE || p->conn == NULL) {
+		*cause =
+		    xasprintf("%s is %s", p->name, peer_state_name(p->state));
+		return -1;
+	}
+	if (conn_send(p->conn, m) == -1) {
+		*cause = xasprintf("the connection to %s failed", p->name);
+		return -1;
+	}
+	return 0;
+}
+
+const uint8_t *
+engine_session_id(const struct peer *p)
+{
+	if (p->conn == NULL || p->conn->state != CONN_OPEN)
+		return NULL;
+	return p->conn->sid;
+}
+
+const uint8_t *
+engine_own_key(const struct engine *eng)
+{
+	return eng->id->pk;
+}
+
+struct loop *
+engine_loop(const struct engine *eng)
+{
+	return eng->loop;
+}
+
+const struct fe_ops *
+engine_fe(const struct engine *eng, void **arg)
+{
+	*arg = eng->fe_arg;
+	return eng->fe;
+}
+
+struct flips *
+engine_flips(const struct engine *eng)
+{
+	return eng->flips;
 }
