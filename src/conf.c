@@ -49,6 +49,9 @@ static const struct conf_option conf_options[] = {
 	    "~/.local/share/p2ptui)." },
 	{ "download_dir", CONF_STRING, OFF(download_dir), "\"~/Downloads\"", 1,
 	    1024, "Where received files are saved." },
+	{ "history", CONF_BOOL, OFF(history), "true", 0, 0,
+	    "Keep conversations and undelivered messages on disk; false "
+	    "keeps them in memory only, lost on exit." },
 	{ "timestamps", CONF_BOOL, OFF(timestamps), "true", 0, 0,
 	    "Show a timestamp before each message." },
 	{ "timestamp_format", CONF_STRING, OFF(timestamp_format), "\"%H:%M\"",
@@ -56,10 +59,10 @@ static const struct conf_option conf_options[] = {
 	{ "colors", CONF_BOOL, OFF(colors), "true", 0, 0,
 	    "Use colours (also off when $NO_COLOR is set)." },
 	{ "color_self", CONF_COLOR, OFF(color_self), "\"green\"", 0, 0,
-	    "Colour of your own messages: default black red green yellow "
-	    "blue magenta cyan white." },
+	    "Colour of your nick: default black red green yellow blue "
+	    "magenta cyan white." },
 	{ "color_peer", CONF_COLOR, OFF(color_peer), "\"cyan\"", 0, 0,
-	    "Colour of peers' messages." },
+	    "Colour of peers' names." },
 	{ "color_system", CONF_COLOR, OFF(color_system), "\"yellow\"", 0, 0,
 	    "Colour of notices." },
 	{ "color_error", CONF_COLOR, OFF(color_error), "\"red\"", 0, 0,

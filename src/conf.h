@@ -57,6 +57,7 @@ struct conf {
 	int max_peers;
 	int max_queue_kb;
 	int max_message;
+	int history;
 
 	struct conf_peer *peers;
 	size_t npeers;

@@ -54,6 +54,11 @@ struct peer {
 	unsigned backoff; /* seconds before the next attempt */
 	int refused; /* declined us or key mismatch: no retry */
 	unsigned unread; /* for the frontend */
+	int64_t sent_upto; /* pending messages sent on this connection */
+	uint64_t pump_serial; /* ... whose serial number is this */
+	int pump_more; /* more pending messages wait for buffer room */
+	int pump_sent; /* messages the current batch sent */
+	uint64_t forget_ms; /* when /forget was first asked, to confirm */
 	void *fe_data; /* the frontend's per-peer state */
 };
 
@@ -114,6 +119,33 @@ int engine_send(struct engine *, struct peer *, const char *text, size_t len,
     uint8_t *id, char **cause);
 /* Drop the connection to a peer (no autoconnect until /connect). */
 int engine_disconnect(struct engine *, struct peer *, char **cause);
+
+/* A stored chat line, for history, search and frontends. */
+struct engine_line {
+	int64_t rowid; /* position in the history: older lines are smaller */
+	const uint8_t *id;
+	int outgoing;
+	int delivered; /* outgoing only: acknowledged by the peer */
+	int64_t sent_ms; /* the sender's clock */
+	int64_t recv_ms; /* ours, when stored */
+	const char *text;
+	size_t len;
+};
+/* A non-zero return stops the walk. */
+typedef int (*engine_line_cb)(
+    void *arg, struct peer *, const struct engine_line *);
+
+/* p's history before rowid (0: from the newest), newest first. */
+int engine_history(struct engine *, struct peer *, int64_t before, size_t limit,
+    engine_line_cb, void *arg, char **cause);
+/* Lines containing text, with p or with anyone (NULL), newest first. */
+int engine_search(struct engine *, struct peer *, const char *text,
+    size_t limit, engine_line_cb, void *arg, char **cause);
+/* Count p's stored messages, and how many of ours are still pending. */
+int engine_count(struct engine *, struct peer *, int64_t *total,
+    int64_t *pending, char **cause);
+/* Delete p's history, pending messages included. */
+int engine_forget(struct engine *, struct peer *, int64_t *count, char **cause);
 
 /*
  * For feature modules (flip.c, ...): send a message to an online peer;

@@ -94,6 +94,8 @@ struct loop {
 	size_t nsig;
 	int sigpipe[2];
 
+	loop_hook_cb commit;
+	void *commit_arg;
 	loop_hook_cb before_sleep;
 	void *before_sleep_arg;
 
@@ -593,6 +595,13 @@ loop_signal(struct loop *loop, int signo, loop_signal_cb cb, void *arg)
 /* Running. */
 
 void
+loop_set_commit_hook(struct loop *loop, loop_hook_cb cb, void *arg)
+{
+	loop->commit = cb;
+	loop->commit_arg = arg;
+}
+
+void
 loop_set_before_sleep(struct loop *loop, loop_hook_cb cb, void *arg)
 {
 	loop->before_sleep = cb;
@@ -609,6 +618,8 @@ loop_once(struct loop *loop, int max_ms)
 		fatal("loop_once called from a loop callback");
 	loop->in_once = 1;
 
+	if (loop->commit != NULL)
+		loop->commit(loop->commit_arg);
 	if (loop->before_sleep != NULL)
 		loop->before_sleep(loop->before_sleep_arg);
 

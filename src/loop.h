@@ -47,6 +47,14 @@ void loop_timer_del(struct loop_timer *);
 /* Deliver signo as an event in the loop (handler writes the self-pipe). */
 int loop_signal(struct loop *, int signo, loop_signal_cb, void *arg);
 
+/*
+ * Called once per iteration before the before-sleep hook. The engine
+ * commits its batched writes here: sockets are only written after poll()
+ * reports them writable, so nothing queued in this iteration (an
+ * acknowledgement) reaches the network before the commit.
+ */
+void loop_set_commit_hook(struct loop *, loop_hook_cb, void *arg);
+
 /* Called once per iteration just before poll() may sleep. */
 void loop_set_before_sleep(struct loop *, loop_hook_cb, void *arg);
 

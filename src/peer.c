@@ -50,6 +50,7 @@
 #include "net.h"
 #include "noise.h"
 #include "proto.h"
+#include "store.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -62,6 +63,8 @@
 #define ENGINE_CLOSE_LINGER_MS 1000
 #define ENGINE_HELLO_WAIT_MS 1000
 #define ENGINE_STATE_FILE "peers"
+#define ENGINE_PUMP_WATERMARK (256 * 1024)
+#define ENGINE_PUMP_BATCH 64
 
 enum conn_state {
 	CONN_RESOLVING,
@@ -102,9 +105,24 @@ struct conn {
 	int hello_sent, hello_got;
 	int inherit_online; /* replaced an online connection of the peer */
 	int unanswered; /* no HELLO a while after ours: not accepted */
+	uint64_t serial; /* unique per engine, never reused */
+	int uncommitted; /* queued ACKs or messages that depend on the
+	                    open transaction */
 	struct loop_timer *hello_timer;
 	uint64_t last_rx, last_tx;
 	struct buf in, out;
+};
+
+/* A chat event held back until the transaction that stored it commits,
+ * so nothing is shown that a crash could take back. */
+enum engine_event_kind { EV_IN, EV_OUT, EV_DELIVERED };
+struct engine_event {
+	enum engine_event_kind kind;
+	struct peer *peer;
+	uint8_t id[PROTO_ID_LEN];
+	int64_t time_ms;
+	char *text;
+	size_t len;
 };
 
 struct rate_slot {
@@ -136,6 +154,10 @@ struct engine {
 	size_t ndeclined;
 	struct rate_slot rate[ENGINE_RATE_SLOTS];
 	struct flips *flips;
+	struct store *store;
+	uint64_t conn_serial;
+	struct engine_event *events; /* shown once their writes commit */
+	size_t nevents;
 
 	uint8_t scratch[PROTO_FRAME_MAX];
 	uint8_t scratch2[PROTO_FRAME_MAX];
@@ -146,6 +168,11 @@ static void conn_io(int, int, void *);
 static int conn_send(struct conn *, const struct proto_msg *);
 static void peer_schedule(struct peer *);
 static void peer_update(struct peer *);
+static void engine_pump(struct peer *);
+static void engine_receive(
+    struct conn *, struct peer *, const struct proto_msg *);
+static void engine_acked(
+    struct conn *, struct peer *, const struct proto_msg *);
 
 /* --- helpers ----------------------------------------------------------- */
 
@@ -244,7 +271,7 @@ peer_free(struct peer *p)
 static void
 peer_remove(struct engine *eng, struct peer *p)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < eng->npeers; i++) {
 		if (eng->peers[i] == p)
@@ -252,6 +279,10 @@ peer_remove(struct engine *eng, struct peer *p)
 	}
 	if (i == eng->npeers)
 		return;
+	for (k = 0; k < eng->nevents; k++) {
+		if (eng->events[k].peer == p)
+			eng->events[k].peer = NULL;
+	}
 	eng->fe->peer_removed(eng->fe_arg, p); /* while it is still listed */
 	memmove(&eng->peers[i], &eng->peers[i + 1],
 	    (eng->npeers - i - 1) * sizeof *eng->peers);
@@ -376,6 +407,7 @@ conn_new(struct engine *eng, int initiator)
 	struct conn *c = xcalloc(1, sizeof *c);
 
 	c->eng = eng;
+	c->serial = ++eng->conn_serial;
 	c->fd = -1;
 	c->initiator = initiator;
 	buf_init(&c->in);
@@ -528,12 +560,10 @@ conn_bye(struct conn *c, uint8_t reason, const char *why)
 		if (conn_send(c, &m) == -1)
 			return; /* closed: it was not reading */
 		conn_detach(c, why);
+		/* Written after the next commit, like everything else: an
+		 * acknowledgement queued before the BYE must not leave
+		 * before what it acknowledges is stored. */
 		c->state = CONN_CLOSING;
-		net_write(c->fd, &c->out);
-		if (buf_used(&c->out) == 0) {
-			conn_close(c, why);
-			return;
-		}
 		conn_timer(c, ENGINE_CLOSE_LINGER_MS, conn_linger_expired);
 		conn_want_write(c);
 		return;
@@ -723,6 +753,8 @@ peer_update(struct peer *p)
 	p->state = s;
 	snprintf(p->remote_addr, sizeof p->remote_addr, "%s", addr);
 	p->eng->fe->peer_changed(p->eng->fe_arg, p);
+	if (s == PEER_ONLINE)
+		engine_pump(p);
 }
 
 static void conn_dial(struct engine *, struct peer *, const char *, int);
@@ -787,6 +819,9 @@ conn_attach(struct conn *c, struct peer *p)
 		/* The peer stays online across the switch: the winner's
 		 * HELLO is on its way, in order before any chat. */
 		c->inherit_online = p->state == PEER_ONLINE;
+		/* Flips are bound to the old session: they cannot finish. */
+		if (c->inherit_online)
+			flip_peer_down(c->eng->flips, p);
 		old->peer = NULL;
 		p->conn = NULL;
 		conn_bye(old, PROTO_BYE_DUPLICATE, "duplicate");
@@ -1143,20 +1178,14 @@ conn_handle(struct conn *c, const struct proto_msg *m)
 			conn_fail(c, "chat before hello");
 			return;
 		}
-		eng->fe->message(eng->fe_arg, p, 0, m->u.chat.id,
-		    m->u.chat.time_ms, (const char *)m->u.chat.text,
-		    m->u.chat.len);
-		memset(&r, 0, sizeof r);
-		r.type = PROTO_ACK;
-		memcpy(r.u.ack.id, m->u.chat.id, PROTO_ID_LEN);
-		conn_send(c, &r);
+		engine_receive(c, p, m);
 		return;
 	case PROTO_ACK:
 		if (p == NULL || p->state != PEER_ONLINE) {
 			conn_fail(c, "ack before hello");
 			return;
 		}
-		eng->fe->delivered(eng->fe_arg, p, m->u.ack.id);
+		engine_acked(c, p, m);
 		return;
 	default:
 		if (m->type >= PROTO_FLIP_FIRST && m->type <= PROTO_FLIP_LAST) {
@@ -1254,6 +1283,9 @@ conn_flush(struct conn *c)
 		conn_close(c, NULL);
 		return;
 	}
+	if (c->peer != NULL && c->peer->conn == c && c->peer->pump_more &&
+	    buf_used(&c->out) < ENGINE_PUMP_WATERMARK / 2)
+		engine_pump(c->peer);
 	conn_want_write(c);
 }
 
@@ -1376,6 +1408,211 @@ conn_dial(struct engine *eng, struct peer *p, const char *target, int explicit)
 	c->resolve = net_resolve(eng->loop, host, port, conn_resolved, c);
 }
 
+/* --- durable chat ----------------------------------------------------------
+ */
+
+static int64_t
+engine_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+engine_event(struct engine *eng, enum engine_event_kind kind, struct peer *p,
+    const uint8_t *id, int64_t time_ms, const char *text, size_t len)
+{
+	struct engine_event *ev;
+
+	eng->events =
+	    xreallocarray(eng->events, eng->nevents + 1, sizeof *eng->events);
+	ev = &eng->events[eng->nevents++];
+	ev->kind = kind;
+	ev->peer = p;
+	memcpy(ev->id, id, PROTO_ID_LEN);
+	ev->time_ms = time_ms;
+	ev->text = text != NULL ? xstrndup(text, len) : NULL;
+	ev->len = len;
+}
+
+/* Show the held-back events (or, if the commit failed, drop them). */
+static void
+engine_events_flush(struct engine *eng, int show)
+{
+	struct engine_event *ev;
+	size_t i;
+
+	for (i = 0; i < eng->nevents; i++) {
+		ev = &eng->events[i];
+		if (show && ev->peer != NULL) {
+			if (ev->kind == EV_DELIVERED)
+				eng->fe->delivered(
+				    eng->fe_arg, ev->peer, ev->id);
+			else
+				eng->fe->message(eng->fe_arg, ev->peer,
+				    ev->kind == EV_OUT, ev->id, ev->time_ms,
+				    ev->text, ev->len);
+		}
+		free(ev->text);
+	}
+	free(eng->events);
+	eng->events = NULL;
+	eng->nevents = 0;
+}
+
+static int
+engine_pump_one(void *arg, const uint8_t *key, const struct store_msg *sm)
+{
+	struct peer *p = arg;
+	struct proto_msg m;
+
+	(void)key;
+	memset(&m, 0, sizeof m);
+	m.type = PROTO_CHAT;
+	memcpy(m.u.chat.id, sm->id, PROTO_ID_LEN);
+	m.u.chat.seq = sm->seq;
+	m.u.chat.time_ms = sm->sent_ms;
+	m.u.chat.text = (const uint8_t *)sm->text;
+	m.u.chat.len = sm->len;
+	if (conn_send(p->conn, &m) == -1)
+		return 1;
+	p->conn->uncommitted = 1;
+	p->sent_upto = sm->rowid;
+	p->pump_sent++;
+	return 0;
+}
+
+/*
+ * Send the peer's pending messages, oldest first, while its output
+ * buffer has room; the rest wait for conn_flush() to drain it. New
+ * messages join the same queue, so nothing overtakes a resent one.
+ */
+static void
+engine_pump(struct peer *p)
+{
+	struct engine *eng = p->eng;
+	char *cause;
+
+	/* A new connection resends everything not acknowledged. */
+	if (p->conn != NULL && p->conn->serial != p->pump_serial) {
+		p->pump_serial = p->conn->serial;
+		p->sent_upto = 0;
+	}
+	p->pump_more = 0;
+	while (p->state == PEER_ONLINE && p->conn != NULL &&
+	    p->conn->state == CONN_OPEN) {
+		if (buf_used(&p->conn->out) >= ENGINE_PUMP_WATERMARK) {
+			p->pump_more = 1;
+			return;
+		}
+		p->pump_sent = 0;
+		if (store_pending(eng->store, p->key, p->sent_upto,
+		        ENGINE_PUMP_BATCH, engine_pump_one, p, &cause) == -1) {
+			engine_notice(eng, p, FE_ERROR, "%s", cause);
+			free(cause);
+			return;
+		}
+		/* A short batch was the end of the queue. */
+		if (p->pump_sent < ENGINE_PUMP_BATCH)
+			return;
+	}
+}
+
+static void
+engine_receive(struct conn *c, struct peer *p, const struct proto_msg *m)
+{
+	struct engine *eng = c->eng;
+	struct store_msg sm;
+	struct proto_msg r;
+	char *cause;
+	int inserted;
+
+	memset(&sm, 0, sizeof sm);
+	memcpy(sm.id, m->u.chat.id, STORE_IDLEN);
+	sm.seq = m->u.chat.seq;
+	sm.sent_ms = m->u.chat.time_ms;
+	sm.recv_ms = engine_now_ms();
+	sm.text = (const char *)m->u.chat.text;
+	sm.len = m->u.chat.len;
+	if (store_add_incoming(eng->store, p->key, &sm, &inserted, &cause) ==
+	    -1) {
+		/* No ACK: the sender keeps it and tries again later. */
+		engine_notice(eng, p, FE_ERROR,
+		    "cannot store a message from "
+		    "%s: %s",
+		    p->name, cause);
+		free(cause);
+		conn_close(c, "cannot store messages");
+		return;
+	}
+	if (inserted)
+		engine_event(eng, EV_IN, p, m->u.chat.id, m->u.chat.time_ms,
+		    (const char *)m->u.chat.text, m->u.chat.len);
+	/* Duplicates are acknowledged again: the first ACK was lost. */
+	memset(&r, 0, sizeof r);
+	r.type = PROTO_ACK;
+	memcpy(r.u.ack.id, m->u.chat.id, PROTO_ID_LEN);
+	if (conn_send(c, &r) == 0)
+		c->uncommitted = 1;
+}
+
+static void
+engine_acked(struct conn *c, struct peer *p, const struct proto_msg *m)
+{
+	struct engine *eng = c->eng;
+	char *cause;
+	int changed;
+
+	if (store_mark_delivered(
+	        eng->store, p->key, m->u.ack.id, &changed, &cause) == -1) {
+		engine_notice(eng, p, FE_ERROR, "%s", cause);
+		free(cause);
+		return;
+	}
+	if (changed)
+		engine_event(eng, EV_DELIVERED, p, m->u.ack.id, 0, NULL, 0);
+}
+
+/*
+ * The commit hook: end this iteration's transaction. If that fails,
+ * nothing that depends on it may reach the network: the connections with
+ * such frames queued are dropped unsent, and the peers resend later.
+ */
+static void
+engine_commit(void *arg)
+{
+	struct engine *eng = arg;
+	struct conn *c, *next;
+	char *cause;
+	int failed;
+
+	if (!store_dirty(eng->store)) {
+		LIST_FOREACH(c, &eng->conns, entry)
+		c->uncommitted = 0;
+		engine_events_flush(eng, 1);
+		return;
+	}
+	failed = store_commit(eng->store, &cause) == -1;
+	engine_events_flush(eng, !failed);
+	if (failed) {
+		engine_notice(eng, NULL, FE_ERROR,
+		    "cannot save messages: %s. Nothing unsaved was "
+		    "acknowledged: the senders will send it again; what you "
+		    "typed just now was not sent",
+		    cause);
+		free(cause);
+	}
+	for (c = LIST_FIRST(&eng->conns); c != NULL; c = next) {
+		next = LIST_NEXT(c, entry);
+		if (failed && c->uncommitted)
+			conn_close(c, "cannot save messages");
+		else
+			c->uncommitted = 0;
+	}
+}
+
 /* --- listening ---------------------------------------------------------- */
 
 /* Token bucket per source address: handshake_rate per second. */
@@ -1492,6 +1729,12 @@ engine_create(struct loop *loop, const struct conf *conf,
 	LIST_INIT(&eng->dead);
 	eng->state_path = xasprintf("%s/%s", conf->data_dir, ENGINE_STATE_FILE);
 	eng->flips = flip_create(eng);
+	eng->store = store_open(conf->history ? conf->data_dir : NULL, cause);
+	if (eng->store == NULL) {
+		engine_free(eng);
+		return NULL;
+	}
+	loop_set_commit_hook(loop, engine_commit, eng);
 	for (i = 0; i < conf->npeers; i++) {
 		cp = &conf->peers[i];
 		p = peer_add(eng, cp->name, PEER_CONFIG);
@@ -1578,6 +1821,12 @@ engine_free(struct engine *eng)
 	if (eng->lfd != -1)
 		close(eng->lfd);
 	flip_free(eng->flips);
+	if (eng->store != NULL) {
+		engine_commit(eng);
+		loop_set_commit_hook(eng->loop, NULL, NULL);
+		store_close(eng->store);
+	}
+	engine_events_flush(eng, 0);
 	for (i = 0; i < eng->npeers; i++)
 		peer_free(eng->peers[i]);
 	free(eng->peers);
@@ -1751,8 +2000,8 @@ int
 engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
     uint8_t *idp, char **cause)
 {
-	struct proto_msg m;
-	struct timespec ts;
+	struct store_msg sm;
+	int i;
 
 	if (len == 0 || len > (size_t)eng->conf->max_message) {
 		*cause = xasprintf(
@@ -1764,28 +2013,35 @@ engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
 		                 "characters");
 		return -1;
 	}
-	if (p->state != PEER_ONLINE) {
-		*cause = xasprintf("%s is %s: the message was not sent",
-		    p->name, peer_state_name(p->state));
+	if (p->origin == PEER_UNKNOWN) {
+		*cause = xasprintf("%s has not been accepted: /accept %s "
+		                   "first",
+		    p->name, p->name);
 		return -1;
 	}
-	memset(&m, 0, sizeof m);
-	m.type = PROTO_CHAT;
-	ident_random(m.u.chat.id, PROTO_ID_LEN);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	m.u.chat.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	m.u.chat.text = (const uint8_t *)text;
-	m.u.chat.len = len;
-	if (idp != NULL)
-		memcpy(idp, m.u.chat.id, PROTO_ID_LEN);
-	if (conn_send(p->conn, &m) == -1) {
-		*cause = xasprintf("the connection to %s failed: the message "
-		                   "was not sent",
+	if (!p->has_key) {
+		*cause = xasprintf("%s's key is not known yet: messages can "
+		                   "be queued once it has been online",
 		    p->name);
 		return -1;
 	}
-	eng->fe->message(
-	    eng->fe_arg, p, 1, m.u.chat.id, m.u.chat.time_ms, text, len);
+	/* Stored first (committed before anything reaches the socket),
+	 * then sent by the pump now or whenever the peer is next online. */
+	/* Time-ordered ids: stored ids then append to the index on both
+	 * sides instead of landing on random pages (see PROTOCOL.md). */
+	memset(&sm, 0, sizeof sm);
+	sm.sent_ms = sm.recv_ms = engine_now_ms();
+	for (i = 0; i < 8; i++)
+		sm.id[i] = (uint8_t)((uint64_t)sm.sent_ms >> (56 - 8 * i));
+	ident_random(sm.id + 8, STORE_IDLEN - 8);
+	sm.text = text;
+	sm.len = len;
+	if (store_add_outgoing(eng->store, p->key, &sm, cause) == -1)
+		return -1;
+	if (idp != NULL)
+		memcpy(idp, sm.id, STORE_IDLEN);
+	engine_event(eng, EV_OUT, p, sm.id, sm.sent_ms, text, len);
+	engine_pump(p);
 	return 0;
 }
 
@@ -1837,4 +2093,82 @@ struct flips *
 engine_flips(const struct engine *eng)
 {
 	return eng->flips;
+}
+
+struct engine_walk {
+	struct engine *eng;
+	struct peer *p;
+	engine_line_cb cb;
+	void *arg;
+};
+
+static int
+engine_walk_one(void *arg, const uint8_t *key, const struct store_msg *sm)
+{
+	struct engine_walk *w = arg;
+	struct engine_line l;
+	struct peer *p = w->p;
+
+	if (p == NULL && (p = engine_peer_by_key(w->eng, key)) == NULL)
+		return 0; /* a conversation with a peer no longer listed */
+	memset(&l, 0, sizeof l);
+	l.rowid = sm->rowid;
+	l.id = sm->id;
+	l.outgoing = sm->state != STORE_RECEIVED;
+	l.delivered = sm->state == STORE_DELIVERED;
+	l.sent_ms = sm->sent_ms;
+	l.recv_ms = sm->recv_ms;
+	l.text = sm->text;
+	l.len = sm->len;
+	return w->cb(w->arg, p, &l);
+}
+
+int
+engine_history(struct engine *eng, struct peer *p, int64_t before, size_t limit,
+    engine_line_cb cb, void *arg, char **cause)
+{
+	struct engine_walk w = { eng, p, cb, arg };
+
+	if (!p->has_key)
+		return 0;
+	return store_history(
+	    eng->store, p->key, before, limit, engine_walk_one, &w, cause);
+}
+
+int
+engine_search(struct engine *eng, struct peer *p, const char *text,
+    size_t limit, engine_line_cb cb, void *arg, char **cause)
+{
+	struct engine_walk w = { eng, p, cb, arg };
+
+	if (p != NULL && !p->has_key)
+		return 0;
+	return store_search(eng->store, p != NULL ? p->key : NULL, text, limit,
+	    engine_walk_one, &w, cause);
+}
+
+int
+engine_count(struct engine *eng, struct peer *p, int64_t *total,
+    int64_t *pending, char **cause)
+{
+	*total = *pending = 0;
+	if (!p->has_key)
+		return 0;
+	if (store_count(eng->store, p->key, -1, total, cause) == -1 ||
+	    store_count(eng->store, p->key, STORE_PENDING, pending, cause) ==
+	        -1)
+		return -1;
+	return 0;
+}
+
+int
+engine_forget(struct engine *eng, struct peer *p, int64_t *count, char **cause)
+{
+	*count = 0;
+	if (!p->has_key)
+		return 0;
+	if (store_forget(eng->store, p->key, count, cause) == -1)
+		return -1;
+	p->sent_upto = 0;
+	return 0;
 }

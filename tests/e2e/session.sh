@@ -18,17 +18,23 @@ b_name=$(field alice '^request ' 2)
 a_name=$(field bob '^waiting ' 2)
 [ "$b_name" = "$(echo "$b_fp" | cut -c1-8)" ] || fail "request name is not bob's short fingerprint"
 
-# Nothing flows before the request is accepted.
-node_cmd bob "/msg $a_name too early"
-wait_for bob "^error $a_name is waiting: the message was not sent"
+# Before the request is accepted, messages wait in bob's queue; alice
+# cannot write to a key she has not accepted.
+node_cmd bob "/msg $a_name before acceptance"
+wait_for bob "^sent $a_name [0-9a-f]{32}$"
+node_cmd alice "/msg $b_name not yet"
+wait_for alice "^error $b_name has not been accepted"
+[ "$(count alice '^msg ')" = 0 ] || fail "a message arrived before acceptance"
 
 node_cmd alice "/accept $b_name"
 wait_for alice "^online $b_name $b_fp "
 wait_for bob "^online $a_name $a_fp 127\.0\.0\.1:$port$"
+wait_for alice "^msg $b_name before acceptance$"
+wait_for bob "^delivered $a_name $(field bob '^sent ' 3)$"
 
 node_cmd bob "/msg $a_name hello alice"
 wait_for alice "^msg $b_name hello alice$"
-wait_for bob "^delivered $a_name [0-9a-f]{32}$"
+wait_for bob "^delivered $a_name [0-9a-f]{32}$" 2
 [ "$(field bob '^sent ' 3)" = "$(field bob '^delivered ' 3)" ] || fail "delivered id differs from sent id"
 
 # UTF-8 passes through; a peer cannot inject a line into our output.

@@ -230,12 +230,13 @@ check_defaults(struct fixture *f)
 	assert_int_equal(c->max_peers, 64);
 	assert_int_equal(c->max_queue_kb, 4096);
 	assert_int_equal(c->max_message, 4096);
+	assert_int_equal(c->history, 1);
 	assert_int_equal(c->npeers, 0);
 	assert_null(c->peers);
 }
 
 static const char *option_names[] = { "nick", "listen", "data_dir",
-	"download_dir", "timestamps", "timestamp_format", "colors",
+	"download_dir", "history", "timestamps", "timestamp_format", "colors",
 	"color_self", "color_peer", "color_system", "color_error", "peer_width",
 	"bell", "mouse", "keepalive", "handshake_timeout", "handshake_rate",
 	"max_peers", "max_queue_kb", "max_message" };

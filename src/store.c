@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The message store, on SQLite.
+ *
+ * Schema (version in PRAGMA user_version; migrations below upgrade older
+ * files in one transaction, and a newer file is refused):
+ *
+ *   conversations(id, key UNIQUE, next_seq)
+ *   messages(id, conv, msgid, state, seq, sent_ms, recv_ms, text,
+ *            UNIQUE(conv, msgid))
+ *
+ * messages.id orders the history; (conv, msgid) makes a resent message a
+ * no-op, which is how the receiver drops duplicates.
+ *
+ * Durability: WAL with synchronous=FULL, so a committed transaction is on
+ * disk. Writes open a transaction lazily and store_commit() ends it once
+ * per loop iteration; the engine queues acknowledgements in the same
+ * iteration and they only reach the socket after that commit.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "xmalloc.h"
+
+#define STORE_VERSION 1
+#define STORE_BUSY_MS 2000
+
+enum {
+	ST_CONV_GET,
+	ST_CONV_ADD,
+	ST_CONV_SEQ,
+	ST_MSG_ADD,
+	ST_MSG_DELIVER,
+	ST_PENDING,
+	ST_HISTORY,
+	ST_SEARCH_ONE,
+	ST_SEARCH_ALL,
+	ST_FORGET,
+	ST_COUNT,
+	ST_COUNT_STATE,
+	ST_MAX
+};
+
+static const char *store_sql[ST_MAX] = {
+	[ST_CONV_GET] = "SELECT id, next_seq FROM conversations WHERE key = ?1",
+	[ST_CONV_ADD] = "INSERT INTO conversations(key) VALUES (?1)",
+	[ST_CONV_SEQ] = "UPDATE conversations SET next_seq = ?2 WHERE id = ?1",
+	[ST_MSG_ADD] = "INSERT OR IGNORE INTO messages(conv, msgid, state, "
+	               "seq, sent_ms, recv_ms, text) "
+	               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_MSG_DELIVER] = "UPDATE messages SET state = 1 WHERE conv = ?1 "
+	                   "AND msgid = ?2 AND state = 0",
+	[ST_PENDING] =
+	    "SELECT id, msgid, state, seq, sent_ms, recv_ms, text "
+	    "FROM messages WHERE conv = ?1 AND state = 0 AND id > ?2 "
+	    "ORDER BY id LIMIT ?3",
+	[ST_HISTORY] = "SELECT id, msgid, state, seq, sent_ms, recv_ms, text "
+	               "FROM messages WHERE conv = ?1 AND id < ?2 "
+	               "ORDER BY id DESC LIMIT ?3",
+	[ST_SEARCH_ONE] =
+	    "SELECT m.id, m.msgid, m.state, m.seq, m.sent_ms, "
+	    "m.recv_ms, m.text, c.key FROM messages m "
+	    "JOIN conversations c ON c.id = m.conv "
+	    "WHERE c.key = ?1 AND instr(lower(m.text), lower(?2)) "
+	    "ORDER BY m.id DESC LIMIT ?3",
+	[ST_SEARCH_ALL] = "SELECT m.id, m.msgid, m.state, m.seq, m.sent_ms, "
+	                  "m.recv_ms, m.text, c.key FROM messages m "
+	                  "JOIN conversations c ON c.id = m.conv "
+	                  "WHERE instr(lower(m.text), lower(?2)) "
+	                  "ORDER BY m.id DESC LIMIT ?3",
+	[ST_FORGET] = "DELETE FROM messages WHERE conv = ?1",
+	[ST_COUNT] = "SELECT count(*) FROM messages WHERE conv = ?1",
+	[ST_COUNT_STATE] = "SELECT count(*) FROM messages WHERE conv = ?1 "
+	                   "AND state = ?2",
+};
+
+/* Each entry takes the schema from the previous version to the next. */
+static const char *store_migrations[STORE_VERSION] = {
+	/* 0 -> 1 */
+	"CREATE TABLE conversations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key BLOB NOT NULL UNIQUE CHECK (length(key) = 32),"
+	"  next_seq INTEGER NOT NULL DEFAULT 1);"
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  conv INTEGER NOT NULL REFERENCES conversations(id),"
+	"  msgid BLOB NOT NULL CHECK (length(msgid) = 16),"
+	"  state INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  sent_ms INTEGER NOT NULL,"
+	"  recv_ms INTEGER NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  UNIQUE (conv, msgid));"
+	"CREATE INDEX messages_conv ON messages(conv, id);"
+	"CREATE INDEX messages_pending ON messages(conv, id) WHERE state = 0;",
+};
+
+struct store_conv {
+	uint8_t key[STORE_KEYLEN];
+	int64_t id;
+	int64_t next_seq; /* cached: the table's copy is written with it */
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[ST_MAX];
+	int in_txn;
+	struct store_conv *convs; /* cache: few peers, looked up often */
+	size_t nconvs;
+};
+
+static char *
+store_error(struct store *s, const char *what)
+{
+	int code = sqlite3_extended_errcode(s->db);
+
+	switch (code & 0xff) {
+	case SQLITE_FULL:
+		return xasprintf("%s: %s: the disk is full", s->path, what);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return xasprintf("%s: %s: the database is locked by another "
+		                 "program",
+		    s->path, what);
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return xasprintf("%s: %s: the database is damaged (%s). Move "
+		                 "it away (mv %s %s.broken) and start again; "
+		                 "sqlite3's .recover command may save the "
+		                 "history",
+		    s->path, what, sqlite3_errmsg(s->db), s->path, s->path);
+	default:
+		return xasprintf(
+		    "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	}
+}
+
+static int
+store_exec(struct store *s, const char *sql, const char *what, char **cause)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = store_error(s, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* Run a statement that returns at most one integer; -1 on error. */
+static int
+store_step_int(struct store *s, sqlite3_stmt *st, int64_t *out,
+    const char *what, char **cause)
+{
+	int r = sqlite3_step(st);
+
+	if (r == SQLITE_ROW) {
+		if (out != NULL)
+			*out = sqlite3_column_int64(st, 0);
+		r = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE) {
+		*cause = store_error(s, what);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+store_migrate(struct store *s, char **cause)
+{
+	sqlite3_stmt *st;
+	int64_t version = 0;
+	char *sql;
+	int v;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
+	        SQLITE_OK ||
+	    store_step_int(
+	        s, st, &version, "reading the schema version", cause) == -1) {
+		if (*cause == NULL)
+			*cause = store_error(s, "reading the schema version");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (version > STORE_VERSION) {
+		*cause =
+		    xasprintf("%s was written by a newer p2ptui (schema %lld, "
+		              "this one knows %d): upgrade p2ptui",
+		        s->path, (long long)version, STORE_VERSION);
+		return -1;
+	}
+	if (version == STORE_VERSION)
+		return 0;
+	if (store_exec(s, "BEGIN IMMEDIATE", "migrating", cause) == -1)
+		return -1;
+	for (v = (int)version; v < STORE_VERSION; v++) {
+		if (store_exec(s, store_migrations[v], "migrating", cause) ==
+		    -1) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	sql = xasprintf("PRAGMA user_version = %d", STORE_VERSION);
+	if (store_exec(s, sql, "migrating", cause) == -1 ||
+	    store_exec(s, "COMMIT", "migrating", cause) == -1) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		free(sql);
+		return -1;
+	}
+	free(sql);
+	return 0;
+}
+
+/* A damaged file is refused at start, not discovered mid-conversation. */
+static int
+store_check(struct store *s, char **cause)
+{
+	sqlite3_stmt *st;
+	const char *res;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		*cause = store_error(s, "checking");
+		return -1;
+	}
+	r = sqlite3_step(st);
+	res = r == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	if (r != SQLITE_ROW || res == NULL || strcmp(res, "ok") != 0) {
+		if (res != NULL && r == SQLITE_ROW)
+			*cause = xasprintf(
+			    "%s: the database is damaged (%s). Move it away "
+			    "(mv %s %s.broken) and start again; sqlite3's "
+			    ".recover command may save the history",
+			    s->path, res, s->path, s->path);
+		else
+			*cause = store_error(s, "checking");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+struct store *
+store_open(const char *dir, char **cause)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+	int i;
+
+	s->path = dir != NULL ? xasprintf("%s/%s", dir, STORE_FILE)
+	                      : xstrdup(":memory:");
+	*cause = NULL;
+	if (sqlite3_open_v2(s->path, &s->db,
+	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	            SQLITE_OPEN_NOMUTEX,
+	        NULL) != SQLITE_OK) {
+		*cause = s->db != NULL
+		    ? store_error(s, "cannot open")
+		    : xasprintf("%s: cannot open: out of memory", s->path);
+		store_close(s);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	if ((dir != NULL &&
+	        store_exec(s, "PRAGMA journal_mode = WAL", "opening", cause) ==
+	            -1) ||
+	    store_exec(s, "PRAGMA synchronous = FULL", "opening", cause) ==
+	        -1 ||
+	    store_check(s, cause) == -1 || store_migrate(s, cause) == -1) {
+		store_close(s);
+		return NULL;
+	}
+	for (i = 0; i < ST_MAX; i++) {
+		if (sqlite3_prepare_v3(s->db, store_sql[i], -1,
+		        SQLITE_PREPARE_PERSISTENT, &s->st[i],
+		        NULL) != SQLITE_OK) {
+			*cause = store_error(s, "preparing");
+			store_close(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+void
+store_close(struct store *s)
+{
+	char *cause = NULL;
+	int i;
+
+	if (s == NULL)
+		return;
+	if (s->in_txn && store_commit(s, &cause) == -1)
+		free(cause);
+	for (i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s->convs);
+	free(s->path);
+	free(s);
+}
+
+static int
+store_begin(struct store *s, char **cause)
+{
+	if (s->in_txn)
+		return 0;
+	if (store_exec(s, "BEGIN IMMEDIATE", "writing", cause) == -1)
+		return -1;
+	s->in_txn = 1;
+	return 0;
+}
+
+/* After a failure: if SQLite rolled the transaction back, forget it and
+ * the conversation ids it may have created. */
+static void
+store_rolled_back(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db)) {
+		s->in_txn = 0;
+		s->nconvs = 0;
+	}
+}
+
+static int
+store_write_failed(struct store *s, const char *what, char **cause)
+{
+	*cause = store_error(s, what);
+	store_rolled_back(s);
+	return -1;
+}
+
+int
+store_commit(struct store *s, char **cause)
+{
+	if (!s->in_txn)
+		return 0;
+	s->in_txn = 0;
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = store_error(s, "saving");
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->nconvs = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_dirty(const struct store *s)
+{
+	return s->in_txn;
+}
+
+/*
+ * The cached conversation for key, read or (if create is set) created;
+ * *conv is NULL if there is none.
+ */
+static int
+store_conv_get(struct store *s, const uint8_t *key, int create,
+    struct store_conv **conv, char **cause)
+{
+	struct store_conv *c;
+	sqlite3_stmt *st;
+	int64_t id, next_seq = 1;
+	size_t i;
+	int r;
+
+	*conv = NULL;
+	for (i = 0; i < s->nconvs; i++) {
+		if (memcmp(s->convs[i].key, key, STORE_KEYLEN) == 0) {
+			*conv = &s->convs[i];
+			return 0;
+		}
+	}
+	st = s->st[ST_CONV_GET];
+	sqlite3_bind_blob(st, 1, key, STORE_KEYLEN, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	if (r == SQLITE_ROW)
+		next_seq = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		*cause = store_error(s, "reading");
+		return -1;
+	}
+	if (id == 0 && create) {
+		if (store_begin(s, cause) == -1)
+			return -1;
+		st = s->st[ST_CONV_ADD];
+		sqlite3_bind_blob(st, 1, key, STORE_KEYLEN, SQLITE_STATIC);
+		r = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (r != SQLITE_DONE)
+			return store_write_failed(s, "writing", cause);
+		id = sqlite3_last_insert_rowid(s->db);
+	}
+	if (id == 0)
+		return 0;
+	s->convs = xreallocarray(s->convs, s->nconvs + 1, sizeof *s->convs);
+	c = &s->convs[s->nconvs++];
+	memcpy(c->key, key, STORE_KEYLEN);
+	c->id = id;
+	c->next_seq = next_seq;
+	*conv = c;
+	return 0;
+}
+
+/* The conversation id for key, creating it if create is set (0: none). */
+static int
+store_conv(
+    struct store *s, const uint8_t *key, int create, int64_t *id, char **cause)
+{
+	struct store_conv *c;
+
+	if (store_conv_get(s, key, create, &c, cause) == -1)
+		return -1;
+	*id = c != NULL ? c->id : 0;
+	return 0;
+}
+
+static int
+store_insert(struct store *s, int64_t conv, const struct store_msg *m,
+    int *inserted, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_MSG_ADD];
+	int r;
+
+	sqlite3_bind_int64(st, 1, conv);
+	sqlite3_bind_blob(st, 2, m->id, STORE_IDLEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, (int)m->state);
+	sqlite3_bind_int64(st, 4, (int64_t)m->seq);
+	sqlite3_bind_int64(st, 5, m->sent_ms);
+	sqlite3_bind_int64(st, 6, m->recv_ms);
+	sqlite3_bind_text(st, 7, m->text, (int)m->len, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (r != SQLITE_DONE)
+		return store_write_failed(s, "writing", cause);
+	if (inserted != NULL)
+		*inserted = sqlite3_changes(s->db) > 0;
+	return 0;
+}
+
+int
+store_add_outgoing(struct store *s, const uint8_t key[STORE_KEYLEN],
+    struct store_msg *m, char **cause)
+{
+	struct store_conv *c;
+	sqlite3_stmt *st;
+	int r;
+
+	if (store_conv_get(s, key, 1, &c, cause) == -1 ||
+	    store_begin(s, cause) == -1)
+		return -1;
+	/* The cached counter saves a read per message; the table follows
+	 * in the same transaction, and a rollback drops the cache. */
+	st = s->st[ST_CONV_SEQ];
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_int64(st, 2, c->next_seq + 1);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE)
+		return store_write_failed(s, "writing", cause);
+	m->seq = (uint64_t)c->next_seq++;
+	m->state = STORE_PENDING;
+	if (store_insert(s, c->id, m, NULL, cause) == -1)
+		return -1;
+	m->rowid = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_add_incoming(struct store *s, const uint8_t key[STORE_KEYLEN],
+    struct store_msg *m, int *inserted, char **cause)
+{
+	int64_t conv;
+
+	if (store_conv(s, key, 1, &conv, cause) == -1 ||
+	    store_begin(s, cause) == -1)
+		return -1;
+	m->state = STORE_RECEIVED;
+	if (store_insert(s, conv, m, inserted, cause) == -1)
+		return -1;
+	m->rowid = *inserted ? sqlite3_last_insert_rowid(s->db) : 0;
+	return 0;
+}
+
+int
+store_mark_delivered(struct store *s, const uint8_t key[STORE_KEYLEN],
+    const uint8_t id[STORE_IDLEN], int *changed, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_MSG_DELIVER];
+	int64_t conv;
+	int r;
+
+	*changed = 0;
+	if (store_conv(s, key, 0, &conv, cause) == -1)
+		return -1;
+	if (conv == 0)
+		return 0;
+	if (store_begin(s, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, conv);
+	sqlite3_bind_blob(st, 2, id, STORE_IDLEN, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE)
+		return store_write_failed(s, "writing", cause);
+	*changed = sqlite3_changes(s->db) > 0;
+	return 0;
+}
+
+/* Walk the rows of st (columns as in ST_PENDING, key in column 7). */
+static int
+store_walk(struct store *s, sqlite3_stmt *st, const uint8_t *key, store_cb cb,
+    void *arg, char **cause)
+{
+	struct store_msg m;
+	const void *blob;
+	int r;
+
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&m, 0, sizeof m);
+		m.rowid = sqlite3_column_int64(st, 0);
+		blob = sqlite3_column_blob(st, 1);
+		if (blob == NULL || sqlite3_column_bytes(st, 1) != STORE_IDLEN)
+			continue;
+		memcpy(m.id, blob, STORE_IDLEN);
+		m.state = (enum store_state)sqlite3_column_int(st, 2);
+		m.seq = (uint64_t)sqlite3_column_int64(st, 3);
+		m.sent_ms = sqlite3_column_int64(st, 4);
+		m.recv_ms = sqlite3_column_int64(st, 5);
+		m.text = (const char *)sqlite3_column_text(st, 6);
+		m.len = (size_t)sqlite3_column_bytes(st, 6);
+		if (m.text == NULL)
+			m.text = "";
+		if (key == NULL) {
+			key = sqlite3_column_blob(st, 7);
+			if (key == NULL ||
+			    sqlite3_column_bytes(st, 7) != STORE_KEYLEN)
+				continue;
+			if (cb(arg, key, &m) != 0)
+				break;
+			key = NULL;
+			continue;
+		}
+		if (cb(arg, key, &m) != 0)
+			break;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		*cause = store_error(s, "reading");
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int
+store_query(struct store *s, int which, const uint8_t *key, int64_t pos,
+    size_t limit, store_cb cb, void *arg, char **cause)
+{
+	sqlite3_stmt *st = s->st[which];
+	int64_t conv;
+
+	if (store_conv(s, key, 0, &conv, cause) == -1)
+		return -1;
+	if (conv == 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, conv);
+	sqlite3_bind_int64(st, 2, pos);
+	sqlite3_bind_int64(st, 3, (int64_t)limit);
+	return store_walk(s, st, key, cb, arg, cause);
+}
+
+int
+store_pending(struct store *s, const uint8_t key[STORE_KEYLEN], int64_t after,
+    size_t limit, store_cb cb, void *arg, char **cause)
+{
+	return store_query(s, ST_PENDING, key, after, limit, cb, arg, cause);
+}
+
+int
+store_history(struct store *s, const uint8_t key[STORE_KEYLEN], int64_t before,
+    size_t limit, store_cb cb, void *arg, char **cause)
+{
+	return store_query(s, ST_HISTORY, key, before > 0 ? before : INT64_MAX,
+	    limit, cb, arg, cause);
+}
+
+int
+store_search(struct store *s, const uint8_t *key, const char *text,
+    size_t limit, store_cb cb, void *arg, char **cause)
+{
+	sqlite3_stmt *st = s->st[key != NULL ? ST_SEARCH_ONE : ST_SEARCH_ALL];
+
+	if (key != NULL)
+		sqlite3_bind_blob(st, 1, key, STORE_KEYLEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)limit);
+	return store_walk(s, st, NULL, cb, arg, cause);
+}
+
+int
+store_forget(struct store *s, const uint8_t key[STORE_KEYLEN], int64_t *count,
+    char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_FORGET];
+	int64_t conv;
+	int r;
+
+	*count = 0;
+	if (store_conv(s, key, 0, &conv, cause) == -1)
+		return -1;
+	if (conv == 0)
+		return 0;
+	if (store_begin(s, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, conv);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE)
+		return store_write_failed(s, "deleting", cause);
+	*count = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+store_count(struct store *s, const uint8_t key[STORE_KEYLEN], int state,
+    int64_t *count, char **cause)
+{
+	sqlite3_stmt *st = s->st[state < 0 ? ST_COUNT : ST_COUNT_STATE];
+	int64_t conv;
+
+	*count = 0;
+	if (store_conv(s, key, 0, &conv, cause) == -1)
+		return -1;
+	if (conv == 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, conv);
+	if (state >= 0)
+		sqlite3_bind_int(st, 2, state);
+	return store_step_int(s, st, count, "reading", cause);
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The message store: SQLite in the data directory (history.db, WAL mode),
+ * the only owner of <sqlite3.h>. Conversations are keyed by the peer's
+ * public key. Writes join one transaction that store_commit() ends, once
+ * per loop iteration.
+ */
+#ifndef P2PTUI_STORE_H
+#define P2PTUI_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_FILE "history.db"
+#define STORE_KEYLEN 32
+#define STORE_IDLEN 16
+
+enum store_state {
+	STORE_PENDING = 0, /* ours, not yet acknowledged */
+	STORE_DELIVERED = 1, /* ours, acknowledged */
+	STORE_RECEIVED = 2, /* theirs */
+};
+
+struct store_msg {
+	int64_t rowid; /* position in the history, increasing */
+	uint8_t id[STORE_IDLEN];
+	enum store_state state;
+	uint64_t seq; /* the sender's per-peer sequence number */
+	int64_t sent_ms; /* the sender's clock */
+	int64_t recv_ms; /* our clock when stored */
+	const char *text;
+	size_t len;
+};
+
+struct store;
+
+/* Called for each message; a non-zero return stops the walk. */
+typedef int (*store_cb)(
+    void *arg, const uint8_t key[STORE_KEYLEN], const struct store_msg *);
+
+/*
+ * Open (creating or migrating) dir/history.db, or with dir NULL a store
+ * in memory only. A damaged or newer database is refused with a cause
+ * that says how to recover; nothing is ever started empty in its place.
+ */
+struct store *store_open(const char *dir, char **cause);
+/* Commit what is pending and close. */
+void store_close(struct store *);
+
+/* End the current transaction, if any. -1 with *cause (rolled back). */
+int store_commit(struct store *, char **cause);
+/* 1 while a transaction has uncommitted writes. */
+int store_dirty(const struct store *);
+
+/* Store our new message: assigns the next sequence number. */
+int store_add_outgoing(struct store *, const uint8_t key[STORE_KEYLEN],
+    struct store_msg *, char **cause);
+/* Store a received message; *inserted is 0 for a duplicate id. */
+int store_add_incoming(struct store *, const uint8_t key[STORE_KEYLEN],
+    struct store_msg *, int *inserted, char **cause);
+/* Mark ours delivered; *changed is 0 if it was not pending. */
+int store_mark_delivered(struct store *, const uint8_t key[STORE_KEYLEN],
+    const uint8_t id[STORE_IDLEN], int *changed, char **cause);
+
+/* Pending messages to key after rowid, oldest first, at most limit. */
+int store_pending(struct store *, const uint8_t key[STORE_KEYLEN],
+    int64_t after, size_t limit, store_cb, void *arg, char **cause);
+/* History with key before rowid (0: from the newest), newest first. */
+int store_history(struct store *, const uint8_t key[STORE_KEYLEN],
+    int64_t before, size_t limit, store_cb, void *arg, char **cause);
+/* Messages containing text (case-insensitive for ASCII), with key or
+ * with anyone if key is NULL, newest first. */
+int store_search(struct store *, const uint8_t *key, const char *text,
+    size_t limit, store_cb, void *arg, char **cause);
+/* Delete the history with key; *count receives how many messages. */
+int store_forget(struct store *, const uint8_t key[STORE_KEYLEN],
+    int64_t *count, char **cause);
+/* How many messages with key (state < 0: any state). */
+int store_count(struct store *, const uint8_t key[STORE_KEYLEN], int state,
+    int64_t *count, char **cause);
+
+#endif

@@ -1,0 +1,42 @@
+#!/bin/bash
+# The receiver's disk fills up: it says so, acknowledges nothing it could
+# not store, and once there is room again every message arrives exactly
+# once, in order. A read-only data directory is refused at start. Needs
+# root (a small tmpfs); skipped otherwise.
+. "${top_srcdir:-.}/tests/e2e/lib.sh"
+N=300
+
+[ "$(id -u)" = 0 ] || skip "needs root to mount a small tmpfs"
+mnt="$T/small"
+mkdir -p "$mnt"
+mount -t tmpfs -o size=600k tmpfs "$mnt" 2>/dev/null || skip "cannot mount a tmpfs"
+trap 'umount -l "$mnt" 2>/dev/null; cleanup' EXIT
+
+node_home alice >/dev/null
+echo "data_dir = \"$mnt/data\";" >>"$T/alice/.p2ptui.conf"
+node_start alice
+node_start bob
+introduce alice bob # bob dials, so bob reconnects by himself
+
+# 4000-byte messages: about 600 KiB of them fill alice's disk.
+pad=$(head -c 3990 /dev/zero | tr '\0' x)
+seq 1 $N | sed "s|^|/msg $a_name $pad |" >&"$fd_bob"
+wait_for alice "^error cannot (save|store) .*disk is full"
+wait_for bob "^sent " $N
+[ "$(count bob '^delivered ')" -lt $N ] || fail "everything was delivered to a full disk"
+
+# Room again: everything arrives, once, in order.
+mount -o remount,size=16m "$mnt" || fail "cannot grow the tmpfs"
+TIMEOUT=60 wait_for bob "^delivered " $N
+grep "^msg $b_name x" "$T/alice.out" | sed 's/.* //' >"$T/got"
+seq 1 $N >"$T/want"
+cmp -s "$T/got" "$T/want" || fail "alice shows $(wc -l <"$T/got") messages, not 1..$N once in order: $(diff "$T/want" "$T/got" | head -5)"
+node_kill alice TERM
+
+# A read-only data directory is refused with the reason.
+mount -o remount,ro "$mnt" || fail "cannot make the tmpfs read-only"
+if HOME="$T/alice" "$P2PTUI" --headless </dev/null >"$T/ro.out" 2>"$T/ro.err"; then
+	fail "started with a read-only data directory"
+fi
+grep -q "Read-only file system" "$T/ro.err" || fail "read-only: $(cat "$T/ro.err")"
+echo "diskfull: ok"
