@@ -25,6 +25,7 @@
 #include "cmd.h"
 #include "conf.h"
 #include "engine.h"
+#include "flip.h"
 #include "ident.h"
 #include "loop.h"
 #include "proto.h"
@@ -199,6 +200,47 @@ hl_notice(void *arg, struct peer *p, enum fe_level level, const char *text)
 	hl_event_text(hl_level(level), NULL, text, strlen(text));
 }
 
+/*
+ * flip NAME ID WHO STATE DRAW [RESULT]: WHO is local or remote (who
+ * started it); RESULT is heads or tails, SUM V1,V2,..., or INDEX TEXT
+ * (the option chosen, from 1) when done, and the reason when abandoned.
+ */
+static void
+hl_flip(void *arg, struct peer *p, const struct flip *fl)
+{
+	char hex[2 * PROTO_FLIP_ID_LEN + 1], draw[32];
+	const char *opt;
+	unsigned i;
+
+	(void)arg;
+	hl_hex(fl->id, PROTO_FLIP_ID_LEN, hex);
+	flip_draw_name(&fl->draw, draw, sizeof draw);
+	printf("flip %s %s %s %s %s", p->name, hex,
+	    fl->local ? "local" : "remote", flip_state_name(fl->state), draw);
+	if (fl->state == FLIP_ABANDONED)
+		printf(" %s", flip_end_name(fl->end));
+	if (fl->state != FLIP_DONE) {
+		putchar('\n');
+		return;
+	}
+	switch (fl->draw.kind) {
+	case PROTO_DRAW_COIN:
+		fputs(fl->result[0] == 0 ? " heads" : " tails", stdout);
+		break;
+	case PROTO_DRAW_DICE:
+		printf(" %u ", fl->sum);
+		for (i = 0; i < fl->draw.count; i++)
+			printf(i == 0 ? "%u" : ",%u", fl->result[i]);
+		break;
+	case PROTO_DRAW_PICK:
+		opt = fl->draw.options[fl->result[0] % PROTO_PICK_MAX];
+		printf(" %u ", fl->result[0] + 1);
+		hl_text(opt, strlen(opt));
+		break;
+	}
+	putchar('\n');
+}
+
 static const struct fe_ops hl_ops = {
 	.ready = hl_ready,
 	.peer_changed = hl_peer_changed,
@@ -206,6 +248,7 @@ static const struct fe_ops hl_ops = {
 	.message = hl_message,
 	.delivered = hl_delivered,
 	.notice = hl_notice,
+	.flip = hl_flip,
 };
 
 static void

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "ident.h"
+#include "log.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -268,4 +269,20 @@ void
 ident_wipe(void *p, size_t n)
 {
 	sodium_memzero(p, n);
+}
+
+void
+ident_hash(
+    void *out, size_t outlen, const struct ident_part *parts, size_t nparts)
+{
+	crypto_generichash_state st;
+	size_t i;
+
+	if (outlen < IDENT_HASH_MIN || outlen > IDENT_HASH_MAX)
+		fatal("ident_hash: bad length %zu", outlen);
+	crypto_generichash_init(&st, NULL, 0, outlen);
+	for (i = 0; i < nparts; i++)
+		crypto_generichash_update(&st, parts[i].p, parts[i].len);
+	crypto_generichash_final(&st, out, outlen);
+	sodium_memzero(&st, sizeof st);
 }

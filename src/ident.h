@@ -59,4 +59,18 @@ uint32_t ident_uniform(uint32_t upper);
 /* Wipe memory in a way the compiler keeps. */
 void ident_wipe(void *, size_t);
 
+/* One piece of the input of ident_hash(). */
+struct ident_part {
+	const void *p;
+	size_t len;
+};
+#define IDENT_HASH_MIN 16
+#define IDENT_HASH_MAX 64
+/*
+ * BLAKE2b without a key, of outlen bytes (IDENT_HASH_MIN to
+ * IDENT_HASH_MAX), over the parts concatenated in order.
+ */
+void ident_hash(
+    void *out, size_t outlen, const struct ident_part *, size_t nparts);
+
 #endif

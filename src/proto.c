@@ -10,9 +10,17 @@
  *   BYE       = 0x04 reason:u8
  *   CHAT      = 0x10 id[16] seq:u64 time:i64 text[rest]  (1..max bytes)
  *   ACK       = 0x11 id[16]
+ *   FLIP_COMMIT   = 0x20 id[16] commitment[32] draw
+ *   FLIP_RESPONSE = 0x21 id[16] b[32] draw
+ *   FLIP_REVEAL   = 0x22 id[16] a[32]
+ *   draw      = 0x01                                  coin
+ *             | 0x02 count:u8 sides:u16               dice
+ *             | 0x03 n:u8 n * (len:u8 option[len])    pick
  *
- * Every message must be exactly as long as its fields; nick and text are
- * UTF-8 without control characters. This module never allocates.
+ * Every message must be exactly as long as its fields; nick, text and
+ * options are UTF-8 without control characters. A draw has one encoding:
+ * 1 <= count <= 100, 2 <= sides <= 1000, 2 <= n <= 32, 1 <= len <= 64.
+ * This module never allocates.
  */
 #include <string.h>
 
@@ -177,6 +185,29 @@ proto_decode(const uint8_t *p, size_t len, size_t max_text, struct proto_msg *m,
 		}
 		memcpy(m->u.ack.id, p, PROTO_ID_LEN);
 		return 0;
+	case PROTO_FLIP_COMMIT:
+	case PROTO_FLIP_RESPONSE:
+		if (len < PROTO_FLIP_ID_LEN + PROTO_FLIP_VALUE_LEN + 1) {
+			*why = "short flip message";
+			return -1;
+		}
+		memcpy(m->u.flip.id, p, PROTO_FLIP_ID_LEN);
+		memcpy(m->u.flip.value, p + PROTO_FLIP_ID_LEN,
+		    PROTO_FLIP_VALUE_LEN);
+		m->u.flip.draw = p + PROTO_FLIP_ID_LEN + PROTO_FLIP_VALUE_LEN;
+		m->u.flip.drawlen =
+		    len - PROTO_FLIP_ID_LEN - PROTO_FLIP_VALUE_LEN;
+		return proto_draw_decode(
+		    m->u.flip.draw, m->u.flip.drawlen, NULL, why);
+	case PROTO_FLIP_REVEAL:
+		if (len != PROTO_FLIP_ID_LEN + PROTO_FLIP_VALUE_LEN) {
+			*why = "bad flip reveal length";
+			return -1;
+		}
+		memcpy(m->u.flip.id, p, PROTO_FLIP_ID_LEN);
+		memcpy(m->u.flip.value, p + PROTO_FLIP_ID_LEN,
+		    PROTO_FLIP_VALUE_LEN);
+		return 0;
 	default:
 		if (m->type >= PROTO_EXTENSION) {
 			m->type = 0;
@@ -190,6 +221,7 @@ proto_decode(const uint8_t *p, size_t len, size_t max_text, struct proto_msg *m,
 size_t
 proto_encode(const struct proto_msg *m, uint8_t *out, size_t cap)
 {
+	const char *why;
 	size_t n;
 
 	switch (m->type) {
@@ -234,6 +266,142 @@ proto_encode(const struct proto_msg *m, uint8_t *out, size_t cap)
 		out[0] = m->type;
 		memcpy(out + 1, m->u.ack.id, PROTO_ID_LEN);
 		return 1 + PROTO_ID_LEN;
+	case PROTO_FLIP_COMMIT:
+	case PROTO_FLIP_RESPONSE:
+	case PROTO_FLIP_REVEAL:
+		n = 1 + PROTO_FLIP_ID_LEN + PROTO_FLIP_VALUE_LEN;
+		if (m->type != PROTO_FLIP_REVEAL) {
+			if (m->u.flip.draw == NULL ||
+			    proto_draw_decode(m->u.flip.draw, m->u.flip.drawlen,
+			        NULL, &why) == -1)
+				return 0;
+			n += m->u.flip.drawlen;
+		}
+		if (cap < n)
+			return 0;
+		out[0] = m->type;
+		memcpy(out + 1, m->u.flip.id, PROTO_FLIP_ID_LEN);
+		memcpy(out + 1 + PROTO_FLIP_ID_LEN, m->u.flip.value,
+		    PROTO_FLIP_VALUE_LEN);
+		if (m->type != PROTO_FLIP_REVEAL)
+			memcpy(
+			    out + 1 + PROTO_FLIP_ID_LEN + PROTO_FLIP_VALUE_LEN,
+			    m->u.flip.draw, m->u.flip.drawlen);
+		return n;
+	default:
+		return 0;
+	}
+}
+
+int
+proto_draw_decode(
+    const uint8_t *p, size_t len, struct proto_draw *d, const char **why)
+{
+	struct proto_draw scratch;
+	size_t off, n, i;
+
+	if (d == NULL)
+		d = &scratch;
+	memset(d, 0, sizeof *d);
+	if (len == 0) {
+		*why = "empty flip draw";
+		return -1;
+	}
+	d->kind = p[0];
+	switch (d->kind) {
+	case PROTO_DRAW_COIN:
+		if (len != 1) {
+			*why = "bad coin draw length";
+			return -1;
+		}
+		return 0;
+	case PROTO_DRAW_DICE:
+		if (len != 4) {
+			*why = "bad dice draw length";
+			return -1;
+		}
+		d->count = p[1];
+		d->sides = get16(p + 2);
+		if (d->count < 1 || d->count > PROTO_DICE_MAX ||
+		    d->sides < PROTO_SIDES_MIN || d->sides > PROTO_SIDES_MAX) {
+			*why = "dice out of range";
+			return -1;
+		}
+		return 0;
+	case PROTO_DRAW_PICK:
+		if (len < 2 || p[1] < PROTO_PICK_MIN || p[1] > PROTO_PICK_MAX) {
+			*why = "bad number of pick options";
+			return -1;
+		}
+		d->noptions = p[1];
+		off = 2;
+		for (i = 0; i < d->noptions; i++) {
+			if (off >= len) {
+				*why = "short pick draw";
+				return -1;
+			}
+			n = p[off++];
+			if (n < 1 || n > PROTO_OPTION_MAX || n > len - off) {
+				*why = "bad pick option length";
+				return -1;
+			}
+			if (!util_utf8_printable(p + off, n)) {
+				*why = "pick option is not printable UTF-8";
+				return -1;
+			}
+			memcpy(d->options[i], p + off, n);
+			d->options[i][n] = '\0';
+			off += n;
+		}
+		if (off != len) {
+			*why = "bad pick draw length";
+			return -1;
+		}
+		return 0;
+	default:
+		*why = "unknown flip kind";
+		return -1;
+	}
+}
+
+size_t
+proto_draw_encode(const struct proto_draw *d, uint8_t *out, size_t cap)
+{
+	size_t off, n, i;
+
+	switch (d->kind) {
+	case PROTO_DRAW_COIN:
+		if (cap < 1)
+			return 0;
+		out[0] = d->kind;
+		return 1;
+	case PROTO_DRAW_DICE:
+		if (cap < 4 || d->count < 1 || d->count > PROTO_DICE_MAX ||
+		    d->sides < PROTO_SIDES_MIN || d->sides > PROTO_SIDES_MAX)
+			return 0;
+		out[0] = d->kind;
+		out[1] = d->count;
+		put16(out + 2, d->sides);
+		return 4;
+	case PROTO_DRAW_PICK:
+		if (cap < 2 || d->noptions < PROTO_PICK_MIN ||
+		    d->noptions > PROTO_PICK_MAX)
+			return 0;
+		out[0] = d->kind;
+		out[1] = d->noptions;
+		off = 2;
+		for (i = 0; i < d->noptions; i++) {
+			n = strnlen(d->options[i], PROTO_OPTION_MAX + 1);
+			if (n < 1 || n > PROTO_OPTION_MAX ||
+			    cap - off < 1 + n ||
+			    !util_utf8_printable(
+			        (const uint8_t *)d->options[i], n))
+				return 0;
+			out[off++] = (uint8_t)n;
+			memcpy(out + off, d->options[i], n);
+			off += n;
+		}
+		return off;
 	default:
 		return 0;
 	}

@@ -29,6 +29,35 @@ enum proto_type {
 	PROTO_BYE = 0x04,
 	PROTO_CHAT = 0x10,
 	PROTO_ACK = 0x11,
+	PROTO_FLIP_COMMIT = 0x20,
+	PROTO_FLIP_RESPONSE = 0x21,
+	PROTO_FLIP_REVEAL = 0x22,
+};
+
+/* Coin flips, dice and picks (flip.c; doc/PROTOCOL.md section 7.7). */
+#define PROTO_FLIP_ID_LEN 16
+#define PROTO_FLIP_VALUE_LEN 32 /* a commitment, or a contribution */
+#define PROTO_DICE_MAX 100 /* dice in one roll */
+#define PROTO_SIDES_MIN 2
+#define PROTO_SIDES_MAX 1000
+#define PROTO_PICK_MIN 2 /* options of a pick */
+#define PROTO_PICK_MAX 32
+#define PROTO_OPTION_MAX 64 /* bytes in one option */
+#define PROTO_DRAW_MAX (2 + PROTO_PICK_MAX * (1 + PROTO_OPTION_MAX))
+
+enum proto_draw_kind {
+	PROTO_DRAW_COIN = 1,
+	PROTO_DRAW_DICE = 2,
+	PROTO_DRAW_PICK = 3,
+};
+
+/* What a flip draws: its kind and parameters. */
+struct proto_draw {
+	uint8_t kind;
+	uint8_t count; /* dice: how many, 1 to PROTO_DICE_MAX */
+	uint16_t sides; /* dice: sides of each */
+	uint8_t noptions; /* pick: PROTO_PICK_MIN to PROTO_PICK_MAX */
+	char options[PROTO_PICK_MAX][PROTO_OPTION_MAX + 1];
 };
 
 /* Types at or above this are extensions: ignored if unknown. */
@@ -65,6 +94,15 @@ struct proto_msg {
 		struct {
 			uint8_t id[PROTO_ID_LEN];
 		} ack;
+		struct {
+			uint8_t id[PROTO_FLIP_ID_LEN];
+			/* COMMIT: the commitment; RESPONSE: b; REVEAL: a. */
+			uint8_t value[PROTO_FLIP_VALUE_LEN];
+			/* COMMIT, RESPONSE: the encoded draw, pointing into
+			 * the decoded buffer; REVEAL: NULL, 0. */
+			const uint8_t *draw;
+			size_t drawlen;
+		} flip;
 	} u;
 };
 
@@ -92,6 +130,15 @@ int proto_decode(const uint8_t *, size_t, size_t max_text, struct proto_msg *,
     const char **why);
 /* Encode into out (cap bytes); the length, or 0 if it does not fit. */
 size_t proto_encode(const struct proto_msg *, uint8_t *out, size_t cap);
+
+/*
+ * Decode an encoded draw (kind and parameters, exactly len bytes) into d,
+ * or only check it if d is NULL. -1 with *why if malformed.
+ */
+int proto_draw_decode(
+    const uint8_t *, size_t len, struct proto_draw *d, const char **why);
+/* Encode a draw; the length, or 0 if it is invalid or does not fit. */
+size_t proto_draw_encode(const struct proto_draw *, uint8_t *out, size_t cap);
 
 /* Text for a bye reason. */
 const char *proto_bye_text(uint8_t reason);

@@ -9,8 +9,9 @@
  * decoded with both text limits in use (4096, the default, and 60000,
  * the largest). A message that decodes must encode back to the very same
  * bytes (the format has one form per message) and decode again to the
- * same message. A limit can only refuse more: what 60000 refuses, 4096
- * refuses too. The body also goes through the handshake payload decoder.
+ * same message; so must a flip's draw. A limit can only refuse more:
+ * what 60000 refuses, 4096 refuses too. The body also goes through the
+ * handshake payload decoder.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,9 +47,65 @@ fuzz_msg_equal(const struct proto_msg *a, const struct proto_msg *b)
 		    memcmp(a->u.chat.text, b->u.chat.text, a->u.chat.len) == 0;
 	case PROTO_ACK:
 		return memcmp(a->u.ack.id, b->u.ack.id, PROTO_ID_LEN) == 0;
+	case PROTO_FLIP_COMMIT:
+	case PROTO_FLIP_RESPONSE:
+	case PROTO_FLIP_REVEAL:
+		return memcmp(a->u.flip.id, b->u.flip.id, PROTO_FLIP_ID_LEN) ==
+		    0 &&
+		    memcmp(a->u.flip.value, b->u.flip.value,
+		        PROTO_FLIP_VALUE_LEN) == 0 &&
+		    a->u.flip.drawlen == b->u.flip.drawlen &&
+		    (a->u.flip.drawlen == 0 ||
+		        memcmp(a->u.flip.draw, b->u.flip.draw,
+		            a->u.flip.drawlen) == 0);
 	default:
 		return 0;
 	}
+}
+
+/*
+ * A flip draw ends the message, decodes to parameters in range, and
+ * encodes back to the same bytes (one form per draw).
+ */
+static void
+fuzz_draw(const struct proto_msg *m, const uint8_t *body, size_t len)
+{
+	struct proto_draw d;
+	uint8_t enc[PROTO_DRAW_MAX];
+	const char *why = NULL;
+	size_t i;
+
+	if (m->u.flip.drawlen == 0 || m->u.flip.drawlen > PROTO_DRAW_MAX ||
+	    m->u.flip.draw < body ||
+	    m->u.flip.draw + m->u.flip.drawlen != body + len)
+		abort();
+	if (proto_draw_decode(m->u.flip.draw, m->u.flip.drawlen, &d, &why) != 0)
+		abort();
+	switch (d.kind) {
+	case PROTO_DRAW_COIN:
+		break;
+	case PROTO_DRAW_DICE:
+		if (d.count < 1 || d.count > PROTO_DICE_MAX ||
+		    d.sides < PROTO_SIDES_MIN || d.sides > PROTO_SIDES_MAX)
+			abort();
+		break;
+	case PROTO_DRAW_PICK:
+		if (d.noptions < PROTO_PICK_MIN || d.noptions > PROTO_PICK_MAX)
+			abort();
+		for (i = 0; i < d.noptions; i++) {
+			if (strlen(d.options[i]) < 1 ||
+			    strlen(d.options[i]) > PROTO_OPTION_MAX)
+				abort();
+		}
+		break;
+	default:
+		abort();
+	}
+	if (proto_draw_encode(&d, enc, sizeof enc) != m->u.flip.drawlen ||
+	    memcmp(enc, m->u.flip.draw, m->u.flip.drawlen) != 0)
+		abort();
+	if (proto_draw_encode(&d, enc, m->u.flip.drawlen - 1) != 0)
+		abort();
 }
 
 /* Decode one frame body under one limit; abort on a broken invariant. */
@@ -79,6 +136,11 @@ fuzz_decode(const uint8_t *body, size_t len, size_t max_text)
 	        m.u.chat.text + m.u.chat.len != body + len))
 		abort();
 	if (m.type == PROTO_HELLO && strlen(m.u.hello.nick) > PROTO_NICK_MAX)
+		abort();
+	if (m.type == PROTO_FLIP_COMMIT || m.type == PROTO_FLIP_RESPONSE)
+		fuzz_draw(&m, body, len);
+	if (m.type == PROTO_FLIP_REVEAL &&
+	    (m.u.flip.draw != NULL || m.u.flip.drawlen != 0))
 		abort();
 
 	/* Re-encode into an exactly sized buffer: the same bytes. */
