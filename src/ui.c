@@ -1,23 +1,31 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The curses frontend: the only owner of <curses.h>.
+ * The curses frontend: its start and end, the engine's events, the
+ * layout, and the once-per-iteration redraw. With ui_log.c (views and the
+ * conversation), ui_peers.c (the peer list) and ui_input.c (keys and the
+ * input line), the only files that include <curses.h>.
  *
  *   +-----------+--------------------------------------+
- *   | peers     | conversation of the selected view    |
+ *   | peers     | title: who the view is with          |  w_peers, w_title
+ *   |           | conversation of the selected view    |  w_log
  *   |           |                                      |
  *   +-----------+--------------------------------------+
- *   | status bar                                       |
- *   | input line                                       |
+ *   | status bar                                       |  w_status
+ *   | > input line                                     |  w_input
  *   +--------------------------------------------------+
  *
- * Views: index 0 is the system view (notices, requests, errors); the
- * others follow the engine's peer list. Handlers only change the model
- * and set ui->dirty; ui_draw() runs once per loop iteration, just before
- * the loop sleeps, and ends with a single doupdate().
+ * Views: index 0 is the system view (notices, requests, errors); index
+ * i > 0 is the engine's peer i - 1. The selection is a peer pointer, so
+ * it survives peers being removed.
+ *
+ * Handlers (engine events, keys, signals) only change the model and set
+ * bits in ui->dirty; ui_draw() runs once per loop iteration, just before
+ * the loop sleeps, redraws the panes whose bit is set into their own
+ * windows, and ends with a single doupdate(). A burst of 10 000 messages
+ * for a peer not on screen redraws one line of the peer list.
  */
 #include <curses.h>
 #include <errno.h>
-#include <limits.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,53 +35,17 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
-#include <wchar.h>
 
 #include "app.h"
 #include "cmd.h"
 #include "conf.h"
 #include "engine.h"
+#include "flip.h"
 #include "ident.h"
 #include "log.h"
 #include "loop.h"
+#include "ui.h"
 #include "xmalloc.h"
-
-#define UI_MIN_COLS 40
-#define UI_MIN_ROWS 8
-#define UI_INPUT_MAX 4096
-#define UI_HISTORY_MAX 4096
-
-enum ui_kind { UI_SELF, UI_PEER, UI_SYSTEM, UI_ERROR };
-
-struct ui_line {
-	time_t when;
-	enum ui_kind kind;
-	char *nick;
-	char *text;
-};
-
-struct ui_view {
-	struct ui_line *lines;
-	size_t nlines;
-	size_t scroll; /* rows scrolled up from the bottom */
-};
-
-struct ui {
-	struct app *app;
-	struct cmd_ctx ctx;
-	struct loop_watch *watch;
-	int dirty;
-	int too_small;
-	int colors;
-
-	struct ui_view system;
-	size_t selected; /* 0: system view; i + 1: peer i */
-
-	wchar_t input[UI_INPUT_MAX + 1];
-	size_t len, cursor;
-	char notice[256];
-	char listen[64];
-};
 
 static struct ui *ui_active;
 
@@ -82,7 +54,6 @@ enum {
 	UI_PAIR_PEER,
 	UI_PAIR_SYSTEM,
 	UI_PAIR_ERROR,
-	UI_PAIR_BAR,
 };
 
 static const short ui_curses_colors[] = {
@@ -101,67 +72,205 @@ static const short ui_curses_colors[] = {
 static void
 ui_restore(void)
 {
+	if (ui_active != NULL && ui_active->paste_brackets) {
+		putp("\033[?2004l");
+		fflush(stdout);
+		ui_active->paste_brackets = 0;
+	}
 	if (!isendwin())
 		endwin();
+	fflush(stdout);
 }
 
-static struct ui_view *
+/* --- views ------------------------------------------------------------- */
+
+#define UI_HISTORY_BATCH 200
+
+struct ui_history {
+	struct ui_view *v;
+	size_t n;
+};
+
+static int
+ui_history_line(void *arg, struct peer *p, const struct engine_line *l)
+{
+	struct ui_history *h = arg;
+	struct ui_line *ln;
+	const char *nick = l->outgoing && ui_active != NULL
+	    ? ui_active->app->conf->nick
+	    : p->name;
+
+	ln = ui_view_add_front(h->v, l->outgoing ? UI_SELF : UI_PEER,
+	    (time_t)((l->outgoing ? l->sent_ms : l->recv_ms) / 1000),
+	    l->outgoing ? nick : p->name, l->text, l->len);
+	if (ln == NULL) {
+		h->v->history_done = 1; /* the view holds all it can */
+		return 1;
+	}
+	ln->pending = l->outgoing && !l->delivered;
+	memcpy(ln->id, l->id, sizeof ln->id);
+	h->v->oldest_rowid = l->rowid;
+	h->n++;
+	return 0;
+}
+
+/* Put up to n older stored lines in front of p's view. */
+static void
+ui_history_more(struct peer *p, struct ui_view *v, size_t n)
+{
+	struct ui_history h = { v, 0 };
+	char *cause;
+
+	if (v->history_done)
+		return;
+	if (engine_history(p->eng, p, v->oldest_rowid, n, ui_history_line, &h,
+	        &cause) == -1) {
+		v->history_done = 1;
+		if (ui_active != NULL)
+			ui_notify(ui_active, cause);
+		free(cause);
+		return;
+	}
+	if (h.n < n)
+		v->history_done = 1;
+}
+
+/* A peer's view, created with the newest stored lines: the history is
+ * read in batches as the user scrolls back, never all at start. */
+struct ui_view *
 ui_view_of(struct peer *p)
 {
-	if (p->fe_data == NULL)
-		p->fe_data = xcalloc(1, sizeof(struct ui_view));
+	if (p->fe_data == NULL) {
+		p->fe_data = ui_view_create(UI_VIEW_LINES);
+		ui_history_more(p, p->fe_data, UI_HISTORY_BATCH);
+	}
 	return p->fe_data;
 }
 
-static void
-ui_view_free(struct ui_view *v)
+void
+ui_history_before_scroll(struct ui *ui, int to_top, int page)
 {
-	size_t i;
+	struct ui_view *v;
+	int64_t ahead;
 
-	if (v == NULL)
+	if (ui->sel == NULL)
 		return;
-	for (i = 0; i < v->nlines; i++) {
-		free(v->lines[i].nick);
-		free(v->lines[i].text);
+	v = ui_view_of(ui->sel);
+	if (to_top) {
+		while (!v->history_done)
+			ui_history_more(ui->sel, v, UI_HISTORY_BATCH);
+		return;
 	}
-	free(v->lines);
-	v->lines = NULL;
-	v->nlines = 0;
+	/* Lines between the oldest held and the bottom of the pane. */
+	ahead =
+	    (v->follow ? v->first + (int64_t)v->count : v->anchor) - v->first;
+	if (ahead < 3 * (int64_t)page)
+		ui_history_more(ui->sel, v, UI_HISTORY_BATCH);
 }
 
-static struct peer *
-ui_selected_peer(struct ui *ui)
+struct ui_view *
+ui_current_view(struct ui *ui)
 {
-	if (ui->selected == 0)
-		return NULL;
-	return engine_peer(ui->app->engine, ui->selected - 1);
+	return ui->sel != NULL ? ui_view_of(ui->sel) : ui->system;
 }
 
-static void
-ui_add_line(struct ui_view *v, enum ui_kind kind, const char *nick,
-    const char *text, size_t len, time_t when)
+size_t
+ui_nviews(struct ui *ui)
 {
-	struct ui_line *l;
-
-	v->lines = xreallocarray(v->lines, v->nlines + 1, sizeof *v->lines);
-	l = &v->lines[v->nlines++];
-	l->when = when;
-	l->kind = kind;
-	l->nick = xstrdup(nick != NULL ? nick : "");
-	l->text = xstrndup(text, len);
-	if (v->scroll > 0)
-		v->scroll++; /* keep the view where the user left it */
+	return engine_npeers(ui->app->engine) + 1;
 }
 
-/* --- engine events -------------------------------------------------------- */
+struct peer *
+ui_view_peer(struct ui *ui, size_t i)
+{
+	return i == 0 ? NULL : engine_peer(ui->app->engine, i - 1);
+}
+
+size_t
+ui_selected_index(struct ui *ui)
+{
+	size_t i, n = engine_npeers(ui->app->engine);
+
+	if (ui->sel == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (engine_peer(ui->app->engine, i) == ui->sel)
+			return i + 1;
+	}
+	return 0;
+}
+
+/* Show view i; its unread count is cleared. */
+void
+ui_select(struct ui *ui, size_t i)
+{
+	if (i >= ui_nviews(ui))
+		return;
+	ui->sel = ui_view_peer(ui, i);
+	if (ui->sel != NULL)
+		ui->sel->unread = 0;
+	else
+		ui->system->unread = 0;
+	ui->dirty |=
+	    UI_DIRTY_PEERS | UI_DIRTY_TITLE | UI_DIRTY_LOG | UI_DIRTY_STATUS;
+}
+
+static unsigned
+ui_unread_of(struct ui *ui, size_t i)
+{
+	struct peer *p = ui_view_peer(ui, i);
+
+	return p != NULL ? p->unread : ui->system->unread;
+}
+
+/* Show the next view, after the selected one, with something unread. */
+void
+ui_select_unread(struct ui *ui)
+{
+	size_t n = ui_nviews(ui), cur = ui_selected_index(ui), k, i;
+
+	for (k = 1; k < n; k++) {
+		i = (cur + k) % n;
+		if (ui_unread_of(ui, i) > 0) {
+			ui_select(ui, i);
+			return;
+		}
+	}
+	ui_notify(ui, "nothing unread");
+}
+
+/* Command output: it goes to the view the user is looking at. */
+void
+ui_reply(void *arg, enum fe_level level, const char *text)
+{
+	struct ui *ui = arg;
+
+	if (ui->closing)
+		return;
+	ui_view_add(ui_current_view(ui), level == FE_INFO ? UI_INFO : UI_ERROR,
+	    time(NULL), NULL, text, strlen(text));
+	ui->dirty |= UI_DIRTY_LOG;
+}
+
+/* A passing remark in the status bar, not kept in any view. */
+void
+ui_notify(struct ui *ui, const char *text)
+{
+	snprintf(ui->notice, sizeof ui->notice, "%s", text);
+	ui->dirty |= UI_DIRTY_STATUS;
+}
+
+/* --- engine events ------------------------------------------------------ */
 
 static void
 ui_ready(void *arg, const char *addr)
 {
 	struct ui *ui = arg;
 
+	if (ui->closing)
+		return;
 	snprintf(ui->listen, sizeof ui->listen, "%s", addr);
-	ui->dirty = 1;
+	ui->dirty |= UI_DIRTY_STATUS;
 }
 
 static void
@@ -169,28 +278,28 @@ ui_peer_changed(void *arg, struct peer *p)
 {
 	struct ui *ui = arg;
 
+	if (ui->closing)
+		return;
 	ui_view_of(p);
-	ui->dirty = 1;
+	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
+	if (p == ui->sel)
+		ui->dirty |= UI_DIRTY_TITLE;
 }
 
 static void
 ui_peer_removed(void *arg, struct peer *p)
 {
 	struct ui *ui = arg;
-	size_t i, n = engine_npeers(ui->app->engine);
 
-	for (i = 0; i < n; i++) {
-		if (engine_peer(ui->app->engine, i) == p)
-			break;
+	if (ui->closing)
+		return;
+	if (ui->sel == p) {
+		ui->sel = NULL;
+		ui->dirty |= UI_DIRTY_TITLE | UI_DIRTY_LOG;
 	}
-	if (ui->selected == i + 1)
-		ui->selected = 0;
-	else if (ui->selected > i + 1)
-		ui->selected--;
 	ui_view_free(p->fe_data);
-	free(p->fe_data);
 	p->fe_data = NULL;
-	ui->dirty = 1;
+	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
 }
 
 static void
@@ -198,41 +307,88 @@ ui_message(void *arg, struct peer *p, int outgoing, const uint8_t id[16],
     int64_t time_ms, const char *text, size_t len)
 {
 	struct ui *ui = arg;
+	struct ui_view *v;
+	struct ui_line *l;
 
-	(void)id;
-	/* Our clock, not the sender's: their clock is theirs to set. */
-	ui_add_line(ui_view_of(p), outgoing ? UI_SELF : UI_PEER,
-	    outgoing ? ui->app->conf->nick
-	             : (p->nick[0] != '\0' ? p->nick : p->name),
-	    text, len, outgoing ? (time_t)(time_ms / 1000) : time(NULL));
-	if (!outgoing && ui_selected_peer(ui) != p) {
+	if (ui->closing)
+		return;
+	/* A view created just now read this line from the store already. */
+	v = ui_view_of(p);
+	if (v->count > 0 &&
+	    (l = ui_view_line(v, v->first + (int64_t)v->count - 1)) != NULL &&
+	    (l->kind == UI_SELF || l->kind == UI_PEER) &&
+	    memcmp(l->id, id, sizeof l->id) == 0)
+		return;
+	/* Incoming lines get our clock: the sender's is theirs to set. The
+	 * peer is named by its name, not the nick it chose (see title). */
+	l = ui_view_add(v, outgoing ? UI_SELF : UI_PEER,
+	    outgoing ? (time_t)(time_ms / 1000) : time(NULL),
+	    outgoing ? ui->app->conf->nick : p->name, text, len);
+	l->pending = outgoing;
+	memcpy(l->id, id, sizeof l->id);
+	if (p == ui->sel)
+		ui->dirty |= UI_DIRTY_LOG;
+	else if (!outgoing) {
 		p->unread++;
+		ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
 		if (ui->app->conf->bell)
-			beep();
+			ui->bell = 1;
 	}
-	ui->dirty = 1;
 }
 
 static void
 ui_delivered(void *arg, struct peer *p, const uint8_t id[16])
 {
-	(void)arg;
-	(void)p;
-	(void)id;
+	struct ui *ui = arg;
+
+	if (ui->closing)
+		return;
+	if (ui_view_delivered(ui_view_of(p), id) && p == ui->sel)
+		ui->dirty |= UI_DIRTY_LOG;
 }
 
 static void
 ui_notice(void *arg, struct peer *p, enum fe_level level, const char *text)
 {
 	struct ui *ui = arg;
-	enum ui_kind kind = level == FE_INFO ? UI_SYSTEM : UI_ERROR;
+	enum ui_kind kind = level == FE_INFO ? UI_INFO : UI_ERROR;
+	size_t len = strlen(text);
 
-	ui_add_line(&ui->system, kind, NULL, text, strlen(text), time(NULL));
-	if (p != NULL && ui_selected_peer(ui) == p)
-		ui_add_line(
-		    ui_view_of(p), kind, NULL, text, strlen(text), time(NULL));
-	snprintf(ui->notice, sizeof ui->notice, "%s", text);
-	ui->dirty = 1;
+	if (ui->closing)
+		return;
+	ui_view_add(ui->system, kind, time(NULL), NULL, text, len);
+	if (p != NULL)
+		ui_view_add(ui_view_of(p), kind, time(NULL), NULL, text, len);
+	if (ui->sel == NULL || ui->sel == p)
+		ui->dirty |= UI_DIRTY_LOG;
+	else if (level != FE_INFO) {
+		ui->system->unread++;
+		ui->dirty |= UI_DIRTY_PEERS;
+	}
+	ui_notify(ui, text);
+}
+
+static void
+ui_flip(void *arg, struct peer *p, const struct flip *fl)
+{
+	struct ui *ui = arg;
+	char buf[512];
+
+	if (ui->closing)
+		return;
+	flip_describe(fl, buf, sizeof buf);
+	ui_view_add(ui_view_of(p), UI_FLIP, time(NULL), NULL, buf, strlen(buf));
+	if (p == ui->sel) {
+		ui->dirty |= UI_DIRTY_LOG;
+		return;
+	}
+	/* Elsewhere, only how it ended: the description names the peer. */
+	if (fl->state == FLIP_PENDING)
+		return;
+	ui_view_add(ui->system, UI_FLIP, time(NULL), NULL, buf, strlen(buf));
+	ui_notify(ui, buf);
+	if (ui->sel == NULL)
+		ui->dirty |= UI_DIRTY_LOG;
 }
 
 static const struct fe_ops ui_ops = {
@@ -242,468 +398,151 @@ static const struct fe_ops ui_ops = {
 	.message = ui_message,
 	.delivered = ui_delivered,
 	.notice = ui_notice,
+	.flip = ui_flip,
 };
 
-static void
-ui_reply(void *arg, enum fe_level level, const char *text)
-{
-	struct ui *ui = arg;
-	struct peer *p = ui_selected_peer(ui);
-	enum ui_kind kind = level == FE_INFO ? UI_SYSTEM : UI_ERROR;
-
-	/* Command output goes where the user is looking. */
-	ui_add_line(p != NULL ? ui_view_of(p) : &ui->system, kind, NULL, text,
-	    strlen(text), time(NULL));
-	ui->dirty = 1;
-}
-
-/* --- drawing ----------------------------------------------------------------
- */
-
-/* Display width of the multibyte string s, or of its first n bytes. */
-static int
-ui_width(const char *s, size_t n)
-{
-	mbstate_t st;
-	wchar_t wc;
-	size_t k;
-	int w = 0, cw;
-
-	memset(&st, 0, sizeof st);
-	while (n > 0 && (k = mbrtowc(&wc, s, n, &st)) != 0) {
-		if (k == (size_t)-1 || k == (size_t)-2)
-			return w + (int)n;
-		cw = wcwidth(wc);
-		w += cw > 0 ? cw : 0;
-		s += k;
-		n -= k;
-	}
-	return w;
-}
-
-/*
- * Print s at the cursor clipped to width columns (or only measure, if w
- * is NULL); returns the bytes consumed (a whole number of characters).
- */
-static size_t
-ui_put(WINDOW *w, const char *s, int width)
-{
-	mbstate_t st;
-	wchar_t wc;
-	const char *p = s;
-	size_t k, n = strlen(s);
-	int cw, used = 0;
-
-	memset(&st, 0, sizeof st);
-	while (n > 0 && (k = mbrtowc(&wc, p, n, &st)) != 0) {
-		if (k == (size_t)-1 || k == (size_t)-2)
-			break;
-		cw = wcwidth(wc);
-		if (cw < 0)
-			cw = 0;
-		if (used + cw > width)
-			break;
-		if (w != NULL)
-			waddnwstr(w, &wc, 1);
-		used += cw;
-		p += k;
-		n -= k;
-	}
-	return (size_t)(p - s);
-}
+/* --- drawing ------------------------------------------------------------ */
 
 static void
-ui_color_on(struct ui *ui, int pair)
-{
-	if (ui->colors)
-		attron(COLOR_PAIR(pair));
-}
-
-static void
-ui_color_off(struct ui *ui, int pair)
-{
-	if (ui->colors)
-		attroff(COLOR_PAIR(pair));
-}
-
-static const char *
-ui_state_mark(enum peer_state s)
-{
-	switch (s) {
-	case PEER_ONLINE:
-		return "+";
-	case PEER_CONNECTING:
-	case PEER_WAITING:
-		return "~";
-	case PEER_REQUEST:
-		return "?";
-	default:
-		return "-";
-	}
-}
-
-static void
-ui_draw_peers(struct ui *ui, int width, int rows)
+ui_status_draw(struct ui *ui)
 {
 	struct engine *eng = ui->app->engine;
+	WINDOW *w = ui->w_status;
+	char fp[IDENT_SHORT_LEN + 1], act[64] = "", *s;
+	size_t i, k = 0, online = 0, n = engine_npeers(eng);
 	struct peer *p;
-	char label[128];
-	size_t i, n = engine_npeers(eng);
-	int row = 0;
 
-	for (i = 0; i <= n && row < rows; i++, row++) {
-		move(row, 0);
-		if (ui->selected == i)
-			attron(A_REVERSE);
-		if (i == 0)
-			snprintf(label, sizeof label, " [system]");
-		else {
-			/* The name, never the nick: a peer picks its own
-			 * nick and could pose as another. */
-			p = engine_peer(eng, i - 1);
-			if (p->unread > 0)
-				snprintf(label, sizeof label, "%s%s (%u)",
-				    ui_state_mark(p->state), p->name,
-				    p->unread);
-			else
-				snprintf(label, sizeof label, "%s%s",
-				    ui_state_mark(p->state), p->name);
-		}
-		ui_put(stdscr, label, width - 1);
-		if (ui->selected == i)
-			attroff(A_REVERSE);
+	for (i = 0; i < n; i++) {
+		p = engine_peer(eng, i);
+		online += p->state == PEER_ONLINE;
+		if (p->unread > 0 && k + 8 < sizeof act)
+			k += (size_t)snprintf(act + k, sizeof act - k, "%s%zu",
+			    k == 0 ? " | act " : ",", i + 1);
 	}
-	for (row = 0; row < rows; row++)
-		mvaddch(row, width - 1, ACS_VLINE);
-}
-
-/* Rows a line takes when wrapped to width. */
-static int
-ui_line_rows(const char *s, int width)
-{
-	int w = ui_width(s, strlen(s));
-
-	return w <= 0 ? 1 : (w + width - 1) / width;
-}
-
-static char *
-ui_format(struct ui *ui, const struct ui_line *l)
-{
-	char ts[64] = "";
-	struct tm tm;
-
-	if (ui->app->conf->timestamps) {
-		localtime_r(&l->when, &tm);
-		/* The format is the user's own setting. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-		if (strftime(ts, sizeof ts - 1, ui->app->conf->timestamp_format,
-		        &tm) > 0)
-			strcat(ts, " ");
-#pragma GCC diagnostic pop
-	}
-	if (l->kind == UI_SELF || l->kind == UI_PEER)
-		return xasprintf("%s<%s> %s", ts, l->nick, l->text);
-	return xasprintf(
-	    "%s%s %s", ts, l->kind == UI_ERROR ? "!!" : "--", l->text);
-}
-
-static int
-ui_pair_of(enum ui_kind k)
-{
-	switch (k) {
-	case UI_SELF:
-		return UI_PAIR_SELF;
-	case UI_PEER:
-		return UI_PAIR_PEER;
-	case UI_SYSTEM:
-		return UI_PAIR_SYSTEM;
-	default:
-		return UI_PAIR_ERROR;
-	}
-}
-
-static void
-ui_draw_conversation(struct ui *ui, int x, int width, int rows)
-{
-	struct peer *p = ui_selected_peer(ui);
-	struct ui_view *v = p != NULL ? ui_view_of(p) : &ui->system;
-	size_t i, skip = v->scroll;
-	int row = rows, nrows, r;
-	char *s, *q;
-
-	for (i = v->nlines; i > 0 && row > 0; i--) {
-		s = ui_format(ui, &v->lines[i - 1]);
-		nrows = ui_line_rows(s, width);
-		if (skip >= (size_t)nrows) {
-			skip -= (size_t)nrows;
-			free(s);
-			continue;
-		}
-		nrows -= (int)skip;
-		skip = 0;
-		row -= nrows;
-		ui_color_on(ui, ui_pair_of(v->lines[i - 1].kind));
-		/* A line cut by the top of the pane shows its end. */
-		for (q = s, r = 0; r < nrows; r++) {
-			if (row + r >= 0)
-				move(row + r, x);
-			q += ui_put(row + r >= 0 ? stdscr : NULL, q, width);
-		}
-		ui_color_off(ui, ui_pair_of(v->lines[i - 1].kind));
-		free(s);
-	}
-	if (v->scroll > 0) {
-		attron(A_REVERSE);
-		mvaddstr(rows - 1, x + width - 14, " -- more -- ");
-		attroff(A_REVERSE);
-	}
-}
-
-static void
-ui_draw_status(struct ui *ui, int row, int cols)
-{
-	struct engine *eng = ui->app->engine;
-	char fp[IDENT_SHORT_LEN + 1], *s;
-	size_t i, online = 0;
-
-	for (i = 0; i < engine_npeers(eng); i++)
-		online += engine_peer(eng, i)->state == PEER_ONLINE;
+	if (ui->system->unread > 0 && k + 8 < sizeof act)
+		snprintf(
+		    act + k, sizeof act - k, "%s0", k == 0 ? " | act " : ",");
 	ident_short(ui->app->id->pk, fp);
-	s = xasprintf(" %s (%s) on %s | %zu online | %s", ui->app->conf->nick,
-	    fp, ui->listen, online, ui->notice);
-	move(row, 0);
-	attron(A_REVERSE);
-	ui_color_on(ui, UI_PAIR_BAR);
-	hline(' ', cols);
-	ui_put(stdscr, s, cols);
-	ui_color_off(ui, UI_PAIR_BAR);
-	attroff(A_REVERSE);
+	s = xasprintf(" %s (%s) | %s | %zu/%zu online%s | %s",
+	    ui->app->conf->nick, fp, ui->listen, online, n, act, ui->notice);
+	werase(w);
+	wmove(w, 0, 0);
+	whline(w, ' ' | ui->style.bar, getmaxx(w));
+	ui_put(w, s, strlen(s), getmaxx(w), ui->style.bar);
 	free(s);
 }
 
 static void
-ui_draw_input(struct ui *ui, int row, int cols)
+ui_delete_windows(struct ui *ui)
 {
-	size_t start = 0, i;
-	int w = 0, cx = 0, cw;
+	WINDOW **w[] = { &ui->w_peers, &ui->w_title, &ui->w_log, &ui->w_status,
+		&ui->w_input };
+	size_t i;
 
-	/* Scroll horizontally so the cursor stays visible. */
-	for (i = ui->cursor; i > 0; i--) {
-		cw = wcwidth(ui->input[i - 1]);
-		if (w + (cw > 0 ? cw : 0) > cols - 3)
-			break;
-		w += cw > 0 ? cw : 0;
+	for (i = 0; i < sizeof w / sizeof w[0]; i++) {
+		if (*w[i] != NULL)
+			delwin(*w[i]);
+		*w[i] = NULL;
 	}
-	start = i;
-	move(row, 0);
-	addstr("> ");
-	for (i = start, w = 2; i < ui->len; i++) {
-		cw = wcwidth(ui->input[i]);
-		cw = cw > 0 ? cw : 0;
-		if (w + cw > cols - 1)
-			break;
-		if (i == ui->cursor)
-			cx = w;
-		addnwstr(&ui->input[i], 1);
-		w += cw;
+}
+
+/* Make the windows for the terminal's size, or the "too small" view. */
+static void
+ui_layout(struct ui *ui)
+{
+	int rows, cols, pw;
+
+	ui_delete_windows(ui);
+	getmaxyx(stdscr, rows, cols);
+	ui->rows = rows;
+	ui->cols = cols;
+	werase(stdscr);
+	ui->too_small = cols < UI_MIN_COLS || rows < UI_MIN_ROWS;
+	if (ui->too_small) {
+		mvwaddstr(stdscr, 0, 0, "terminal too small");
+		mvwprintw(stdscr, 1, 0, "%dx%d, need %dx%d", cols, rows,
+		    UI_MIN_COLS, UI_MIN_ROWS);
+		wnoutrefresh(stdscr);
+		return;
 	}
-	if (ui->cursor >= i)
-		cx = w;
-	move(row, cx);
+	/* stdscr underneath, refreshed once so get_wch never repaints it. */
+	wnoutrefresh(stdscr);
+	pw = ui->app->conf->peer_width;
+	if (pw > cols / 2)
+		pw = cols / 2;
+	ui->pw = pw;
+	ui->w_peers = newwin(rows - 2, pw, 0, 0);
+	ui->w_title = newwin(1, cols - pw, 0, pw);
+	ui->w_log = newwin(rows - 3, cols - pw, 1, pw);
+	ui->w_status = newwin(1, cols, rows - 2, 0);
+	ui->w_input = newwin(1, cols, rows - 1, 0);
+	if (ui->w_peers == NULL || ui->w_title == NULL || ui->w_log == NULL ||
+	    ui->w_status == NULL || ui->w_input == NULL)
+		fatal("cannot create windows");
+	ui->dirty |= UI_DIRTY_ALL & ~UI_DIRTY_LAYOUT;
 }
 
 static void
 ui_draw(void *arg)
 {
 	struct ui *ui = arg;
-	int rows, cols, pw;
+	int dirty = ui->dirty;
 
-	if (!ui->dirty)
+	if (dirty == 0)
 		return;
 	ui->dirty = 0;
-	getmaxyx(stdscr, rows, cols);
-	erase();
-	if (cols < UI_MIN_COLS || rows < UI_MIN_ROWS) {
-		mvaddstr(0, 0, "terminal too small");
-		mvprintw(1, 0, "need %dx%d", UI_MIN_COLS, UI_MIN_ROWS);
-		wnoutrefresh(stdscr);
-		doupdate();
-		return;
+	if (dirty & UI_DIRTY_CLEAR)
+		clearok(curscr, TRUE);
+	if ((dirty & UI_DIRTY_LAYOUT) ||
+	    (!ui->too_small && ui->w_log == NULL)) {
+		ui_layout(ui);
+		dirty |= ui->dirty;
+		ui->dirty = 0;
 	}
-	pw = ui->app->conf->peer_width;
-	if (pw > cols / 2)
-		pw = cols / 2;
-	ui_draw_peers(ui, pw, rows - 2);
-	ui_draw_conversation(ui, pw + 1, cols - pw - 1, rows - 2);
-	ui_draw_status(ui, rows - 2, cols);
-	ui_draw_input(ui, rows - 1, cols);
-	wnoutrefresh(stdscr);
+	if (!ui->too_small) {
+		if (dirty & UI_DIRTY_PEERS) {
+			ui_peers_draw(ui);
+			wnoutrefresh(ui->w_peers);
+		}
+		if (dirty & UI_DIRTY_TITLE) {
+			ui_title_draw(ui);
+			wnoutrefresh(ui->w_title);
+		}
+		if (dirty & UI_DIRTY_LOG) {
+			ui_log_draw(&ui->style, ui->w_log, ui_current_view(ui));
+			wnoutrefresh(ui->w_log);
+		}
+		if (dirty & UI_DIRTY_STATUS) {
+			ui_status_draw(ui);
+			wnoutrefresh(ui->w_status);
+		}
+		if (dirty & UI_DIRTY_INPUT)
+			ui_input_draw(ui);
+		/* Last, so the cursor ends up in the input line. */
+		wnoutrefresh(ui->w_input);
+	}
+	if (ui->bell) {
+		beep();
+		ui->bell = 0;
+	}
 	doupdate();
+	if (ui->frames++ == 0)
+		log_debug("ui: first frame drawn %llu ms after the UI started",
+		    (unsigned long long)(loop_now_ms() - ui->started_ms));
 }
 
-/* --- input ---------------------------------------------------------------- */
-
-static void
-ui_submit(struct ui *ui)
-{
-	char buf[UI_INPUT_MAX * MB_LEN_MAX + 1];
-	const wchar_t *src = ui->input;
-	mbstate_t st;
-	size_t n;
-
-	ui->input[ui->len] = L'\0';
-	memset(&st, 0, sizeof st);
-	n = wcsrtombs(buf, &src, sizeof buf, &st);
-	ui->len = ui->cursor = 0;
-	if (n == (size_t)-1 || n == 0)
-		return;
-	ui->ctx.current = ui_selected_peer(ui);
-	cmd_execute(&ui->ctx, buf);
-}
-
-static void
-ui_select(struct ui *ui, size_t i)
-{
-	struct peer *p;
-
-	ui->selected = i;
-	if ((p = ui_selected_peer(ui)) != NULL)
-		p->unread = 0;
-}
-
-static void
-ui_mouse(struct ui_view *v)
-{
-	MEVENT ev;
-
-	if (getmouse(&ev) != OK)
-		return;
-	if (ev.bstate & BUTTON4_PRESSED)
-		v->scroll =
-		    v->scroll + 3 > v->nlines ? v->nlines : v->scroll + 3;
-	else if (ev.bstate & BUTTON5_PRESSED)
-		v->scroll = v->scroll > 3 ? v->scroll - 3 : 0;
-}
-
-static void
-ui_key(struct ui *ui, int ret, wint_t ch)
-{
-	size_t npeers = engine_npeers(ui->app->engine);
-	struct peer *p = ui_selected_peer(ui);
-	struct ui_view *v = p != NULL ? ui_view_of(p) : &ui->system;
-
-	if (ret == KEY_CODE_YES) {
-		switch (ch) {
-		case KEY_LEFT:
-			if (ui->cursor > 0)
-				ui->cursor--;
-			break;
-		case KEY_RIGHT:
-			if (ui->cursor < ui->len)
-				ui->cursor++;
-			break;
-		case KEY_HOME:
-			ui->cursor = 0;
-			break;
-		case KEY_END:
-			ui->cursor = ui->len;
-			break;
-		case KEY_BACKSPACE:
-			goto backspace;
-		case KEY_DC:
-			if (ui->cursor < ui->len) {
-				memmove(&ui->input[ui->cursor],
-				    &ui->input[ui->cursor + 1],
-				    (ui->len - ui->cursor - 1) *
-				        sizeof(wchar_t));
-				ui->len--;
-			}
-			break;
-		case KEY_ENTER:
-			ui_submit(ui);
-			break;
-		case KEY_PPAGE:
-			v->scroll += 10;
-			if (v->scroll > v->nlines)
-				v->scroll = v->nlines;
-			break;
-		case KEY_NPAGE:
-			v->scroll = v->scroll > 10 ? v->scroll - 10 : 0;
-			break;
-		case KEY_MOUSE:
-			ui_mouse(v);
-			break;
-		case KEY_RESIZE:
-			break;
-		}
-		return;
-	}
-	switch (ch) {
-	case '\r':
-	case '\n':
-		ui_submit(ui);
-		return;
-	case 3: /* Ctrl-C */
-		app_quit(ui->app, 0);
-		return;
-	case 14: /* Ctrl-N */
-		ui_select(ui, (ui->selected + 1) % (npeers + 1));
-		return;
-	case 16: /* Ctrl-P */
-		ui_select(ui, (ui->selected + npeers) % (npeers + 1));
-		return;
-	case 1: /* Ctrl-A */
-		ui->cursor = 0;
-		return;
-	case 5: /* Ctrl-E */
-		ui->cursor = ui->len;
-		return;
-	case 11: /* Ctrl-K */
-		ui->len = ui->cursor;
-		return;
-	case 21: /* Ctrl-U */
-		memmove(ui->input, &ui->input[ui->cursor],
-		    (ui->len - ui->cursor) * sizeof(wchar_t));
-		ui->len -= ui->cursor;
-		ui->cursor = 0;
-		return;
-	case 8:
-	case 127:
-backspace:
-		if (ui->cursor > 0) {
-			memmove(&ui->input[ui->cursor - 1],
-			    &ui->input[ui->cursor],
-			    (ui->len - ui->cursor) * sizeof(wchar_t));
-			ui->cursor--;
-			ui->len--;
-		}
-		return;
-	}
-	if (ch < 32 || ui->len >= UI_INPUT_MAX)
-		return;
-	memmove(&ui->input[ui->cursor + 1], &ui->input[ui->cursor],
-	    (ui->len - ui->cursor) * sizeof(wchar_t));
-	ui->input[ui->cursor++] = (wchar_t)ch;
-	ui->len++;
-}
+/* --- input and signals ---------------------------------------------------- */
 
 static void
 ui_stdin(int fd, int revents, void *arg)
 {
 	struct ui *ui = arg;
-	wint_t ch;
-	int ret;
 
 	(void)fd;
-	if (revents & (POLLHUP | POLLERR)) {
+	ui_input_read(ui);
+	/* The terminal is gone: what it sent last was still read. */
+	if (revents & (POLLHUP | POLLERR))
 		app_quit(ui->app, 1);
-		return;
-	}
-	while ((ret = get_wch(&ch)) != ERR) {
-		ui_key(ui, ret, ch);
-		ui->dirty = 1;
-	}
 }
 
 static void
@@ -715,7 +554,7 @@ ui_winch(int signo, void *arg)
 	(void)signo;
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
 		resizeterm(ws.ws_row, ws.ws_col);
-	ui->dirty = 1;
+	ui->dirty |= UI_DIRTY_LAYOUT;
 }
 
 static void
@@ -736,36 +575,74 @@ ui_welcome(struct ui *ui)
 	free(s);
 	s = xasprintf(
 	    "Listening on %s. To reach a peer: /connect HOST:PORT, "
-	    "or add it to %s (see p2ptui.conf(5)). /help lists commands.",
+	    "or add it to %s (see p2ptui.conf(5)). /help lists commands "
+	    "and keys.",
 	    ui->listen, ui->app->conf->path);
 	ui_notice(ui, NULL, FE_INFO, s);
 	free(s);
 }
 
 static void
-ui_colors_init(struct ui *ui)
+ui_style_init(struct ui *ui)
 {
 	const struct conf *conf = ui->app->conf;
 	const char *nc = getenv("NO_COLOR");
+	struct ui_style *st = &ui->style;
+	short bg = -1;
+	int c;
 
-	ui->colors =
-	    conf->colors && (nc == NULL || *nc == '\0') && has_colors();
-	if (!ui->colors)
-		return;
-	start_color();
-	use_default_colors();
-	init_pair(UI_PAIR_SELF, ui_curses_colors[conf->color_self], -1);
-	init_pair(UI_PAIR_PEER, ui_curses_colors[conf->color_peer], -1);
-	init_pair(UI_PAIR_SYSTEM, ui_curses_colors[conf->color_system], -1);
-	init_pair(UI_PAIR_ERROR, ui_curses_colors[conf->color_error], -1);
-	init_pair(UI_PAIR_BAR, -1, -1);
+	memset(st, 0, sizeof *st);
+	st->timestamps = conf->timestamps;
+	st->ts_format = conf->timestamp_format;
+	c = conf->colors && (nc == NULL || *nc == '\0') && has_colors();
+	if (c && start_color() == OK) {
+		if (use_default_colors() != OK)
+			bg = COLOR_BLACK;
+		init_pair(UI_PAIR_SELF, ui_curses_colors[conf->color_self], bg);
+		init_pair(UI_PAIR_PEER, ui_curses_colors[conf->color_peer], bg);
+		init_pair(
+		    UI_PAIR_SYSTEM, ui_curses_colors[conf->color_system], bg);
+		init_pair(
+		    UI_PAIR_ERROR, ui_curses_colors[conf->color_error], bg);
+		st->colors = 1;
+		st->self = COLOR_PAIR(UI_PAIR_SELF) | A_BOLD;
+		st->peer = COLOR_PAIR(UI_PAIR_PEER) | A_BOLD;
+		st->info = COLOR_PAIR(UI_PAIR_SYSTEM);
+		st->error = COLOR_PAIR(UI_PAIR_ERROR) | A_BOLD;
+		st->flip = COLOR_PAIR(UI_PAIR_SYSTEM) | A_BOLD;
+	} else {
+		/* Monochrome: own nick underlined, every nick bold. */
+		st->self = A_BOLD | A_UNDERLINE;
+		st->peer = A_BOLD;
+		st->info = A_NORMAL;
+		st->error = A_BOLD;
+		st->flip = A_BOLD;
+	}
+	st->pending = A_DIM;
+	st->title = A_UNDERLINE;
+	st->bar = A_REVERSE;
+	st->unread = A_BOLD;
+}
+
+static void
+ui_free_views(struct ui *ui)
+{
+	struct peer *p;
+	size_t i;
+
+	for (i = 0; i < engine_npeers(ui->app->engine); i++) {
+		p = engine_peer(ui->app->engine, i);
+		ui_view_free(p->fe_data);
+		p->fe_data = NULL;
+	}
+	ui_view_free(ui->system);
+	ui->system = NULL;
 }
 
 int
 ui_run(struct app *app, char **cause)
 {
 	struct ui ui;
-	size_t i;
 	int ret = 0;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -777,18 +654,23 @@ ui_run(struct app *app, char **cause)
 	ui.ctx.app = app;
 	ui.ctx.reply = ui_reply;
 	ui.ctx.arg = &ui;
-	ui.dirty = 1;
+	ui.dirty = UI_DIRTY_ALL;
+	ui.started_ms = loop_now_ms();
+	ui.system = ui_view_create(UI_VIEW_LINES);
 
 	app->engine =
 	    engine_create(app->loop, app->conf, app->id, &ui_ops, &ui, cause);
-	if (app->engine == NULL)
+	if (app->engine == NULL) {
+		ui_view_free(ui.system);
 		return -1;
+	}
 
 	setlocale(LC_ALL, "");
 	if (getenv("ESCDELAY") == NULL)
 		set_escdelay(25);
 	if (initscr() == NULL) {
 		*cause = xstrdup("cannot initialise the terminal");
+		ui_free_views(&ui);
 		engine_free(app->engine);
 		app->engine = NULL;
 		return -1;
@@ -800,9 +682,21 @@ ui_run(struct app *app, char **cause)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
-	ui_colors_init(&ui);
-	if (app->conf->mouse)
-		mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	ui_style_init(&ui);
+	ui_input_init(&ui);
+	if (app->conf->mouse) {
+		mouseinterval(0);
+		mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+		        | BUTTON5_PRESSED
+#endif
+		    ,
+		    NULL);
+	}
+	/* Bracketed paste: a pasted newline must not send the line. */
+	putp("\033[?2004h");
+	fflush(stdout); /* putp writes to stdio, curses does not */
+	ui.paste_brackets = 1;
 
 	if (engine_start(app->engine, cause) == -1) {
 		ret = -1;
@@ -825,13 +719,11 @@ out:
 	ui_restore();
 	log_set_fatal_hook(NULL);
 	ui_active = NULL;
-	for (i = 0; i < engine_npeers(app->engine); i++) {
-		ui_view_free(engine_peer(app->engine, i)->fe_data);
-		free(engine_peer(app->engine, i)->fe_data);
-		engine_peer(app->engine, i)->fe_data = NULL;
-	}
+	ui.closing = 1;
+	ui_delete_windows(&ui);
+	ui_input_free(&ui);
+	ui_free_views(&ui);
 	engine_free(app->engine);
 	app->engine = NULL;
-	ui_view_free(&ui.system);
 	return ret;
 }

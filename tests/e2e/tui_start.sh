@@ -19,9 +19,10 @@ wait_screen ui '^\[exit 0\]'
 screen ui | grep -qx 'icanon' || fail "terminal not restored: $(screen ui)"
 
 # SIGTERM also restores the terminal.
-tmux_start ui2 80 24 "cd $T && HOME=$home TERM=screen $P2PTUI; stty -a | grep -o -- '-\?icanon'"
+# (Signalled by its pid: other tests run p2ptui at the same time.)
+tmux_start ui2 80 24 "cd $T && HOME=$home TERM=screen sh -c 'echo \$\$ >$T/pid; exec $P2PTUI'; stty -a | grep -o -- '-\?icanon'"
 wait_screen ui2 'Your key:'
-pkill -TERM -f "^$P2PTUI\$" || fail "no p2ptui to signal"
+kill -TERM "$(cat "$T/pid")" || fail "no p2ptui to signal"
 wait_screen ui2 '^\[exit 0\]'
 screen ui2 | grep -qx 'icanon' || fail "terminal not restored after SIGTERM"
 

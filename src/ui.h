@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * What the curses frontend's files share (ui.c, ui_log.c, ui_peers.c,
+ * ui_input.c). Include <curses.h> before this header: only ui*.c may
+ * include curses (tests/check/layering.sh), so this header cannot.
+ */
+#ifndef P2PTUI_UI_H
+#define P2PTUI_UI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "line.h"
+
+struct app;
+struct peer;
+
+#define UI_MIN_COLS 40
+#define UI_MIN_ROWS 8
+#define UI_VIEW_LINES 10000 /* lines kept per view */
+#define UI_PASTE_MAX 65536 /* characters of a paste kept */
+
+/* What needs drawing at the end of this loop iteration. */
+#define UI_DIRTY_PEERS 0x01
+#define UI_DIRTY_TITLE 0x02
+#define UI_DIRTY_LOG 0x04
+#define UI_DIRTY_STATUS 0x08
+#define UI_DIRTY_INPUT 0x10
+#define UI_DIRTY_LAYOUT 0x20 /* new windows: the size changed */
+#define UI_DIRTY_CLEAR 0x40 /* repaint the whole terminal (Ctrl-L) */
+#define UI_DIRTY_ALL 0x7f
+
+enum ui_kind {
+	UI_SELF, /* our message */
+	UI_PEER, /* a peer's message */
+	UI_INFO, /* a notice or command output */
+	UI_ERROR, /* a warning or an error */
+	UI_FLIP, /* a coin flip, roll or pick */
+};
+
+/* One line of a view: one allocation, the nick and the text follow. */
+struct ui_line {
+	int64_t when; /* seconds since the epoch */
+	int width; /* the pane width rows is for, 0 if not measured */
+	int rows; /* rows it takes wrapped at width */
+	uint32_t len; /* bytes of text */
+	uint8_t kind;
+	uint8_t nick_len;
+	uint8_t pending; /* our message, not acknowledged yet */
+	uint8_t id[16]; /* message id (UI_SELF) */
+	char data[]; /* nick, then text, then a NUL */
+};
+
+/*
+ * A view: the newest UI_VIEW_LINES lines of a conversation in a ring, so
+ * that adding is O(1) and older lines (history) can be put in front.
+ * Lines are numbered by seq, which never changes for a line: the first
+ * held line has seq first, the last first + count - 1. The scroll
+ * position is the line and wrapped row shown at the bottom of the pane,
+ * so it survives new lines and resizing.
+ */
+struct ui_view {
+	struct ui_line **ring;
+	size_t cap, max, head, count;
+	int64_t first;
+	int follow; /* at the bottom, following new lines */
+	int64_t anchor; /* else: the line at the bottom row */
+	int anchor_row; /* and which of its rows */
+	unsigned unread; /* the system view's (peers keep theirs) */
+	int64_t oldest_rowid; /* the oldest stored line held (0: none) */
+	int history_done; /* nothing older in the store, or full */
+};
+
+/* How lines look; attributes are 0 where there is nothing to show. */
+struct ui_style {
+	int timestamps;
+	const char *ts_format;
+	int colors;
+	attr_t self, peer, info, error, flip, pending, title, bar, unread;
+};
+
+struct ui {
+	struct app *app;
+	struct cmd_ctx ctx;
+	struct loop_watch *watch;
+	struct ui_style style;
+	int dirty; /* UI_DIRTY_* */
+	int too_small;
+	int bell; /* ring at the next draw */
+	int paste_brackets; /* bracketed paste mode is on */
+	int closing; /* the views are gone: ignore the engine's last words */
+	uint64_t started_ms;
+	uint64_t frames;
+
+	WINDOW *w_peers, *w_title, *w_log, *w_status, *w_input;
+	int rows, cols, pw;
+
+	struct ui_view *system;
+	struct peer *sel; /* the view shown; NULL: the system view */
+	size_t peer_off; /* first entry the peer list shows */
+
+	struct line line;
+	size_t input_off; /* first character the input line shows */
+	char notice[256];
+	char listen[80];
+
+	/* Keys: escape sequences come one character at a time. */
+	int esc; /* 0, or the state of an escape sequence */
+	char seq[32];
+	size_t seq_len;
+	int pasting; /* between bracketed paste start and end */
+	int paste_cr; /* the last pasted character was a CR */
+	wchar_t *pastebuf;
+	size_t paste_len, paste_cap;
+
+	/* Tab completion: the matches being cycled through. */
+	char **comp;
+	size_t ncomp, comp_i, comp_start;
+	char *comp_word; /* what was typed, for Escape */
+	int completing;
+};
+
+/* ui.c */
+struct ui_view *ui_view_of(struct peer *);
+struct ui_view *ui_current_view(struct ui *);
+size_t ui_nviews(struct ui *);
+struct peer *ui_view_peer(struct ui *, size_t);
+size_t ui_selected_index(struct ui *);
+void ui_select(struct ui *, size_t);
+void ui_select_unread(struct ui *);
+void ui_reply(void *, enum fe_level, const char *);
+void ui_notify(struct ui *, const char *);
+/* Before scrolling back: load older stored lines into the view if the
+ * scroll would come near its oldest (all of them for the top). */
+void ui_history_before_scroll(struct ui *, int to_top, int page);
+
+/* ui_log.c: views and the conversation pane */
+struct ui_view *ui_view_create(size_t max);
+void ui_view_free(struct ui_view *);
+/* Add a line at the end (dropping the oldest if full). */
+struct ui_line *ui_view_add(struct ui_view *, enum ui_kind, time_t,
+    const char *nick, const char *text, size_t len);
+/* Put an older line in front; NULL if the view is full. */
+struct ui_line *ui_view_add_front(struct ui_view *, enum ui_kind, time_t,
+    const char *nick, const char *text, size_t len);
+struct ui_line *ui_view_line(const struct ui_view *, int64_t seq);
+/* Mark our message id delivered; 1 if it was found. */
+int ui_view_delivered(struct ui_view *, const uint8_t id[16]);
+/* Rows the line takes in a pane of width columns. */
+int ui_line_rows(const struct ui_style *, struct ui_line *, int width);
+/* Scroll by rows (negative: back) in a pane of width x height. */
+void ui_view_scroll(
+    const struct ui_style *, struct ui_view *, int rows, int width, int height);
+void ui_view_top(
+    const struct ui_style *, struct ui_view *, int width, int height);
+void ui_view_bottom(struct ui_view *);
+void ui_log_draw(const struct ui_style *, WINDOW *, struct ui_view *);
+/* Write up to n bytes of s at the cursor, in at most maxcols columns;
+ * returns the columns used. */
+int ui_put(WINDOW *, const char *s, size_t n, int maxcols, attr_t);
+void ui_title_draw(struct ui *);
+
+/* ui_peers.c */
+void ui_peers_draw(struct ui *);
+/* The view index at row y of the peer list, or -1. */
+int ui_peers_hit(struct ui *, int y);
+
+/* ui_input.c */
+void ui_input_init(struct ui *);
+void ui_input_free(struct ui *);
+void ui_input_read(struct ui *);
+void ui_input_draw(struct ui *);
+/* The key list /help shows after the commands. */
+void ui_help_keys(struct ui *);
+
+#endif

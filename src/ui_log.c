@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Views and the conversation pane: the model (a bounded ring of lines per
+ * view, each numbered by a seq that never changes) and its drawing.
+ *
+ * A line is drawn as a prefix, "[TIME ]<nick> " for messages or
+ * "[TIME ]-- " / "!! " / "** " for notices, errors and flips, then the
+ * text wrapped at spaces where possible; continuation rows are indented
+ * to the end of the prefix unless that would take more than half the
+ * pane. Row counts are cached per line for the last width they were
+ * measured at, so scrolling and drawing cost what is visible, not what is
+ * held.
+ *
+ * Scrolling keeps the line and row at the bottom of the pane (anchor,
+ * anchor_row), or follow when the view sits at the bottom. The top
+ * position is the one where the first line's first row is at the top of
+ * the pane; a view shorter than the pane always follows and is drawn from
+ * the top.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "conf.h"
+#include "engine.h"
+#include "ident.h"
+#include "line.h"
+#include "ui.h"
+#include "xmalloc.h"
+
+struct ui_view *
+ui_view_create(size_t max)
+{
+	struct ui_view *v = xcalloc(1, sizeof *v);
+
+	v->max = max > 0 ? max : UI_VIEW_LINES;
+	v->follow = 1;
+	return v;
+}
+
+void
+ui_view_free(struct ui_view *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < v->count; i++)
+		free(v->ring[(v->head + i) % v->cap]);
+	free(v->ring);
+	free(v);
+}
+
+/* Make room for one more line (the ring grows up to max). */
+static void
+ui_view_grow(struct ui_view *v)
+{
+	struct ui_line **r;
+	size_t cap, i;
+
+	if (v->count < v->cap)
+		return;
+	cap = v->cap > 0 ? v->cap * 2 : 64;
+	if (cap > v->max)
+		cap = v->max;
+	r = xreallocarray(NULL, cap, sizeof *r);
+	for (i = 0; i < v->count; i++)
+		r[i] = v->ring[(v->head + i) % v->cap];
+	free(v->ring);
+	v->ring = r;
+	v->cap = cap;
+	v->head = 0;
+}
+
+static struct ui_line *
+ui_line_new(enum ui_kind kind, time_t when, const char *nick, const char *text,
+    size_t len)
+{
+	size_t nlen = nick != NULL ? strlen(nick) : 0;
+	struct ui_line *l;
+
+	if (nlen > 255)
+		nlen = 255;
+	if (len > UINT32_MAX - 1)
+		len = UINT32_MAX - 1;
+	l = xmalloc(sizeof *l + nlen + len + 1);
+	memset(l, 0, sizeof *l);
+	l->when = (int64_t)when;
+	l->kind = (uint8_t)kind;
+	l->nick_len = (uint8_t)nlen;
+	l->len = (uint32_t)len;
+	if (nlen > 0)
+		memcpy(l->data, nick, nlen);
+	memcpy(l->data + nlen, text, len);
+	l->data[nlen + len] = '\0';
+	return l;
+}
+
+struct ui_line *
+ui_view_add(struct ui_view *v, enum ui_kind kind, time_t when, const char *nick,
+    const char *text, size_t len)
+{
+	struct ui_line *l = ui_line_new(kind, when, nick, text, len);
+
+	if (v->count == v->max) {
+		free(v->ring[v->head]);
+		v->head = (v->head + 1) % v->cap;
+		v->count--;
+		v->first++;
+		if (!v->follow && v->anchor < v->first) {
+			v->anchor = v->first;
+			v->anchor_row = 0;
+		}
+	}
+	ui_view_grow(v);
+	v->ring[(v->head + v->count) % v->cap] = l;
+	v->count++;
+	return l;
+}
+
+struct ui_line *
+ui_view_add_front(struct ui_view *v, enum ui_kind kind, time_t when,
+    const char *nick, const char *text, size_t len)
+{
+	if (v->count == v->max)
+		return NULL;
+	ui_view_grow(v);
+	v->head = (v->head + v->cap - 1) % v->cap;
+	v->ring[v->head] = ui_line_new(kind, when, nick, text, len);
+	v->count++;
+	v->first--;
+	return v->ring[v->head];
+}
+
+struct ui_line *
+ui_view_line(const struct ui_view *v, int64_t seq)
+{
+	if (seq < v->first || seq >= v->first + (int64_t)v->count)
+		return NULL;
+	return v->ring[(v->head + (size_t)(seq - v->first)) % v->cap];
+}
+
+int
+ui_view_delivered(struct ui_view *v, const uint8_t id[16])
+{
+	struct ui_line *l;
+	size_t i;
+
+	/* Acks come soon after the message: look at the recent lines. */
+	for (i = 0; i < v->count && i < 4096; i++) {
+		l = v->ring[(v->head + v->count - 1 - i) % v->cap];
+		if (l->kind == UI_SELF && memcmp(l->id, id, 16) == 0) {
+			l->pending = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* --- layout of one line ---------------------------------------------- */
+
+struct ui_fmt {
+	char pre[256]; /* the prefix: time, then nick or marker */
+	size_t plen;
+	size_t ts_len; /* the time and its space */
+	int pw; /* columns of the prefix */
+	int indent; /* column where continuation rows start */
+	attr_t mark_attr, text_attr;
+	const char *text;
+	size_t n;
+};
+
+static void
+ui_fmt_line(const struct ui_style *st, const struct ui_line *l, int width,
+    struct ui_fmt *f)
+{
+	time_t t = (time_t)l->when;
+	struct tm tm;
+	size_t k = 0;
+	const char *mark;
+
+	f->pre[0] = '\0';
+	if (st->timestamps && localtime_r(&t, &tm) != NULL) {
+		/* The format is the user's own setting. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		k = strftime(f->pre, 128, st->ts_format, &tm);
+#pragma GCC diagnostic pop
+		if (k > 0)
+			f->pre[k++] = ' ';
+	}
+	f->ts_len = k;
+	switch (l->kind) {
+	case UI_SELF:
+	case UI_PEER:
+		k += (size_t)snprintf(f->pre + k, sizeof f->pre - k, "<%.*s> ",
+		    (int)l->nick_len, l->data);
+		f->mark_attr = l->kind == UI_SELF ? st->self : st->peer;
+		f->text_attr = l->pending ? st->pending : A_NORMAL;
+		break;
+	default:
+		mark = l->kind == UI_ERROR ? "!! "
+		    : l->kind == UI_FLIP   ? "** "
+		                           : "-- ";
+		k +=
+		    (size_t)snprintf(f->pre + k, sizeof f->pre - k, "%s", mark);
+		f->mark_attr = f->text_attr = l->kind == UI_ERROR ? st->error
+		    : l->kind == UI_FLIP                          ? st->flip
+		                                                  : st->info;
+		break;
+	}
+	if (k >= sizeof f->pre)
+		k = sizeof f->pre - 1;
+	f->plen = k;
+	f->pw = line_width(f->pre, k);
+	f->indent = f->pw <= width / 2 ? f->pw : 0;
+	f->text = l->data + l->nick_len;
+	f->n = l->len;
+}
+
+/* Iterates over the rows of a line: the bytes of text each one shows. */
+struct ui_rows {
+	const struct ui_fmt *f;
+	int width;
+	size_t pos;
+	int row, done;
+};
+
+static int
+ui_rows_next(struct ui_rows *r, size_t *off, size_t *len, int *x)
+{
+	const struct ui_fmt *f = r->f;
+	size_t k, skip;
+	int avail, cols, w;
+	wchar_t wc;
+
+	if (r->done)
+		return 0;
+	if (r->row == 0) {
+		avail = r->width - f->pw;
+		*x = f->pw;
+		if (avail < 0) {
+			avail = 0;
+			*x = r->width;
+		}
+	} else {
+		avail = r->width - f->indent;
+		*x = f->indent;
+	}
+	k = line_wrap(f->text + r->pos, f->n - r->pos, avail, &cols, &skip);
+	if (k == 0 && skip == 0 && r->row > 0 && r->pos < f->n)
+		k = line_decode(f->text + r->pos, f->n - r->pos, &wc, &w);
+	*off = r->pos;
+	*len = k;
+	r->pos += k + skip;
+	r->row++;
+	if (r->pos >= f->n)
+		r->done = 1;
+	return 1;
+}
+
+int
+ui_line_rows(const struct ui_style *st, struct ui_line *l, int width)
+{
+	struct ui_fmt f;
+	struct ui_rows r;
+	size_t off, len;
+	int x, n = 0;
+
+	if (l->width == width && l->rows > 0)
+		return l->rows;
+	ui_fmt_line(st, l, width, &f);
+	memset(&r, 0, sizeof r);
+	r.f = &f;
+	r.width = width;
+	while (ui_rows_next(&r, &off, &len, &x))
+		n++;
+	l->width = width;
+	l->rows = n;
+	return n;
+}
+
+/* --- scrolling ---------------------------------------------------------- */
+
+static int
+ui_rows_of(
+    const struct ui_style *st, const struct ui_view *v, int64_t seq, int w)
+{
+	return ui_line_rows(st, ui_view_line(v, seq), w);
+}
+
+static int64_t
+ui_view_last(const struct ui_view *v)
+{
+	return v->first + (int64_t)v->count - 1;
+}
+
+/* The line and row at the bottom of the pane. */
+static void
+ui_view_pos(const struct ui_style *st, struct ui_view *v, int width,
+    int64_t *seq, int *row)
+{
+	int n;
+
+	if (v->follow || v->anchor > ui_view_last(v)) {
+		*seq = ui_view_last(v);
+		*row = ui_rows_of(st, v, *seq, width) - 1;
+		return;
+	}
+	*seq = v->anchor < v->first ? v->first : v->anchor;
+	n = ui_rows_of(st, v, *seq, width);
+	*row = v->anchor_row < n ? v->anchor_row : n - 1;
+}
+
+static void
+ui_view_set(const struct ui_style *st, struct ui_view *v, int width,
+    int64_t seq, int row)
+{
+	if (seq == ui_view_last(v) &&
+	    row >= ui_rows_of(st, v, seq, width) - 1) {
+		v->follow = 1;
+		return;
+	}
+	v->follow = 0;
+	v->anchor = seq;
+	v->anchor_row = row;
+}
+
+void
+ui_view_top(const struct ui_style *st, struct ui_view *v, int width, int height)
+{
+	int64_t seq = v->first, last = ui_view_last(v);
+	int r = height - 1, n;
+
+	if (v->count == 0 || width <= 0 || height <= 0)
+		return;
+	while (seq <= last) {
+		n = ui_rows_of(st, v, seq, width);
+		if (r < n) {
+			ui_view_set(st, v, width, seq, r);
+			return;
+		}
+		r -= n;
+		seq++;
+	}
+	v->follow = 1; /* shorter than the pane */
+}
+
+void
+ui_view_bottom(struct ui_view *v)
+{
+	v->follow = 1;
+}
+
+/*
+ * Not past the top: a view scrolled back has a full pane above its bottom
+ * row, also after the pane grew or got wider.
+ */
+static void
+ui_view_clamp(
+    const struct ui_style *st, struct ui_view *v, int width, int height)
+{
+	int64_t seq, s;
+	int row, above;
+
+	if (v->follow || v->count == 0)
+		return;
+	ui_view_pos(st, v, width, &seq, &row);
+	above = row + 1;
+	for (s = seq; above < height && s > v->first; s--)
+		above += ui_rows_of(st, v, s - 1, width);
+	if (above < height)
+		ui_view_top(st, v, width, height);
+}
+
+void
+ui_view_scroll(const struct ui_style *st, struct ui_view *v, int delta,
+    int width, int height)
+{
+	int64_t seq, last = ui_view_last(v);
+	int row, n;
+
+	if (v->count == 0 || width <= 0 || height <= 0 || delta == 0)
+		return;
+	ui_view_pos(st, v, width, &seq, &row);
+	if (delta > 0) {
+		if (v->follow)
+			return;
+		while (delta > 0) {
+			n = ui_rows_of(st, v, seq, width);
+			if (row + delta < n) {
+				row += delta;
+				break;
+			}
+			if (seq == last) {
+				v->follow = 1;
+				return;
+			}
+			delta -= n - row;
+			seq++;
+			row = 0;
+		}
+		ui_view_set(st, v, width, seq, row);
+		return;
+	}
+	delta = -delta;
+	while (delta > 0) {
+		if (row >= delta) {
+			row -= delta;
+			break;
+		}
+		delta -= row + 1;
+		if (seq == v->first) {
+			row = 0;
+			break;
+		}
+		seq--;
+		row = ui_rows_of(st, v, seq, width) - 1;
+	}
+	ui_view_set(st, v, width, seq, row);
+	ui_view_clamp(st, v, width, height);
+}
+
+/* --- drawing -------------------------------------------------------------- */
+
+int
+ui_put(WINDOW *w, const char *s, size_t n, int maxcols, attr_t attr)
+{
+	wchar_t buf[128];
+	size_t k, nb = 0;
+	int cw, cols = 0;
+	wchar_t wc;
+
+	wattrset(w, attr);
+	while (n > 0) {
+		k = line_decode(s, n, &wc, &cw);
+		if (cols + cw > maxcols)
+			break;
+		/* A zero-width character on its own would join nothing. */
+		if (cw == 0 && cols == 0 && nb == 0)
+			wc = L' ';
+		buf[nb++] = wc;
+		cols += cw;
+		s += k;
+		n -= k;
+		if (nb == sizeof buf / sizeof buf[0]) {
+			waddnwstr(w, buf, (int)nb);
+			nb = 0;
+		}
+	}
+	if (nb > 0)
+		waddnwstr(w, buf, (int)nb);
+	wattrset(w, A_NORMAL);
+	return cols;
+}
+
+/* Draw rows [from, to] of line l at y. */
+static void
+ui_log_line(const struct ui_style *st, WINDOW *w, struct ui_line *l, int width,
+    int y, int from, int to)
+{
+	struct ui_fmt f;
+	struct ui_rows r;
+	size_t off, len;
+	int x, row = 0, c;
+
+	ui_fmt_line(st, l, width, &f);
+	memset(&r, 0, sizeof r);
+	r.f = &f;
+	r.width = width;
+	while (row <= to && ui_rows_next(&r, &off, &len, &x)) {
+		if (row >= from) {
+			wmove(w, y + row - from, 0);
+			if (row == 0) {
+				c = ui_put(w, f.pre, f.ts_len, width, A_NORMAL);
+				ui_put(w, f.pre + f.ts_len, f.plen - f.ts_len,
+				    width - c, f.mark_attr);
+			}
+			wmove(w, y + row - from, x);
+			ui_put(w, f.text + off, len, width - x, f.text_attr);
+		}
+		row++;
+	}
+}
+
+void
+ui_log_draw(const struct ui_style *st, WINDOW *w, struct ui_view *v)
+{
+	struct {
+		int64_t seq;
+		int from, to;
+	} * vis;
+	int64_t seq;
+	int h, width, row, used = 0, n, take, y = 0, i, nv = 0;
+	char more[64];
+
+	werase(w);
+	getmaxyx(w, h, width);
+	if (v->count == 0 || h <= 0 || width <= 0)
+		return;
+	ui_view_clamp(st, v, width, h);
+	ui_view_pos(st, v, width, &seq, &row);
+	vis = xreallocarray(NULL, (size_t)h, sizeof *vis);
+	/* From the bottom row up, until the pane is full. */
+	while (used < h && seq >= v->first) {
+		n = row + 1;
+		take = n;
+		vis[nv].from = 0;
+		if (used + take > h) {
+			vis[nv].from = take - (h - used);
+			take = h - used;
+		}
+		vis[nv].seq = seq;
+		vis[nv].to = row;
+		nv++;
+		used += take;
+		if (--seq >= v->first)
+			row = ui_rows_of(st, v, seq, width) - 1;
+	}
+	for (i = nv - 1; i >= 0; i--) {
+		ui_log_line(st, w, ui_view_line(v, vis[i].seq), width, y,
+		    vis[i].from, vis[i].to);
+		y += vis[i].to - vis[i].from + 1;
+	}
+	free(vis);
+	if (!v->follow) {
+		n = (int)(ui_view_last(v) - v->anchor);
+		if (n > 0)
+			snprintf(more, sizeof more, " -- %d more below -- ", n);
+		else
+			snprintf(more, sizeof more, " -- more below -- ");
+		n = (int)strlen(more);
+		if (n > width)
+			n = width;
+		wmove(w, h - 1, width - n);
+		ui_put(w, more, (size_t)n, n, A_REVERSE);
+	}
+}
+
+/* The row above the conversation: who the view is with. */
+void
+ui_title_draw(struct ui *ui)
+{
+	WINDOW *w = ui->w_title;
+	struct peer *p = ui->sel;
+	char fp[IDENT_SHORT_LEN + 1], *s;
+	int width, nick;
+
+	werase(w);
+	width = getmaxx(w);
+	wmove(w, 0, 0);
+	whline(w, ' ' | ui->style.title, width);
+	if (p == NULL)
+		s = xasprintf(" [system] notices, contact requests, errors");
+	else {
+		if (p->has_key)
+			ident_short(p->key, fp);
+		else
+			strcpy(fp, "-");
+		/* The name is ours to trust; the nick is what they say. */
+		nick = p->nick[0] != '\0' && strcmp(p->nick, p->name) != 0;
+		s = xasprintf(" %s%s%s%s | %s | key %s%s%s", p->name,
+		    nick ? " (calls itself \"" : "", nick ? p->nick : "",
+		    nick ? "\")" : "", peer_state_name(p->state), fp,
+		    p->remote_addr[0] != '\0' ? " | " : "", p->remote_addr);
+	}
+	ui_put(w, s, strlen(s), width, ui->style.title);
+	free(s);
+}
