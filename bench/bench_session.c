@@ -9,8 +9,15 @@
  * own HOME under WORKDIR. Results go to stdout as "RESULT key value"
  * lines for bench/run.sh; progress and diagnostics go to stderr.
  *
- *   bench_session [-c CONC] [-n COUNT] [-r ROUNDS] [-s SAMPLES] [-t SECS] \
- *       P2PTUI RAWNODE WORKDIR handshake|throughput|latency|idle
+ *   bench_session [-c CONC] [-n COUNT] [-r ROUNDS] [-s SAMPLES] \
+ *       [-S STRACE] [-t SECS] P2PTUI RAWNODE WORKDIR \
+ *       handshake|throughput|durable|latency|idle
+ *
+ * "In memory" is a p2ptui node with "history = false;" (the message
+ * store in SQLite's :memory:, nothing on disk: the session layer alone),
+ * "on disk" one with "history = true;" (WAL, synchronous=FULL,
+ * history.db under its HOME). throughput runs p2ptui in memory; durable
+ * and latency run both; handshake and idle keep the default (on disk).
  *
  * handshake   Noise_XX handshakes/s against one headless node over
  *             loopback. CONC (16) client connections at a time, each
@@ -28,10 +35,21 @@
  *             back). The same through two rawnodes. ROUNDS (3) rounds,
  *             alternating; the median counts. Also the peak RSS (VmHWM)
  *             and CPU time per message of both nodes.
+ * durable     The same COUNT (100000) messages, counted until A has
+ *             printed COUNT "delivered" lines: each stored and committed
+ *             by A, then by B, and B's ack stored by A. On disk and in
+ *             memory, ROUNDS (3) rounds, alternating; the median counts.
+ *             Then the database bytes per message on both sides, live
+ *             (history.db + history.db-wal) and after a clean exit
+ *             (which checkpoints and removes the WAL). With -S STRACE,
+ *             one more untimed round on disk with both nodes under
+ *             "STRACE -f -c --seccomp-bpf -e trace=fsync,fdatasync"
+ *             (only those calls stop the node) counts their fsyncs.
  * latency     One message at a time: from writing "/msg" to A's stdin
  *             until A prints "delivered" (B's ack), SAMPLES (5000)
- *             samples after 200 for warm-up; p50, p99. The same through
- *             a rawnode pair running alongside, alternating samples.
+ *             samples after 200 for warm-up; p50, p99. The same on disk
+ *             and through a rawnode pair, the three pairs running
+ *             alongside, alternating samples.
  * idle        A hub with 10 peers (11 processes), all idle: the hub's
  *             wakeups per second over SECONDS (40: two keepalive
  *             periods, so the figure does not depend on where the window
@@ -102,6 +120,8 @@ struct child {
 static struct child children[MAX_CHILDREN];
 static size_t nchildren;
 static const char *p2ptui_path, *rawnode_path, *workdir;
+/* If set, node_start() runs p2ptui under strace counting fsyncs. */
+static const char *strace_path;
 
 static uint64_t
 now_ns(void)
@@ -243,9 +263,12 @@ child_spawn(const char *name, const char *home, char *const argv[])
 		if (dup2(in[0], 0) == -1 || dup2(out[1], 1) == -1 ||
 		    dup2(err, 2) == -1)
 			_exit(1);
-		if (home != NULL && setenv("HOME", home, 1) == -1)
+		/* Its data directory under HOME, whatever ours is. */
+		if (home != NULL &&
+		    (setenv("HOME", home, 1) == -1 ||
+		        unsetenv("XDG_DATA_HOME") == -1))
 			_exit(1);
-		execv(argv[0], argv);
+		execvp(argv[0], argv);
 		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
@@ -550,16 +573,16 @@ children_stop(void)
 	nchildren = 0;
 }
 
-/* A number from /proc/PID/status ("VmHWM:", "voluntary_ctxt_switches:"). */
+/* A number from /proc/PID/FILE: status ("VmHWM:"), io ("write_bytes:"). */
 static unsigned long
-proc_status(pid_t pid, const char *key)
+proc_field(pid_t pid, const char *file, const char *key)
 {
 	char path[64], line[256];
 	unsigned long v = 0;
 	size_t klen = strlen(key);
 	FILE *f;
 
-	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, file);
 	if ((f = fopen(path, "r")) == NULL)
 		die("%s: %s", path, strerror(errno));
 	while (fgets(line, sizeof line, f) != NULL) {
@@ -575,8 +598,8 @@ proc_status(pid_t pid, const char *key)
 static unsigned long
 proc_wakeups(pid_t pid)
 {
-	return proc_status(pid, "voluntary_ctxt_switches:") +
-	    proc_status(pid, "nonvoluntary_ctxt_switches:");
+	return proc_field(pid, "status", "voluntary_ctxt_switches:") +
+	    proc_field(pid, "status", "nonvoluntary_ctxt_switches:");
 }
 
 /* User + system CPU seconds from /proc/PID/stat. */
@@ -628,16 +651,79 @@ node_home(const char *name, const char *extra)
 	return home;
 }
 
+/* Under strace_path if set: its summary goes to WORKDIR/NAME.strace. */
 static struct child *
 node_start(const char *name, const char *extra)
 {
 	char *argv[] = { (char *)p2ptui_path, (char *)"--headless", NULL };
-	char *home = node_home(name, extra);
+	char *sargv[] = { (char *)strace_path, (char *)"-f", (char *)"-c",
+		(char *)"--seccomp-bpf", (char *)"-e",
+		(char *)"trace=fsync,fdatasync", (char *)"-o", NULL,
+		(char *)p2ptui_path, (char *)"--headless", NULL };
+	char *home = node_home(name, extra), path[4096];
 	struct child *c;
 
-	c = child_spawn(name, home, argv);
+	if (strace_path != NULL) {
+		snprintf(path, sizeof path, "%s/%s.strace", workdir, name);
+		sargv[7] = path;
+		c = child_spawn(name, home, sargv);
+	} else
+		c = child_spawn(name, home, argv);
 	free(home);
 	return c;
+}
+
+/* Bytes of the node's data directory file NAME (0 if there is none). */
+static unsigned long long
+node_file_size(const struct child *c, const char *file)
+{
+	char path[4096];
+	struct stat sb;
+
+	snprintf(path, sizeof path, "%s/%s/.local/share/p2ptui/%s", workdir,
+	    c->name, file);
+	if (stat(path, &sb) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		die("%s: %s", path, strerror(errno));
+	}
+	return (unsigned long long)sb.st_size;
+}
+
+/* history.db + history.db-wal */
+static unsigned long long
+node_db_size(const struct child *c)
+{
+	return node_file_size(c, "history.db") +
+	    node_file_size(c, "history.db-wal");
+}
+
+/* fsync + fdatasync calls in the node's strace -c summary; -1 if none. */
+static long
+node_fsyncs(const struct child *c)
+{
+	char path[4096], line[512], *tok[8], *p;
+	long n = -1;
+	int ntok;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s.strace", workdir, c->name);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	/* "% time  seconds  usecs/call  calls  [errors]  syscall" */
+	while (fgets(line, sizeof line, f) != NULL) {
+		ntok = 0;
+		for (p = strtok(line, " \t\n"); p != NULL && ntok < 8;
+		     p = strtok(NULL, " \t\n"))
+			tok[ntok++] = p;
+		if (ntok < 5 ||
+		    (strcmp(tok[ntok - 1], "fsync") != 0 &&
+		        strcmp(tok[ntok - 1], "fdatasync") != 0))
+			continue;
+		n = (n < 0 ? 0 : n) + strtol(tok[3], NULL, 10);
+	}
+	fclose(f);
+	return n;
 }
 
 static void
@@ -660,23 +746,40 @@ node_introduce(struct child *a, struct child *b)
 	    "%s and %s online", a->name, b->name);
 }
 
+enum pair_kind {
+	PAIR_MEM, /* p2ptui, history = false */
+	PAIR_DISK, /* p2ptui, history = true */
+	PAIR_RAW, /* rawnode */
+};
+
+static const char *const pair_label[] = {
+	[PAIR_MEM] = "p2ptui in memory",
+	[PAIR_DISK] = "p2ptui on disk",
+	[PAIR_RAW] = "rawnode",
+};
+
 /*
  * Two connected nodes, a sending to b: p2ptui, or rawnode (the listening
  * one is a). *name receives what a calls b.
  */
 static void
-pair_start(const char *what, int raw, struct child **a, struct child **b,
-    char *name, size_t namelen)
+pair_start(const char *what, enum pair_kind kind, struct child **a,
+    struct child **b, char *name, size_t namelen)
 {
 	static int seq;
+	const char *conf;
 	char *argv[4], cname[32];
 
 	seq++;
-	if (!raw) {
-		snprintf(cname, sizeof cname, "%s%d-a", what, seq);
-		*a = node_start(cname, NULL);
-		snprintf(cname, sizeof cname, "%s%d-b", what, seq);
-		*b = node_start(cname, NULL);
+	if (kind != PAIR_RAW) {
+		conf = kind == PAIR_DISK ? "history = true;\n"
+		                         : "history = false;\n";
+		snprintf(cname, sizeof cname, "%s%d-%s-a", what, seq,
+		    kind == PAIR_DISK ? "disk" : "mem");
+		*a = node_start(cname, conf);
+		snprintf(cname, sizeof cname, "%s%d-%s-b", what, seq,
+		    kind == PAIR_DISK ? "disk" : "mem");
+		*b = node_start(cname, conf);
 		node_wait_ready(*a);
 		node_wait_ready(*b);
 		node_introduce(*a, *b);
@@ -1019,7 +1122,8 @@ tput_run(int raw, unsigned long count, struct tput *r)
 	unsigned long queued = 0;
 	uint64_t t0, dl;
 
-	pair_start("tput", raw, &a, &b, name, sizeof name);
+	pair_start(
+	    "tput", raw ? PAIR_RAW : PAIR_MEM, &a, &b, name, sizeof name);
 	t0 = now_ns();
 	dl = t0 + 120000000000ULL;
 	while (b->nmsg < count) {
@@ -1041,8 +1145,8 @@ tput_run(int raw, unsigned long count, struct tput *r)
 	if (b->nmsg != count || a->nsent != count)
 		die("%lu sent, %lu received, expected %lu", a->nsent, b->nmsg,
 		    count);
-	r->hwm_a = proc_status(a->pid, "VmHWM:");
-	r->hwm_b = proc_status(b->pid, "VmHWM:");
+	r->hwm_a = proc_field(a->pid, "status", "VmHWM:");
+	r->hwm_b = proc_field(b->pid, "status", "VmHWM:");
 	children_stop();
 	/* Whole lifetimes (wait4): start-up is noise next to the run. */
 	r->cpu_a = a->cpu * 1e6 / (double)count;
@@ -1110,6 +1214,158 @@ bench_throughput(unsigned long count, int rounds)
 	printf("RESULT tput_rounds %d\n", rounds);
 }
 
+/* --- durable throughput -------------------------------------------------- */
+
+struct dur {
+	double msg_per_s, secs, recv_secs, cpu_a, cpu_b; /* CPU: us/message */
+	unsigned long long live_a, live_b; /* history.db + -wal, bytes */
+	unsigned long long exit_a, exit_b; /* the same after a clean exit */
+	unsigned long long wr_a, wr_b; /* bytes written to storage */
+	long fsync_a, fsync_b; /* with strace_path */
+};
+
+/* COUNT messages until A has printed COUNT "delivered" lines. */
+static void
+dur_run(enum pair_kind kind, unsigned long count, struct dur *r)
+{
+	struct child *a, *b;
+	char name[64], line[256];
+	unsigned long queued = 0;
+	uint64_t t0, dl;
+
+	memset(r, 0, sizeof *r);
+	pair_start("dur", kind, &a, &b, name, sizeof name);
+	t0 = now_ns();
+	dl = t0 + 300000000000ULL;
+	while (a->ndelivered < count) {
+		while (queued < count && a->wlen - a->woff < 256 * 1024) {
+			child_send(
+			    a, line, msg_line(line, sizeof line, name, queued));
+			queued++;
+		}
+		if (now_ns() >= dl)
+			die("timed out: %lu of %lu messages delivered",
+			    a->ndelivered, count);
+		pump(ms_left(dl));
+	}
+	r->secs = (double)(a->t_delivered - t0) / 1e9;
+	r->msg_per_s = (double)count / r->secs;
+	/* B's last lines may still be in its pipe. */
+	WAIT_UNTIL(b->nmsg >= count, 60000, "%lu messages at %s (have %lu)",
+	    count, b->name, b->nmsg);
+	r->recv_secs = (double)(b->t_msg - t0) / 1e9;
+	if (b->nmsg != count || a->nsent != count || a->ndelivered != count)
+		die("%lu sent, %lu received, %lu delivered, expected %lu",
+		    a->nsent, b->nmsg, a->ndelivered, count);
+	r->live_a = node_db_size(a);
+	r->live_b = node_db_size(b);
+	/* Page-cache pages dirtied (WAL, checkpoints), whole lifetimes
+	 * up to now: the final checkpoint at exit is not in it. */
+	r->wr_a = proc_field(a->pid, "io", "write_bytes:");
+	r->wr_b = proc_field(b->pid, "io", "write_bytes:");
+	if (kind == PAIR_MEM && r->live_a + r->live_b > 0)
+		die("history = false, yet there is a history.db");
+	children_stop();
+	r->cpu_a = a->cpu * 1e6 / (double)count;
+	r->cpu_b = b->cpu * 1e6 / (double)count;
+	r->exit_a = node_db_size(a);
+	r->exit_b = node_db_size(b);
+	if (strace_path != NULL) {
+		r->fsync_a = node_fsyncs(a);
+		r->fsync_b = node_fsyncs(b);
+	}
+}
+
+static int
+cmp_dur(const void *x, const void *y)
+{
+	double a = ((const struct dur *)x)->msg_per_s;
+	double b = ((const struct dur *)y)->msg_per_s;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Rounds alternate which goes first; the median round of each counts. */
+static void
+bench_durable(unsigned long count, int rounds, const char *strace)
+{
+	static const char *const key[] = {
+		[PAIR_MEM] = "mem", [PAIR_DISK] = "disk"
+	};
+	struct dur r[2][9], *m, t;
+	enum pair_kind k;
+	int i, j;
+
+	if (rounds < 1 || rounds > 9)
+		die("rounds must be 1 to 9");
+	for (i = 0; i < rounds; i++) {
+		for (j = 0; j < 2; j++) {
+			k = (i + j) % 2 == 0 ? PAIR_DISK : PAIR_MEM;
+			fprintf(stderr,
+			    "durable (%s, round %d of %d): %lu messages of "
+			    "%d bytes until delivered\n",
+			    pair_label[k], i + 1, rounds, count, MSG_LEN);
+			dur_run(k, count, &r[k][i]);
+		}
+	}
+	for (k = PAIR_MEM; k <= PAIR_DISK; k++) {
+		qsort(r[k], (size_t)rounds, sizeof r[k][0], cmp_dur);
+		m = &r[k][rounds / 2];
+		printf("RESULT dur_%s_msg_per_s %.0f\n", key[k], m->msg_per_s);
+		printf("RESULT dur_%s_min_msg_per_s %.0f\n", key[k],
+		    r[k][0].msg_per_s);
+		printf("RESULT dur_%s_max_msg_per_s %.0f\n", key[k],
+		    r[k][rounds - 1].msg_per_s);
+		printf("RESULT dur_%s_secs %.3f\n", key[k], m->secs);
+		printf("RESULT dur_%s_recv_secs %.3f\n", key[k], m->recv_secs);
+		printf("RESULT dur_%s_cpu_us_a %.2f\n", key[k], m->cpu_a);
+		printf("RESULT dur_%s_cpu_us_b %.2f\n", key[k], m->cpu_b);
+	}
+	m = &r[PAIR_DISK][rounds / 2];
+	printf("RESULT dur_db_live_bytes_a %llu\n", m->live_a);
+	printf("RESULT dur_db_live_bytes_b %llu\n", m->live_b);
+	printf("RESULT dur_db_exit_bytes_a %llu\n", m->exit_a);
+	printf("RESULT dur_db_exit_bytes_b %llu\n", m->exit_b);
+	printf("RESULT dur_db_live_per_msg_a %.1f\n",
+	    (double)m->live_a / (double)count);
+	printf("RESULT dur_db_live_per_msg_b %.1f\n",
+	    (double)m->live_b / (double)count);
+	printf("RESULT dur_db_exit_per_msg_a %.1f\n",
+	    (double)m->exit_a / (double)count);
+	printf("RESULT dur_db_exit_per_msg_b %.1f\n",
+	    (double)m->exit_b / (double)count);
+	printf("RESULT dur_written_per_msg_a %.0f\n",
+	    (double)m->wr_a / (double)count);
+	printf("RESULT dur_written_per_msg_b %.0f\n",
+	    (double)m->wr_b / (double)count);
+	printf("RESULT dur_count %lu\n", count);
+	printf("RESULT dur_rounds %d\n", rounds);
+	if (strace == NULL)
+		return;
+	fprintf(stderr,
+	    "durable (%s under strace, untimed): %lu messages, counting "
+	    "fsyncs\n",
+	    pair_label[PAIR_DISK], count);
+	strace_path = strace;
+	dur_run(PAIR_DISK, count, &t);
+	strace_path = NULL;
+	if (t.fsync_a < 0 || t.fsync_b < 0) {
+		fprintf(stderr, "  no fsync counts from strace\n");
+		return;
+	}
+	/* Whole lifetimes: start-up and exit add a handful. */
+	printf("RESULT dur_fsync_a %ld\n", t.fsync_a);
+	printf("RESULT dur_fsync_b %ld\n", t.fsync_b);
+	printf("RESULT dur_fsync_secs %.3f\n", t.secs);
+	printf("RESULT dur_fsync_msg_per_s %.0f\n", t.msg_per_s);
+	printf("RESULT dur_fsync_per_s_a %.0f\n", (double)t.fsync_a / t.secs);
+	printf("RESULT dur_fsync_per_s_b %.0f\n", (double)t.fsync_b / t.secs);
+	printf("RESULT dur_fsync_per_kmsg_a %.2f\n",
+	    (double)t.fsync_a * 1000 / (double)count);
+	printf("RESULT dur_fsync_per_kmsg_b %.2f\n",
+	    (double)t.fsync_b * 1000 / (double)count);
+}
+
 /* --- latency -------------------------------------------------------------- */
 
 static int
@@ -1140,44 +1396,47 @@ lat_report(const char *k, uint64_t *s, unsigned long n)
 }
 
 /*
- * Both pairs run at once and the samples alternate between them, so that
- * a slower or busier moment of the machine weighs on both alike.
+ * The pairs run at once and the samples alternate between them, so that
+ * a slower or busier moment of the machine weighs on all alike.
  */
 static void
 bench_latency(unsigned long samples)
 {
+	static const char *const key[] = {
+		[PAIR_MEM] = "p2p", [PAIR_DISK] = "dur", [PAIR_RAW] = "raw"
+	};
 	unsigned long i, warm = 200, total = samples + warm;
-	struct child *a[2], *b[2];
-	char name[2][64], line[256];
-	uint64_t *s[2], t0;
+	struct child *a[3], *b[3];
+	char name[3][64], line[256];
+	uint64_t *s[3], t0;
 	size_t len;
-	int raw;
+	int k;
 
-	for (raw = 0; raw < 2; raw++) {
-		if ((s[raw] = calloc(samples, sizeof *s[raw])) == NULL)
+	for (k = PAIR_MEM; k <= PAIR_RAW; k++) {
+		if ((s[k] = calloc(samples, sizeof *s[k])) == NULL)
 			die("out of memory");
-		pair_start(
-		    "lat", raw, &a[raw], &b[raw], name[raw], sizeof name[raw]);
+		pair_start("lat", (enum pair_kind)k, &a[k], &b[k], name[k],
+		    sizeof name[k]);
 	}
 	fprintf(stderr,
-	    "latency: %lu round trips each through p2ptui and "
-	    "rawnode, alternating\n",
+	    "latency: %lu round trips each through p2ptui in memory, "
+	    "p2ptui on disk and rawnode, alternating\n",
 	    total);
 	for (i = 0; i < total; i++) {
-		for (raw = 0; raw < 2; raw++) {
-			len = msg_line(line, sizeof line, name[raw], i);
+		for (k = PAIR_MEM; k <= PAIR_RAW; k++) {
+			len = msg_line(line, sizeof line, name[k], i);
 			t0 = now_ns();
-			child_send(a[raw], line, len);
-			WAIT_UNTIL(a[raw]->ndelivered > i, 5000, "ack %lu", i);
+			child_send(a[k], line, len);
+			WAIT_UNTIL(a[k]->ndelivered > i, 5000, "ack %lu", i);
 			if (i >= warm)
-				s[raw][i - warm] = a[raw]->t_delivered - t0;
+				s[k][i - warm] = a[k]->t_delivered - t0;
 		}
 	}
-	lat_report("raw", s[1], samples);
-	lat_report("p2p", s[0], samples);
+	for (k = PAIR_MEM; k <= PAIR_RAW; k++) {
+		lat_report(key[k], s[k], samples);
+		free(s[k]);
+	}
 	children_stop();
-	free(s[0]);
-	free(s[1]);
 }
 
 /* --- idle ----------------------------------------------------------------- */
@@ -1248,21 +1507,21 @@ bench_idle(double secs)
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
-	    "usage: bench_session [-c conc] [-n count] "
-	    "[-r rounds] [-s samples] [-t secs] p2ptui rawnode workdir "
-	    "handshake|throughput|latency|idle\n");
+	    "usage: bench_session [-c conc] [-n count] [-r rounds] "
+	    "[-s samples] [-S strace] [-t secs] p2ptui rawnode workdir "
+	    "handshake|throughput|durable|latency|idle\n");
 	exit(2);
 }
 
 int
 main(int argc, char **argv)
 {
-	unsigned long count = 200000, samples = 5000;
+	unsigned long count = 0, samples = 5000;
 	double secs = -1;
 	int conc = 16, rounds = 3, ch;
-	const char *what;
+	const char *what, *strace = NULL;
 
-	while ((ch = getopt(argc, argv, "c:n:r:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:n:r:s:S:t:")) != -1) {
 		switch (ch) {
 		case 'r':
 			rounds = atoi(optarg);
@@ -1272,9 +1531,14 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			count = strtoul(optarg, NULL, 10);
+			if (count == 0)
+				usage();
 			break;
 		case 's':
 			samples = strtoul(optarg, NULL, 10);
+			break;
+		case 'S':
+			strace = optarg;
 			break;
 		case 't':
 			secs = atof(optarg);
@@ -1285,7 +1549,7 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 4 || count == 0 || samples == 0)
+	if (argc != 4 || samples == 0)
 		usage();
 	p2ptui_path = argv[0];
 	rawnode_path = argv[1];
@@ -1303,7 +1567,9 @@ main(int argc, char **argv)
 	if (strcmp(what, "handshake") == 0)
 		bench_handshake(conc, secs > 0 ? secs : 5);
 	else if (strcmp(what, "throughput") == 0) {
-		bench_throughput(count, rounds);
+		bench_throughput(count > 0 ? count : 200000, rounds);
+	} else if (strcmp(what, "durable") == 0) {
+		bench_durable(count > 0 ? count : 100000, rounds, strace);
 	} else if (strcmp(what, "latency") == 0) {
 		bench_latency(samples);
 	} else if (strcmp(what, "idle") == 0)

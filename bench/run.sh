@@ -3,15 +3,21 @@
 #
 # Session-layer benchmarks: what `make bench` runs. Builds the programs in
 # bench/ (-O2, against the build's libp2ptui.a), runs them against the
-# build's p2ptui and prints a report with the raw-TCP baselines, ratios
-# and targets. Numbers, not tests: it fails only if a benchmark cannot
-# run. About 90 seconds; most of it is the idle measurement, which has
-# to sit through whole keepalive periods.
+# build's p2ptui and prints a report with the baselines (raw TCP for the
+# session layer, history = false for the message store), ratios and
+# targets. Numbers, not tests: it fails only if a benchmark cannot run.
+# About two minutes; most of it is the idle measurement, which has to
+# sit through whole keepalive periods.
 #
 #   bench_noise     Noise_XX handshakes in one process (both roles)
-#   bench_session   handshakes over loopback, throughput, latency and
-#                   idle wakeups, with real headless nodes; see its header
+#   bench_session   handshakes over loopback, throughput (in memory and
+#                   durable), latency and idle wakeups, with real
+#                   headless nodes; see its header
 #   rawnode         the raw-TCP node the session figures are compared with
+#
+# The durable figures are only as good as the file system under TMPDIR,
+# where the nodes' HOMEs and so their history.db live (on a tmpfs fsync
+# costs nothing). With strace(1), one more durable round counts fsyncs.
 #
 # Environment: top_builddir (default: the source tree) holds p2ptui and
 # libp2ptui.a; CC (cc); BENCH_QUICK=1 for a short smoke run;
@@ -63,9 +69,19 @@ $CC $BCFLAGS -o "$T/rawnode" "$top_srcdir/bench/rawnode.c" || exit 1
 
 # --- run -------------------------------------------------------------------
 if [ -n "${BENCH_QUICK:-}" ]; then
-	NOISE_SECS=0.5 HS="-t 1" TPUT="-n 20000 -r 1" LAT="-s 500" IDLE="-t 5"
+	NOISE_SECS=0.5 HS="-t 1" TPUT="-n 20000 -r 1" DUR="-n 20000 -r 1"
+	LAT="-s 500" IDLE="-t 5"
 else
-	NOISE_SECS=2 HS="-t 5" TPUT="-n 200000 -r 3" LAT="-s 5000" IDLE="-t 40"
+	NOISE_SECS=2 HS="-t 5" TPUT="-n 200000 -r 3" DUR="-n 100000 -r 3"
+	LAT="-s 5000" IDLE="-t 40"
+fi
+# Counting fsyncs needs strace with --seccomp-bpf, and ptrace allowed.
+if STRACE=$(command -v strace) &&
+    "$STRACE" -f -c --seccomp-bpf -e trace=fsync,fdatasync -o /dev/null \
+        true >/dev/null 2>&1; then
+	DUR="$DUR -S $STRACE"
+else
+	echo "bench: no usable strace: no fsync counts" >&2
 fi
 R=$T/results
 : >"$R"
@@ -81,10 +97,11 @@ run() {
 }
 echo "bench: in-process handshakes" >&2
 run noise "$T/bench_noise" "$NOISE_SECS"
-for what in handshake throughput latency idle; do
+for what in handshake throughput durable latency idle; do
 	case $what in
 	handshake) opts=$HS ;;
 	throughput) opts=$TPUT ;;
+	durable) opts=$DUR ;;
 	latency) opts=$LAT ;;
 	idle) opts=$IDLE ;;
 	esac
@@ -142,6 +159,11 @@ lp99=$(get lat_p2p_p99_us)
 lr50=$(get lat_raw_p50_us)
 lr99=$(get lat_raw_p99_us)
 idle=$(get idle_hub_per_s)
+dd=$(get dur_disk_msg_per_s)
+dm=$(get dur_mem_msg_per_s)
+ld50=$(get lat_dur_p50_us)
+ld99=$(get lat_dur_p99_us)
+fs=$(stat -f -c %T "$T" 2>/dev/null)
 
 printf '\np2ptui session-layer benchmarks\n'
 printf '  %s CPUs (%s), Linux %s, libsodium %s, p2ptui %s\n' \
@@ -174,6 +196,23 @@ row "   peak RSS (VmHWM) in 2, sender KiB" \
 row "   peak RSS (VmHWM) in 2, receiver KiB" \
     "$(or "$(get tput_p2p_hwm_kb_b)")" "$(or "$(get tput_raw_hwm_kb_b)")" \
     "" "" ""
+echo
+row "" "on disk" "in memory" "disk vs mem" "target" ""
+row "5  durable msg/s, 100 B (median)" "$(or "$dd")" "$(or "$dm")" \
+    "$(calc 'printf "%.2f", a / b' "$dd" "$dm")" ">= 20000/s" \
+    "$(verdict "$(calc 'print (a >= 20000)' "$dd")")"
+row "6  round trip p50, us" "$(or "$ld50")" "$(or "$lp50")" \
+    "$(calc 'printf "%+.1f", a - b' "$ld50" "$lp50")" "" ""
+row "   round trip p99, us" "$(or "$ld99")" "$(or "$lp99")" \
+    "$(calc 'printf "%+.1f", a - b' "$ld99" "$lp99")" "" ""
+row "7  database bytes/msg, sender" \
+    "$(or "$(get dur_db_exit_per_msg_a)")" "" "" "" ""
+row "   database bytes/msg, receiver" \
+    "$(or "$(get dur_db_exit_per_msg_b)")" "" "" "" ""
+row "8  fsyncs per 1000 msgs, sender" \
+    "$(or "$(get dur_fsync_per_kmsg_a)")" "" "" "" ""
+row "   fsyncs per 1000 msgs, receiver" \
+    "$(or "$(get dur_fsync_per_kmsg_b)")" "" "" "" ""
 
 printf '\nDetails\n'
 printf '  1a  %s us per complete handshake (both roles, one thread);' \
@@ -196,6 +235,7 @@ printf ' (raw %s)\n' "$(or "$(get tput_raw_cpu_us_b)")"
 printf '  3   mean %s us (raw %s), max %s us (raw %s)\n' \
     "$(or "$(get lat_p2p_mean_us)")" "$(or "$(get lat_raw_mean_us)")" \
     "$(or "$(get lat_p2p_max_us)")" "$(or "$(get lat_raw_max_us)")"
+printf '  2-3 p2ptui with history = false: the session layer alone\n'
 printf '  4   %s wakeups in %s s (voluntary + nonvoluntary context' \
     "$(or "$(get idle_hub_wakeups)")" "$(or "$(get idle_secs)")"
 printf ' switches in /proc/PID/status),\n      %s per peer per' \
@@ -203,6 +243,47 @@ printf ' switches in /proc/PID/status),\n      %s per peer per' \
     "$(get idle_hub_wakeups)" "$(get idle_secs)")"
 printf ' 20 s keepalive period; each peer alone: %s/s\n' \
     "$(or "$(get idle_leaf_per_s)")"
+printf '  5   history = true (WAL, synchronous=FULL) against false;'
+printf ' %s messages x %s rounds,\n' "$(or "$(get dur_count)")" \
+    "$(or "$(get dur_rounds)")"
+printf '      until the sender has printed every "delivered" (stored on'
+printf ' both sides and\n      acknowledged); database on %s; on disk' \
+    "$(or "$fs")"
+printf ' min/max %s/%s msg/s,\n      in memory %s/%s;' \
+    "$(or "$(get dur_disk_min_msg_per_s)")" \
+    "$(or "$(get dur_disk_max_msg_per_s)")" \
+    "$(or "$(get dur_mem_min_msg_per_s)")" \
+    "$(or "$(get dur_mem_max_msg_per_s)")"
+printf ' CPU per message sender %s us (in memory %s),\n' \
+    "$(or "$(get dur_disk_cpu_us_a)")" "$(or "$(get dur_mem_cpu_us_a)")"
+printf '      receiver %s us (in memory %s)\n' \
+    "$(or "$(get dur_disk_cpu_us_b)")" "$(or "$(get dur_mem_cpu_us_b)")"
+printf '  6   each on disk waits for three commits (sender, receiver,'
+printf ' sender); mean %s us\n      (in memory %s), max %s us\n' \
+    "$(or "$(get lat_dur_mean_us)")" "$(or "$(get lat_p2p_mean_us)")" \
+    "$(or "$(get lat_dur_max_us)")"
+printf '  7   history.db after a clean exit (checkpointed, no WAL): %s' \
+    "$(or "$(get dur_db_exit_bytes_a)")"
+printf ' / %s bytes;\n      live, history.db + -wal: %s / %s bytes/msg;' \
+    "$(or "$(get dur_db_exit_bytes_b)")" \
+    "$(or "$(get dur_db_live_per_msg_a)")" \
+    "$(or "$(get dur_db_live_per_msg_b)")"
+printf ' written to storage while\n      running (write_bytes in'
+printf ' /proc/PID/io): %s / %s bytes/msg (sender / receiver)\n' \
+    "$(or "$(get dur_written_per_msg_a)")" \
+    "$(or "$(get dur_written_per_msg_b)")"
+printf '  8   fsync + fdatasync calls in one more round under strace'
+printf ' -f -c (untimed, whole\n      lifetimes): %s / %s, %s / %s per' \
+    "$(or "$(get dur_fsync_a)")" "$(or "$(get dur_fsync_b)")" \
+    "$(or "$(get dur_fsync_per_s_a)")" "$(or "$(get dur_fsync_per_s_b)")"
+printf ' second (sender / receiver) at %s msg/s\n' \
+    "$(or "$(get dur_fsync_msg_per_s)")"
+
+echo
+echo "p2ptui terminal UI benchmarks"
+if ! top_builddir="$top_builddir" bash "$top_srcdir/bench/bench_ui.sh"; then
+	failed="$failed ui"
+fi
 
 if [ -n "$failed" ]; then
 	echo "bench: failed:$failed" >&2
