@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "cmd.h"
+#include "flip.h"
+#include "loop.h"
 #include "xmalloc.h"
 
 static void cmd_reply(struct cmd_ctx *ctx, enum fe_level level, const char *fmt,
@@ -206,12 +209,414 @@ cmd_peers(struct cmd_ctx *ctx, const char *args)
 	return 0;
 }
 
+/* --- flips ------------------------------------------------------------ */
+
+/* The peer named by w, or the current one if w is NULL. */
+static struct peer *
+cmd_peer_named(struct cmd_ctx *ctx, const char *w)
+{
+	struct peer *p;
+
+	if (w == NULL) {
+		if (ctx->current == NULL)
+			cmd_reply(ctx, FE_ERROR,
+			    "which peer? Give a name or "
+			    "a fingerprint");
+		return ctx->current;
+	}
+	if ((p = engine_find_peer(ctx->app->engine, w)) == NULL)
+		cmd_reply(ctx, FE_ERROR, "no peer '%s' (see /peers)", w);
+	return p;
+}
+
+static int
+cmd_flip_start(
+    struct cmd_ctx *ctx, struct peer *p, const struct proto_draw *draw)
+{
+	char *cause;
+
+	if (flip_start(engine_flips(ctx->app->engine), p, draw, &cause) == -1)
+		return cmd_fail(ctx, cause);
+	return 0;
+}
+
+static int
+cmd_flip(struct cmd_ctx *ctx, const char *args)
+{
+	struct peer *p = cmd_peer(ctx, &args, 0);
+	struct proto_draw draw;
+
+	if (p == NULL || cmd_no_more(ctx, args, "flip") == -1)
+		return -1;
+	memset(&draw, 0, sizeof draw);
+	draw.kind = PROTO_DRAW_COIN;
+	return cmd_flip_start(ctx, p, &draw);
+}
+
+/*
+ * /roll [PEER] [NdM]: with two words, the peer and the dice; with one,
+ * the dice if it has the form [N]dM, else the peer.
+ */
+static int
+cmd_roll(struct cmd_ctx *ctx, const char *args)
+{
+	char *w1 = cmd_word(&args), *w2 = cmd_word(&args), *cause;
+	const char *who = w1, *dice = w2;
+	struct proto_draw draw;
+	struct peer *p;
+	int ret = -1;
+
+	if (*args != '\0') {
+		cmd_reply(ctx, FE_ERROR, "usage: /roll [PEER] [NdM]");
+		goto out;
+	}
+	if (w1 != NULL && w2 == NULL && flip_is_dice(w1)) {
+		who = NULL;
+		dice = w1;
+	}
+	if (flip_parse_dice(dice != NULL ? dice : "1d6", &draw, &cause) == -1) {
+		ret = cmd_fail(ctx, cause);
+		goto out;
+	}
+	if ((p = cmd_peer_named(ctx, who)) != NULL)
+		ret = cmd_flip_start(ctx, p, &draw);
+out:
+	free(w1);
+	free(w2);
+	return ret;
+}
+
+/*
+ * /pick [PEER] A | B | C: the first word is the peer if it names one and
+ * more text follows it before the first '|'; otherwise every word is
+ * part of the options.
+ */
+static int
+cmd_pick(struct cmd_ctx *ctx, const char *args)
+{
+	const char *rest = args, *bar;
+	char *w = cmd_word(&rest), *cause;
+	struct proto_draw draw;
+	struct peer *p = NULL;
+	int ret = -1;
+
+	if (w == NULL || strchr(args, '|') == NULL) {
+		cmd_reply(ctx, FE_ERROR, "usage: /pick [PEER] A | B | C");
+		goto out;
+	}
+	bar = strchr(rest, '|');
+	if (bar != NULL && bar != rest &&
+	    (p = engine_find_peer(ctx->app->engine, w)) != NULL)
+		args = rest;
+	if (flip_parse_pick(args, &draw, &cause) == -1) {
+		ret = cmd_fail(ctx, cause);
+		goto out;
+	}
+	if (p == NULL && (p = cmd_peer_named(ctx, NULL)) == NULL)
+		goto out;
+	ret = cmd_flip_start(ctx, p, &draw);
+out:
+	free(w);
+	return ret;
+}
+
+static void
+cmd_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void
+cmd_time(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms == 0 || gmtime_r(&t, &tm) == NULL)
+		snprintf(buf, len, "-");
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Everything needed to check a flip by hand (doc/PROTOCOL.md 7.7). */
+static void
+cmd_flip_details(struct cmd_ctx *ctx, const struct flip *fl)
+{
+	const uint8_t *own = engine_own_key(ctx->app->engine), *ka, *kb;
+	uint8_t enc[PROTO_DRAW_MAX];
+	char hex[2 * PROTO_DRAW_MAX + 1], text[4096], fp[IDENT_FP_LEN + 1],
+	    t0[32], t1[32];
+	size_t n;
+	unsigned i;
+
+	ka = fl->local ? own : fl->peer_key;
+	kb = fl->local ? fl->peer_key : own;
+	cmd_hex(fl->id, PROTO_FLIP_ID_LEN, hex);
+	flip_describe(fl, text, sizeof text);
+	cmd_reply(ctx, FE_INFO, "flip %s: %s", hex, text);
+	n = proto_draw_encode(&fl->draw, enc, sizeof enc);
+	cmd_hex(enc, n, hex);
+	flip_draw_name(&fl->draw, text, sizeof text);
+	cmd_reply(ctx, FE_INFO, "draw: %s, encoded %s", text, hex);
+	for (i = 0; fl->draw.kind == PROTO_DRAW_PICK && i < fl->draw.noptions;
+	     i++)
+		cmd_reply(
+		    ctx, FE_INFO, "option %u: %s", i + 1, fl->draw.options[i]);
+	if (fl->state == FLIP_DONE && fl->draw.kind == PROTO_DRAW_DICE) {
+		for (i = 0, n = 0; i < fl->draw.count; i++)
+			n += (size_t)snprintf(
+			    text + n, sizeof text - n, " %u", fl->result[i]);
+		cmd_reply(ctx, FE_INFO, "dice:%s", text);
+	}
+	cmd_hex(fl->sid, FLIP_SID_LEN, hex);
+	cmd_reply(ctx, FE_INFO, "session id: %s", hex);
+	ident_fingerprint(ka, fp);
+	cmd_hex(ka, IDENT_KEYLEN, hex);
+	cmd_reply(ctx, FE_INFO, "initiator (A): %s %s, key %s",
+	    fl->local ? "you" : fl->peer_name, fp, hex);
+	ident_fingerprint(kb, fp);
+	cmd_hex(kb, IDENT_KEYLEN, hex);
+	cmd_reply(ctx, FE_INFO, "responder (B): %s %s, key %s",
+	    fl->local ? fl->peer_name : "you", fp, hex);
+	cmd_hex(fl->commitment, PROTO_FLIP_VALUE_LEN, hex);
+	cmd_reply(ctx, FE_INFO, "commitment: %s", hex);
+	cmd_hex(fl->a, PROTO_FLIP_VALUE_LEN, hex);
+	cmd_reply(ctx, FE_INFO, "a: %s", fl->has_a ? hex : "(not revealed)");
+	cmd_hex(fl->b, PROTO_FLIP_VALUE_LEN, hex);
+	cmd_reply(ctx, FE_INFO, "b: %s", fl->has_b ? hex : "(not received)");
+	cmd_time(fl->started_ms, t0, sizeof t0);
+	cmd_time(fl->ended_ms, t1, sizeof t1);
+	cmd_reply(ctx, FE_INFO, "started %s, ended %s", t0, t1);
+}
+
+/* /flips [PEER | #ID]: list recent flips, or show one in full. */
+static int
+cmd_flips(struct cmd_ctx *ctx, const char *args)
+{
+	struct flips *f = engine_flips(ctx->app->engine);
+	const struct flip *fl;
+	struct peer *p = NULL;
+	char *w = cmd_word(&args), hex[2 * PROTO_FLIP_ID_LEN + 1], text[4096];
+	int ambiguous, n = 0, ret = -1;
+
+	if (cmd_no_more(ctx, args, "flips") == -1)
+		goto out;
+	if (w != NULL && w[0] == '#') {
+		if ((fl = flip_find(f, w + 1, &ambiguous)) == NULL) {
+			cmd_reply(ctx, FE_ERROR,
+			    ambiguous ? "several flips match %s: give more "
+			                "digits"
+			              : "no flip %s (see /flips)",
+			    w);
+			goto out;
+		}
+		cmd_flip_details(ctx, fl);
+		ret = 0;
+		goto out;
+	}
+	if (w != NULL && (p = cmd_peer_named(ctx, w)) == NULL)
+		goto out;
+	for (fl = flip_next(f, NULL); fl != NULL; fl = flip_next(f, fl)) {
+		if (p != NULL && !ident_key_equal(fl->peer_key, p->key))
+			continue;
+		cmd_hex(fl->id, 4, hex);
+		flip_describe(fl, text, sizeof text);
+		cmd_reply(ctx, FE_INFO, "#%s %s", hex, text);
+		n++;
+	}
+	if (n == 0)
+		cmd_reply(ctx, FE_INFO, "no flips yet: /flip, /roll, /pick");
+	ret = 0;
+out:
+	free(w);
+	return ret;
+}
+
 static int
 cmd_quit(struct cmd_ctx *ctx, const char *args)
 {
 	if (cmd_no_more(ctx, args, "quit") == -1)
 		return -1;
 	app_quit(ctx->app, 0);
+	return 0;
+}
+
+static void cmd_keep(void *, enum fe_level, const char *);
+
+struct cmd_counted {
+	struct cmd_ctx *ctx;
+	size_t *found;
+};
+
+static int cmd_line(void *, struct peer *, const struct engine_line *);
+
+static int
+cmd_count_line(void *arg, struct peer *p, const struct engine_line *l)
+{
+	struct cmd_counted *c = arg;
+
+	(*c->found)++;
+	return cmd_line(c->ctx, p, l);
+}
+
+/* One stored line as "NAME in|out STATE TIME TEXT", for /history and
+ * /search: stable enough for scripts. */
+static int
+cmd_line(void *arg, struct peer *p, const struct engine_line *l)
+{
+	struct cmd_ctx *ctx = arg;
+	char when[32];
+	struct tm tm;
+	time_t t = (time_t)((l->outgoing ? l->sent_ms : l->recv_ms) / 1000);
+
+	localtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	cmd_reply(ctx, FE_INFO, "%s %s %s %s %.*s", p->name,
+	    l->outgoing ? "out" : "in",
+	    !l->outgoing       ? "received"
+	        : l->delivered ? "delivered"
+	                       : "pending",
+	    when, (int)l->len, l->text);
+	return 0;
+}
+
+/* Lines arrive newest first; show them oldest first. */
+struct cmd_lines {
+	char **lines;
+	size_t n;
+};
+
+static int
+cmd_collect(void *arg, struct peer *p, const struct engine_line *l)
+{
+	struct cmd_lines *cl = arg;
+	struct cmd_ctx tmp;
+
+	memset(&tmp, 0, sizeof tmp);
+	tmp.reply = cmd_keep;
+	tmp.arg = cl;
+	return cmd_line(&tmp, p, l);
+}
+
+static void
+cmd_keep(void *arg, enum fe_level level, const char *text)
+{
+	struct cmd_lines *cl = arg;
+
+	(void)level;
+	cl->lines = xreallocarray(cl->lines, cl->n + 1, sizeof *cl->lines);
+	cl->lines[cl->n++] = xstrdup(text);
+}
+
+static int
+cmd_history(struct cmd_ctx *ctx, const char *args)
+{
+	struct engine *eng = ctx->app->engine;
+	struct cmd_lines cl = { NULL, 0 };
+	struct peer *p = NULL;
+	const char *rest = args;
+	char *w = cmd_word(&rest), *end, *cause;
+	unsigned long n = 20;
+	size_t i;
+
+	if (w != NULL && (p = engine_find_peer(eng, w)) != NULL) {
+		free(w);
+		w = cmd_word(&rest);
+	}
+	if (w != NULL) {
+		n = strtoul(w, &end, 10);
+		if (*end != '\0' || n == 0 || n > 10000 || *rest != '\0') {
+			cmd_reply(ctx, FE_ERROR,
+			    "usage: /history [PEER] "
+			    "[COUNT], COUNT from 1 to 10000");
+			free(w);
+			return -1;
+		}
+		free(w);
+	}
+	if (p == NULL && (p = ctx->current) == NULL) {
+		cmd_reply(ctx, FE_ERROR,
+		    "which peer? Give a name or a "
+		    "fingerprint");
+		return -1;
+	}
+	if (engine_history(eng, p, 0, n, cmd_collect, &cl, &cause) == -1)
+		return cmd_fail(ctx, cause);
+	if (cl.n == 0)
+		cmd_reply(ctx, FE_INFO, "no history with %s", p->name);
+	for (i = cl.n; i > 0; i--) {
+		ctx->reply(ctx->arg, FE_INFO, cl.lines[i - 1]);
+		free(cl.lines[i - 1]);
+	}
+	free(cl.lines);
+	return 0;
+}
+
+static int
+cmd_search(struct cmd_ctx *ctx, const char *args)
+{
+	struct peer *p = ctx->current;
+	char *cause;
+	size_t found;
+
+	args += strspn(args, " \t");
+	if (strncmp(args, "-a ", 3) == 0) {
+		p = NULL;
+		args += 3 + strspn(args + 3, " \t");
+	}
+	if (*args == '\0') {
+		cmd_reply(ctx, FE_ERROR, "usage: /search [-a] TEXT");
+		return -1;
+	}
+	found = 0;
+	if (engine_search(ctx->app->engine, p, args, 100, cmd_count_line,
+	        &(struct cmd_counted){ ctx, &found }, &cause) == -1)
+		return cmd_fail(ctx, cause);
+	cmd_reply(ctx, FE_INFO, "%zu line%s found%s%s%s", found,
+	    found == 1 ? "" : "s", p != NULL ? " with " : " with anyone",
+	    p != NULL ? p->name : "", found == 100 ? " (the newest 100)" : "");
+	return 0;
+}
+
+static int
+cmd_forget(struct cmd_ctx *ctx, const char *args)
+{
+	struct peer *p = cmd_peer(ctx, &args, 1);
+	int64_t total, pending, n;
+	uint64_t now;
+	char *cause;
+
+	if (p == NULL || cmd_no_more(ctx, args, "forget") == -1)
+		return -1;
+	now = loop_now_ms();
+	if (p->forget_ms == 0 || now - p->forget_ms > 30000) {
+		if (engine_count(
+		        ctx->app->engine, p, &total, &pending, &cause) == -1)
+			return cmd_fail(ctx, cause);
+		p->forget_ms = now;
+		cmd_reply(ctx, FE_WARN,
+		    "this deletes %lld message%s with %s"
+		    "%s%lld%s: repeat /forget %s within 30 "
+		    "seconds to confirm",
+		    (long long)total, total == 1 ? "" : "s", p->name,
+		    pending > 0 ? ", including " : "",
+		    (long long)(pending > 0 ? pending : 0),
+		    pending > 0 ? " not yet delivered (never sent)" : "",
+		    p->name);
+		return 0;
+	}
+	p->forget_ms = 0;
+	if (engine_forget(ctx->app->engine, p, &n, &cause) == -1)
+		return cmd_fail(ctx, cause);
+	cmd_reply(ctx, FE_INFO, "deleted %lld message%s with %s", (long long)n,
+	    n == 1 ? "" : "s", p->name);
 	return 0;
 }
 
@@ -223,10 +628,24 @@ static const struct cmd_entry cmd_table[] = {
 	{ "decline", "[PEER]", "decline a contact request", cmd_decline },
 	{ "disconnect", "[PEER]", "close the connection to a peer",
 	    cmd_disconnect },
+	{ "flip", "[PEER]", "flip a fair coin with a peer", cmd_flip },
+	{ "flips", "[PEER|#ID]",
+	    "list recent flips, or show one with its proof", cmd_flips },
+	{ "forget", "PEER", "delete the history with a peer (asks to confirm)",
+	    cmd_forget },
 	{ "help", "[COMMAND]", "list commands, or describe one", cmd_help },
+	{ "history", "[PEER] [COUNT]", "show the last messages with a peer",
+	    cmd_history },
 	{ "msg", "PEER TEXT", "send a message to a peer", cmd_msg },
 	{ "peers", "", "list peers: name, state, key, address", cmd_peers },
+	{ "pick", "[PEER] A | B ...",
+	    "pick one of the options fairly with a peer", cmd_pick },
 	{ "quit", "", "leave p2ptui", cmd_quit },
+	{ "roll", "[PEER] [NdM]", "roll fair dice with a peer (1d6)",
+	    cmd_roll },
+	{ "search", "[-a] TEXT",
+	    "find TEXT in the history with this peer (-a: everyone)",
+	    cmd_search },
 	{ "trust", "PEER", "trust the new key a known peer presented",
 	    cmd_trust },
 };
