@@ -496,15 +496,17 @@ store_add_incoming(struct store *s, const uint8_t key[STORE_KEYLEN],
 	return 0;
 }
 
-int
-store_mark_delivered(struct store *s, const uint8_t key[STORE_KEYLEN],
-    const uint8_t id[STORE_IDLEN], int *changed, char **cause)
+/* Run a write statement on key's conversation (binding ?1 to it and ?2
+ * to id if given); *changes receives the rows changed. */
+static int
+store_conv_write(struct store *s, int which, const uint8_t *key,
+    const uint8_t *id, int64_t *changes, const char *what, char **cause)
 {
-	sqlite3_stmt *st = s->st[ST_MSG_DELIVER];
+	sqlite3_stmt *st = s->st[which];
 	int64_t conv;
 	int r;
 
-	*changed = 0;
+	*changes = 0;
 	if (store_conv(s, key, 0, &conv, cause) == -1)
 		return -1;
 	if (conv == 0)
@@ -512,12 +514,27 @@ store_mark_delivered(struct store *s, const uint8_t key[STORE_KEYLEN],
 	if (store_begin(s, cause) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, conv);
-	sqlite3_bind_blob(st, 2, id, STORE_IDLEN, SQLITE_STATIC);
+	if (id != NULL)
+		sqlite3_bind_blob(st, 2, id, STORE_IDLEN, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (r != SQLITE_DONE)
-		return store_write_failed(s, "writing", cause);
-	*changed = sqlite3_changes(s->db) > 0;
+		return store_write_failed(s, what, cause);
+	*changes = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+store_mark_delivered(struct store *s, const uint8_t key[STORE_KEYLEN],
+    const uint8_t id[STORE_IDLEN], int *changed, char **cause)
+{
+	int64_t n;
+
+	*changed = 0;
+	if (store_conv_write(
+	        s, ST_MSG_DELIVER, key, id, &n, "writing", cause) == -1)
+		return -1;
+	*changed = n > 0;
 	return 0;
 }
 
@@ -616,24 +633,8 @@ int
 store_forget(struct store *s, const uint8_t key[STORE_KEYLEN], int64_t *count,
     char **cause)
 {
-	sqlite3_stmt *st = s->st[ST_FORGET];
-	int64_t conv;
-	int r;
-
-	*count = 0;
-	if (store_conv(s, key, 0, &conv, cause) == -1)
-		return -1;
-	if (conv == 0)
-		return 0;
-	if (store_begin(s, cause) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, conv);
-	r = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (r != SQLITE_DONE)
-		return store_write_failed(s, "deleting", cause);
-	*count = sqlite3_changes(s->db);
-	return 0;
+	return store_conv_write(
+	    s, ST_FORGET, key, NULL, count, "deleting", cause);
 }
 
 int

@@ -931,6 +931,29 @@ ui_key_from_code(wint_t code, struct ui_key *k)
 }
 
 /* A complete CSI sequence: params in ui->seq, then final. */
+/* The cursor keys that CSI and SS3 sequences share, by final byte; -1
+ * for another byte. */
+static int
+ui_final_key(int final)
+{
+	switch (final) {
+	case 'A':
+		return UK_UP;
+	case 'B':
+		return UK_DOWN;
+	case 'C':
+		return UK_RIGHT;
+	case 'D':
+		return UK_LEFT;
+	case 'H':
+		return UK_HOME;
+	case 'F':
+		return UK_END;
+	default:
+		return -1;
+	}
+}
+
 static void
 ui_csi(struct ui *ui, wint_t final)
 {
@@ -949,22 +972,12 @@ ui_csi(struct ui *ui, wint_t final)
 		k.mod = (int)(b - 1) & (UM_SHIFT | UM_ALT | UM_CTRL);
 	switch (final) {
 	case 'A':
-		k.k = UK_UP;
-		break;
 	case 'B':
-		k.k = UK_DOWN;
-		break;
 	case 'C':
-		k.k = UK_RIGHT;
-		break;
 	case 'D':
-		k.k = UK_LEFT;
-		break;
 	case 'H':
-		k.k = UK_HOME;
-		break;
 	case 'F':
-		k.k = UK_END;
+		k.k = (enum ui_k)ui_final_key(final);
 		break;
 	case 'Z':
 		k.k = UK_BTAB;
@@ -1011,33 +1024,15 @@ static void
 ui_ss3(struct ui *ui, wint_t ch)
 {
 	struct ui_key k;
+	int key;
 
 	memset(&k, 0, sizeof k);
-	switch (ch) {
-	case 'A':
-		k.k = UK_UP;
-		break;
-	case 'B':
-		k.k = UK_DOWN;
-		break;
-	case 'C':
-		k.k = UK_RIGHT;
-		break;
-	case 'D':
-		k.k = UK_LEFT;
-		break;
-	case 'H':
-		k.k = UK_HOME;
-		break;
-	case 'F':
-		k.k = UK_END;
-		break;
-	case 'M':
+	if (ch == 'M')
 		k.k = UK_ENTER;
-		break;
-	default:
+	else if ((key = ui_final_key((int)ch)) != -1)
+		k.k = (enum ui_k)key;
+	else
 		return;
-	}
 	ui_key(ui, &k);
 }
 
