@@ -325,7 +325,7 @@ line_history_add(struct line *l, const wchar_t *s, size_t n)
 	if (n == 0)
 		return;
 	if (l->nhist > 0 && wcslen(l->hist[l->nhist - 1]) == n &&
-	    wmemcmp(l->hist[l->nhist - 1], s, n) == 0)
+	    memcmp(l->hist[l->nhist - 1], s, n * sizeof *s) == 0)
 		return;
 	if (l->nhist == LINE_HISTORY_MAX) {
 		free(l->hist[0]);

@@ -65,6 +65,7 @@
 #define ENGINE_STATE_FILE "peers"
 #define ENGINE_PUMP_WATERMARK (256 * 1024)
 #define ENGINE_PUMP_BATCH 64
+#define ENGINE_LIMBO_MAX 4096
 
 enum conn_state {
 	CONN_RESOLVING,
@@ -155,9 +156,12 @@ struct engine {
 	struct rate_slot rate[ENGINE_RATE_SLOTS];
 	struct flips *flips;
 	struct store *store;
+	int write_failed; /* a store write failed in this iteration */
 	uint64_t conn_serial;
 	struct engine_event *events; /* shown once their writes commit */
 	size_t nevents;
+	struct engine_event *limbo; /* held back by a failed write */
+	size_t nlimbo;
 
 	uint8_t scratch[PROTO_FRAME_MAX];
 	uint8_t scratch2[PROTO_FRAME_MAX];
@@ -282,6 +286,10 @@ peer_remove(struct engine *eng, struct peer *p)
 	for (k = 0; k < eng->nevents; k++) {
 		if (eng->events[k].peer == p)
 			eng->events[k].peer = NULL;
+	}
+	for (k = 0; k < eng->nlimbo; k++) {
+		if (eng->limbo[k].peer == p)
+			eng->limbo[k].peer = NULL;
 	}
 	eng->fe->peer_removed(eng->fe_arg, p); /* while it is still listed */
 	memmove(&eng->peers[i], &eng->peers[i + 1],
@@ -1437,25 +1445,102 @@ engine_event(struct engine *eng, enum engine_event_kind kind, struct peer *p,
 	ev->len = len;
 }
 
-/* Show the held-back events (or, if the commit failed, drop them). */
 static void
-engine_events_flush(struct engine *eng, int show)
+engine_event_free(struct engine_event *ev)
 {
-	struct engine_event *ev;
+	free(ev->text);
+}
+
+/* Take the limbo event for id with p, if any, into *out. */
+static int
+engine_limbo_take(struct engine *eng, struct peer *p, const uint8_t *id,
+    enum engine_event_kind kind, struct engine_event *out)
+{
 	size_t i;
 
+	for (i = 0; i < eng->nlimbo; i++) {
+		if (eng->limbo[i].peer == p && eng->limbo[i].kind == kind &&
+		    memcmp(eng->limbo[i].id, id, PROTO_ID_LEN) == 0) {
+			*out = eng->limbo[i];
+			memmove(&eng->limbo[i], &eng->limbo[i + 1],
+			    (eng->nlimbo - i - 1) * sizeof *eng->limbo);
+			eng->nlimbo--;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+engine_event_show(struct engine *eng, const struct engine_event *ev)
+{
+	if (ev->kind == EV_DELIVERED)
+		eng->fe->delivered(eng->fe_arg, ev->peer, ev->id);
+	else
+		eng->fe->message(eng->fe_arg, ev->peer, ev->kind == EV_OUT,
+		    ev->id, ev->time_ms, ev->text, ev->len);
+}
+
+/*
+ * Show the held-back events. After a failed write the fate of the
+ * transaction is not certain: SQLite may roll back more than one
+ * statement, and a failed COMMIT may still reach the disk and show up
+ * later. So the events of a failed iteration go to limbo instead: a
+ * received message is shown when its sender sends it again and the store
+ * turns out to have it already (a fresh copy is shown as usual); our own
+ * messages and acknowledgements are checked at the next good commit.
+ */
+static void
+engine_events_flush(struct engine *eng, int show, int failed)
+{
+	struct engine_event *ev, kept;
+	enum store_state state;
+	char *cause;
+	size_t i;
+	int r;
+
+	if (show && !failed) {
+		/* Limbo of our own side: the store knows by now. */
+		for (i = 0; i < eng->nlimbo;) {
+			ev = &eng->limbo[i];
+			if (ev->kind == EV_IN || ev->peer == NULL) {
+				i++;
+				continue;
+			}
+			r = store_lookup(
+			    eng->store, ev->peer->key, ev->id, &state, &cause);
+			if (r == -1)
+				free(cause);
+			else if (r == 1 &&
+			    (ev->kind == EV_OUT || state == STORE_DELIVERED))
+				engine_event_show(eng, ev);
+			kept = *ev;
+			memmove(ev, ev + 1,
+			    (eng->nlimbo - i - 1) * sizeof *eng->limbo);
+			eng->nlimbo--;
+			engine_event_free(&kept);
+		}
+	}
 	for (i = 0; i < eng->nevents; i++) {
 		ev = &eng->events[i];
-		if (show && ev->peer != NULL) {
-			if (ev->kind == EV_DELIVERED)
-				eng->fe->delivered(
-				    eng->fe_arg, ev->peer, ev->id);
-			else
-				eng->fe->message(eng->fe_arg, ev->peer,
-				    ev->kind == EV_OUT, ev->id, ev->time_ms,
-				    ev->text, ev->len);
+		if (!show || ev->peer == NULL) {
+			engine_event_free(ev);
+			continue;
 		}
-		free(ev->text);
+		if (!failed) {
+			engine_event_show(eng, ev);
+			engine_event_free(ev);
+			continue;
+		}
+		if (eng->nlimbo == ENGINE_LIMBO_MAX) {
+			engine_event_free(&eng->limbo[0]);
+			memmove(&eng->limbo[0], &eng->limbo[1],
+			    (eng->nlimbo - 1) * sizeof *eng->limbo);
+			eng->nlimbo--;
+		}
+		eng->limbo = xreallocarray(
+		    eng->limbo, eng->nlimbo + 1, sizeof *eng->limbo);
+		eng->limbo[eng->nlimbo++] = *ev;
 	}
 	free(eng->events);
 	eng->events = NULL;
@@ -1524,6 +1609,7 @@ static void
 engine_receive(struct conn *c, struct peer *p, const struct proto_msg *m)
 {
 	struct engine *eng = c->eng;
+	struct engine_event held;
 	struct store_msg sm;
 	struct proto_msg r;
 	char *cause;
@@ -1538,6 +1624,7 @@ engine_receive(struct conn *c, struct peer *p, const struct proto_msg *m)
 	sm.len = m->u.chat.len;
 	if (store_add_incoming(eng->store, p->key, &sm, &inserted, &cause) ==
 	    -1) {
+		eng->write_failed = 1;
 		/* No ACK: the sender keeps it and tries again later. */
 		engine_notice(eng, p, FE_ERROR,
 		    "cannot store a message from "
@@ -1546,6 +1633,14 @@ engine_receive(struct conn *c, struct peer *p, const struct proto_msg *m)
 		free(cause);
 		conn_close(c, "cannot store messages");
 		return;
+	}
+	if (engine_limbo_take(eng, p, m->u.chat.id, EV_IN, &held)) {
+		/* Held back by a failed commit: shown now if that commit
+		 * reached the disk after all; a fresh copy is shown below. */
+		if (!inserted)
+			engine_event(eng, EV_IN, p, held.id, held.time_ms,
+			    held.text, held.len);
+		engine_event_free(&held);
 	}
 	if (inserted)
 		engine_event(eng, EV_IN, p, m->u.chat.id, m->u.chat.time_ms,
@@ -1567,6 +1662,7 @@ engine_acked(struct conn *c, struct peer *p, const struct proto_msg *m)
 
 	if (store_mark_delivered(
 	        eng->store, p->key, m->u.ack.id, &changed, &cause) == -1) {
+		eng->write_failed = 1;
 		engine_notice(eng, p, FE_ERROR, "%s", cause);
 		free(cause);
 		return;
@@ -1576,9 +1672,11 @@ engine_acked(struct conn *c, struct peer *p, const struct proto_msg *m)
 }
 
 /*
- * The commit hook: end this iteration's transaction. If that fails,
- * nothing that depends on it may reach the network: the connections with
- * such frames queued are dropped unsent, and the peers resend later.
+ * The commit hook: end this iteration's transaction. If that or any write
+ * of this iteration failed, nothing that depends on it may reach the
+ * network: the connections with such frames queued (ACKs, new messages)
+ * are dropped unsent and the peers resend later; and only what the store
+ * really has is shown.
  */
 static void
 engine_commit(void *arg)
@@ -1586,24 +1684,19 @@ engine_commit(void *arg)
 	struct engine *eng = arg;
 	struct conn *c, *next;
 	char *cause;
-	int failed;
+	int failed = eng->write_failed;
 
-	if (!store_dirty(eng->store)) {
-		LIST_FOREACH(c, &eng->conns, entry)
-		c->uncommitted = 0;
-		engine_events_flush(eng, 1);
-		return;
-	}
-	failed = store_commit(eng->store, &cause) == -1;
-	engine_events_flush(eng, !failed);
-	if (failed) {
+	eng->write_failed = 0;
+	if (store_dirty(eng->store) && store_commit(eng->store, &cause) == -1) {
 		engine_notice(eng, NULL, FE_ERROR,
 		    "cannot save messages: %s. Nothing unsaved was "
 		    "acknowledged: the senders will send it again; what you "
 		    "typed just now was not sent",
 		    cause);
 		free(cause);
+		failed = 1;
 	}
+	engine_events_flush(eng, 1, failed);
 	for (c = LIST_FIRST(&eng->conns); c != NULL; c = next) {
 		next = LIST_NEXT(c, entry);
 		if (failed && c->uncommitted)
@@ -1826,7 +1919,10 @@ engine_free(struct engine *eng)
 		loop_set_commit_hook(eng->loop, NULL, NULL);
 		store_close(eng->store);
 	}
-	engine_events_flush(eng, 0);
+	engine_events_flush(eng, 0, 0);
+	for (i = 0; i < eng->nlimbo; i++)
+		engine_event_free(&eng->limbo[i]);
+	free(eng->limbo);
 	for (i = 0; i < eng->npeers; i++)
 		peer_free(eng->peers[i]);
 	free(eng->peers);
@@ -2036,8 +2132,10 @@ engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
 	ident_random(sm.id + 8, STORE_IDLEN - 8);
 	sm.text = text;
 	sm.len = len;
-	if (store_add_outgoing(eng->store, p->key, &sm, cause) == -1)
+	if (store_add_outgoing(eng->store, p->key, &sm, cause) == -1) {
+		eng->write_failed = 1;
 		return -1;
+	}
 	if (idp != NULL)
 		memcpy(idp, sm.id, STORE_IDLEN);
 	engine_event(eng, EV_OUT, p, sm.id, sm.sent_ms, text, len);

@@ -43,6 +43,7 @@ enum {
 	ST_FORGET,
 	ST_COUNT,
 	ST_COUNT_STATE,
+	ST_LOOKUP,
 	ST_MAX
 };
 
@@ -75,6 +76,8 @@ static const char *store_sql[ST_MAX] = {
 	                  "ORDER BY m.id DESC LIMIT ?3",
 	[ST_FORGET] = "DELETE FROM messages WHERE conv = ?1",
 	[ST_COUNT] = "SELECT count(*) FROM messages WHERE conv = ?1",
+	[ST_LOOKUP] =
+	    "SELECT state FROM messages WHERE conv = ?1 AND msgid = ?2",
 	[ST_COUNT_STATE] = "SELECT count(*) FROM messages WHERE conv = ?1 "
 	                   "AND state = ?2",
 };
@@ -635,6 +638,31 @@ store_forget(struct store *s, const uint8_t key[STORE_KEYLEN], int64_t *count,
 {
 	return store_conv_write(
 	    s, ST_FORGET, key, NULL, count, "deleting", cause);
+}
+
+int
+store_lookup(struct store *s, const uint8_t key[STORE_KEYLEN],
+    const uint8_t id[STORE_IDLEN], enum store_state *state, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_LOOKUP];
+	int64_t conv;
+	int r;
+
+	if (store_conv(s, key, 0, &conv, cause) == -1)
+		return -1;
+	if (conv == 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, conv);
+	sqlite3_bind_blob(st, 2, id, STORE_IDLEN, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*state = (enum store_state)sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		*cause = store_error(s, "reading");
+		return -1;
+	}
+	return r == SQLITE_ROW;
 }
 
 int

@@ -62,6 +62,11 @@ int store_add_incoming(struct store *, const uint8_t key[STORE_KEYLEN],
 int store_mark_delivered(struct store *, const uint8_t key[STORE_KEYLEN],
     const uint8_t id[STORE_IDLEN], int *changed, char **cause);
 
+/* The state of message id with key: 1 and *state if stored, 0 if not,
+ * -1 with *cause if it cannot be read. */
+int store_lookup(struct store *, const uint8_t key[STORE_KEYLEN],
+    const uint8_t id[STORE_IDLEN], enum store_state *, char **cause);
+
 /* Pending messages to key after rowid, oldest first, at most limit. */
 int store_pending(struct store *, const uint8_t key[STORE_KEYLEN],
     int64_t after, size_t limit, store_cb, void *arg, char **cause);
