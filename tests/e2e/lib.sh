@@ -217,3 +217,17 @@ introduce() {
 	a_name=$(field "$2" '^online ' 2)
 	wait_for "$1" "^online $b_name "
 }
+
+# pinned_homes UI PEER: homes for a terminal instance UI and a headless
+# PEER; each key in $T/NAME.fp, and PEER's configuration pins UI's key.
+# The UI's peers entry is left to the test (it knows PEER's address).
+pinned_homes() {
+	local n
+	for n in "$1" "$2"; do
+		node_home "$n" >/dev/null
+		HOME="$T/$n" "$P2PTUI" --fingerprint >"$T/$n.fp" 2>/dev/null ||
+		    fail "no fingerprint for $n"
+	done
+	printf 'peers = ( { name = "%s"; key = "%s"; } );\n' "$1" \
+	    "$(cat "$T/$1.fp")" >>"$T/$2/.p2ptui.conf"
+}

@@ -5,13 +5,7 @@
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 export LC_ALL=C.UTF-8
 
-for n in alice bob; do
-	node_home $n >/dev/null
-	HOME="$T/$n" "$P2PTUI" --fingerprint >"$T/$n.fp" 2>/dev/null ||
-	    fail "no fingerprint for $n"
-done
-printf 'peers = ( { name = "alice"; key = "%s"; } );\n' \
-    "$(cat "$T/alice.fp")" >>"$T/bob/.p2ptui.conf"
+pinned_homes alice bob
 node_start bob
 base=$(cat "$T/alice/.p2ptui.conf"; cat <<CONF
 timestamps = false;

@@ -4,13 +4,7 @@
 # back; older lines are read from the store as the user scrolls back.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 
-for n in alice bob; do
-	node_home $n >/dev/null
-	HOME="$T/$n" "$P2PTUI" --fingerprint >"$T/$n.fp" 2>/dev/null ||
-	    fail "no fingerprint for $n"
-done
-printf 'peers = ( { name = "alice"; key = "%s"; } );\n' \
-    "$(cat "$T/alice.fp")" >>"$T/bob/.p2ptui.conf"
+pinned_homes alice bob
 # Bob keeps his port across restarts.
 node_start bob
 b_addr=$(node_addr bob)

@@ -15,13 +15,7 @@ wait_cursor() {
 	done
 }
 
-for n in alice bob; do
-	node_home $n >/dev/null
-	HOME="$T/$n" "$P2PTUI" --fingerprint >"$T/$n.fp" 2>/dev/null ||
-	    fail "no fingerprint for $n"
-done
-printf 'peers = ( { name = "alice"; key = "%s"; } );\n' \
-    "$(cat "$T/alice.fp")" >>"$T/bob/.p2ptui.conf"
+pinned_homes alice bob
 node_start bob
 cat >>"$T/alice/.p2ptui.conf" <<CONF
 timestamps = false;
