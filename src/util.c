@@ -295,3 +295,82 @@ util_lock(const char *path, int *fdp, char **cause)
 	*fdp = fd;
 	return 0;
 }
+
+/* Length of the printable UTF-8 character at s, or 0 if there is none. */
+static size_t
+util_utf8_char(const uint8_t *s, size_t len)
+{
+	size_t n;
+
+	if (len == 0)
+		return 0;
+	for (n = 1; n <= 4 && n <= len; n++) {
+		if (util_utf8_printable(s, n))
+			return n;
+	}
+	return 0;
+}
+
+int
+util_safe_name(const char *name, char *out, size_t outlen)
+{
+	const uint8_t *s = (const uint8_t *)name;
+	size_t len = strlen(name), cap, o = 0, i = 0, n;
+
+	if (outlen < 8)
+		return -1;
+	cap = outlen - 1 < UTIL_NAME_MAX ? outlen - 1 : UTIL_NAME_MAX;
+	if (len > 0 && s[0] == '.')
+		out[o++] = '_';
+	while (i < len) {
+		n = util_utf8_char(s + i, len - i);
+		if (n == 0 || (n == 1 && (s[i] == '/' || s[i] == '\\'))) {
+			if (o + 1 > cap)
+				break;
+			out[o++] = '_';
+			i++;
+			continue;
+		}
+		if (o + n > cap)
+			break;
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	if (o == 0) {
+		memcpy(out, "file", 5);
+		return 0;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+char *
+util_unique_path(const char *dir, const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	struct stat sb;
+	char *path;
+	int n, stem;
+
+	/* A leading dot is not an extension. */
+	if (dot == NULL || dot == name)
+		dot = name + strlen(name);
+	stem = (int)(dot - name);
+	for (n = 0; n < 10000; n++) {
+		if (n == 0)
+			path = xasprintf("%s/%s", dir, name);
+		else
+			path = xasprintf(
+			    "%s/%.*s (%d)%s", dir, stem, name, n, dot);
+		if (lstat(path, &sb) == -1) {
+			if (errno == ENOENT)
+				return path;
+			free(path);
+			return NULL;
+		}
+		free(path);
+	}
+	errno = EEXIST;
+	return NULL;
+}

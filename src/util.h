@@ -47,4 +47,23 @@ int util_utf8_printable(const uint8_t *s, size_t len);
  */
 int util_lock(const char *path, int *fdp, char **cause);
 
+#define UTIL_NAME_MAX 200
+/*
+ * A file name that is safe to create in the download directory, from a
+ * name chosen by a peer: '/' and '\', control characters and invalid
+ * UTF-8 become '_' (one per byte), a leading '.' gets a '_' before it (so
+ * never ".", ".." or hidden), at most UTIL_NAME_MAX bytes (and outlen - 1)
+ * without cutting a character, and "file" if nothing is left. -1 only if
+ * outlen is below 8. Applying it to its own output changes nothing.
+ */
+int util_safe_name(const char *name, char *out, size_t outlen);
+/*
+ * dir/name, or, if that exists, dir/"stem (N).ext" for the first N that
+ * does not; allocated. Nothing is created, so another process can take
+ * the name in between: the caller opens it with O_CREAT | O_EXCL and
+ * asks again on EEXIST. name should come from util_safe_name(). NULL
+ * with errno if lstat() fails otherwise or 9999 names are taken.
+ */
+char *util_unique_path(const char *dir, const char *name);
+
 #endif

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests for the small helpers (src/util.c): base32, host:port
- * parsing, edit distance, ~ expansion, mkdir -p, UTF-8 validation and the
- * data directory lock. Inputs that are checked byte by byte are copied to
- * exactly sized allocations, so an over-read shows up under
- * AddressSanitizer. Files live in a private temporary directory.
+ * parsing, edit distance, ~ expansion, mkdir -p, UTF-8 validation, safe
+ * file names, unique paths and the data directory lock. Inputs that are checked
+ * byte by byte are copied to exactly sized allocations, so an over-read shows
+ * up under AddressSanitizer. Files live in a private temporary directory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1043,6 +1043,138 @@ test_lock_released_on_kill(void **state)
 	free(path);
 }
 
+/* Safe file names. */
+
+/* util_safe_name() of s (copied to an exact allocation) equals want. */
+static void
+safe_is(const char *s, const char *want)
+{
+	char *copy = strdup(s), out[UTIL_NAME_MAX + 1],
+	     again[UTIL_NAME_MAX + 1];
+
+	assert_non_null(copy);
+	assert_int_equal(util_safe_name(copy, out, sizeof out), 0);
+	assert_string_equal(out, want);
+	/* Idempotent, and always printable UTF-8. */
+	assert_int_equal(util_safe_name(out, again, sizeof again), 0);
+	assert_string_equal(again, out);
+	assert_true(util_utf8_printable((const uint8_t *)out, strlen(out)));
+	free(copy);
+}
+
+static void
+test_safe_name(void **state)
+{
+	char big[2 * 300 + 1], odd[2 * 300 + 2], want[UTIL_NAME_MAX + 1];
+	char out[16];
+	size_t i;
+
+	(void)state;
+	safe_is("report.pdf", "report.pdf");
+	safe_is("../../etc/passwd", "_.._.._etc_passwd");
+	safe_is("a/b", "a_b");
+	safe_is("a\\b", "a_b");
+	safe_is("..", "_..");
+	safe_is(".", "_.");
+	safe_is(".hidden", "_.hidden");
+	safe_is("\x01"
+	        "bell",
+	    "_bell");
+	safe_is("tab\there\x7f", "tab_here_");
+	safe_is("\xc2\x85nel", "__nel"); /* C1 control, 2 bytes */
+	safe_is("bad\xff\xfe", "bad__");
+	safe_is("trunc\xc3", "trunc_");
+	safe_is("over\xc0\xaflong", "over__long");
+	safe_is("caf\xc3\xa9 \xe2\x82\xac.txt", "caf\xc3\xa9 \xe2\x82\xac.txt");
+	safe_is("", "file");
+
+	/* 300 x "é" (2 bytes): 100 whole characters, none cut. */
+	for (i = 0; i < 300; i++)
+		memcpy(big + 2 * i, "\xc3\xa9", 2);
+	big[600] = '\0';
+	memcpy(want, big, UTIL_NAME_MAX);
+	want[UTIL_NAME_MAX] = '\0';
+	safe_is(big, want);
+	/* "x" then 300 x "é": 1 + 99 x 2 = 199 bytes, no half character. */
+	odd[0] = 'x';
+	memcpy(odd + 1, big, sizeof big);
+	want[0] = 'x';
+	memcpy(want + 1, big, 198);
+	want[199] = '\0';
+	safe_is(odd, want);
+
+	/* outlen bounds the result too. */
+	assert_int_equal(
+	    util_safe_name("abcdefghijklmnop", out, sizeof out), 0);
+	assert_string_equal(out, "abcdefghijklmno");
+	assert_int_equal(util_safe_name("x", out, 7), -1);
+}
+
+static void
+touch(const char *dir, const char *name)
+{
+	char *p = path_join(dir, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	assert_true(fd != -1);
+	close(fd);
+	free(p);
+}
+
+/* util_unique_path(dir, name) is dir/want, and does not exist. */
+static void
+unique_is(const char *dir, const char *name, const char *want)
+{
+	char *p = util_unique_path(dir, name), *w = path_join(dir, want);
+	struct stat sb;
+
+	assert_non_null(p);
+	assert_string_equal(p, w);
+	assert_int_equal(lstat(p, &sb), -1);
+	assert_int_equal(errno, ENOENT);
+	free(p);
+	free(w);
+}
+
+static void
+test_unique_path(void **state)
+{
+	const char *dir = fixture_dir(state);
+	char *p;
+
+	unique_is(dir, "x.txt", "x.txt");
+	touch(dir, "x.txt");
+	unique_is(dir, "x.txt", "x (1).txt");
+	touch(dir, "x (1).txt");
+	unique_is(dir, "x.txt", "x (2).txt");
+	/* No extension; a leading dot is not one; the last dot is. */
+	unique_is(dir, "notes", "notes");
+	touch(dir, "notes");
+	unique_is(dir, "notes", "notes (1)");
+	touch(dir, "_.hidden");
+	unique_is(dir, "_.hidden", "_ (1).hidden");
+	touch(dir, ".rc");
+	unique_is(dir, ".rc", ".rc (1)");
+	touch(dir, "a.tar.gz");
+	unique_is(dir, "a.tar.gz", "a.tar (1).gz");
+	/* A dangling symlink is taken too: never write through one. */
+	p = path_join(dir, "link");
+	assert_int_equal(symlink("/nonexistent/p2ptui", p), 0);
+	free(p);
+	unique_is(dir, "link", "link (1)");
+	/* Nothing was created. */
+	p = path_join(dir, "x (2).txt");
+	assert_int_equal(access(p, F_OK), -1);
+	free(p);
+	/* A directory that cannot be searched is an error, not a name. */
+	p = path_join(dir, "file/x");
+	touch(dir, "file");
+	errno = 0;
+	assert_null(util_unique_path(p, "y"));
+	assert_int_equal(errno, ENOTDIR);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -1075,6 +1207,9 @@ main(void)
 		    test_lock_released_on_exit, fs_setup, fs_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_lock_released_on_kill, fs_setup, fs_teardown),
+		cmocka_unit_test(test_safe_name),
+		cmocka_unit_test_setup_teardown(
+		    test_unique_path, fs_setup, fs_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
