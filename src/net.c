@@ -11,6 +11,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -89,6 +91,55 @@ net_addr_host(const struct sockaddr *sa, char out[NET_ADDRSTRLEN])
 		    out, NET_ADDRSTRLEN);
 	else
 		snprintf(out, NET_ADDRSTRLEN, "?");
+}
+
+void
+net_reachable(const char *bound, char *out, size_t len)
+{
+	struct ifaddrs *ifa, *i;
+	char addr[NET_ADDRSTRLEN], host[UTIL_HOST_MAX], *why;
+	struct sockaddr_storage ss;
+	uint16_t port;
+	size_t used = 0;
+	int n = 0;
+
+	snprintf(out, len, "%s", bound);
+	if (util_parse_hostport(bound, host, &port, 1, &why) == -1) {
+		free(why);
+		return;
+	}
+	if (strcmp(host, "0.0.0.0") != 0 && strcmp(host, "::") != 0)
+		return;
+	if (getifaddrs(&ifa) == -1)
+		return;
+	for (i = ifa; i != NULL && n < 4; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP) ||
+		    (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		memset(&ss, 0, sizeof ss);
+		if (i->ifa_addr->sa_family == AF_INET) {
+			memcpy(&ss, i->ifa_addr, sizeof(struct sockaddr_in));
+			((struct sockaddr_in *)&ss)->sin_port = htons(port);
+		} else if (i->ifa_addr->sa_family == AF_INET6 &&
+		    strcmp(host, "::") == 0) {
+			memcpy(&ss, i->ifa_addr, sizeof(struct sockaddr_in6));
+			/* Link-local addresses need a scope: not useful. */
+			if (IN6_IS_ADDR_LINKLOCAL(
+			        &((struct sockaddr_in6 *)&ss)->sin6_addr))
+				continue;
+			((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+		} else
+			continue;
+		net_addr_str((struct sockaddr *)&ss, addr);
+		if (used + strlen(addr) + 3 >= len)
+			break;
+		used += (size_t)snprintf(
+		    out + used, len - used, "%s%s", n > 0 ? ", " : "", addr);
+		n++;
+	}
+	freeifaddrs(ifa);
+	if (n == 0)
+		snprintf(out, len, "%s", bound);
 }
 
 int

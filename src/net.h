@@ -30,6 +30,14 @@ int net_accept(int lfd, struct sockaddr_storage *, socklen_t *);
 int net_connect(const struct sockaddr *, socklen_t);
 /* After POLLOUT on a connecting fd: 0, or the errno of the failure. */
 int net_connect_error(int fd);
+/*
+ * Where peers can reach us, for telling the user: for a listener bound
+ * to a wildcard address ("0.0.0.0:P", "[::]:P"), the machine's up,
+ * non-loopback addresses with port P (IPv4, and global IPv6), at most
+ * four, ", "-separated; otherwise, or if there are none, bound itself.
+ */
+void net_reachable(const char *bound, char *out, size_t len);
+
 /* "1.2.3.4:5" or "[::1]:5". */
 void net_addr_str(const struct sockaddr *, char out[NET_ADDRSTRLEN]);
 /* The address without the port, for per-source limits. */

@@ -43,6 +43,7 @@
 #include "flip.h"
 #include "ident.h"
 #include "log.h"
+#include "net.h"
 #include "loop.h"
 #include "ui.h"
 #include "xmalloc.h"
@@ -560,7 +561,7 @@ ui_winch(int signo, void *arg)
 static void
 ui_welcome(struct ui *ui)
 {
-	char fp[IDENT_FP_LEN + 1], *s;
+	char fp[IDENT_FP_LEN + 1], reach[256], *s;
 
 	ident_fingerprint(ui->app->id->pk, fp);
 	if (ui->app->created_conf) {
@@ -573,11 +574,14 @@ ui_welcome(struct ui *ui)
 	s = xasprintf("Your key: %s", fp);
 	ui_notice(ui, NULL, FE_INFO, s);
 	free(s);
+	net_reachable(ui->listen, reach, sizeof reach);
 	s = xasprintf(
-	    "Listening on %s. To reach a peer: /connect HOST:PORT, "
+	    "Listening on %s%s%s. To reach a peer: /connect HOST:PORT, "
 	    "or add it to %s (see p2ptui.conf(5)). /help lists commands "
 	    "and keys.",
-	    ui->listen, ui->app->conf->path);
+	    ui->listen,
+	    strcmp(reach, ui->listen) != 0 ? ": peers can dial " : "",
+	    strcmp(reach, ui->listen) != 0 ? reach : "", ui->app->conf->path);
 	ui_notice(ui, NULL, FE_INFO, s);
 	free(s);
 }
