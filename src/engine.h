@@ -100,9 +100,6 @@ void engine_shutdown(struct engine *, int max_ms);
 /* Free everything (closing what is still open). */
 void engine_free(struct engine *);
 
-/* "ADDR:PORT" we listen on, with the real port. */
-const char *engine_listen_addr(const struct engine *);
-
 size_t engine_npeers(const struct engine *);
 struct peer *engine_peer(const struct engine *, size_t);
 /* By name, full fingerprint, or unique fingerprint prefix (>= 4 chars). */

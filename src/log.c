@@ -40,12 +40,6 @@ log_close(void)
 	log_file = NULL;
 }
 
-int
-log_enabled(void)
-{
-	return log_file != NULL;
-}
-
 static void log_vwrite(const char *, const char *, va_list)
     __attribute__((format(printf, 2, 0)));
 

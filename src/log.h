@@ -10,8 +10,6 @@
 /* Open the debug log at path (appending); -1 with errno on failure. */
 int log_open(const char *path);
 void log_close(void);
-/* 1 if a debug log is open. */
-int log_enabled(void);
 void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 /*

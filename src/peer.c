@@ -93,13 +93,11 @@ struct conn {
 	int last_errno;
 
 	char addr[NET_ADDRSTRLEN]; /* remote address */
-	char host[NET_ADDRSTRLEN]; /* remote host, for limits */
 
 	struct noise_hs *hs;
 	struct noise_cipher tx, rx;
 	uint8_t sid[NOISE_HASHLEN];
 	uint8_t rkey[IDENT_KEYLEN];
-	int has_rkey;
 
 	struct peer *peer; /* attached: authenticated and trusted or request */
 	int explicit; /* dialled by the user: report failures */
@@ -215,12 +213,6 @@ peer_state_name(enum peer_state state)
 		return "online";
 	}
 	return "?";
-}
-
-static const char *
-peer_label(const struct peer *p)
-{
-	return p->name;
 }
 
 static struct peer *
@@ -476,7 +468,7 @@ conn_detach(struct conn *c, const char *why)
 			peer_update(p);
 			if (was_online && why != NULL)
 				engine_notice(c->eng, p, FE_INFO,
-				    "%s went offline (%s)", peer_label(p), why);
+				    "%s went offline (%s)", p->name, why);
 			peer_schedule(p);
 		}
 	}
@@ -895,12 +887,6 @@ conn_hs_split(struct conn *c)
 	return 0;
 }
 
-static void
-fp_of(const uint8_t *key, char fp[IDENT_FP_LEN + 1])
-{
-	ident_fingerprint(key, fp);
-}
-
 /*
  * Initiator, after message 2: is this the key we meant to reach? Returns
  * the peer to attach, or NULL after closing the connection.
@@ -922,8 +908,8 @@ conn_check_responder(struct conn *c)
 	if (p != NULL && p->has_key) {
 		if (ident_key_equal(p->key, c->rkey))
 			return p;
-		fp_of(p->key, want);
-		fp_of(c->rkey, got);
+		ident_fingerprint(p->key, want);
+		ident_fingerprint(c->rkey, got);
 		memcpy(p->seen_key, c->rkey, IDENT_KEYLEN);
 		p->has_seen_key = 1;
 		p->refused = 1;
@@ -959,7 +945,7 @@ conn_check_responder(struct conn *c)
 		}
 		memcpy(p->key, c->rkey, IDENT_KEYLEN);
 		p->has_key = 1;
-		fp_of(p->key, got);
+		ident_fingerprint(p->key, got);
 		engine_notice(eng, p, FE_INFO,
 		    "learned %s's key %s; it is "
 		    "pinned from now on",
@@ -986,7 +972,7 @@ conn_check_responder(struct conn *c)
 	p->has_key = 1;
 	p->address = xstrdup(c->target);
 	p->autoconnect = 1;
-	fp_of(p->key, got);
+	ident_fingerprint(p->key, got);
 	engine_notice(eng, p, FE_INFO, "new peer %s at %s, key %s", p->name,
 	    c->target, got);
 	engine_save(eng);
@@ -1067,7 +1053,7 @@ conn_check_initiator(struct conn *c)
 	}
 	if (conn_attach(c, p) == -1)
 		return;
-	fp_of(p->key, fp);
+	ident_fingerprint(p->key, fp);
 	peer_update(p);
 	engine_notice(eng, p, FE_INFO,
 	    "contact request from %s at %s: "
@@ -1110,7 +1096,6 @@ conn_handshake_frame(struct conn *c, const uint8_t *frame, size_t len)
 	if ((rs = noise_hs_remote_static(c->hs)) == NULL)
 		fatal("noise: no remote static after XX");
 	memcpy(c->rkey, rs, IDENT_KEYLEN);
-	c->has_rkey = 1;
 	if (c->initiator) {
 		/* Check the key before message 3 reveals who we are. */
 		if ((p = conn_check_responder(c)) == NULL)
@@ -1358,7 +1343,6 @@ conn_try_next(struct conn *c)
 		len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 		                                : sizeof(struct sockaddr_in);
 		net_addr_str(sa, c->addr);
-		net_addr_host(sa, c->host);
 		if ((c->fd = net_connect(sa, len)) == -1) {
 			c->last_errno = errno;
 			continue;
@@ -1791,7 +1775,6 @@ engine_accept_cb(int fd, int revents, void *arg)
 		c = conn_new(eng, 0);
 		c->fd = cfd;
 		snprintf(c->addr, sizeof c->addr, "%s", addr);
-		snprintf(c->host, sizeof c->host, "%s", host);
 		c->last_rx = c->last_tx = loop_now_ms();
 		conn_hs_start(c);
 		c->watch = loop_watch_add(eng->loop, cfd, POLLIN, conn_io, c);
@@ -1933,12 +1916,6 @@ engine_free(struct engine *eng)
 	free(eng);
 }
 
-const char *
-engine_listen_addr(const struct engine *eng)
-{
-	return eng->listen_addr;
-}
-
 size_t
 engine_npeers(const struct engine *eng)
 {
@@ -1965,7 +1942,7 @@ engine_find_peer(const struct engine *eng, const char *s)
 	for (i = 0; i < eng->npeers; i++) {
 		if (!eng->peers[i]->has_key)
 			continue;
-		fp_of(eng->peers[i]->key, fp);
+		ident_fingerprint(eng->peers[i]->key, fp);
 		if (strncmp(fp, s, len) == 0) {
 			if (found != NULL)
 				return NULL; /* ambiguous */
@@ -2067,7 +2044,7 @@ engine_trust(struct engine *eng, struct peer *p, char **cause)
 	p->has_seen_key = 0;
 	p->refused = 0;
 	p->backoff = ENGINE_BACKOFF_MIN;
-	fp_of(p->key, fp);
+	ident_fingerprint(p->key, fp);
 	engine_notice(
 	    eng, p, FE_INFO, "%s is now trusted with key %s", p->name, fp);
 	engine_save(eng);
