@@ -1314,7 +1314,10 @@ conn_io(int fd, int revents, void *arg)
 	}
 	if (revents & (POLLIN | POLLHUP | POLLERR))
 		conn_read(c);
-	if (c->state != CONN_DEAD && (revents & POLLOUT))
+	/* Frames that depend on the open transaction (ACKs just queued by
+	 * the read above) wait for the commit hook: POLLOUT stays armed,
+	 * so the next poll() writes them right after the commit. */
+	if (c->state != CONN_DEAD && (revents & POLLOUT) && !c->uncommitted)
 		conn_flush(c);
 }
 
