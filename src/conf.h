@@ -31,6 +31,7 @@ struct conf_peer {
 	uint8_t key[CONF_KEYLEN];
 	int has_key;
 	int autoconnect;
+	int auto_accept; /* accept their file offers without asking */
 	int line; /* where it was defined, for messages */
 };
 

@@ -19,6 +19,9 @@ struct conn;
 struct flip;
 struct flips;
 struct proto_msg;
+struct store;
+struct xfer;
+struct xfers;
 
 enum peer_state {
 	PEER_OFFLINE,
@@ -82,6 +85,11 @@ struct fe_ops {
 	/* A coin flip, roll or pick with p started, resolved or failed
 	 * (may be NULL). */
 	void (*flip)(void *arg, struct peer *, const struct flip *);
+	/* A file transfer with p is new or changed state (changed = 1),
+	 * or made progress (changed = 0, at most about once a second per
+	 * transfer while data flows). */
+	void (*xfer)(
+	    void *arg, struct peer *, const struct xfer *, int changed);
 };
 
 /*
@@ -157,6 +165,22 @@ const uint8_t *engine_own_key(const struct engine *);
 struct loop *engine_loop(const struct engine *);
 const struct fe_ops *engine_fe(const struct engine *, void **arg);
 struct flips *engine_flips(const struct engine *);
+struct xfers *engine_xfers(const struct engine *);
+const struct conf *engine_conf(const struct engine *);
+struct store *engine_store(const struct engine *);
+/* A store write of this iteration failed: nothing that depends on the
+ * open transaction may reach the network. */
+void engine_write_failed(struct engine *);
+/* The peer with this key, or NULL. */
+struct peer *engine_find_key(const struct engine *, const uint8_t *key);
+/* Bytes waiting in the output buffer of p's connection; SIZE_MAX if p
+ * is not online. */
+size_t engine_queued(const struct peer *);
+/* A number that changes with each new connection of p; 0 if none. */
+uint64_t engine_conn_serial(const struct peer *);
+/* Below this many queued bytes a feature may add bulk data (files);
+ * chat is never held back by it. */
+#define ENGINE_BULK_WATERMARK (256 * 1024)
 
 /* Human-readable state. */
 const char *peer_state_name(enum peer_state);

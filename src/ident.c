@@ -286,3 +286,34 @@ ident_hash(
 	crypto_generichash_final(&st, out, outlen);
 	sodium_memzero(&st, sizeof st);
 }
+
+_Static_assert(sizeof(crypto_generichash_state) <=
+        sizeof(((struct ident_hash_state *)0)->opaque),
+    "ident_hash_state too small");
+_Static_assert(
+    _Alignof(crypto_generichash_state) <= 64, "ident_hash_state under-aligned");
+
+void
+ident_hash_init(struct ident_hash_state *hs, size_t outlen)
+{
+	if (outlen < IDENT_HASH_MIN || outlen > IDENT_HASH_MAX)
+		fatal("ident_hash_init: bad length %zu", outlen);
+	hs->outlen = outlen;
+	crypto_generichash_init(
+	    (crypto_generichash_state *)(void *)hs->opaque, NULL, 0, outlen);
+}
+
+void
+ident_hash_update(struct ident_hash_state *hs, const void *p, size_t len)
+{
+	crypto_generichash_update(
+	    (crypto_generichash_state *)(void *)hs->opaque, p, len);
+}
+
+void
+ident_hash_final(struct ident_hash_state *hs, void *out)
+{
+	crypto_generichash_final(
+	    (crypto_generichash_state *)(void *)hs->opaque, out, hs->outlen);
+	sodium_memzero(hs->opaque, sizeof hs->opaque);
+}

@@ -73,4 +73,15 @@ struct ident_part {
 void ident_hash(
     void *out, size_t outlen, const struct ident_part *, size_t nparts);
 
+/* The same hash over input fed in pieces (libsodium's state, opaque). */
+struct ident_hash_state {
+	_Alignas(64) unsigned char opaque[384];
+	size_t outlen;
+};
+void ident_hash_init(struct ident_hash_state *, size_t outlen);
+void ident_hash_update(struct ident_hash_state *, const void *, size_t);
+/* Writes the outlen bytes given to ident_hash_init() and wipes the
+ * state. */
+void ident_hash_final(struct ident_hash_state *, void *out);
+
 #endif

@@ -17,7 +17,11 @@
 #include "ident.h"
 #include "log.h"
 #include "merkle.h"
+#include "proto.h"
 #include "xmalloc.h"
+
+_Static_assert(MERKLE_LEAF == PROTO_FILE_LEAF, "leaf sizes differ");
+_Static_assert(MERKLE_HASHLEN == PROTO_FILE_HASHLEN, "hash sizes differ");
 
 static const char merkle_tag_leaf[] = "p2ptui merkle leaf v1";
 static const char merkle_tag_node[] = "p2ptui merkle node v1";
@@ -178,6 +182,100 @@ merkle_leaf_hash(
 
 	merkle_u64be(be, index);
 	ident_hash(out, MERKLE_HASHLEN, parts, 3);
+}
+
+struct merkle_tree {
+	uint8_t (*level[MERKLE_DEPTH_MAX])[MERKLE_HASHLEN];
+	uint64_t width[MERKLE_DEPTH_MAX];
+	int nlevels;
+};
+
+struct merkle_tree *
+merkle_tree_create(uint8_t (*leaves)[MERKLE_HASHLEN], uint64_t count)
+{
+	struct merkle_tree *t = xcalloc(1, sizeof *t);
+	uint64_t w, nw, j;
+
+	t->level[0] = leaves;
+	t->width[0] = count;
+	t->nlevels = 1;
+	for (w = count; w > 1; w = nw) {
+		const uint8_t(*below)[MERKLE_HASHLEN] =
+		    (const void *)t->level[t->nlevels - 1];
+		uint8_t(*lvl)[MERKLE_HASHLEN];
+
+		if (t->nlevels >= MERKLE_DEPTH_MAX)
+			fatal("merkle: tree too deep");
+		nw = w / 2 + w % 2;
+		lvl = xreallocarray(NULL, nw, MERKLE_HASHLEN);
+		for (j = 0; j < nw; j++) {
+			if (2 * j + 1 < w)
+				merkle_node(
+				    below[2 * j], below[2 * j + 1], lvl[j]);
+			else /* promoted */
+				memcpy(lvl[j], below[2 * j], MERKLE_HASHLEN);
+		}
+		t->level[t->nlevels] = lvl;
+		t->width[t->nlevels] = nw;
+		t->nlevels++;
+	}
+	return t;
+}
+
+void
+merkle_tree_free(struct merkle_tree *t)
+{
+	int i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nlevels; i++)
+		free(t->level[i]);
+	free(t);
+}
+
+int
+merkle_tree_proof(const struct merkle_tree *t, uint64_t index,
+    uint8_t proof[MERKLE_DEPTH_MAX][MERKLE_HASHLEN])
+{
+	uint64_t pos = index, sib;
+	int level, depth = 0;
+
+	if (index >= t->width[0])
+		return -1;
+	for (level = 0; level < t->nlevels - 1; level++, pos /= 2) {
+		if (pos % 2 == 1)
+			sib = pos - 1;
+		else if (pos + 1 < t->width[level])
+			sib = pos + 1;
+		else
+			continue; /* promoted: no sibling at this level */
+		memcpy(proof[depth++], t->level[level][sib], MERKLE_HASHLEN);
+	}
+	return depth;
+}
+
+void
+merkle_leaf_begin(struct merkle_leaf_state *ls, uint64_t index)
+{
+	uint8_t be[8];
+
+	merkle_u64be(be, index);
+	ident_hash_init(&ls->h, MERKLE_HASHLEN);
+	ident_hash_update(&ls->h, merkle_tag_leaf, sizeof merkle_tag_leaf - 1);
+	ident_hash_update(&ls->h, be, sizeof be);
+}
+
+void
+merkle_leaf_update(struct merkle_leaf_state *ls, const void *data, size_t len)
+{
+	ident_hash_update(&ls->h, data, len);
+}
+
+void
+merkle_leaf_end(struct merkle_leaf_state *ls, uint8_t out[MERKLE_HASHLEN])
+{
+	ident_hash_final(&ls->h, out);
 }
 
 int

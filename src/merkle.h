@@ -36,6 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ident.h"
+
 #define MERKLE_LEAF (256 * 1024)
 #define MERKLE_HASHLEN 32
 /* Deeper than any tree of uint64_t bytes needs (at most 46 levels). */
@@ -54,6 +56,28 @@ int merkle_proof_len(uint64_t size, uint64_t index);
 /* The hash of leaf index holding len bytes of data. */
 void merkle_leaf_hash(
     uint64_t index, const void *data, size_t len, uint8_t out[MERKLE_HASHLEN]);
+
+/*
+ * The whole tree in memory, every level, for a sender that answers many
+ * proof requests: 2 * count hashes (64 bytes per leaf, 256 KiB per GiB
+ * of file), and each proof in O(log count).
+ */
+struct merkle_tree;
+/* Over count leaf hashes (at least one), which the tree takes over. */
+struct merkle_tree *merkle_tree_create(
+    uint8_t (*leaves)[MERKLE_HASHLEN], uint64_t count);
+void merkle_tree_free(struct merkle_tree *);
+/* As merkle_proof(); -1 if index is out of range. */
+int merkle_tree_proof(const struct merkle_tree *, uint64_t index,
+    uint8_t proof[MERKLE_DEPTH_MAX][MERKLE_HASHLEN]);
+
+/* The same hash over a leaf's data fed in pieces, as it arrives. */
+struct merkle_leaf_state {
+	struct ident_hash_state h;
+};
+void merkle_leaf_begin(struct merkle_leaf_state *, uint64_t index);
+void merkle_leaf_update(struct merkle_leaf_state *, const void *, size_t);
+void merkle_leaf_end(struct merkle_leaf_state *, uint8_t out[MERKLE_HASHLEN]);
 
 /*
  * The root of a file of size bytes from all its leaf hashes; -1 if

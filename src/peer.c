@@ -52,6 +52,7 @@
 #include "proto.h"
 #include "store.h"
 #include "util.h"
+#include "xfer.h"
 #include "xmalloc.h"
 
 #define ENGINE_MAX_HANDSHAKES 32
@@ -153,6 +154,7 @@ struct engine {
 	size_t ndeclined;
 	struct rate_slot rate[ENGINE_RATE_SLOTS];
 	struct flips *flips;
+	struct xfers *xfers; /* from engine_start() on */
 	struct store *store;
 	int write_failed; /* a store write failed in this iteration */
 	uint64_t conn_serial;
@@ -459,8 +461,11 @@ conn_detach(struct conn *c, const char *why)
 	if (p != NULL && p->conn == c) {
 		was_online = p->state == PEER_ONLINE;
 		p->conn = NULL;
-		if (was_online)
+		if (was_online) {
 			flip_peer_down(c->eng->flips, p);
+			if (c->eng->xfers != NULL)
+				xfer_peer_down(c->eng->xfers, p);
+		}
 		if (p->origin == PEER_UNKNOWN && p->state == PEER_REQUEST) {
 			/* The request stays listed until answered. */
 			peer_update(p);
@@ -820,8 +825,11 @@ conn_attach(struct conn *c, struct peer *p)
 		 * HELLO is on its way, in order before any chat. */
 		c->inherit_online = p->state == PEER_ONLINE;
 		/* Flips are bound to the old session: they cannot finish. */
-		if (c->inherit_online)
+		if (c->inherit_online) {
 			flip_peer_down(c->eng->flips, p);
+			if (c->eng->xfers != NULL)
+				xfer_peer_down(c->eng->xfers, p);
+		}
 		old->peer = NULL;
 		p->conn = NULL;
 		conn_bye(old, PROTO_BYE_DUPLICATE, "duplicate");
@@ -1188,6 +1196,13 @@ conn_handle(struct conn *c, const struct proto_msg *m)
 				conn_fail(c, "%s", why);
 			return;
 		}
+		if (m->type >= PROTO_FILE_FIRST && m->type <= PROTO_FILE_LAST) {
+			if (p == NULL || p->state != PEER_ONLINE)
+				conn_fail(c, "file message before hello");
+			else if (xfer_handle(eng->xfers, p, m, &why) == -1)
+				conn_fail(c, "%s", why);
+			return;
+		}
 		conn_fail(c, "unexpected message type 0x%02x", m->type);
 		return;
 	}
@@ -1279,6 +1294,10 @@ conn_flush(struct conn *c)
 	if (c->peer != NULL && c->peer->conn == c && c->peer->pump_more &&
 	    buf_used(&c->out) < ENGINE_PUMP_WATERMARK / 2)
 		engine_pump(c->peer);
+	if (c->peer != NULL && c->peer->conn == c &&
+	    c->peer->state == PEER_ONLINE && c->eng->xfers != NULL &&
+	    buf_used(&c->out) < ENGINE_BULK_WATERMARK)
+		xfer_pump(c->eng->xfers, c->peer);
 	conn_want_write(c);
 }
 
@@ -1588,8 +1607,11 @@ engine_pump(struct peer *p)
 		}
 		/* A short batch was the end of the queue. */
 		if (p->pump_sent < ENGINE_PUMP_BATCH)
-			return;
+			break;
 	}
+	/* Files only after chat, and only below their watermark. */
+	if (p->state == PEER_ONLINE && eng->xfers != NULL && !p->pump_more)
+		xfer_pump(eng->xfers, p);
 }
 
 static void
@@ -1845,6 +1867,7 @@ engine_start(struct engine *eng, char **cause)
 	eng->fe->ready(eng->fe_arg, eng->listen_addr);
 	for (i = 0; i < eng->npeers; i++)
 		eng->fe->peer_changed(eng->fe_arg, eng->peers[i]);
+	eng->xfers = xfer_create(eng);
 	for (i = 0; i < eng->npeers; i++) {
 		if (eng->peers[i]->autoconnect &&
 		    eng->peers[i]->address != NULL)
@@ -1900,6 +1923,8 @@ engine_free(struct engine *eng)
 	if (eng->lfd != -1)
 		close(eng->lfd);
 	flip_free(eng->flips);
+	if (eng->xfers != NULL)
+		xfer_free(eng->xfers);
 	if (eng->store != NULL) {
 		engine_commit(eng);
 		loop_set_commit_hook(eng->loop, NULL, NULL);
@@ -2171,6 +2196,51 @@ struct flips *
 engine_flips(const struct engine *eng)
 {
 	return eng->flips;
+}
+
+struct xfers *
+engine_xfers(const struct engine *eng)
+{
+	return eng->xfers;
+}
+
+const struct conf *
+engine_conf(const struct engine *eng)
+{
+	return eng->conf;
+}
+
+struct store *
+engine_store(const struct engine *eng)
+{
+	return eng->store;
+}
+
+void
+engine_write_failed(struct engine *eng)
+{
+	eng->write_failed = 1;
+}
+
+struct peer *
+engine_find_key(const struct engine *eng, const uint8_t *key)
+{
+	return engine_peer_by_key(eng, key);
+}
+
+size_t
+engine_queued(const struct peer *p)
+{
+	if (p->state != PEER_ONLINE || p->conn == NULL ||
+	    p->conn->state != CONN_OPEN)
+		return SIZE_MAX;
+	return buf_used(&p->conn->out);
+}
+
+uint64_t
+engine_conn_serial(const struct peer *p)
+{
+	return p->conn != NULL ? p->conn->serial : 0;
 }
 
 struct engine_walk {

@@ -13,6 +13,13 @@
  *   FLIP_COMMIT   = 0x20 id[16] commitment[32] draw
  *   FLIP_RESPONSE = 0x21 id[16] b[32] draw
  *   FLIP_REVEAL   = 0x22 id[16] a[32]
+ *   FILE_OFFER    = 0x30 id[16] size:u64 root[32] name[rest]
+ *   FILE_ACCEPT   = 0x31 id[16] have:u64
+ *   FILE_CANCEL   = 0x32 id[16] reason:u8
+ *   FILE_REQUEST  = 0x33 id[16] index:u64
+ *   FILE_CHUNK    = 0x34 id[16] index:u64 offset:u32 nproof:u8
+ *                        proof[nproof * 32] data[rest]
+ *   FILE_DONE     = 0x35 id[16]
  *   draw      = 0x01                                  coin
  *             | 0x02 count:u8 sides:u16               dice
  *             | 0x03 n:u8 n * (len:u8 option[len])    pick
@@ -20,12 +27,24 @@
  * Every message must be exactly as long as its fields; nick, text and
  * options are UTF-8 without control characters. A draw has one encoding:
  * 1 <= count <= 100, 2 <= sides <= 1000, 2 <= n <= 32, 1 <= len <= 64.
- * This module never allocates.
+ * Files: a name is 1 to 1024 bytes without NUL (any other byte: the
+ * receiver sanitises it); size and have are at most 2^62; a leaf index
+ * is below 2^44, the leaves of the largest file; reason <= 5. A chunk
+ * has 1 or more bytes of data that stay within the 256 KiB leaf, at most
+ * 64 proof hashes and none unless offset is 0, and fits in one frame.
+ * The encoder refuses whatever the decoder would refuse, so every
+ * message has one form. This module never allocates.
  */
 #include <string.h>
 
 #include "proto.h"
 #include "util.h"
+
+/* Leaves of the largest file: every leaf index is below this (2^44). */
+#define FILE_LEAVES_MAX (PROTO_FILE_SIZE_MAX / PROTO_FILE_LEAF)
+/* A chunk's fields after the type: id, index, offset, proof count. */
+#define FILE_CHUNK_FIELDS (PROTO_FILE_CHUNK_HDR - 1)
+#define FILE_OFFER_FIELDS (PROTO_XFER_ID_LEN + 8 + PROTO_FILE_HASHLEN)
 
 static uint16_t
 get16(const uint8_t *p)
@@ -107,6 +126,60 @@ proto_hs_payload_decode(
 	*version = get16(p);
 	*caps = get32(p + 2);
 	return *version == 0 ? -1 : 0;
+}
+
+/*
+ * The rules of a file message beyond its length, shared by the decoder
+ * and the encoder so that neither accepts what the other refuses: NULL
+ * if m is valid, else why not.
+ */
+static const char *
+proto_file_check(const struct proto_msg *m)
+{
+	switch (m->type) {
+	case PROTO_FILE_OFFER:
+		if (m->u.file.namelen == 0)
+			return "empty file name";
+		if (m->u.file.namelen > PROTO_FILE_NAME_MAX)
+			return "file name too long";
+		if (memchr(m->u.file.name, '\0', m->u.file.namelen) != NULL)
+			return "NUL in file name";
+		if (m->u.file.size > PROTO_FILE_SIZE_MAX)
+			return "file too large";
+		return NULL;
+	case PROTO_FILE_ACCEPT:
+		if (m->u.file.have > PROTO_FILE_SIZE_MAX)
+			return "file accept beyond the largest file";
+		return NULL;
+	case PROTO_FILE_CANCEL:
+		if (m->u.file.reason > PROTO_CANCEL_MAX)
+			return "bad file cancel reason";
+		return NULL;
+	case PROTO_FILE_REQUEST:
+		if (m->u.file.index >= FILE_LEAVES_MAX)
+			return "file leaf index out of range";
+		return NULL;
+	case PROTO_FILE_CHUNK:
+		if (m->u.file.index >= FILE_LEAVES_MAX)
+			return "file leaf index out of range";
+		if (m->u.file.nproof > PROTO_FILE_PROOF_MAX)
+			return "file proof too long";
+		if (m->u.file.nproof != 0 && m->u.file.offset != 0)
+			return "file proof in a chunk not at offset 0";
+		if (m->u.file.datalen == 0)
+			return "empty file chunk";
+		if (m->u.file.datalen > PROTO_FILE_LEAF ||
+		    m->u.file.offset > PROTO_FILE_LEAF - m->u.file.datalen)
+			return "file chunk beyond its leaf";
+		if (PROTO_FILE_CHUNK_HDR +
+		        (size_t)m->u.file.nproof * PROTO_FILE_HASHLEN +
+		        m->u.file.datalen >
+		    PROTO_PLAIN_MAX)
+			return "file chunk too long";
+		return NULL;
+	default:
+		return NULL;
+	}
 }
 
 int
@@ -208,6 +281,65 @@ proto_decode(const uint8_t *p, size_t len, size_t max_text, struct proto_msg *m,
 		memcpy(m->u.flip.value, p + PROTO_FLIP_ID_LEN,
 		    PROTO_FLIP_VALUE_LEN);
 		return 0;
+	case PROTO_FILE_OFFER:
+		if (len < FILE_OFFER_FIELDS) {
+			*why = "short file offer";
+			return -1;
+		}
+		memcpy(m->u.file.id, p, PROTO_XFER_ID_LEN);
+		m->u.file.size = get64(p + PROTO_XFER_ID_LEN);
+		memcpy(m->u.file.root, p + PROTO_XFER_ID_LEN + 8,
+		    PROTO_FILE_HASHLEN);
+		m->u.file.name = (const char *)p + FILE_OFFER_FIELDS;
+		m->u.file.namelen = len - FILE_OFFER_FIELDS;
+		break;
+	case PROTO_FILE_ACCEPT:
+	case PROTO_FILE_REQUEST:
+		if (len != PROTO_XFER_ID_LEN + 8) {
+			*why = m->type == PROTO_FILE_ACCEPT
+			    ? "bad file accept length"
+			    : "bad file request length";
+			return -1;
+		}
+		memcpy(m->u.file.id, p, PROTO_XFER_ID_LEN);
+		if (m->type == PROTO_FILE_ACCEPT)
+			m->u.file.have = get64(p + PROTO_XFER_ID_LEN);
+		else
+			m->u.file.index = get64(p + PROTO_XFER_ID_LEN);
+		break;
+	case PROTO_FILE_CANCEL:
+		if (len != PROTO_XFER_ID_LEN + 1) {
+			*why = "bad file cancel length";
+			return -1;
+		}
+		memcpy(m->u.file.id, p, PROTO_XFER_ID_LEN);
+		m->u.file.reason = p[PROTO_XFER_ID_LEN];
+		break;
+	case PROTO_FILE_CHUNK:
+		if (len < FILE_CHUNK_FIELDS) {
+			*why = "short file chunk";
+			return -1;
+		}
+		memcpy(m->u.file.id, p, PROTO_XFER_ID_LEN);
+		m->u.file.index = get64(p + PROTO_XFER_ID_LEN);
+		m->u.file.offset = get32(p + PROTO_XFER_ID_LEN + 8);
+		m->u.file.nproof = p[PROTO_XFER_ID_LEN + 12];
+		n = (size_t)m->u.file.nproof * PROTO_FILE_HASHLEN;
+		if (len - FILE_CHUNK_FIELDS < n) {
+			*why = "short file chunk proof";
+			return -1;
+		}
+		m->u.file.proof = p + FILE_CHUNK_FIELDS;
+		m->u.file.data = p + FILE_CHUNK_FIELDS + n;
+		m->u.file.datalen = len - FILE_CHUNK_FIELDS - n;
+		break;
+	case PROTO_FILE_DONE:
+		if (len != PROTO_XFER_ID_LEN) {
+			*why = "bad file done length";
+			return -1;
+		}
+		memcpy(m->u.file.id, p, PROTO_XFER_ID_LEN);
+		return 0;
 	default:
 		if (m->type >= PROTO_EXTENSION) {
 			m->type = 0;
@@ -216,6 +348,9 @@ proto_decode(const uint8_t *p, size_t len, size_t max_text, struct proto_msg *m,
 		*why = "unknown message type";
 		return -1;
 	}
+	if ((*why = proto_file_check(m)) != NULL)
+		return -1;
+	return 0;
 }
 
 size_t
@@ -288,6 +423,62 @@ proto_encode(const struct proto_msg *m, uint8_t *out, size_t cap)
 			    out + 1 + PROTO_FLIP_ID_LEN + PROTO_FLIP_VALUE_LEN,
 			    m->u.flip.draw, m->u.flip.drawlen);
 		return n;
+	case PROTO_FILE_OFFER:
+		if (m->u.file.name == NULL || proto_file_check(m) != NULL)
+			return 0;
+		n = 1 + FILE_OFFER_FIELDS + m->u.file.namelen;
+		if (cap < n)
+			return 0;
+		out[0] = m->type;
+		memcpy(out + 1, m->u.file.id, PROTO_XFER_ID_LEN);
+		put64(out + 1 + PROTO_XFER_ID_LEN, m->u.file.size);
+		memcpy(out + 1 + PROTO_XFER_ID_LEN + 8, m->u.file.root,
+		    PROTO_FILE_HASHLEN);
+		memcpy(out + 1 + FILE_OFFER_FIELDS, m->u.file.name,
+		    m->u.file.namelen);
+		return n;
+	case PROTO_FILE_ACCEPT:
+	case PROTO_FILE_REQUEST:
+		if (proto_file_check(m) != NULL ||
+		    cap < 1 + PROTO_XFER_ID_LEN + 8)
+			return 0;
+		out[0] = m->type;
+		memcpy(out + 1, m->u.file.id, PROTO_XFER_ID_LEN);
+		put64(out + 1 + PROTO_XFER_ID_LEN,
+		    m->type == PROTO_FILE_ACCEPT ? m->u.file.have
+		                                 : m->u.file.index);
+		return 1 + PROTO_XFER_ID_LEN + 8;
+	case PROTO_FILE_CANCEL:
+		if (proto_file_check(m) != NULL ||
+		    cap < 1 + PROTO_XFER_ID_LEN + 1)
+			return 0;
+		out[0] = m->type;
+		memcpy(out + 1, m->u.file.id, PROTO_XFER_ID_LEN);
+		out[1 + PROTO_XFER_ID_LEN] = m->u.file.reason;
+		return 1 + PROTO_XFER_ID_LEN + 1;
+	case PROTO_FILE_CHUNK:
+		if ((m->u.file.nproof != 0 && m->u.file.proof == NULL) ||
+		    m->u.file.data == NULL || proto_file_check(m) != NULL)
+			return 0;
+		n = (size_t)m->u.file.nproof * PROTO_FILE_HASHLEN;
+		if (cap < PROTO_FILE_CHUNK_HDR + n + m->u.file.datalen)
+			return 0;
+		out[0] = m->type;
+		memcpy(out + 1, m->u.file.id, PROTO_XFER_ID_LEN);
+		put64(out + 1 + PROTO_XFER_ID_LEN, m->u.file.index);
+		put32(out + 1 + PROTO_XFER_ID_LEN + 8, m->u.file.offset);
+		out[1 + PROTO_XFER_ID_LEN + 12] = m->u.file.nproof;
+		if (n != 0)
+			memcpy(out + PROTO_FILE_CHUNK_HDR, m->u.file.proof, n);
+		memcpy(out + PROTO_FILE_CHUNK_HDR + n, m->u.file.data,
+		    m->u.file.datalen);
+		return PROTO_FILE_CHUNK_HDR + n + m->u.file.datalen;
+	case PROTO_FILE_DONE:
+		if (cap < 1 + PROTO_XFER_ID_LEN)
+			return 0;
+		out[0] = m->type;
+		memcpy(out + 1, m->u.file.id, PROTO_XFER_ID_LEN);
+		return 1 + PROTO_XFER_ID_LEN;
 	default:
 		return 0;
 	}
@@ -405,6 +596,21 @@ proto_draw_encode(const struct proto_draw *d, uint8_t *out, size_t cap)
 	default:
 		return 0;
 	}
+}
+
+const char *
+proto_cancel_text(uint8_t reason)
+{
+	static const char *texts[] = {
+		[PROTO_CANCEL_USER] = "cancelled",
+		[PROTO_CANCEL_DECLINED] = "declined",
+		[PROTO_CANCEL_ERROR] = "error",
+		[PROTO_CANCEL_CHANGED] = "file changed",
+		[PROTO_CANCEL_UNKNOWN] = "unknown transfer",
+		[PROTO_CANCEL_BAD_DATA] = "bad data",
+	};
+
+	return reason <= PROTO_CANCEL_MAX ? texts[reason] : "unknown reason";
 }
 
 const char *

@@ -32,6 +32,12 @@ enum proto_type {
 	PROTO_FLIP_COMMIT = 0x20,
 	PROTO_FLIP_RESPONSE = 0x21,
 	PROTO_FLIP_REVEAL = 0x22,
+	PROTO_FILE_OFFER = 0x30,
+	PROTO_FILE_ACCEPT = 0x31,
+	PROTO_FILE_CANCEL = 0x32,
+	PROTO_FILE_REQUEST = 0x33,
+	PROTO_FILE_CHUNK = 0x34,
+	PROTO_FILE_DONE = 0x35,
 };
 
 /* Coin flips, dice and picks (flip.c; doc/PROTOCOL.md section 7.7). */
@@ -58,6 +64,28 @@ struct proto_draw {
 	uint16_t sides; /* dice: sides of each */
 	uint8_t noptions; /* pick: PROTO_PICK_MIN to PROTO_PICK_MAX */
 	char options[PROTO_PICK_MAX][PROTO_OPTION_MAX + 1];
+};
+
+/* Files (xfer.c; doc/PROTOCOL.md section 7.8). */
+#define PROTO_FILE_FIRST 0x30
+#define PROTO_FILE_LAST 0x3f
+#define PROTO_XFER_ID_LEN 16
+#define PROTO_FILE_HASHLEN 32 /* the root, and each proof hash */
+#define PROTO_FILE_NAME_MAX 1024 /* bytes of a name in an offer */
+#define PROTO_FILE_SIZE_MAX (UINT64_C(1) << 62) /* bytes of a file */
+#define PROTO_FILE_PROOF_MAX 64 /* hashes in one proof (44 suffice) */
+#define PROTO_FILE_LEAF (256 * 1024) /* = MERKLE_LEAF */
+/* A chunk's header: type, id, index, offset, proof count. */
+#define PROTO_FILE_CHUNK_HDR (1 + PROTO_XFER_ID_LEN + 8 + 4 + 1)
+
+enum proto_cancel_reason {
+	PROTO_CANCEL_USER = 0, /* the user cancelled it */
+	PROTO_CANCEL_DECLINED = 1, /* the receiver declined the offer */
+	PROTO_CANCEL_ERROR = 2, /* a local error: cannot read or write */
+	PROTO_CANCEL_CHANGED = 3, /* the sender's file changed or is gone */
+	PROTO_CANCEL_UNKNOWN = 4, /* no such transfer (any more) */
+	PROTO_CANCEL_BAD_DATA = 5, /* chunks kept failing verification */
+	PROTO_CANCEL_MAX = PROTO_CANCEL_BAD_DATA,
 };
 
 /* Types at or above this are extensions: ignored if unknown. */
@@ -103,6 +131,34 @@ struct proto_msg {
 			const uint8_t *draw;
 			size_t drawlen;
 		} flip;
+		/* FILE_OFFER: id, size, root, name (name, namelen: 1 to
+		 * PROTO_FILE_NAME_MAX bytes, no NUL, pointing into the
+		 * decoded buffer; not sanitised: that is the receiver's job).
+		 * FILE_ACCEPT: id, and have: the bytes the receiver already
+		 * holds verified (a hint for the sender's progress).
+		 * FILE_CANCEL: id, reason. FILE_REQUEST: id, index (a
+		 * leaf index: below PROTO_FILE_SIZE_MAX / PROTO_FILE_LEAF).
+		 * FILE_DONE: id. FILE_CHUNK: id, index, offset (into the
+		 * leaf), the proof (nproof hashes, only in the piece at
+		 * offset 0, else nproof is 0) and the data (datalen >= 1
+		 * bytes, pointing into the decoded buffer, offset + datalen
+		 * <= PROTO_FILE_LEAF; the whole message within
+		 * PROTO_PLAIN_MAX). */
+		struct {
+			uint8_t id[PROTO_XFER_ID_LEN];
+			uint64_t size;
+			uint8_t root[PROTO_FILE_HASHLEN];
+			const char *name;
+			size_t namelen;
+			uint64_t have;
+			uint8_t reason;
+			uint64_t index;
+			uint32_t offset;
+			const uint8_t *proof; /* nproof * PROTO_FILE_HASHLEN */
+			uint8_t nproof;
+			const uint8_t *data;
+			size_t datalen;
+		} file;
 	} u;
 };
 
@@ -139,6 +195,10 @@ int proto_draw_decode(
     const uint8_t *, size_t len, struct proto_draw *d, const char **why);
 /* Encode a draw; the length, or 0 if it is invalid or does not fit. */
 size_t proto_draw_encode(const struct proto_draw *, uint8_t *out, size_t cap);
+
+/* Text for a cancel reason ("cancelled", "declined", ...; "unknown
+ * reason" above PROTO_CANCEL_MAX). */
+const char *proto_cancel_text(uint8_t reason);
 
 /* Text for a bye reason. */
 const char *proto_bye_text(uint8_t reason);

@@ -8,9 +8,15 @@
  *   conversations(id, key UNIQUE, next_seq)
  *   messages(id, conv, msgid, state, seq, sent_ms, recv_ms, text,
  *            UNIQUE(conv, msgid))
+ *   transfers(id AUTOINCREMENT, key, xid, outgoing, name, size, root,
+ *             path, mtime_ns, state, reason, have, created_ms, ended_ms,
+ *             UNIQUE(key, xid, outgoing))                  (version 2)
  *
  * messages.id orders the history; (conv, msgid) makes a resent message a
- * no-op, which is how the receiver drops duplicates.
+ * no-op, which is how the receiver drops duplicates. transfers.id is the
+ * #N the user types, so AUTOINCREMENT keeps a forgotten number from
+ * coming back as another transfer. Transfers are keyed by the peer's key
+ * rather than a conversation: a transfer needs no message history.
  *
  * Durability: WAL with synchronous=FULL, so a committed transaction is on
  * disk. Writes open a transaction lazily and store_commit() ends it once
@@ -27,7 +33,7 @@
 #include "store.h"
 #include "xmalloc.h"
 
-#define STORE_VERSION 1
+#define STORE_VERSION 2
 #define STORE_BUSY_MS 2000
 
 enum {
@@ -44,8 +50,18 @@ enum {
 	ST_COUNT,
 	ST_COUNT_STATE,
 	ST_LOOKUP,
+	ST_XFER_ADD,
+	ST_XFER_UPDATE,
+	ST_XFER_OPEN,
+	ST_XFER_ENDED,
+	ST_XFER_FORGET,
 	ST_MAX
 };
+
+/* The columns ST_XFER_OPEN and ST_XFER_ENDED return, in this order. */
+#define STORE_XFER_COLUMNS \
+	"id, key, xid, outgoing, name, size, root, path, mtime_ns, state, " \
+	"reason, have, created_ms, ended_ms"
 
 static const char *store_sql[ST_MAX] = {
 	[ST_CONV_GET] = "SELECT id, next_seq FROM conversations WHERE key = ?1",
@@ -80,6 +96,20 @@ static const char *store_sql[ST_MAX] = {
 	    "SELECT state FROM messages WHERE conv = ?1 AND msgid = ?2",
 	[ST_COUNT_STATE] = "SELECT count(*) FROM messages WHERE conv = ?1 "
 	                   "AND state = ?2",
+	[ST_XFER_ADD] = "INSERT INTO transfers(key, xid, outgoing, name, size, "
+	                "root, path, mtime_ns, state, reason, have, "
+	                "created_ms, ended_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	                "?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[ST_XFER_UPDATE] = "UPDATE transfers SET state = ?2, reason = ?3, "
+	                   "path = ?4, have = ?5, ended_ms = ?6, root = ?7, "
+	                   "mtime_ns = ?8 WHERE id = ?1",
+	[ST_XFER_OPEN] = "SELECT " STORE_XFER_COLUMNS " FROM transfers "
+	                 "WHERE state < 2 ORDER BY id",
+	[ST_XFER_ENDED] = "SELECT * FROM (SELECT " STORE_XFER_COLUMNS
+	                  " FROM transfers WHERE state >= 2 ORDER BY id DESC "
+	                  "LIMIT ?1) ORDER BY id",
+	[ST_XFER_FORGET] =
+	    "DELETE FROM transfers WHERE key = ?1 AND state >= 2",
 };
 
 /* Each entry takes the schema from the previous version to the next. */
@@ -101,6 +131,23 @@ static const char *store_migrations[STORE_VERSION] = {
 	"  UNIQUE (conv, msgid));"
 	"CREATE INDEX messages_conv ON messages(conv, id);"
 	"CREATE INDEX messages_pending ON messages(conv, id) WHERE state = 0;",
+	/* 1 -> 2 */
+	"CREATE TABLE transfers ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  key BLOB NOT NULL CHECK (length(key) = 32),"
+	"  xid BLOB NOT NULL CHECK (length(xid) = 16),"
+	"  outgoing INTEGER NOT NULL,"
+	"  name TEXT,"
+	"  size INTEGER NOT NULL CHECK (size >= 0),"
+	"  root BLOB NOT NULL CHECK (length(root) = 32),"
+	"  path TEXT,"
+	"  mtime_ns INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  reason INTEGER,"
+	"  have BLOB,"
+	"  created_ms INTEGER NOT NULL,"
+	"  ended_ms INTEGER NOT NULL,"
+	"  UNIQUE (key, xid, outgoing));",
 };
 
 struct store_conv {
@@ -636,8 +683,22 @@ int
 store_forget(struct store *s, const uint8_t key[STORE_KEYLEN], int64_t *count,
     char **cause)
 {
-	return store_conv_write(
-	    s, ST_FORGET, key, NULL, count, "deleting", cause);
+	sqlite3_stmt *st = s->st[ST_XFER_FORGET];
+	int r;
+
+	if (store_conv_write(
+	        s, ST_FORGET, key, NULL, count, "deleting", cause) == -1)
+		return -1;
+	/* Transfers are not tied to a conversation; unfinished ones stay so
+	 * that they can still be resumed or cancelled. */
+	if (store_begin(s, cause) == -1)
+		return -1;
+	sqlite3_bind_blob(st, 1, key, STORE_KEYLEN, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE)
+		return store_write_failed(s, "deleting", cause);
+	return 0;
 }
 
 int
@@ -681,4 +742,189 @@ store_count(struct store *s, const uint8_t key[STORE_KEYLEN], int state,
 	if (state >= 0)
 		sqlite3_bind_int(st, 2, state);
 	return store_step_int(s, st, count, "reading", cause);
+}
+
+/* A text column, or NULL for NULL. */
+static char *
+store_column_strdup(sqlite3_stmt *st, int col)
+{
+	const char *text = (const char *)sqlite3_column_text(st, col);
+
+	return text != NULL ? xstrdup(text) : NULL;
+}
+
+int
+store_xfer_add(struct store *s, struct store_xfer *x, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_XFER_ADD];
+	int r;
+
+	if (x->size > (uint64_t)INT64_MAX) {
+		*cause = xasprintf("%s: transfer of %llu bytes: too large to "
+		                   "store",
+		    s->path, (unsigned long long)x->size);
+		return -1;
+	}
+	if (store_begin(s, cause) == -1)
+		return -1;
+	sqlite3_bind_blob(st, 1, x->key, STORE_KEYLEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, x->id, STORE_IDLEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, x->outgoing != 0);
+	sqlite3_bind_text(st, 4, x->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (int64_t)x->size);
+	sqlite3_bind_blob(st, 6, x->root, (int)sizeof x->root, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, x->path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, x->mtime_ns);
+	sqlite3_bind_int(st, 9, (int)x->state);
+	if (x->reason >= 0)
+		sqlite3_bind_int(st, 10, x->reason);
+	if (x->have != NULL && x->havelen > 0)
+		sqlite3_bind_blob64(st, 11, x->have, x->havelen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, x->created_ms);
+	sqlite3_bind_int64(st, 13, x->ended_ms);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (r != SQLITE_DONE) {
+		/* Only the statement failed; the transaction goes on. */
+		if (sqlite3_extended_errcode(s->db) ==
+		    SQLITE_CONSTRAINT_UNIQUE) {
+			*cause = xasprintf("%s: this transfer is already "
+			                   "stored",
+			    s->path);
+			store_rolled_back(s);
+			return -1;
+		}
+		return store_write_failed(s, "writing", cause);
+	}
+	x->rowid = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_xfer_update(struct store *s, const struct store_xfer *x, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_XFER_UPDATE];
+	int r;
+
+	if (store_begin(s, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, x->rowid);
+	sqlite3_bind_int(st, 2, (int)x->state);
+	if (x->reason >= 0)
+		sqlite3_bind_int(st, 3, x->reason);
+	sqlite3_bind_text(st, 4, x->path, -1, SQLITE_STATIC);
+	if (x->have != NULL && x->havelen > 0)
+		sqlite3_bind_blob64(st, 5, x->have, x->havelen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, x->ended_ms);
+	sqlite3_bind_blob(st, 7, x->root, sizeof x->root, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, x->mtime_ns);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (r != SQLITE_DONE)
+		return store_write_failed(s, "writing", cause);
+	if (sqlite3_changes(s->db) == 0) {
+		*cause = xasprintf(
+		    "%s: no transfer #%lld", s->path, (long long)x->rowid);
+		return -1;
+	}
+	return 0;
+}
+
+/* A transfer read into memory, so that callbacks may use the store. */
+struct store_xfer_row {
+	struct store_xfer x;
+	char *name;
+	char *path;
+	uint8_t *have;
+};
+
+/* Append the rows of st to *rows; rows with a malformed blob are skipped
+ * (the CHECK constraints keep them out). */
+static int
+store_xfer_read(struct store *s, sqlite3_stmt *st, struct store_xfer_row **rows,
+    size_t *nrows, char **cause)
+{
+	struct store_xfer_row *row;
+	struct store_xfer *x;
+	const void *key, *id, *root, *have;
+	int r;
+
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		key = sqlite3_column_blob(st, 1);
+		id = sqlite3_column_blob(st, 2);
+		root = sqlite3_column_blob(st, 6);
+		if (key == NULL ||
+		    sqlite3_column_bytes(st, 1) != STORE_KEYLEN || id == NULL ||
+		    sqlite3_column_bytes(st, 2) != STORE_IDLEN ||
+		    root == NULL ||
+		    sqlite3_column_bytes(st, 6) != (int)sizeof x->root)
+			continue;
+		*rows = xreallocarray(*rows, *nrows + 1, sizeof **rows);
+		row = &(*rows)[(*nrows)++];
+		memset(row, 0, sizeof *row);
+		x = &row->x;
+		x->rowid = sqlite3_column_int64(st, 0);
+		memcpy(x->key, key, STORE_KEYLEN);
+		memcpy(x->id, id, STORE_IDLEN);
+		x->outgoing = sqlite3_column_int(st, 3);
+		row->name = store_column_strdup(st, 4);
+		x->size = (uint64_t)sqlite3_column_int64(st, 5);
+		memcpy(x->root, root, sizeof x->root);
+		row->path = store_column_strdup(st, 7);
+		x->mtime_ns = sqlite3_column_int64(st, 8);
+		x->state = (enum store_xfer_state)sqlite3_column_int(st, 9);
+		x->reason = sqlite3_column_type(st, 10) == SQLITE_NULL
+		    ? -1
+		    : sqlite3_column_int(st, 10);
+		have = sqlite3_column_blob(st, 11);
+		x->havelen = (size_t)sqlite3_column_bytes(st, 11);
+		if (have != NULL && x->havelen > 0) {
+			row->have = xmalloc(x->havelen);
+			memcpy(row->have, have, x->havelen);
+		} else
+			x->havelen = 0;
+		x->created_ms = sqlite3_column_int64(st, 12);
+		x->ended_ms = sqlite3_column_int64(st, 13);
+		x->name = row->name;
+		x->path = row->path;
+		x->have = row->have;
+	}
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE) {
+		*cause = store_error(s, "reading");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_xfer_list(
+    struct store *s, size_t recent, store_xfer_cb cb, void *arg, char **cause)
+{
+	struct store_xfer_row *rows = NULL;
+	size_t nrows = 0, i;
+	int r = 0;
+
+	/* Read everything first: the callback may update these rows. */
+	if (store_xfer_read(s, s->st[ST_XFER_OPEN], &rows, &nrows, cause) == -1)
+		r = -1;
+	if (r == 0 && recent > 0) {
+		/* LIMIT takes any negative number as no limit. */
+		sqlite3_bind_int64(s->st[ST_XFER_ENDED], 1, (int64_t)recent);
+		r = store_xfer_read(
+		    s, s->st[ST_XFER_ENDED], &rows, &nrows, cause);
+	}
+	for (i = 0; r == 0 && i < nrows; i++) {
+		if (cb(arg, &rows[i].x) != 0)
+			break;
+	}
+	for (i = 0; i < nrows; i++) {
+		free(rows[i].name);
+		free(rows[i].path);
+		free(rows[i].have);
+	}
+	free(rows);
+	return r;
 }

@@ -77,11 +77,63 @@ int store_history(struct store *, const uint8_t key[STORE_KEYLEN],
  * with anyone if key is NULL, newest first. */
 int store_search(struct store *, const uint8_t *key, const char *text,
     size_t limit, store_cb, void *arg, char **cause);
-/* Delete the history with key; *count receives how many messages. */
+/* Delete the history with key, and its ended transfers (unfinished ones
+ * stay); *count receives how many messages. */
 int store_forget(struct store *, const uint8_t key[STORE_KEYLEN],
     int64_t *count, char **cause);
 /* How many messages with key (state < 0: any state). */
 int store_count(struct store *, const uint8_t key[STORE_KEYLEN], int state,
     int64_t *count, char **cause);
+
+/*
+ * File transfers, both ways (xfer.c). One row per transfer, keyed by
+ * (peer key, transfer id, direction); rowid is the local number the user
+ * sees (#N) and is never reused.
+ */
+enum store_xfer_state {
+	STORE_XFER_OFFERED = 0, /* out: waiting for an answer; in: for us */
+	STORE_XFER_ACTIVE = 1, /* accepted, not complete */
+	STORE_XFER_DONE = 2, /* complete and verified */
+	STORE_XFER_CANCELLED = 3, /* by either side (reason says which) */
+	STORE_XFER_FAILED = 4, /* an error ended it (reason says which) */
+};
+
+struct store_xfer {
+	int64_t rowid; /* set by store_xfer_add() */
+	uint8_t key[STORE_KEYLEN]; /* the peer */
+	uint8_t id[STORE_IDLEN];
+	int outgoing;
+	const char *name; /* out: as offered; in: sanitised (NULL kept) */
+	uint64_t size; /* below 2^63: stored as a signed integer */
+	uint8_t root[32];
+	/* out: the source file; in: the .part, then the final file (NULL
+	 * kept). */
+	const char *path;
+	int64_t mtime_ns; /* out: the source's mtime when hashed */
+	enum store_xfer_state state;
+	int reason; /* a PROTO_CANCEL_* once cancelled or failed, else -1 */
+	/* in: one bit per leaf, leaf i in byte i / 8, bit i % 8 (LSB
+	 * first): verified and on disk. NULL, 0 when none. */
+	const uint8_t *have;
+	size_t havelen;
+	int64_t created_ms, ended_ms; /* ended_ms 0 while not ended */
+};
+
+/* Called for each transfer; a non-zero return stops the walk. */
+typedef int (*store_xfer_cb)(void *arg, const struct store_xfer *);
+
+/* Add a transfer; sets x->rowid. -1 with *cause (also if a transfer with
+ * the same key, id and direction exists: the transaction goes on). */
+int store_xfer_add(struct store *, struct store_xfer *, char **cause);
+/* Update state, reason, path, have, ended_ms, root and mtime_ns of
+ * x->rowid (an outgoing root is known only once the file is hashed); -1 with
+ * *cause if there is no such row. */
+int store_xfer_update(struct store *, const struct store_xfer *, char **cause);
+/* Transfers not ended (OFFERED, ACTIVE) in rowid order; then, if recent
+ * > 0, the newest recent ended ones, oldest first. Pointers are valid
+ * only during the callback, which may use the store (rows are read
+ * before the first call). */
+int store_xfer_list(
+    struct store *, size_t recent, store_xfer_cb, void *arg, char **cause);
 
 #endif

@@ -10,8 +10,10 @@
  * the largest). A message that decodes must encode back to the very same
  * bytes (the format has one form per message) and decode again to the
  * same message; so must a flip's draw. A limit can only refuse more:
- * what 60000 refuses, 4096 refuses too. The body also goes through the
- * handshake payload decoder.
+ * what 60000 refuses, 4096 refuses too. A file message's fields are in
+ * their ranges and its name, proof and data lie in the body, the name or
+ * data at its end. The body also goes through the handshake payload
+ * decoder.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -58,8 +60,104 @@ fuzz_msg_equal(const struct proto_msg *a, const struct proto_msg *b)
 		    (a->u.flip.drawlen == 0 ||
 		        memcmp(a->u.flip.draw, b->u.flip.draw,
 		            a->u.flip.drawlen) == 0);
+	case PROTO_FILE_OFFER:
+		return memcmp(a->u.file.id, b->u.file.id, PROTO_XFER_ID_LEN) ==
+		    0 &&
+		    a->u.file.size == b->u.file.size &&
+		    memcmp(a->u.file.root, b->u.file.root,
+		        PROTO_FILE_HASHLEN) == 0 &&
+		    a->u.file.namelen == b->u.file.namelen &&
+		    memcmp(a->u.file.name, b->u.file.name, a->u.file.namelen) ==
+		    0;
+	case PROTO_FILE_ACCEPT:
+		return memcmp(a->u.file.id, b->u.file.id, PROTO_XFER_ID_LEN) ==
+		    0 &&
+		    a->u.file.have == b->u.file.have;
+	case PROTO_FILE_CANCEL:
+		return memcmp(a->u.file.id, b->u.file.id, PROTO_XFER_ID_LEN) ==
+		    0 &&
+		    a->u.file.reason == b->u.file.reason;
+	case PROTO_FILE_REQUEST:
+		return memcmp(a->u.file.id, b->u.file.id, PROTO_XFER_ID_LEN) ==
+		    0 &&
+		    a->u.file.index == b->u.file.index;
+	case PROTO_FILE_CHUNK:
+		return memcmp(a->u.file.id, b->u.file.id, PROTO_XFER_ID_LEN) ==
+		    0 &&
+		    a->u.file.index == b->u.file.index &&
+		    a->u.file.offset == b->u.file.offset &&
+		    a->u.file.nproof == b->u.file.nproof &&
+		    (a->u.file.nproof == 0 ||
+		        memcmp(a->u.file.proof, b->u.file.proof,
+		            (size_t)a->u.file.nproof * PROTO_FILE_HASHLEN) ==
+		            0) &&
+		    a->u.file.datalen == b->u.file.datalen &&
+		    memcmp(a->u.file.data, b->u.file.data, a->u.file.datalen) ==
+		    0;
+	case PROTO_FILE_DONE:
+		return memcmp(a->u.file.id, b->u.file.id, PROTO_XFER_ID_LEN) ==
+		    0;
 	default:
 		return 0;
+	}
+}
+
+/*
+ * A file message's fields are in range, and what points into the body
+ * stays in it: the name of an offer and the data of a chunk end it, the
+ * proof lies between the chunk header and the data.
+ */
+static void
+fuzz_file(const struct proto_msg *m, const uint8_t *body, size_t len)
+{
+	const uint64_t leaves = PROTO_FILE_SIZE_MAX / PROTO_FILE_LEAF;
+	size_t n;
+
+	switch (m->type) {
+	case PROTO_FILE_OFFER:
+		if (m->u.file.namelen < 1 ||
+		    m->u.file.namelen > PROTO_FILE_NAME_MAX ||
+		    m->u.file.size > PROTO_FILE_SIZE_MAX ||
+		    (const uint8_t *)m->u.file.name < body ||
+		    (const uint8_t *)m->u.file.name + m->u.file.namelen !=
+		        body + len ||
+		    memchr(m->u.file.name, '\0', m->u.file.namelen) != NULL)
+			abort();
+		break;
+	case PROTO_FILE_ACCEPT:
+		if (len != 1 + PROTO_XFER_ID_LEN + 8 ||
+		    m->u.file.have > PROTO_FILE_SIZE_MAX)
+			abort();
+		break;
+	case PROTO_FILE_CANCEL:
+		if (len != 1 + PROTO_XFER_ID_LEN + 1 ||
+		    m->u.file.reason > PROTO_CANCEL_MAX)
+			abort();
+		break;
+	case PROTO_FILE_REQUEST:
+		if (len != 1 + PROTO_XFER_ID_LEN + 8 ||
+		    m->u.file.index >= leaves)
+			abort();
+		break;
+	case PROTO_FILE_CHUNK:
+		n = (size_t)m->u.file.nproof * PROTO_FILE_HASHLEN;
+		if (m->u.file.index >= leaves ||
+		    m->u.file.nproof > PROTO_FILE_PROOF_MAX ||
+		    (m->u.file.nproof != 0 && m->u.file.offset != 0) ||
+		    m->u.file.datalen < 1 ||
+		    (uint64_t)m->u.file.offset + m->u.file.datalen >
+		        PROTO_FILE_LEAF ||
+		    m->u.file.proof != body + PROTO_FILE_CHUNK_HDR ||
+		    m->u.file.data != m->u.file.proof + n ||
+		    m->u.file.data + m->u.file.datalen != body + len)
+			abort();
+		break;
+	case PROTO_FILE_DONE:
+		if (len != 1 + PROTO_XFER_ID_LEN)
+			abort();
+		break;
+	default:
+		abort();
 	}
 }
 
@@ -142,6 +240,8 @@ fuzz_decode(const uint8_t *body, size_t len, size_t max_text)
 	if (m.type == PROTO_FLIP_REVEAL &&
 	    (m.u.flip.draw != NULL || m.u.flip.drawlen != 0))
 		abort();
+	if (m.type >= PROTO_FILE_FIRST && m.type <= PROTO_FILE_LAST)
+		fuzz_file(&m, body, len);
 
 	/* Re-encode into an exactly sized buffer: the same bytes. */
 	if ((enc = malloc(len)) == NULL)

@@ -334,6 +334,59 @@ test_verify_chunk(void **state)
 	free(d);
 }
 
+/* The streaming leaf hash and the whole-tree proofs agree with the
+ * one-shot functions, and every tree proof verifies. */
+static void
+test_tree(void **state)
+{
+	uint8_t proof[MERKLE_DEPTH_MAX][HL], ref[MERKLE_DEPTH_MAX][HL];
+	uint8_t root[HL], h[HL], data[1000];
+	struct merkle_leaf_state ls;
+	struct merkle_tree *t;
+	uint8_t(*leaves)[HL];
+	uint64_t count, i, size;
+	int depth;
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof data; k++)
+		data[k] = (uint8_t)(k * 7 + 3);
+	merkle_leaf_hash(9, data, sizeof data, root);
+	merkle_leaf_begin(&ls, 9);
+	for (k = 0; k < sizeof data; k += 333)
+		merkle_leaf_update(&ls, data + k,
+		    sizeof data - k < 333 ? sizeof data - k : 333);
+	merkle_leaf_end(&ls, h);
+	assert_memory_equal(h, root, HL);
+
+	for (count = 1; count <= 70; count++) {
+		size = (count - 1) * (uint64_t)MERKLE_LEAF + 17;
+		leaves = malloc(count * HL);
+		assert_non_null(leaves);
+		for (i = 0; i < count; i++)
+			merkle_leaf_hash(i, &i, sizeof i, leaves[i]);
+		assert_int_equal(merkle_root(leaves, count, size, root), 0);
+		for (i = 0; i < count; i++) {
+			uint8_t(*copy)[HL] = malloc(count * HL);
+
+			assert_non_null(copy);
+			memcpy(copy, leaves, count * HL);
+			t = merkle_tree_create(copy, count);
+			depth = merkle_tree_proof(t, i, proof);
+			assert_int_equal(depth, merkle_proof_len(size, i));
+			assert_int_equal(
+			    merkle_proof(leaves, count, size, i, ref), depth);
+			assert_memory_equal(proof, ref, (size_t)depth * HL);
+			assert_true(merkle_verify(root, size, i, leaves[i],
+			    (const uint8_t(*)[HL])proof, (size_t)depth));
+			assert_int_equal(
+			    merkle_tree_proof(t, count, proof), -1);
+			merkle_tree_free(t);
+		}
+		free(leaves);
+	}
+}
+
 static void
 test_counts(void **state)
 {
@@ -394,6 +447,7 @@ main(void)
 		cmocka_unit_test(test_proofs),
 		cmocka_unit_test(test_verify_chunk),
 		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_tree),
 	};
 
 	if (ident_init() != 0)

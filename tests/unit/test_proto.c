@@ -4,21 +4,27 @@
  * payload and every message type. Round trips alone would not see a
  * byte-order mistake made the same way on both sides, so the exact bytes
  * of each type are checked too. Inputs to the decoder are exactly sized
- * heap copies, so an over-read shows up under AddressSanitizer.
+ * heap copies, so an over-read shows up under AddressSanitizer. The file
+ * messages' known answers are those of doc/PROTOCOL.md section 13.5.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "merkle.h"
 #include "proto.h"
 
-#define BIG (1 + PROTO_ID_LEN + 16 + PROTO_TEXT_MAX + 64)
+#define BIG (PROTO_FILE_CHUNK_HDR + PROTO_FILE_LEAF + 64)
 #define CHAT_HDR (1 + PROTO_ID_LEN + 16)
+#define OFFER_HDR (1 + PROTO_XFER_ID_LEN + 8 + PROTO_FILE_HASHLEN)
+/* Leaves of the largest file: 2^62 / 2^18. */
+#define LEAVES_MAX (PROTO_FILE_SIZE_MAX / PROTO_FILE_LEAF)
 
 static uint8_t encbuf[BIG];
 
@@ -73,6 +79,48 @@ assert_msg_equal(const struct proto_msg *a, const struct proto_msg *b)
 	case PROTO_ACK:
 		assert_memory_equal(a->u.ack.id, b->u.ack.id, PROTO_ID_LEN);
 		break;
+	case PROTO_FILE_OFFER:
+		assert_memory_equal(
+		    a->u.file.id, b->u.file.id, PROTO_XFER_ID_LEN);
+		assert_true(a->u.file.size == b->u.file.size);
+		assert_memory_equal(
+		    a->u.file.root, b->u.file.root, PROTO_FILE_HASHLEN);
+		assert_int_equal(a->u.file.namelen, b->u.file.namelen);
+		assert_memory_equal(
+		    a->u.file.name, b->u.file.name, a->u.file.namelen);
+		break;
+	case PROTO_FILE_ACCEPT:
+		assert_memory_equal(
+		    a->u.file.id, b->u.file.id, PROTO_XFER_ID_LEN);
+		assert_true(a->u.file.have == b->u.file.have);
+		break;
+	case PROTO_FILE_CANCEL:
+		assert_memory_equal(
+		    a->u.file.id, b->u.file.id, PROTO_XFER_ID_LEN);
+		assert_int_equal(a->u.file.reason, b->u.file.reason);
+		break;
+	case PROTO_FILE_REQUEST:
+		assert_memory_equal(
+		    a->u.file.id, b->u.file.id, PROTO_XFER_ID_LEN);
+		assert_true(a->u.file.index == b->u.file.index);
+		break;
+	case PROTO_FILE_CHUNK:
+		assert_memory_equal(
+		    a->u.file.id, b->u.file.id, PROTO_XFER_ID_LEN);
+		assert_true(a->u.file.index == b->u.file.index);
+		assert_int_equal(a->u.file.offset, b->u.file.offset);
+		assert_int_equal(a->u.file.nproof, b->u.file.nproof);
+		if (a->u.file.nproof != 0)
+			assert_memory_equal(a->u.file.proof, b->u.file.proof,
+			    (size_t)a->u.file.nproof * PROTO_FILE_HASHLEN);
+		assert_int_equal(a->u.file.datalen, b->u.file.datalen);
+		assert_memory_equal(
+		    a->u.file.data, b->u.file.data, a->u.file.datalen);
+		break;
+	case PROTO_FILE_DONE:
+		assert_memory_equal(
+		    a->u.file.id, b->u.file.id, PROTO_XFER_ID_LEN);
+		break;
 	default:
 		fail_msg("unexpected type 0x%02x", a->type);
 	}
@@ -103,6 +151,18 @@ round_trip(const struct proto_msg *m, size_t max_text)
 	assert_msg_equal(m, &back);
 	if (m->type == PROTO_CHAT)
 		assert_ptr_equal(back.u.chat.text, copy + CHAT_HDR);
+	/* Names, proofs and data point into the decoded buffer. */
+	if (m->type == PROTO_FILE_OFFER)
+		assert_ptr_equal(back.u.file.name, (char *)copy + OFFER_HDR);
+	if (m->type == PROTO_FILE_CHUNK) {
+		assert_ptr_equal(
+		    back.u.file.proof, copy + PROTO_FILE_CHUNK_HDR);
+		assert_ptr_equal(back.u.file.data,
+		    copy + PROTO_FILE_CHUNK_HDR +
+		        (size_t)back.u.file.nproof * PROTO_FILE_HASHLEN);
+		assert_ptr_equal(
+		    back.u.file.data + back.u.file.datalen, copy + n);
+	}
 	free(copy);
 	return n;
 }
@@ -454,6 +514,504 @@ test_ack(void **state)
 	check_exact_length(n, 4096);
 }
 
+/* A file message of type t with a recognisable id, everything else 0. */
+static void
+make_file(struct proto_msg *m, uint8_t t)
+{
+	size_t i;
+
+	memset(m, 0, sizeof *m);
+	m->type = t;
+	for (i = 0; i < PROTO_XFER_ID_LEN; i++)
+		m->u.file.id[i] = (uint8_t)(0xc0 + i);
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* The len bytes in encbuf are refused by the decoder. */
+static void
+check_refused(size_t len, const char *what)
+{
+	struct proto_msg m;
+	const char *why;
+
+	if (decode_copy(encbuf, len, 4096, &m, NULL, &why) != -1)
+		fail_msg("%s: accepted", what);
+}
+
+/* The encoder refuses m, however much room it has. */
+static void
+check_unencodable(const struct proto_msg *m, const char *what)
+{
+	static uint8_t out[BIG];
+
+	if (proto_encode(m, out, sizeof out) != 0)
+		fail_msg("%s: encoded", what);
+}
+
+/* Every prefix of encbuf[0..n) shorter than min + 1 bytes is refused. */
+static void
+check_prefixes(size_t min, const char *what)
+{
+	size_t k;
+
+	for (k = 0; k <= min; k++) {
+		if (k == 0)
+			continue; /* "empty message": not a file message */
+		check_refused(k, what);
+	}
+}
+
+static void
+test_file_offer(void **state)
+{
+	static const uint64_t sizes[] = { 0, 1, 5, PROTO_FILE_LEAF,
+		UINT64_C(5) << 30, PROTO_FILE_SIZE_MAX };
+	static const size_t lens[] = { 1, 5, 200, PROTO_FILE_NAME_MAX };
+	static const size_t nuls[] = { 0, 2, 4 };
+	char name[PROTO_FILE_NAME_MAX + 1];
+	struct proto_msg m;
+	size_t i, j, n;
+
+	(void)state;
+	/* Every byte but NUL is allowed: the receiver sanitises. */
+	for (i = 0; i < sizeof name; i++)
+		name[i] = (char)(i % 255 + 1);
+	memcpy(name, "../a\n\x1b\xff/.", 9);
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		for (j = 0; j < sizeof lens / sizeof lens[0]; j++) {
+			make_file(&m, PROTO_FILE_OFFER);
+			m.u.file.size = sizes[i];
+			memset(
+			    m.u.file.root, (int)(0x10 + i), PROTO_FILE_HASHLEN);
+			m.u.file.root[PROTO_FILE_HASHLEN - 1] = 0xee;
+			m.u.file.name = name;
+			m.u.file.namelen = lens[j];
+			n = round_trip(&m, 4096);
+			assert_int_equal(n, OFFER_HDR + lens[j]);
+			/* Up to the empty name, everything is refused. */
+			check_prefixes(OFFER_HDR, "offer prefix");
+		}
+	}
+
+	/* A 1024-byte name, and one byte more. */
+	make_file(&m, PROTO_FILE_OFFER);
+	m.u.file.size = UINT64_C(5) << 30;
+	m.u.file.name = name;
+	m.u.file.namelen = PROTO_FILE_NAME_MAX;
+	n = round_trip(&m, 4096);
+	assert_int_equal(n, OFFER_HDR + PROTO_FILE_NAME_MAX);
+	encbuf[n] = 'x';
+	check_refused(n + 1, "name of 1025 bytes");
+	m.u.file.namelen = PROTO_FILE_NAME_MAX + 1;
+	check_unencodable(&m, "name of 1025 bytes");
+
+	/* An empty name, or none. */
+	m.u.file.namelen = 0;
+	check_unencodable(&m, "empty name");
+	m.u.file.name = NULL;
+	m.u.file.namelen = 5;
+	check_unencodable(&m, "NULL name");
+
+	/* A NUL anywhere in the name. */
+	for (i = 0; i < sizeof nuls / sizeof nuls[0]; i++) {
+		make_file(&m, PROTO_FILE_OFFER);
+		m.u.file.name = "a.txt";
+		m.u.file.namelen = 5;
+		n = proto_encode(&m, encbuf, sizeof encbuf);
+		assert_int_equal(n, OFFER_HDR + 5);
+		encbuf[OFFER_HDR + nuls[i]] = 0;
+		check_refused(n, "NUL in name");
+		m.u.file.name = (const char *)encbuf + OFFER_HDR;
+		check_unencodable(&m, "NUL in name");
+	}
+
+	/* Sizes beyond 2^62. */
+	make_file(&m, PROTO_FILE_OFFER);
+	m.u.file.name = "a";
+	m.u.file.namelen = 1;
+	n = proto_encode(&m, encbuf, sizeof encbuf);
+	assert_int_equal(n, OFFER_HDR + 1);
+	put64(encbuf + 1 + PROTO_XFER_ID_LEN, PROTO_FILE_SIZE_MAX + 1);
+	check_refused(n, "size 2^62 + 1");
+	put64(encbuf + 1 + PROTO_XFER_ID_LEN, UINT64_MAX);
+	check_refused(n, "size 2^64 - 1");
+	m.u.file.size = PROTO_FILE_SIZE_MAX + 1;
+	check_unencodable(&m, "size 2^62 + 1");
+	m.u.file.size = UINT64_MAX;
+	check_unencodable(&m, "size 2^64 - 1");
+}
+
+static void
+test_file_accept_request(void **state)
+{
+	static const uint64_t haves[] = { 0, 1, 5, UINT64_C(5) << 30,
+		PROTO_FILE_SIZE_MAX };
+	static const uint64_t indexes[] = { 0, 1, 20479, LEAVES_MAX - 1 };
+	struct proto_msg m;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof haves / sizeof haves[0]; i++) {
+		make_file(&m, PROTO_FILE_ACCEPT);
+		m.u.file.have = haves[i];
+		n = round_trip(&m, 4096);
+		assert_int_equal(n, 1 + PROTO_XFER_ID_LEN + 8);
+		check_exact_length(n, 4096);
+	}
+	put64(encbuf + 1 + PROTO_XFER_ID_LEN, PROTO_FILE_SIZE_MAX + 1);
+	check_refused(n, "have 2^62 + 1");
+	put64(encbuf + 1 + PROTO_XFER_ID_LEN, UINT64_MAX);
+	check_refused(n, "have 2^64 - 1");
+	m.u.file.have = PROTO_FILE_SIZE_MAX + 1;
+	check_unencodable(&m, "have 2^62 + 1");
+
+	for (i = 0; i < sizeof indexes / sizeof indexes[0]; i++) {
+		make_file(&m, PROTO_FILE_REQUEST);
+		m.u.file.index = indexes[i];
+		n = round_trip(&m, 4096);
+		assert_int_equal(n, 1 + PROTO_XFER_ID_LEN + 8);
+		check_exact_length(n, 4096);
+	}
+	/* The largest file has 2^44 leaves: no index reaches 2^44. */
+	put64(encbuf + 1 + PROTO_XFER_ID_LEN, LEAVES_MAX);
+	check_refused(n, "request index 2^44");
+	put64(encbuf + 1 + PROTO_XFER_ID_LEN, UINT64_MAX);
+	check_refused(n, "request index 2^64 - 1");
+	m.u.file.index = LEAVES_MAX;
+	check_unencodable(&m, "request index 2^44");
+	m.u.file.index = UINT64_MAX;
+	check_unencodable(&m, "request index 2^64 - 1");
+}
+
+static void
+test_file_cancel_done(void **state)
+{
+	static const char *texts[] = { "cancelled", "declined", "error",
+		"file changed", "unknown transfer", "bad data" };
+	struct proto_msg m;
+	size_t n;
+	int r;
+
+	(void)state;
+	assert_int_equal(sizeof texts / sizeof texts[0], PROTO_CANCEL_MAX + 1);
+	for (r = 0; r <= PROTO_CANCEL_MAX; r++) {
+		make_file(&m, PROTO_FILE_CANCEL);
+		m.u.file.reason = (uint8_t)r;
+		n = round_trip(&m, 4096);
+		assert_int_equal(n, 1 + PROTO_XFER_ID_LEN + 1);
+		assert_int_equal(encbuf[n - 1], r);
+		check_exact_length(n, 4096);
+		assert_string_equal(proto_cancel_text((uint8_t)r), texts[r]);
+	}
+	n = proto_encode(&m, encbuf, sizeof encbuf);
+	for (r = PROTO_CANCEL_MAX + 1; r <= 255; r++) {
+		encbuf[n - 1] = (uint8_t)r;
+		check_refused(n, "cancel reason");
+		m.u.file.reason = (uint8_t)r;
+		check_unencodable(&m, "cancel reason");
+		assert_string_equal(
+		    proto_cancel_text((uint8_t)r), "unknown reason");
+	}
+
+	make_file(&m, PROTO_FILE_DONE);
+	n = round_trip(&m, 4096);
+	assert_int_equal(n, 1 + PROTO_XFER_ID_LEN);
+	assert_int_equal(encbuf[0], 0x35);
+	assert_memory_equal(encbuf + 1, m.u.file.id, PROTO_XFER_ID_LEN);
+	check_exact_length(n, 4096);
+}
+
+static void
+make_chunk(struct proto_msg *m, uint64_t index, uint32_t offset,
+    const uint8_t *proof, uint8_t nproof, const uint8_t *data, size_t len)
+{
+	make_file(m, PROTO_FILE_CHUNK);
+	m->u.file.index = index;
+	m->u.file.offset = offset;
+	m->u.file.proof = proof;
+	m->u.file.nproof = nproof;
+	m->u.file.data = data;
+	m->u.file.datalen = len;
+}
+
+static void
+test_file_chunk(void **state)
+{
+	/* Room left for data in one message with n proof hashes. */
+#define ROOM(n) \
+	(PROTO_PLAIN_MAX - PROTO_FILE_CHUNK_HDR - (n)*PROTO_FILE_HASHLEN)
+	static const struct {
+		uint64_t index;
+		uint32_t offset;
+		uint8_t nproof;
+		size_t len;
+	} ok[] = {
+		{ 0, 0, 0, 1 },
+		{ 0, 0, 0, 5 },
+		{ 0, 0, 0, ROOM(0) },
+		{ 20479, 0, 15, ROOM(15) }, /* 5 GiB: proofs of 15 */
+		{ 20479, 0, 15, 32768 },
+		{ 7, 32768, 0, 32768 },
+		{ 7, PROTO_FILE_LEAF - 32768, 0, 32768 },
+		{ 7, PROTO_FILE_LEAF - 1, 0, 1 },
+		{ LEAVES_MAX - 1, 0, 44, 32768 },
+		{ LEAVES_MAX - 1, 0, PROTO_FILE_PROOF_MAX, ROOM(64) },
+	};
+	uint8_t *proof, *data;
+	struct proto_msg m;
+	size_t i, n, hdr;
+
+	(void)state;
+	proof = malloc(256 * PROTO_FILE_HASHLEN);
+	data = malloc(PROTO_FILE_LEAF + 1);
+	assert_non_null(proof);
+	assert_non_null(data);
+	for (i = 0; i < 256 * PROTO_FILE_HASHLEN; i++)
+		proof[i] = (uint8_t)(i * 7 + 3);
+	for (i = 0; i < PROTO_FILE_LEAF + 1; i++)
+		data[i] = (uint8_t)(i * 13 + i / 256);
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		make_chunk(&m, ok[i].index, ok[i].offset, proof, ok[i].nproof,
+		    data, ok[i].len);
+		n = round_trip(&m, 4096);
+		hdr = PROTO_FILE_CHUNK_HDR +
+		    (size_t)ok[i].nproof * PROTO_FILE_HASHLEN;
+		assert_int_equal(n, hdr + ok[i].len);
+		assert_true(n <= PROTO_PLAIN_MAX);
+		/* Without a byte of data it is refused. */
+		check_prefixes(hdr, "chunk prefix");
+	}
+
+	/*
+	 * The largest chunk, a full proof and data sized to fit, is one
+	 * frame exactly; a byte more is refused both ways. A 32 KiB piece
+	 * with the longest proof fits with room to spare.
+	 */
+	assert_true(PROTO_FILE_CHUNK_HDR +
+	        PROTO_FILE_PROOF_MAX * PROTO_FILE_HASHLEN + 32768 <
+	    PROTO_PLAIN_MAX);
+	make_chunk(&m, 0, 0, proof, PROTO_FILE_PROOF_MAX, data, ROOM(64));
+	n = proto_encode(&m, encbuf, sizeof encbuf);
+	assert_int_equal(n, PROTO_PLAIN_MAX);
+	encbuf[n] = 0x55;
+	check_refused(n + 1, "chunk longer than a frame");
+	m.u.file.datalen++;
+	check_unencodable(&m, "chunk longer than a frame");
+	make_chunk(&m, 0, 0, proof, 0, data, ROOM(0) + 1);
+	check_unencodable(&m, "chunk longer than a frame");
+	make_chunk(&m, 0, 0, proof, 0, data, PROTO_FILE_LEAF + 1);
+	check_unencodable(&m, "chunk longer than its leaf");
+
+	/* Too many proof hashes: 65 (with data after them), and 255. */
+	make_chunk(&m, 0, 0, proof, PROTO_FILE_PROOF_MAX, data, 100);
+	n = proto_encode(&m, encbuf, sizeof encbuf);
+	assert_true(n > 0);
+	encbuf[PROTO_FILE_CHUNK_HDR - 1] = PROTO_FILE_PROOF_MAX + 1;
+	check_refused(n, "65 proof hashes");
+	encbuf[PROTO_FILE_CHUNK_HDR - 1] = 255;
+	check_refused(n, "255 proof hashes, too few bytes");
+	m.u.file.nproof = PROTO_FILE_PROOF_MAX + 1;
+	check_unencodable(&m, "65 proof hashes");
+	m.u.file.nproof = 255;
+	check_unencodable(&m, "255 proof hashes");
+
+	/* A proof is only in the piece at offset 0. */
+	make_chunk(&m, 3, 0, proof, 1, data, 10);
+	n = proto_encode(&m, encbuf, sizeof encbuf);
+	assert_true(n > 0);
+	put32(encbuf + 1 + PROTO_XFER_ID_LEN + 8, 1);
+	check_refused(n, "proof at offset 1");
+	put32(encbuf + 1 + PROTO_XFER_ID_LEN + 8, 32768);
+	check_refused(n, "proof at offset 32768");
+	m.u.file.offset = 1;
+	check_unencodable(&m, "proof at offset 1");
+
+	/* No data: none after the header, none after the proof. */
+	make_chunk(&m, 0, 0, proof, 0, data, 0);
+	check_unencodable(&m, "empty chunk");
+	make_chunk(&m, 0, 0, proof, 2, data, 0);
+	check_unencodable(&m, "empty chunk with a proof");
+	make_chunk(&m, 0, 0, proof, 2, data, 1);
+	n = proto_encode(&m, encbuf, sizeof encbuf);
+	assert_int_equal(n, PROTO_FILE_CHUNK_HDR + 2 * PROTO_FILE_HASHLEN + 1);
+	check_refused(n - 1, "empty chunk with a proof");
+	make_chunk(&m, 0, 0, NULL, 0, NULL, 1);
+	check_unencodable(&m, "NULL data");
+	make_chunk(&m, 0, 0, NULL, 1, data, 1);
+	check_unencodable(&m, "NULL proof");
+
+	/* Data beyond the end of the leaf, also where offset wraps. */
+	make_chunk(&m, 0, PROTO_FILE_LEAF - 11, proof, 0, data, 11);
+	n = proto_encode(&m, encbuf, sizeof encbuf);
+	assert_true(n > 0);
+	put32(encbuf + 1 + PROTO_XFER_ID_LEN + 8, PROTO_FILE_LEAF - 10);
+	check_refused(n, "chunk beyond its leaf");
+	put32(encbuf + 1 + PROTO_XFER_ID_LEN + 8, PROTO_FILE_LEAF);
+	check_refused(n, "chunk at the end of its leaf");
+	put32(encbuf + 1 + PROTO_XFER_ID_LEN + 8, UINT32_MAX);
+	check_refused(n, "chunk at offset 2^32 - 1");
+	put32(encbuf + 1 + PROTO_XFER_ID_LEN + 8, UINT32_MAX - 5);
+	check_refused(n, "chunk wrapping around 2^32");
+	m.u.file.offset = PROTO_FILE_LEAF - 10;
+	check_unencodable(&m, "chunk beyond its leaf");
+	m.u.file.offset = UINT32_MAX;
+	check_unencodable(&m, "chunk at offset 2^32 - 1");
+	make_chunk(&m, 0, 1, proof, 0, data, PROTO_FILE_LEAF);
+	check_unencodable(&m, "a whole leaf at offset 1");
+
+	/* Leaf indexes of no file. */
+	make_chunk(&m, 0, 0, proof, 0, data, 1);
+	n = proto_encode(&m, encbuf, sizeof encbuf);
+	assert_true(n > 0);
+	put64(encbuf + 1 + PROTO_XFER_ID_LEN, LEAVES_MAX);
+	check_refused(n, "chunk index 2^44");
+	put64(encbuf + 1 + PROTO_XFER_ID_LEN, UINT64_MAX);
+	check_refused(n, "chunk index 2^64 - 1");
+	m.u.file.index = LEAVES_MAX;
+	check_unencodable(&m, "chunk index 2^44");
+	m.u.file.index = UINT64_MAX;
+	check_unencodable(&m, "chunk index 2^64 - 1");
+
+	free(proof);
+	free(data);
+#undef ROOM
+}
+
+/* Decode a hex string into out; its length in bytes. */
+static size_t
+unhex(const char *hex, uint8_t *out)
+{
+	size_t n = 0;
+	unsigned int b;
+
+	for (; hex[0] != '\0'; hex += 2) {
+		assert_true(sscanf(hex, "%2x", &b) == 1);
+		out[n++] = (uint8_t)b;
+	}
+	return n;
+}
+
+/*
+ * The worked example of doc/PROTOCOL.md section 13.5: "a.txt" holding
+ * "hello", from the Merkle tree to the bytes of its OFFER and CHUNK.
+ */
+static void
+test_file_bytes(void **state)
+{
+	static const char leaf_hex[] = "0fe878533b179ea1a48baef2f7bf2a77"
+	                               "dda413fc4e5f895721d403798b5bbad1";
+	static const char root_hex[] = "1c36e0a1b8500297237e637a0d2355b7"
+	                               "1885de894e5a0686dd3c6c947c25f629";
+	static const char offer_hex[] =
+	    "30"
+	    "000102030405060708090a0b0c0d0e0f"
+	    "0000000000000005"
+	    "1c36e0a1b8500297237e637a0d2355b71885de894e5a0686dd3c6c947c25f629"
+	    "612e747874";
+	static const char chunk_hex[] = "34"
+	                                "000102030405060708090a0b0c0d0e0f"
+	                                "0000000000000000"
+	                                "00000000"
+	                                "00"
+	                                "68656c6c6f";
+	static const char chunk2_hex[] =
+	    "34"
+	    "000102030405060708090a0b0c0d0e0f"
+	    "0000000000000002"
+	    "00000000"
+	    "01"
+	    "196af434ed2ff88c9548786aea61e37c51974f4f1c2b767f7b60619979b11f8a"
+	    "00";
+	static const char root2_hex[] = "c0d1f8fd14c6b1c4dcf19f752bb695ec"
+	                                "15bc579728220d9e9ca211d225774a71";
+	uint8_t leaf[MERKLE_HASHLEN], root[MERKLE_HASHLEN], want[128], *copy;
+	struct proto_msg m;
+	const char *why;
+	size_t i, n;
+
+	(void)state;
+	merkle_leaf_hash(0, "hello", 5, leaf);
+	assert_int_equal(unhex(leaf_hex, want), MERKLE_HASHLEN);
+	assert_memory_equal(leaf, want, MERKLE_HASHLEN);
+	assert_int_equal(
+	    merkle_root((const uint8_t(*)[MERKLE_HASHLEN])leaf, 1, 5, root), 0);
+	assert_int_equal(unhex(root_hex, want), MERKLE_HASHLEN);
+	assert_memory_equal(root, want, MERKLE_HASHLEN);
+	assert_true(merkle_verify_chunk(root, 5, 0, "hello", 5, NULL, 0));
+
+	make_file(&m, PROTO_FILE_OFFER);
+	for (i = 0; i < PROTO_XFER_ID_LEN; i++)
+		m.u.file.id[i] = (uint8_t)i;
+	m.u.file.size = 5;
+	memcpy(m.u.file.root, root, PROTO_FILE_HASHLEN);
+	m.u.file.name = "a.txt";
+	m.u.file.namelen = 5;
+	n = unhex(offer_hex, want);
+	assert_int_equal(n, 62);
+	assert_int_equal(proto_encode(&m, encbuf, sizeof encbuf), n);
+	assert_memory_equal(encbuf, want, n);
+	round_trip(&m, 4096);
+
+	m.type = PROTO_FILE_CHUNK;
+	m.u.file.index = 0;
+	m.u.file.offset = 0;
+	m.u.file.proof = NULL;
+	m.u.file.nproof = 0;
+	m.u.file.data = (const uint8_t *)"hello";
+	m.u.file.datalen = 5;
+	n = unhex(chunk_hex, want);
+	assert_int_equal(n, 35);
+	assert_int_equal(proto_encode(&m, encbuf, sizeof encbuf), n);
+	assert_memory_equal(encbuf, want, n);
+	round_trip(&m, 4096);
+
+	/*
+	 * 2 * 256 KiB + 1 zero bytes: three leaves, the last promoted at
+	 * the first level, so its proof is the one node over leaves 0 and 1.
+	 */
+	n = unhex(chunk2_hex, want);
+	assert_int_equal(n, 63);
+	/* The copy stays: m points into it until it is encoded again. */
+	assert_int_equal(decode_copy(want, n, 4096, &m, &copy, &why), 0);
+	assert_int_equal(m.type, PROTO_FILE_CHUNK);
+	assert_true(m.u.file.index == 2);
+	assert_int_equal(m.u.file.offset, 0);
+	assert_int_equal(m.u.file.nproof, 1);
+	assert_int_equal(m.u.file.datalen, 1);
+	assert_int_equal(unhex(root2_hex, root), MERKLE_HASHLEN);
+	assert_int_equal(merkle_proof_len(2 * MERKLE_LEAF + 1, 2), 1);
+	/* The decoded proof and data verify against the root. */
+	assert_true(merkle_verify_chunk(root, 2 * MERKLE_LEAF + 1, 2,
+	    m.u.file.data, m.u.file.datalen,
+	    (const uint8_t(*)[MERKLE_HASHLEN])m.u.file.proof, m.u.file.nproof));
+	assert_false(merkle_verify_chunk(root, 2 * MERKLE_LEAF + 1, 2,
+	    m.u.file.data, m.u.file.datalen,
+	    (const uint8_t(*)[MERKLE_HASHLEN])m.u.file.proof, 0));
+	assert_int_equal(proto_encode(&m, encbuf, sizeof encbuf), n);
+	assert_memory_equal(encbuf, want, n);
+	free(copy);
+}
+
 static void
 test_unknown_types(void **state)
 {
@@ -470,7 +1028,8 @@ test_unknown_types(void **state)
 		if (t == PROTO_HELLO || t == PROTO_PING || t == PROTO_PONG ||
 		    t == PROTO_BYE || t == PROTO_CHAT || t == PROTO_ACK ||
 		    t == PROTO_FLIP_COMMIT || t == PROTO_FLIP_RESPONSE ||
-		    t == PROTO_FLIP_REVEAL)
+		    t == PROTO_FLIP_REVEAL ||
+		    (t >= PROTO_FILE_OFFER && t <= PROTO_FILE_DONE))
 			continue; /* known: test_proto and test_flip cover them
 			           */
 		for (len = 1; len < sizeof msg; len += 7) {
@@ -647,6 +1206,11 @@ main(void)
 		cmocka_unit_test(test_chat_bytes),
 		cmocka_unit_test(test_chat_bad),
 		cmocka_unit_test(test_ack),
+		cmocka_unit_test(test_file_offer),
+		cmocka_unit_test(test_file_accept_request),
+		cmocka_unit_test(test_file_cancel_done),
+		cmocka_unit_test(test_file_chunk),
+		cmocka_unit_test(test_file_bytes),
 		cmocka_unit_test(test_unknown_types),
 		cmocka_unit_test(test_frame_next),
 		cmocka_unit_test(test_frame_stream),

@@ -1,0 +1,1734 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * File transfers: offers, the receiver's pull of verified leaves, the
+ * sender's chunks below the bulk watermark, .part files and resume.
+ * doc/PROTOCOL.md section 7.8 is the wire side of this file.
+ *
+ * The sender hashes the file in slices (XFER_HASH_SLICE per loop
+ * iteration, so the UI stays responsive), keeps the whole tree in memory
+ * (64 bytes per 256 KiB leaf: 256 KiB per GiB) to answer each request
+ * with its proof, and re-checks the file's size and mtime before each
+ * leaf it serves. The receiver requests up to XFER_WINDOW leaves at a
+ * time, writes each piece to the .part as it comes, hashes it on the way,
+ * and counts a leaf only once its proof checks out. Every XFER_SYNC_BYTES
+ * or XFER_SYNC_MS it fdatasync()s the .part and only then records the
+ * verified leaves in the store, so the record never names data that a
+ * crash could take back.
+ */
+#include <sys/queue.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "engine.h"
+#include "ident.h"
+#include "log.h"
+#include "loop.h"
+#include "merkle.h"
+#include "store.h"
+#include "util.h"
+#include "xfer.h"
+#include "xmalloc.h"
+
+#define XFER_PIECE (32 * 1024) /* data bytes per CHUNK we send */
+#define XFER_WINDOW 8 /* leaves we request at once per transfer */
+#define XFER_REQ_MAX 16 /* requests a peer may have outstanding */
+#define XFER_HASH_SLICE (4 * 1024 * 1024) /* hashed per loop iteration */
+#define XFER_READ (1024 * 1024)
+#define XFER_SYNC_BYTES (64ULL * 1024 * 1024)
+#define XFER_SYNC_MS 2000
+#define XFER_TICK_MS 1000 /* progress reports and rates */
+#define XFER_RETRY_MS 30000 /* after a full disk */
+#define XFER_BAD_MAX 3 /* failed leaves per connection before giving up */
+#define XFER_KEEP 50 /* ended transfers kept for /transfers */
+#define XFER_OFFERS_MAX 32 /* undecided offers per peer */
+
+/* Control messages due on the peer's connection. */
+enum {
+	DUE_OFFER = 1,
+	DUE_ACCEPT = 2,
+	DUE_CANCEL = 4,
+	DUE_DONE = 8,
+};
+
+/* A leaf the receiver requested on the current connection. */
+struct xf_leaf {
+	uint64_t index;
+	size_t len, got;
+	int bad; /* failed already (wrong proof length, ...): drain it */
+	struct merkle_leaf_state hs;
+	uint8_t proof[MERKLE_DEPTH_MAX][MERKLE_HASHLEN];
+	int depth;
+};
+
+struct xf {
+	struct xfer pub;
+	TAILQ_ENTRY(xf) entry;
+	struct xfers *xs;
+	uint8_t key[IDENT_KEYLEN];
+	uint8_t id[PROTO_XFER_ID_LEN];
+	uint8_t root[MERKLE_HASHLEN];
+	int has_root; /* out: known (offered before, or hashed) */
+	enum store_xfer_state stored; /* what the store says */
+	int fd;
+	int64_t mtime_ns; /* out: of the source when hashed */
+	uint64_t serial; /* the connection the state below belongs to */
+	unsigned due;
+
+	/* out */
+	struct merkle_builder *mb; /* while hashing */
+	uint8_t (*leaves)[MERKLE_HASHLEN]; /* leaf hashes while hashing */
+	uint64_t nleaves, cap;
+	struct merkle_tree *tree; /* then the whole tree, for proofs */
+	uint64_t hashed;
+	uint64_t reqs[XFER_REQ_MAX]; /* a ring of requested leaves */
+	size_t rhead, nreq;
+	size_t serve_off; /* into the leaf at the head of reqs */
+	uint64_t peer_have; /* bytes the peer said it had */
+
+	/* in */
+	uint8_t *have;
+	size_t havelen;
+	uint64_t nhave; /* leaves verified */
+	uint64_t scan; /* no missing leaf below this */
+	struct xf_leaf *win[XFER_WINDOW];
+	size_t nwin;
+	int bad;
+	uint64_t unsynced; /* verified bytes not yet recorded */
+	uint64_t synced_ms;
+	int stalled; /* a full disk: wait for the retry */
+
+	uint64_t rate_bytes, rate_ms; /* at the last tick */
+	uint64_t reported; /* bytes at the last progress report */
+};
+
+TAILQ_HEAD(xf_list, xf);
+
+struct xfers {
+	struct engine *eng;
+	struct xf_list list; /* in number order */
+	size_t nended;
+	struct loop_timer *hash_timer;
+	struct loop_timer *tick;
+	struct loop_timer *retry;
+	uint8_t *buf; /* XFER_READ bytes for hashing and serving */
+};
+
+static void xf_pump_one(struct xfers *, struct xf *);
+static void xf_tick_arm(struct xfers *);
+
+/* --- helpers -------------------------------------------------------------- */
+
+static int64_t
+xf_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void xf_notice(struct xfers *, struct xf *, enum fe_level,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+xf_notice(
+    struct xfers *xs, struct xf *xf, enum fe_level level, const char *fmt, ...)
+{
+	void *arg;
+	const struct fe_ops *fe = engine_fe(xs->eng, &arg);
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	fe->notice(arg, xf != NULL ? xf->pub.peer : NULL, level, s);
+	free(s);
+}
+
+static void
+xf_report(struct xfers *xs, struct xf *xf, int changed)
+{
+	void *arg;
+	const struct fe_ops *fe = engine_fe(xs->eng, &arg);
+
+	xf->reported = xf->pub.bytes;
+	if (fe->xfer != NULL)
+		fe->xfer(arg, xf->pub.peer, &xf->pub, changed);
+}
+
+static int
+xf_ended(const struct xf *xf)
+{
+	return xf->pub.state == XFER_DONE || xf->pub.state == XFER_CANCELLED ||
+	    xf->pub.state == XFER_FAILED;
+}
+
+static int
+xf_bit(const struct xf *xf, uint64_t i)
+{
+	return (xf->have[i / 8] >> (i % 8)) & 1;
+}
+
+static int64_t
+xf_mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* Write the store's view of xf. */
+static void
+xf_save(struct xfers *xs, struct xf *xf, int add)
+{
+	struct store_xfer sx;
+	char *cause;
+	int r;
+
+	memset(&sx, 0, sizeof sx);
+	sx.rowid = xf->pub.num;
+	memcpy(sx.key, xf->key, sizeof sx.key);
+	memcpy(sx.id, xf->id, sizeof sx.id);
+	sx.outgoing = xf->pub.outgoing;
+	sx.name = xf->pub.name;
+	sx.size = xf->pub.size;
+	memcpy(sx.root, xf->root, sizeof sx.root);
+	sx.path = xf->pub.path;
+	sx.mtime_ns = xf->mtime_ns;
+	sx.state = xf->stored;
+	sx.reason = xf->pub.reason;
+	sx.have = xf->have;
+	sx.havelen = xf->havelen;
+	sx.created_ms = xf->pub.created_ms;
+	sx.ended_ms = xf->pub.ended_ms;
+	if (add)
+		r = store_xfer_add(engine_store(xs->eng), &sx, &cause);
+	else
+		r = store_xfer_update(engine_store(xs->eng), &sx, &cause);
+	if (r == -1) {
+		engine_write_failed(xs->eng);
+		xf_notice(xs, xf, FE_ERROR,
+		    "cannot save transfer #%" PRId64 ": %s", xf->pub.num,
+		    cause);
+		free(cause);
+		return;
+	}
+	if (add)
+		xf->pub.num = sx.rowid;
+}
+
+static struct xf *
+xf_find(struct xfers *xs, const struct peer *p, const uint8_t *id, int outgoing)
+{
+	struct xf *xf;
+
+	TAILQ_FOREACH(xf, &xs->list, entry)
+	{
+		if (xf->pub.peer == p && xf->pub.outgoing == outgoing &&
+		    memcmp(xf->id, id, PROTO_XFER_ID_LEN) == 0)
+			return xf;
+	}
+	return NULL;
+}
+
+static void
+xf_drop_window(struct xf *xf)
+{
+	size_t i;
+
+	for (i = 0; i < xf->nwin; i++) {
+		ident_wipe(xf->win[i], sizeof *xf->win[i]);
+		free(xf->win[i]);
+	}
+	xf->nwin = 0;
+}
+
+static void
+xf_free_tree(struct xf *xf)
+{
+	merkle_tree_free(xf->tree);
+	xf->tree = NULL;
+	free(xf->leaves);
+	xf->leaves = NULL;
+	xf->nleaves = xf->cap = 0;
+}
+
+static void
+xf_close_fd(struct xf *xf)
+{
+	if (xf->fd != -1)
+		close(xf->fd);
+	xf->fd = -1;
+}
+
+static void
+xf_free(struct xf *xf)
+{
+	xf_close_fd(xf);
+	xf_drop_window(xf);
+	if (xf->mb != NULL)
+		merkle_builder_free(xf->mb);
+	xf_free_tree(xf);
+	free(xf->have);
+	free(xf->pub.path);
+	free(xf);
+}
+
+/* Forget the oldest ended transfers beyond XFER_KEEP. */
+static void
+xf_trim(struct xfers *xs)
+{
+	struct xf *xf, *next;
+
+	for (xf = TAILQ_FIRST(&xs->list); xf != NULL && xs->nended > XFER_KEEP;
+	     xf = next) {
+		next = TAILQ_NEXT(xf, entry);
+		if (!xf_ended(xf))
+			continue;
+		TAILQ_REMOVE(&xs->list, xf, entry);
+		xs->nended--;
+		xf_free(xf);
+	}
+}
+
+static struct xf *
+xf_new(struct xfers *xs, struct peer *p, int outgoing)
+{
+	struct xf *xf = xcalloc(1, sizeof *xf);
+
+	xf->xs = xs;
+	xf->fd = -1;
+	xf->pub.peer = p;
+	xf->pub.outgoing = outgoing;
+	xf->pub.reason = -1;
+	memcpy(xf->key, p->key, IDENT_KEYLEN);
+	TAILQ_INSERT_TAIL(&xs->list, xf, entry);
+	return xf;
+}
+
+/* Record the verified leaves: only after their data is on disk. */
+static void
+xf_sync(struct xfers *xs, struct xf *xf)
+{
+	if (xf->pub.outgoing || xf->fd == -1 || xf->unsynced == 0)
+		return;
+	if (fdatasync(xf->fd) == -1) {
+		xf_notice(xs, xf, FE_ERROR, "cannot write %s: %s", xf->pub.path,
+		    strerror(errno));
+		return;
+	}
+	xf->unsynced = 0;
+	xf->synced_ms = loop_now_ms();
+	xf_save(xs, xf, 0);
+}
+
+/* End a transfer: state, reason, the store, the frontend. */
+static void
+xf_end(struct xfers *xs, struct xf *xf, enum xfer_state state, int reason,
+    int by_peer)
+{
+	if (xf_ended(xf))
+		return;
+	xf->pub.state = state;
+	xf->pub.reason = reason;
+	xf->pub.by_peer = by_peer;
+	xf->pub.ended_ms = xf_now_ms();
+	xf->pub.rate = 0;
+	xf->stored = state == XFER_DONE ? STORE_XFER_DONE
+	    : state == XFER_CANCELLED   ? STORE_XFER_CANCELLED
+	                                : STORE_XFER_FAILED;
+	xf->nreq = 0;
+	xf->due = 0;
+	xf_drop_window(xf);
+	if (xf->mb != NULL) {
+		merkle_builder_free(xf->mb);
+		xf->mb = NULL;
+	}
+	xf_free_tree(xf);
+	xf_close_fd(xf);
+	free(xf->have);
+	xf->have = NULL;
+	xf->havelen = 0;
+	xs->nended++;
+	xf_save(xs, xf, 0);
+	xf_report(xs, xf, 1);
+}
+
+/*
+ * We end it (cancel, error): tell the peer now or on its next connection.
+ * An incoming .part is deleted unless a write error ended it (the user
+ * may want what is there).
+ */
+static void
+xf_abort(struct xfers *xs, struct xf *xf, enum xfer_state state, int reason)
+{
+	if (!xf->pub.outgoing && xf->pub.path != NULL &&
+	    xf->stored == STORE_XFER_ACTIVE && reason != PROTO_CANCEL_ERROR) {
+		if (unlink(xf->pub.path) == -1 && errno != ENOENT)
+			xf_notice(xs, xf, FE_WARN, "cannot delete %s: %s",
+			    xf->pub.path, strerror(errno));
+		free(xf->pub.path);
+		xf->pub.path = NULL;
+	}
+	xf_end(xs, xf, state, reason, 0);
+	xf->due = DUE_CANCEL;
+	xf_pump_one(xs, xf);
+}
+
+/* --- the sender: hashing and the tree --------------------------------------
+ */
+
+static void
+xf_leaf_cb(void *arg, uint64_t index, const uint8_t *hash)
+{
+	struct xf *xf = arg;
+
+	(void)index;
+	if (xf->nleaves == xf->cap) {
+		xf->cap = xf->cap == 0 ? 64 : xf->cap * 2;
+		xf->leaves = xreallocarray(xf->leaves, xf->cap, MERKLE_HASHLEN);
+	}
+	memcpy(xf->leaves[xf->nleaves++], hash, MERKLE_HASHLEN);
+}
+
+/* The file is gone or different from what we offered. */
+static void
+xf_changed(struct xfers *xs, struct xf *xf, const char *what)
+{
+	xf_notice(xs, xf, FE_ERROR,
+	    "%s (#%" PRId64 ") %s since it was offered: transfer stopped",
+	    xf->pub.name, xf->pub.num, what);
+	xf_abort(xs, xf, XFER_FAILED, PROTO_CANCEL_CHANGED);
+}
+
+/* Is the source still what we hashed? */
+static int
+xf_source_ok(struct xfers *xs, struct xf *xf)
+{
+	struct stat st;
+
+	if (fstat(xf->fd, &st) == -1 || (uint64_t)st.st_size != xf->pub.size ||
+	    xf_mtime_ns(&st) != xf->mtime_ns) {
+		xf_changed(xs, xf, "changed");
+		return 0;
+	}
+	return 1;
+}
+
+static void xf_hash_arm(struct xfers *);
+
+static void
+xf_hashed(struct xfers *xs, struct xf *xf)
+{
+	uint8_t root[MERKLE_HASHLEN];
+	uint64_t size;
+	int first = !xf->has_root;
+
+	merkle_builder_final(xf->mb, root, &size);
+	merkle_builder_free(xf->mb);
+	xf->mb = NULL;
+	if (size != xf->pub.size || !xf_source_ok(xs, xf))
+		return;
+	if (!first && memcmp(root, xf->root, MERKLE_HASHLEN) != 0) {
+		xf_changed(xs, xf, "changed");
+		return;
+	}
+	memcpy(xf->root, root, MERKLE_HASHLEN);
+	xf->has_root = 1;
+	xf->tree = merkle_tree_create(xf->leaves, xf->nleaves);
+	xf->leaves = NULL; /* the tree has them */
+	xf->nleaves = xf->cap = 0;
+	xf->pub.bytes = xf->stored == STORE_XFER_ACTIVE ? xf->peer_have : 0;
+	xf->pub.state =
+	    xf->stored == STORE_XFER_ACTIVE ? XFER_ACTIVE : XFER_OFFERED;
+	if (first)
+		xf_save(xs, xf, 0);
+	xf->due |= DUE_OFFER;
+	xf_report(xs, xf, 1);
+	xf_pump_one(xs, xf);
+}
+
+/* Hash the next slice of the first transfer still hashing. */
+static void
+xf_hash_step(void *arg)
+{
+	struct xfers *xs = arg;
+	struct xf *xf;
+	size_t done = 0;
+	ssize_t n;
+
+	xs->hash_timer = NULL;
+	TAILQ_FOREACH(xf, &xs->list, entry)
+	{
+		if (xf->pub.state == XFER_HASHING)
+			break;
+	}
+	if (xf == NULL)
+		return;
+	while (done < XFER_HASH_SLICE && xf->hashed < xf->pub.size) {
+		n = pread(xf->fd, xs->buf, XFER_READ, (off_t)xf->hashed);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == -1)
+				xf_notice(xs, xf, FE_ERROR,
+				    "cannot read %s: %s", xf->pub.path,
+				    strerror(errno));
+			xf_changed(xs, xf, n == 0 ? "shrank" : "is unreadable");
+			xf_hash_arm(xs);
+			return;
+		}
+		merkle_builder_update(xf->mb, xs->buf, (size_t)n);
+		xf->hashed += (uint64_t)n;
+		done += (size_t)n;
+	}
+	xf->pub.bytes = xf->hashed;
+	if (xf->hashed >= xf->pub.size)
+		xf_hashed(xs, xf);
+	xf_hash_arm(xs);
+}
+
+static void
+xf_hash_arm(struct xfers *xs)
+{
+	struct xf *xf;
+
+	if (xs->hash_timer != NULL)
+		return;
+	TAILQ_FOREACH(xf, &xs->list, entry)
+	{
+		if (xf->pub.state == XFER_HASHING) {
+			xs->hash_timer = loop_timer_add(
+			    engine_loop(xs->eng), 0, xf_hash_step, xs);
+			xf_tick_arm(xs);
+			return;
+		}
+	}
+}
+
+/* Start (again) hashing an outgoing transfer's open source. */
+static void
+xf_hash_start(struct xfers *xs, struct xf *xf)
+{
+	xf->pub.state = XFER_HASHING;
+	xf->pub.bytes = 0;
+	xf->hashed = 0;
+	xf->mb = merkle_builder_create(xf_leaf_cb, xf);
+	xf_hash_arm(xs);
+}
+
+/* Send the next piece of the leaf at the head of xf's requests. */
+static int
+xf_serve_piece(struct xfers *xs, struct xf *xf)
+{
+	uint8_t proof[MERKLE_DEPTH_MAX][MERKLE_HASHLEN];
+	uint64_t index = xf->reqs[xf->rhead];
+	size_t len = merkle_leaf_len(xf->pub.size, index), n;
+	struct proto_msg m;
+	char *cause;
+	ssize_t r;
+
+	if (xf->serve_off == 0 && !xf_source_ok(xs, xf))
+		return -1;
+	n = len - xf->serve_off;
+	if (n > XFER_PIECE)
+		n = XFER_PIECE;
+	do
+		r = pread(xf->fd, xs->buf, n,
+		    (off_t)(index * MERKLE_LEAF + xf->serve_off));
+	while (r == -1 && errno == EINTR);
+	if (r != (ssize_t)n) {
+		xf_changed(xs, xf, r == -1 ? "is unreadable" : "shrank");
+		return -1;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = PROTO_FILE_CHUNK;
+	memcpy(m.u.file.id, xf->id, PROTO_XFER_ID_LEN);
+	m.u.file.index = index;
+	m.u.file.offset = (uint32_t)xf->serve_off;
+	if (xf->serve_off == 0) {
+		m.u.file.nproof =
+		    (uint8_t)merkle_tree_proof(xf->tree, index, proof);
+		m.u.file.proof = proof[0];
+	}
+	m.u.file.data = xs->buf;
+	m.u.file.datalen = n;
+	if (engine_send_msg(xs->eng, xf->pub.peer, &m, &cause) == -1) {
+		free(cause);
+		return -1;
+	}
+	xf->serve_off += n;
+	xf->pub.bytes += n;
+	if (xf->pub.bytes > xf->pub.size)
+		xf->pub.bytes = xf->pub.size;
+	if (xf->serve_off == len) {
+		xf->serve_off = 0;
+		xf->rhead = (xf->rhead + 1) % XFER_REQ_MAX;
+		xf->nreq--;
+	}
+	return 0;
+}
+
+/* --- the receiver -----------------------------------------------------------
+ */
+
+static void xf_complete(struct xfers *xs, struct xf *xf);
+
+/* Leaves still missing and not requested: request them. */
+static int
+xf_request(struct xfers *xs, struct xf *xf)
+{
+	uint64_t count = merkle_leaf_count(xf->pub.size), i;
+	struct xf_leaf *l;
+	struct proto_msg m;
+	char *cause;
+	size_t k;
+
+	while (xf->nwin < XFER_WINDOW && xf->scan < count) {
+		i = xf->scan;
+		if (xf_bit(xf, i)) {
+			xf->scan++;
+			continue;
+		}
+		for (k = 0; k < xf->nwin; k++) {
+			if (xf->win[k]->index == i)
+				break;
+		}
+		if (k < xf->nwin) {
+			xf->scan++;
+			continue;
+		}
+		memset(&m, 0, sizeof m);
+		m.type = PROTO_FILE_REQUEST;
+		memcpy(m.u.file.id, xf->id, PROTO_XFER_ID_LEN);
+		m.u.file.index = i;
+		if (engine_send_msg(xs->eng, xf->pub.peer, &m, &cause) == -1) {
+			free(cause);
+			return -1;
+		}
+		l = xcalloc(1, sizeof *l);
+		l->index = i;
+		l->len = merkle_leaf_len(xf->pub.size, i);
+		xf->win[xf->nwin++] = l;
+		xf->scan++;
+	}
+	return 0;
+}
+
+static void
+xf_retry(void *arg)
+{
+	struct xfers *xs = arg;
+	struct xf *xf;
+
+	xs->retry = NULL;
+	TAILQ_FOREACH(xf, &xs->list, entry)
+	{
+		if (xf->stalled) {
+			xf->stalled = 0;
+			xf->pub.error[0] = '\0';
+			xf_report(xs, xf, 0);
+			xf_pump_one(xs, xf);
+		}
+	}
+}
+
+/* The .part cannot be written: keep it, wait, try again. */
+static void
+xf_write_failed(struct xfers *xs, struct xf *xf, int err)
+{
+	uint64_t i;
+
+	xf_drop_window(xf);
+	for (i = 0; i < merkle_leaf_count(xf->pub.size); i++) {
+		if (!xf_bit(xf, i))
+			break;
+	}
+	xf->scan = i;
+	if (err == ENOSPC || err == EDQUOT) {
+		xf->stalled = 1;
+		snprintf(xf->pub.error, sizeof xf->pub.error,
+		    "disk full: %s is kept; trying again every %d s",
+		    xf->pub.path, XFER_RETRY_MS / 1000);
+		xf_notice(xs, xf, FE_ERROR,
+		    "cannot save %s (#%" PRId64 "): the disk is full. %s is "
+		    "kept with what arrived so far; trying again in %d s "
+		    "(free some space, or /cancel #%" PRId64 ")",
+		    xf->pub.name, xf->pub.num, xf->pub.path,
+		    XFER_RETRY_MS / 1000, xf->pub.num);
+		xf_report(xs, xf, 0);
+		if (xs->retry == NULL)
+			xs->retry = loop_timer_add(
+			    engine_loop(xs->eng), XFER_RETRY_MS, xf_retry, xs);
+		return;
+	}
+	xf_notice(xs, xf, FE_ERROR,
+	    "cannot write %s: %s. Transfer #%" PRId64 " stopped; the .part "
+	    "is kept",
+	    xf->pub.path, strerror(err), xf->pub.num);
+	xf_abort(xs, xf, XFER_FAILED, PROTO_CANCEL_ERROR);
+}
+
+/* A whole leaf arrived: count it if its proof checks out. */
+static void
+xf_leaf_done(struct xfers *xs, struct xf *xf, size_t k)
+{
+	struct xf_leaf *l = xf->win[k];
+	uint8_t h[MERKLE_HASHLEN];
+	int ok = 0;
+
+	if (!l->bad) {
+		merkle_leaf_end(&l->hs, h);
+		ok = merkle_verify(xf->root, xf->pub.size, l->index, h,
+		    (const uint8_t(*)[MERKLE_HASHLEN])l->proof,
+		    (size_t)l->depth);
+	}
+	/* Keep the rest in request order. */
+	memmove(&xf->win[k], &xf->win[k + 1],
+	    (xf->nwin - k - 1) * sizeof xf->win[0]);
+	xf->nwin--;
+	if (ok) {
+		xf->have[l->index / 8] |= (uint8_t)(1u << (l->index % 8));
+		xf->nhave++;
+		xf->pub.bytes += l->len;
+		xf->unsynced += l->len;
+	} else {
+		if (l->index < xf->scan)
+			xf->scan = l->index;
+		xf->bad++;
+		log_debug("xfer #%" PRId64 ": leaf %" PRIu64 " failed",
+		    xf->pub.num, l->index);
+	}
+	free(l);
+	if (!ok && xf->bad >= XFER_BAD_MAX) {
+		xf_notice(xs, xf, FE_ERROR,
+		    "%s sent data for %s (#%" PRId64 ") that failed "
+		    "verification %d times: transfer stopped",
+		    xf->pub.peer->name, xf->pub.name, xf->pub.num, xf->bad);
+		xf_abort(xs, xf, XFER_FAILED, PROTO_CANCEL_BAD_DATA);
+		return;
+	}
+	if (!ok)
+		xf_notice(xs, xf, FE_WARN,
+		    "a piece of %s (#%" PRId64 ") from %s failed verification: "
+		    "discarded, asking again",
+		    xf->pub.name, xf->pub.num, xf->pub.peer->name);
+	if (xf->nhave == merkle_leaf_count(xf->pub.size)) {
+		xf_complete(xs, xf);
+		return;
+	}
+	if (xf->unsynced >= XFER_SYNC_BYTES)
+		xf_sync(xs, xf);
+	xf_request(xs, xf);
+}
+
+static int
+xf_chunk(struct xfers *xs, struct xf *xf, const struct proto_msg *m,
+    const char **why)
+{
+	struct xf_leaf *l = NULL;
+	size_t k;
+	ssize_t r;
+
+	for (k = 0; k < xf->nwin; k++) {
+		if (xf->win[k]->index == m->u.file.index) {
+			l = xf->win[k];
+			break;
+		}
+	}
+	if (l == NULL)
+		return 0; /* not asked for (any more) */
+	/* Leaves come in the order we asked for them. */
+	if (k != 0 || m->u.file.offset != l->got) {
+		*why = "file chunk out of order";
+		return -1;
+	}
+	if (m->u.file.datalen > l->len - l->got) {
+		*why = "file chunk beyond the end of its piece";
+		return -1;
+	}
+	if (l->got == 0) {
+		l->depth = merkle_proof_len(xf->pub.size, l->index);
+		if (m->u.file.nproof != l->depth)
+			l->bad = 1;
+		else
+			memcpy(l->proof, m->u.file.proof,
+			    (size_t)l->depth * MERKLE_HASHLEN);
+		merkle_leaf_begin(&l->hs, l->index);
+	}
+	if (!l->bad) {
+		do
+			r = pwrite(xf->fd, m->u.file.data, m->u.file.datalen,
+			    (off_t)(l->index * MERKLE_LEAF + l->got));
+		while (r == -1 && errno == EINTR);
+		if (r != (ssize_t)m->u.file.datalen) {
+			xf_write_failed(xs, xf, r == -1 ? errno : ENOSPC);
+			return 0;
+		}
+		merkle_leaf_update(&l->hs, m->u.file.data, m->u.file.datalen);
+	}
+	l->got += m->u.file.datalen;
+	if (l->got == l->len)
+		xf_leaf_done(xs, xf, k);
+	return 0;
+}
+
+/* Fsync the directory, so a new name in it survives a crash. */
+static void
+xf_sync_dir(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash != NULL) {
+		*slash = '\0';
+		if ((fd = open(dir[0] != '\0' ? dir : "/",
+		         O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+			(void)fsync(fd);
+			close(fd);
+		}
+	}
+	free(dir);
+}
+
+/*
+ * Move the .part to its final name in the same directory, never
+ * replacing a file: the first free "name (N).ext".
+ */
+static char *
+xf_finish_name(const char *part, const char *name, int *err)
+{
+	char *dir = xstrdup(part), *slash = strrchr(dir, '/'), *final;
+	int tries;
+
+	if (slash != NULL)
+		*slash = '\0';
+	for (tries = 0; tries < 100; tries++) {
+		if ((final = util_unique_path(dir, name)) == NULL)
+			break;
+		if (renameat2(AT_FDCWD, part, AT_FDCWD, final,
+		        RENAME_NOREPLACE) == 0) {
+			free(dir);
+			return final;
+		}
+		*err = errno;
+		if (errno == EINVAL) {
+			/* No RENAME_NOREPLACE here: link() never replaces. */
+			if (link(part, final) == 0) {
+				(void)unlink(part);
+				free(dir);
+				return final;
+			}
+			*err = errno;
+		}
+		free(final);
+		if (*err != EEXIST)
+			break;
+	}
+	if (tries == 100)
+		*err = EEXIST;
+	else if (final == NULL)
+		*err = errno;
+	free(dir);
+	return NULL;
+}
+
+static void
+xf_complete(struct xfers *xs, struct xf *xf)
+{
+	struct proto_msg m;
+	char *final, *cause;
+	int err = 0;
+
+	if (xf->fd != -1 && fdatasync(xf->fd) == -1) {
+		xf_write_failed(xs, xf, errno);
+		return;
+	}
+	xf_close_fd(xf);
+	if ((final = xf_finish_name(xf->pub.path, xf->pub.name, &err)) ==
+	    NULL) {
+		xf_notice(xs, xf, FE_ERROR,
+		    "%s (#%" PRId64 ") is complete and verified, but cannot "
+		    "be renamed: %s; it stays in %s",
+		    xf->pub.name, xf->pub.num, strerror(err), xf->pub.path);
+		xf_end(xs, xf, XFER_FAILED, PROTO_CANCEL_ERROR, 0);
+		return;
+	}
+	xf_sync_dir(final);
+	free(xf->pub.path);
+	xf->pub.path = final;
+	xf->pub.bytes = xf->pub.size;
+	xf->unsynced = 0;
+	xf_end(xs, xf, XFER_DONE, -1, 0);
+	memset(&m, 0, sizeof m);
+	m.type = PROTO_FILE_DONE;
+	memcpy(m.u.file.id, xf->id, PROTO_XFER_ID_LEN);
+	if (engine_send_msg(xs->eng, xf->pub.peer, &m, &cause) == -1)
+		free(cause); /* the next OFFER is answered with DONE */
+}
+
+/* --- sending control messages and data ------------------------------------ */
+
+static int
+xf_send_ctl(struct xfers *xs, struct xf *xf, uint8_t type)
+{
+	struct proto_msg m;
+	char *cause;
+
+	memset(&m, 0, sizeof m);
+	m.type = type;
+	memcpy(m.u.file.id, xf->id, PROTO_XFER_ID_LEN);
+	switch (type) {
+	case PROTO_FILE_OFFER:
+		m.u.file.size = xf->pub.size;
+		memcpy(m.u.file.root, xf->root, MERKLE_HASHLEN);
+		m.u.file.name = xf->pub.name;
+		m.u.file.namelen = strlen(xf->pub.name);
+		break;
+	case PROTO_FILE_ACCEPT:
+		m.u.file.have = xf->pub.bytes;
+		break;
+	case PROTO_FILE_CANCEL:
+		/* A completed transfer is unknown to further requests. */
+		m.u.file.reason =
+		    (uint8_t)(xf->pub.state == XFER_DONE ? PROTO_CANCEL_UNKNOWN
+		            : xf->pub.reason >= 0        ? xf->pub.reason
+		                                         : PROTO_CANCEL_USER);
+		break;
+	}
+	if (engine_send_msg(xs->eng, xf->pub.peer, &m, &cause) == -1) {
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+/* The peer has a new connection: what belonged to the old one is void. */
+static void
+xf_new_conn(struct xf *xf, uint64_t serial)
+{
+	xf->serial = serial;
+	xf->nreq = 0;
+	xf->rhead = 0;
+	xf->serve_off = 0;
+	xf->bad = 0;
+	xf_drop_window(xf);
+	if (xf->have != NULL) {
+		for (xf->scan = 0; xf->scan < merkle_leaf_count(xf->pub.size) &&
+		     xf_bit(xf, xf->scan);
+		     xf->scan++)
+			;
+	}
+	if (xf->pub.outgoing && xf->has_root &&
+	    (xf->pub.state == XFER_OFFERED || xf->pub.state == XFER_ACTIVE))
+		xf->due |= DUE_OFFER;
+	/* Requests on a connection follow an ACCEPT on it. */
+	if (!xf->pub.outgoing && xf->pub.state == XFER_ACTIVE)
+		xf->due |= DUE_ACCEPT;
+	/* Ended by us: say so (the peer ignores it if it knows). */
+	if (xf->pub.outgoing && !xf->pub.by_peer &&
+	    (xf->pub.state == XFER_CANCELLED || xf->pub.state == XFER_FAILED))
+		xf->due |= DUE_CANCEL;
+}
+
+/* Control messages and requests of one transfer; -1 if the connection
+ * failed. */
+static int
+xf_control(struct xfers *xs, struct xf *xf)
+{
+	static const struct {
+		unsigned due;
+		uint8_t type;
+	} order[] = {
+		{ DUE_OFFER, PROTO_FILE_OFFER },
+		{ DUE_ACCEPT, PROTO_FILE_ACCEPT },
+		{ DUE_CANCEL, PROTO_FILE_CANCEL },
+		{ DUE_DONE, PROTO_FILE_DONE },
+	};
+	uint64_t serial = engine_conn_serial(xf->pub.peer);
+	size_t i;
+
+	if (xf->serial != serial)
+		xf_new_conn(xf, serial);
+	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
+		if (!(xf->due & order[i].due))
+			continue;
+		xf->due &= ~order[i].due;
+		if (xf_send_ctl(xs, xf, order[i].type) == -1)
+			return -1;
+	}
+	if (!xf->pub.outgoing && xf->pub.state == XFER_ACTIVE && !xf->stalled &&
+	    xf_request(xs, xf) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+xf_pump_one(struct xfers *xs, struct xf *xf)
+{
+	if (xf->pub.peer->state == PEER_ONLINE)
+		xfer_pump(xs, xf->pub.peer);
+}
+
+void
+xfer_pump(struct xfers *xs, struct peer *p)
+{
+	struct xf *xf, *next;
+	int progress;
+
+	if (engine_queued(p) == SIZE_MAX)
+		return;
+	xf_tick_arm(xs);
+	for (xf = TAILQ_FIRST(&xs->list); xf != NULL; xf = next) {
+		next = TAILQ_NEXT(xf, entry);
+		if (xf->pub.peer != p ||
+		    (xf_ended(xf) && xf->due == 0 &&
+		        xf->serial == engine_conn_serial(p)))
+			continue;
+		if (xf_control(xs, xf) == -1)
+			return;
+	}
+	/* Chunks, one piece per transfer in turn, below the watermark. */
+	do {
+		progress = 0;
+		TAILQ_FOREACH(xf, &xs->list, entry)
+		{
+			if (xf->pub.peer != p || !xf->pub.outgoing ||
+			    xf->pub.state != XFER_ACTIVE || xf->nreq == 0)
+				continue;
+			if (engine_queued(p) >= ENGINE_BULK_WATERMARK)
+				return;
+			if (xf_serve_piece(xs, xf) == -1)
+				return; /* the list may have changed */
+			progress = 1;
+		}
+	} while (progress);
+}
+
+/* --- messages from the peer --------------------------------------------------
+ */
+
+/* Start the .part for an accepted offer. */
+static int
+xf_open_part(struct xfers *xs, struct xf *xf, char **cause)
+{
+	const struct conf *conf = engine_conf(xs->eng);
+	struct statvfs sv;
+	char part[sizeof((struct xfer *)0)->name + 8];
+	char *path = NULL;
+	int fd = -1, tries, r;
+
+	if (util_mkdir_p(conf->download_dir, 0700) == -1) {
+		*cause = xasprintf("cannot create %s: %s", conf->download_dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (statvfs(conf->download_dir, &sv) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < xf->pub.size) {
+		*cause = xasprintf("%s does not fit in %s (%" PRIu64
+		                   " bytes free, %" PRIu64 " needed)",
+		    xf->pub.name, conf->download_dir,
+		    (uint64_t)sv.f_bavail * sv.f_frsize, xf->pub.size);
+		return -1;
+	}
+	snprintf(part, sizeof part, "%s.part", xf->pub.name);
+	for (tries = 0; tries < 100; tries++) {
+		if ((path = util_unique_path(conf->download_dir, part)) == NULL)
+			break;
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd != -1 || errno != EEXIST)
+			break;
+		free(path);
+		path = NULL;
+	}
+	if (fd == -1) {
+		*cause = xasprintf("cannot create %s in %s: %s", part,
+		    conf->download_dir, strerror(errno));
+		free(path);
+		return -1;
+	}
+	/* Reserve the space now: a full disk is found before, not after. */
+	if (xf->pub.size > 0 &&
+	    (r = posix_fallocate(fd, 0, (off_t)xf->pub.size)) != 0 &&
+	    r != EOPNOTSUPP && r != EINVAL) {
+		*cause =
+		    xasprintf("cannot reserve %" PRIu64 " bytes for %s: %s",
+		        xf->pub.size, path, strerror(r));
+		close(fd);
+		unlink(path);
+		free(path);
+		return -1;
+	}
+	if (ftruncate(fd, (off_t)xf->pub.size) == -1) {
+		*cause = xasprintf("cannot size %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		free(path);
+		return -1;
+	}
+	xf_sync_dir(path);
+	xf->fd = fd;
+	free(xf->pub.path);
+	xf->pub.path = path;
+	return 0;
+}
+
+static void
+xf_offer(struct xfers *xs, struct peer *p, const struct proto_msg *m,
+    const char **why)
+{
+	const struct conf_peer *cp;
+	char name[PROTO_FILE_NAME_MAX + 1];
+	struct xf *xf, *o;
+	size_t pending = 0;
+	char *cause;
+
+	memcpy(name, m->u.file.name, m->u.file.namelen);
+	name[m->u.file.namelen] = '\0';
+	xf = xf_find(xs, p, m->u.file.id, 0);
+	if (xf != NULL) {
+		char safe[sizeof xf->pub.name];
+
+		util_safe_name(name, safe, sizeof safe);
+		if (xf->pub.size != m->u.file.size ||
+		    memcmp(xf->root, m->u.file.root, MERKLE_HASHLEN) != 0 ||
+		    strcmp(xf->pub.name, safe) != 0) {
+			*why = "a file offer changed";
+			return;
+		}
+		if (xf->pub.state == XFER_ACTIVE)
+			xf->due |= DUE_ACCEPT;
+		else if (xf->pub.state == XFER_DONE)
+			xf->due |= DUE_DONE;
+		else if (xf->pub.state != XFER_OFFERED)
+			xf->due |= DUE_CANCEL;
+		return;
+	}
+	TAILQ_FOREACH(o, &xs->list, entry)
+	{
+		if (o->pub.peer == p && !o->pub.outgoing &&
+		    o->pub.state == XFER_OFFERED)
+			pending++;
+	}
+	xf = xf_new(xs, p, 0);
+	memcpy(xf->id, m->u.file.id, PROTO_XFER_ID_LEN);
+	memcpy(xf->root, m->u.file.root, MERKLE_HASHLEN);
+	xf->has_root = 1;
+	util_safe_name(name, xf->pub.name, sizeof xf->pub.name);
+	xf->pub.size = m->u.file.size;
+	xf->pub.state = XFER_OFFERED;
+	xf->stored = STORE_XFER_OFFERED;
+	xf->pub.created_ms = xf_now_ms();
+	xf->pub.rate = 0;
+	xf_save(xs, xf, 1);
+	if (pending >= XFER_OFFERS_MAX) {
+		xf_notice(xs, xf, FE_WARN,
+		    "%s offers more than %d files at once: %s declined",
+		    p->name, XFER_OFFERS_MAX, xf->pub.name);
+		xf_abort(xs, xf, XFER_CANCELLED, PROTO_CANCEL_DECLINED);
+		return;
+	}
+	xf_report(xs, xf, 1);
+	cp = p->origin == PEER_CONFIG
+	    ? conf_find_peer(engine_conf(xs->eng), p->name)
+	    : NULL;
+	if (cp != NULL && cp->auto_accept &&
+	    xfer_accept(xs, &xf->pub, &cause) == -1) {
+		xf_notice(xs, xf, FE_ERROR, "cannot accept %s: %s",
+		    xf->pub.name, cause);
+		free(cause);
+	}
+}
+
+/* The peer accepted our offer. */
+static void
+xf_accepted(struct xfers *xs, struct xf *xf)
+{
+	if (xf->pub.state != XFER_OFFERED)
+		return;
+	xf->pub.state = XFER_ACTIVE;
+	xf->stored = STORE_XFER_ACTIVE;
+	xf_save(xs, xf, 0);
+	xf_report(xs, xf, 1);
+	xf_tick_arm(xs);
+}
+
+/* An ACCEPT or REQUEST for a transfer we do not know. */
+static void
+xf_unknown(struct xfers *xs, struct peer *p, const uint8_t *id)
+{
+	struct proto_msg r;
+	char *cause;
+
+	memset(&r, 0, sizeof r);
+	r.type = PROTO_FILE_CANCEL;
+	memcpy(r.u.file.id, id, PROTO_XFER_ID_LEN);
+	r.u.file.reason = PROTO_CANCEL_UNKNOWN;
+	if (engine_send_msg(xs->eng, p, &r, &cause) == -1)
+		free(cause);
+}
+
+static int
+xf_request_in(struct xfers *xs, struct xf *xf, const struct proto_msg *m,
+    const char **why)
+{
+	if (xf == NULL || xf_ended(xf)) {
+		/* Answer once per request; it says why it is over. */
+		if (xf != NULL)
+			xf->due |= DUE_CANCEL;
+		return 0;
+	}
+	if (m->u.file.index >= merkle_leaf_count(xf->pub.size)) {
+		*why = "request for a piece beyond the end of the file";
+		return -1;
+	}
+	if (xf->nreq >= XFER_REQ_MAX) {
+		*why = "too many file requests at once";
+		return -1;
+	}
+	if (xf->serial != engine_conn_serial(xf->pub.peer))
+		xf_new_conn(xf, engine_conn_serial(xf->pub.peer));
+	xf->reqs[(xf->rhead + xf->nreq) % XFER_REQ_MAX] = m->u.file.index;
+	xf->nreq++;
+	/* A request is an acceptance (the ACCEPT came first). */
+	xf_accepted(xs, xf);
+	return 0;
+}
+
+int
+xfer_handle(struct xfers *xs, struct peer *p, const struct proto_msg *m,
+    const char **why)
+{
+	struct xf *xf;
+
+	*why = NULL;
+	switch (m->type) {
+	case PROTO_FILE_OFFER:
+		xf_offer(xs, p, m, why);
+		break;
+	case PROTO_FILE_ACCEPT:
+		xf = xf_find(xs, p, m->u.file.id, 1);
+		if (xf == NULL) {
+			xf_unknown(xs, p, m->u.file.id);
+			return 0;
+		}
+		if (xf_ended(xf)) {
+			xf->due |= DUE_CANCEL;
+			break;
+		}
+		xf->peer_have = m->u.file.have < xf->pub.size ? m->u.file.have
+		                                              : xf->pub.size;
+		if (xf->pub.state == XFER_HASHING) {
+			/* Served once the file is hashed again. */
+			if (xf->stored != STORE_XFER_ACTIVE) {
+				xf->stored = STORE_XFER_ACTIVE;
+				xf_save(xs, xf, 0);
+			}
+			break;
+		}
+		xf->pub.bytes = xf->peer_have;
+		xf_accepted(xs, xf);
+		break;
+	case PROTO_FILE_REQUEST:
+		xf = xf_find(xs, p, m->u.file.id, 1);
+		if (xf == NULL) {
+			xf_unknown(xs, p, m->u.file.id);
+			return 0;
+		}
+		if (xf_request_in(xs, xf, m, why) == -1)
+			return -1;
+		break;
+	case PROTO_FILE_CHUNK:
+		xf = xf_find(xs, p, m->u.file.id, 0);
+		if (xf == NULL || xf->pub.state != XFER_ACTIVE || xf->stalled)
+			return 0;
+		if (xf_chunk(xs, xf, m, why) == -1)
+			return -1;
+		return 0;
+	case PROTO_FILE_DONE:
+		xf = xf_find(xs, p, m->u.file.id, 1);
+		if (xf == NULL || xf_ended(xf))
+			return 0;
+		xf->pub.bytes = xf->pub.size;
+		xf_end(xs, xf, XFER_DONE, -1, 1);
+		return 0;
+	case PROTO_FILE_CANCEL:
+		/* Either direction: ours or theirs with this id. */
+		xf = xf_find(xs, p, m->u.file.id, 1);
+		if (xf == NULL || xf_ended(xf))
+			xf = xf_find(xs, p, m->u.file.id, 0);
+		if (xf == NULL || xf_ended(xf))
+			return 0;
+		if (!xf->pub.outgoing && xf->pub.path != NULL &&
+		    xf->stored == STORE_XFER_ACTIVE) {
+			xf_close_fd(xf);
+			(void)unlink(xf->pub.path);
+			free(xf->pub.path);
+			xf->pub.path = NULL;
+		}
+		xf_notice(xs, xf, FE_INFO, "%s %s %s (#%" PRId64 ")%s%s",
+		    p->name,
+		    m->u.file.reason == PROTO_CANCEL_DECLINED ? "declined"
+		                                              : "stopped",
+		    xf->pub.name, xf->pub.num,
+		    m->u.file.reason == PROTO_CANCEL_DECLINED ||
+		            m->u.file.reason == PROTO_CANCEL_USER
+		        ? ""
+		        : ": ",
+		    m->u.file.reason == PROTO_CANCEL_DECLINED ||
+		            m->u.file.reason == PROTO_CANCEL_USER
+		        ? ""
+		        : proto_cancel_text(m->u.file.reason));
+		xf_end(xs, xf, XFER_CANCELLED, m->u.file.reason, 1);
+		return 0;
+	default:
+		*why = "unexpected file message";
+		return -1;
+	}
+	if (*why != NULL)
+		return -1;
+	xfer_pump(xs, p);
+	return 0;
+}
+
+void
+xfer_peer_down(struct xfers *xs, struct peer *p)
+{
+	struct xf *xf;
+
+	TAILQ_FOREACH(xf, &xs->list, entry)
+	{
+		if (xf->pub.peer != p)
+			continue;
+		xf->serial = 0;
+		xf->nreq = 0;
+		xf->serve_off = 0;
+		xf->due = 0;
+		xf_drop_window(xf);
+		if (xf->pub.state == XFER_ACTIVE) {
+			xf_sync(xs, xf);
+			xf->pub.rate = 0;
+			xf_report(xs, xf, 0);
+		}
+	}
+}
+
+/* --- progress
+ * ----------------------------------------------------------------- */
+
+static void
+xf_tick(void *arg)
+{
+	struct xfers *xs = arg;
+	uint64_t now = loop_now_ms();
+	double inst;
+	struct xf *xf;
+
+	xs->tick = NULL;
+	TAILQ_FOREACH(xf, &xs->list, entry)
+	{
+		if (xf->pub.state != XFER_ACTIVE &&
+		    xf->pub.state != XFER_HASHING)
+			continue;
+		if (xf->rate_ms != 0 && now > xf->rate_ms) {
+			inst = (double)(xf->pub.bytes - xf->rate_bytes) *
+			    1000.0 / (double)(now - xf->rate_ms);
+			xf->pub.rate = xf->pub.rate == 0
+			    ? inst
+			    : 0.5 * xf->pub.rate + 0.5 * inst;
+			if (xf->pub.rate < 1)
+				xf->pub.rate = 0;
+		}
+		xf->rate_bytes = xf->pub.bytes;
+		xf->rate_ms = now;
+		if (!xf->pub.outgoing && xf->unsynced > 0 &&
+		    now - xf->synced_ms >= XFER_SYNC_MS)
+			xf_sync(xs, xf);
+		if (xf->pub.bytes != xf->reported || xf->pub.rate > 0)
+			xf_report(xs, xf, 0);
+	}
+	xf_tick_arm(xs);
+}
+
+/* Tick only while something moves: an idle p2ptui stays asleep. */
+static void
+xf_tick_arm(struct xfers *xs)
+{
+	struct xf *xf;
+
+	if (xs->tick != NULL)
+		return;
+	TAILQ_FOREACH(xf, &xs->list, entry)
+	{
+		if (xf->pub.state == XFER_HASHING ||
+		    (xf->pub.state == XFER_ACTIVE &&
+		        xf->pub.peer->state == PEER_ONLINE)) {
+			xs->tick = loop_timer_add(
+			    engine_loop(xs->eng), XFER_TICK_MS, xf_tick, xs);
+			return;
+		}
+	}
+}
+
+/* --- the user's side
+ * ------------------------------------------------------------ */
+
+static struct xf *
+xf_of(struct xfers *xs, const struct xfer *x)
+{
+	struct xf *xf;
+
+	TAILQ_FOREACH(xf, &xs->list, entry)
+	{
+		if (&xf->pub == x)
+			return xf;
+	}
+	return NULL;
+}
+
+int
+xfer_send(struct xfers *xs, struct peer *p, const char *path,
+    const struct xfer **out, char **cause)
+{
+	struct stat st;
+	const char *base;
+	struct xf *xf;
+	int fd;
+
+	if (!p->has_key) {
+		*cause = xasprintf("%s has no key yet: connect first", p->name);
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		*cause = xasprintf("%s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if ((uint64_t)st.st_size > PROTO_FILE_SIZE_MAX) {
+		*cause = xasprintf("%s is too large", path);
+		close(fd);
+		return -1;
+	}
+	base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	if (*base == '\0' || strlen(base) > PROTO_FILE_NAME_MAX) {
+		*cause = xasprintf("%s: no usable file name", path);
+		close(fd);
+		return -1;
+	}
+	xf = xf_new(xs, p, 1);
+	xf->fd = fd;
+	ident_random(xf->id, sizeof xf->id);
+	/* We offer the name as it is; the receiver sanitises it. For our
+	 * own display we keep the safe form. */
+	util_safe_name(base, xf->pub.name, sizeof xf->pub.name);
+	xf->pub.path = realpath(path, NULL);
+	if (xf->pub.path == NULL)
+		xf->pub.path = xstrdup(path);
+	xf->pub.size = (uint64_t)st.st_size;
+	xf->mtime_ns = xf_mtime_ns(&st);
+	xf->stored = STORE_XFER_OFFERED;
+	xf->pub.created_ms = xf_now_ms();
+	xf_save(xs, xf, 1);
+	xf_hash_start(xs, xf);
+	xf_report(xs, xf, 1);
+	if (out != NULL)
+		*out = &xf->pub;
+	return 0;
+}
+
+int
+xfer_accept(struct xfers *xs, const struct xfer *x, char **cause)
+{
+	struct xf *xf = xf_of(xs, x);
+	uint8_t empty[MERKLE_HASHLEN];
+
+	if (xf == NULL || xf->pub.outgoing || xf->pub.state != XFER_OFFERED) {
+		*cause = xasprintf("#%" PRId64 " is not an offer waiting for "
+		                   "an answer",
+		    x->num);
+		return -1;
+	}
+	if (xf_open_part(xs, xf, cause) == -1)
+		return -1;
+	xf->have =
+	    xcalloc(1, (size_t)(merkle_leaf_count(xf->pub.size) / 8 + 1));
+	xf->havelen = (size_t)(merkle_leaf_count(xf->pub.size) / 8 + 1);
+	xf->nhave = 0;
+	xf->scan = 0;
+	xf->pub.bytes = 0;
+	xf->pub.state = XFER_ACTIVE;
+	xf->stored = STORE_XFER_ACTIVE;
+	xf->synced_ms = loop_now_ms();
+	xf_save(xs, xf, 0);
+	xf_report(xs, xf, 1);
+	xf->due |= DUE_ACCEPT;
+	if (xf->pub.size == 0) {
+		/* Nothing to fetch, but the root must still be right. */
+		merkle_root(NULL, 0, 0, empty);
+		xf_pump_one(xs, xf); /* ACCEPT, then DONE or CANCEL */
+		if (memcmp(empty, xf->root, MERKLE_HASHLEN) != 0) {
+			xf_notice(xs, xf, FE_ERROR,
+			    "%s offered %s as an empty file with a wrong root",
+			    xf->pub.peer->name, xf->pub.name);
+			xf_abort(xs, xf, XFER_FAILED, PROTO_CANCEL_BAD_DATA);
+		} else
+			xf_complete(xs, xf);
+		return 0;
+	}
+	xf_tick_arm(xs);
+	xf_pump_one(xs, xf);
+	return 0;
+}
+
+int
+xfer_cancel(struct xfers *xs, const struct xfer *x, char **cause)
+{
+	struct xf *xf = xf_of(xs, x);
+
+	if (xf == NULL || xf_ended(xf)) {
+		*cause = xasprintf("#%" PRId64 " has already ended", x->num);
+		return -1;
+	}
+	xf_abort(xs, xf, XFER_CANCELLED,
+	    !xf->pub.outgoing && xf->pub.state == XFER_OFFERED
+	        ? PROTO_CANCEL_DECLINED
+	        : PROTO_CANCEL_USER);
+	xf_trim(xs);
+	return 0;
+}
+
+/* --- loading and the module --------------------------------------------------
+ */
+
+static int
+xf_load_one(void *arg, const struct store_xfer *sx)
+{
+	struct xfers *xs = arg;
+	struct peer *p = engine_find_key(xs->eng, sx->key);
+	struct stat st;
+	struct xf *xf;
+	uint64_t i, count;
+
+	if (p == NULL)
+		return 0; /* a peer no longer known: left in the store */
+	xf = xf_new(xs, p, sx->outgoing);
+	xf->pub.num = sx->rowid;
+	memcpy(xf->id, sx->id, sizeof xf->id);
+	memcpy(xf->root, sx->root, sizeof xf->root);
+	snprintf(xf->pub.name, sizeof xf->pub.name, "%s", sx->name);
+	xf->pub.size = sx->size;
+	xf->pub.path = sx->path != NULL ? xstrdup(sx->path) : NULL;
+	xf->mtime_ns = sx->mtime_ns;
+	xf->stored = sx->state;
+	xf->pub.reason = sx->reason;
+	xf->pub.created_ms = sx->created_ms;
+	xf->pub.ended_ms = sx->ended_ms;
+	switch (sx->state) {
+	case STORE_XFER_DONE:
+		xf->pub.state = XFER_DONE;
+		xf->pub.bytes = xf->pub.size;
+		xs->nended++;
+		return 0;
+	case STORE_XFER_CANCELLED:
+	case STORE_XFER_FAILED:
+		xf->pub.state = sx->state == STORE_XFER_CANCELLED
+		    ? XFER_CANCELLED
+		    : XFER_FAILED;
+		/* Whoever ended it, the peer learns it when it asks. */
+		xf->pub.by_peer = 1;
+		xs->nended++;
+		return 0;
+	default:
+		break;
+	}
+	xf->has_root = 0;
+	for (i = 0; i < MERKLE_HASHLEN; i++)
+		xf->has_root |= xf->root[i];
+	if (sx->outgoing) {
+		/* Hash it again: it must be what we offered. */
+		xf->fd = open(sx->path, O_RDONLY | O_CLOEXEC);
+		if (xf->fd == -1 || fstat(xf->fd, &st) == -1 ||
+		    (uint64_t)st.st_size != sx->size ||
+		    xf_mtime_ns(&st) != sx->mtime_ns) {
+			xf->pub.state = XFER_OFFERED;
+			xf_changed(
+			    xs, xf, xf->fd == -1 ? "is gone" : "changed");
+			return 0;
+		}
+		xf_hash_start(xs, xf);
+		return 0;
+	}
+	xf->pub.state =
+	    sx->state == STORE_XFER_ACTIVE ? XFER_ACTIVE : XFER_OFFERED;
+	if (sx->state != STORE_XFER_ACTIVE)
+		return 0;
+	count = merkle_leaf_count(sx->size);
+	xf->havelen = (size_t)(count / 8 + 1);
+	xf->have = xcalloc(1, xf->havelen);
+	if (sx->have != NULL)
+		memcpy(xf->have, sx->have,
+		    sx->havelen < xf->havelen ? sx->havelen : xf->havelen);
+	xf->fd = sx->path != NULL
+	    ? open(sx->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+	    : -1;
+	if (xf->fd == -1 || fstat(xf->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		/* The .part is gone: start again from nothing. */
+		char *cause;
+
+		xf_close_fd(xf);
+		xf_notice(xs, xf, FE_WARN,
+		    "%s of %s (#%" PRId64 ") is gone: starting again",
+		    sx->path != NULL ? sx->path : "the .part", xf->pub.name,
+		    xf->pub.num);
+		memset(xf->have, 0, xf->havelen);
+		if (xf_open_part(xs, xf, &cause) == -1) {
+			xf_notice(xs, xf, FE_ERROR, "%s", cause);
+			free(cause);
+			xf_end(xs, xf, XFER_FAILED, PROTO_CANCEL_ERROR, 0);
+			xf->pub.by_peer = 1; /* the next offer says it */
+			return 0;
+		}
+		xf_save(xs, xf, 0);
+	} else if ((uint64_t)st.st_size != sx->size &&
+	    ftruncate(xf->fd, (off_t)sx->size) == -1) {
+		xf_notice(xs, xf, FE_ERROR, "cannot size %s: %s", sx->path,
+		    strerror(errno));
+	}
+	for (i = 0; i < count; i++) {
+		if (xf_bit(xf, i)) {
+			xf->nhave++;
+			xf->pub.bytes += merkle_leaf_len(sx->size, i);
+		}
+	}
+	xf->synced_ms = loop_now_ms();
+	return 0;
+}
+
+struct xfers *
+xfer_create(struct engine *eng)
+{
+	struct xfers *xs = xcalloc(1, sizeof *xs);
+	struct xf *xf;
+	char *cause;
+
+	xs->eng = eng;
+	TAILQ_INIT(&xs->list);
+	xs->buf = xmalloc(XFER_READ);
+	if (store_xfer_list(
+	        engine_store(eng), XFER_KEEP, xf_load_one, xs, &cause) == -1) {
+		xf_notice(
+		    xs, NULL, FE_ERROR, "cannot read transfers: %s", cause);
+		free(cause);
+	}
+	TAILQ_FOREACH(xf, &xs->list, entry)
+	{
+		if (!xf_ended(xf))
+			xf_report(xs, xf, 1);
+	}
+	xf_tick_arm(xs);
+	return xs;
+}
+
+void
+xfer_free(struct xfers *xs)
+{
+	struct xf *xf;
+
+	if (xs == NULL)
+		return;
+	while ((xf = TAILQ_FIRST(&xs->list)) != NULL) {
+		TAILQ_REMOVE(&xs->list, xf, entry);
+		if (xf->pub.state == XFER_ACTIVE)
+			xf_sync(xs, xf);
+		xf_free(xf);
+	}
+	if (xs->hash_timer != NULL)
+		loop_timer_del(xs->hash_timer);
+	if (xs->tick != NULL)
+		loop_timer_del(xs->tick);
+	if (xs->retry != NULL)
+		loop_timer_del(xs->retry);
+	free(xs->buf);
+	free(xs);
+}
+
+const struct xfer *
+xfer_next(const struct xfers *xs, const struct xfer *x)
+{
+	const struct xf *xf;
+
+	if (x == NULL) {
+		xf = TAILQ_FIRST(&xs->list);
+		return xf != NULL ? &xf->pub : NULL;
+	}
+	TAILQ_FOREACH(xf, &xs->list, entry)
+	{
+		if (&xf->pub == x) {
+			xf = TAILQ_NEXT(xf, entry);
+			return xf != NULL ? &xf->pub : NULL;
+		}
+	}
+	return NULL;
+}
+
+const struct xfer *
+xfer_find(const struct xfers *xs, int64_t num)
+{
+	const struct xf *xf;
+
+	TAILQ_FOREACH(xf, &xs->list, entry)
+	{
+		if (xf->pub.num == num)
+			return &xf->pub;
+	}
+	return NULL;
+}
+
+const struct xfer *
+xfer_pending_offer(const struct xfers *xs, struct peer *p)
+{
+	const struct xf *xf, *found = NULL;
+
+	TAILQ_FOREACH(xf, &xs->list, entry)
+	{
+		if (xf->pub.peer == p && !xf->pub.outgoing &&
+		    xf->pub.state == XFER_OFFERED)
+			found = xf;
+	}
+	return found != NULL ? &found->pub : NULL;
+}
+
+const char *
+xfer_state_name(enum xfer_state s)
+{
+	switch (s) {
+	case XFER_HASHING:
+		return "hashing";
+	case XFER_OFFERED:
+		return "offered";
+	case XFER_ACTIVE:
+		return "active";
+	case XFER_DONE:
+		return "done";
+	case XFER_CANCELLED:
+		return "cancelled";
+	case XFER_FAILED:
+		return "failed";
+	}
+	return "?";
+}
