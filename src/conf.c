@@ -92,7 +92,7 @@ static const struct conf_option conf_options[] = {
 #define CONF_NOPTIONS (sizeof conf_options / sizeof conf_options[0])
 
 static const char *conf_peer_fields[] = { "name", "address", "key",
-	"autoconnect" };
+	"autoconnect", "auto_accept" };
 #define NPEER_FIELDS (sizeof conf_peer_fields / sizeof conf_peer_fields[0])
 
 static const char *conf_colors[] = { "default", "black", "red", "green",
@@ -438,6 +438,15 @@ conf_load_peer(struct conf *conf, config_setting_t *g, const char *path,
 			return -1;
 		}
 	}
+	if ((s = config_setting_get_member(g, "auto_accept")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+			*cause = xasprintf("%s:%d: peer 'auto_accept' must be "
+			                   "true or false",
+			    path, config_setting_source_line(s));
+			return -1;
+		}
+		p->auto_accept = config_setting_get_bool(s);
+	}
 	return 0;
 }
 
@@ -654,10 +663,13 @@ conf_write_default(FILE *fp)
 	      "'p2ptui --fingerprint'.\n"
 	      "# A peer without a key is trusted on first connection, then "
 	      "pinned.\n"
+	      "# auto_accept = true saves the files a peer offers without "
+	      "asking.\n"
 	      "#peers = (\n"
 	      "#  { name = \"alice\"; address = \"alice.example.org:7070\";\n"
 	      "#    key = \"<55 characters from 'p2ptui --fingerprint'>\"; "
-	      "autoconnect = true; }\n"
+	      "autoconnect = true;\n"
+	      "#    auto_accept = false; }\n"
 	      "#);\n",
 	    fp);
 }

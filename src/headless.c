@@ -29,6 +29,7 @@
 #include "ident.h"
 #include "loop.h"
 #include "proto.h"
+#include "xfer.h"
 #include "xmalloc.h"
 
 #define HEADLESS_LINE_MAX 65536
@@ -241,6 +242,28 @@ hl_flip(void *arg, struct peer *p, const struct flip *fl)
 	putchar('\n');
 }
 
+/*
+ * file NAME NUM DIR STATE BYTES SIZE FILENAME, on every report (progress
+ * included); DIR is in or out, FILENAME escaped as text. A received file
+ * once saved adds: saved NAME NUM PATH.
+ */
+static void
+hl_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
+{
+	(void)arg;
+	printf("file %s %lld %s %s %llu %llu ", p->name, (long long)x->num,
+	    x->outgoing ? "out" : "in", xfer_state_name(x->state),
+	    (unsigned long long)x->bytes, (unsigned long long)x->size);
+	hl_text(x->name, strlen(x->name));
+	putchar('\n');
+	if (changed && x->state == XFER_DONE && !x->outgoing &&
+	    x->path != NULL) {
+		printf("saved %s %lld ", p->name, (long long)x->num);
+		hl_text(x->path, strlen(x->path));
+		putchar('\n');
+	}
+}
+
 static const struct fe_ops hl_ops = {
 	.ready = hl_ready,
 	.peer_changed = hl_peer_changed,
@@ -249,6 +272,7 @@ static const struct fe_ops hl_ops = {
 	.delivered = hl_delivered,
 	.notice = hl_notice,
 	.flip = hl_flip,
+	.xfer = hl_xfer,
 };
 
 static void

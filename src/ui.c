@@ -2,8 +2,9 @@
 /*
  * The curses frontend: its start and end, the engine's events, the
  * layout, and the once-per-iteration redraw. With ui_log.c (views and the
- * conversation), ui_peers.c (the peer list) and ui_input.c (keys and the
- * input line), the only files that include <curses.h>.
+ * conversation), ui_peers.c (the peer list), ui_xfers.c (the transfer
+ * strip) and ui_input.c (keys and the input line), the only files that
+ * include <curses.h>.
  *
  *   +-----------+--------------------------------------+
  *   | peers     | title: who the view is with          |  w_peers, w_title
@@ -11,8 +12,13 @@
  *   |           |                                      |
  *   +-----------+--------------------------------------+
  *   | status bar                                       |  w_status
+ *   | #3 v report.pdf [#####.....]  57%  1.2 MiB/s ... |  w_xfers (0-4 rows)
  *   | > input line                                     |  w_input
  *   +--------------------------------------------------+
+ *
+ * The transfer strip shows the selected peer's unfinished transfers and
+ * takes no row when there are none; a change in its height redoes the
+ * layout.
  *
  * Views: index 0 is the system view (notices, requests, errors); index
  * i > 0 is the engine's peer i - 1. The selection is a peer pointer, so
@@ -26,12 +32,14 @@
  */
 #include <curses.h>
 #include <errno.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,11 +49,13 @@
 #include "conf.h"
 #include "engine.h"
 #include "flip.h"
+#include "fmt.h"
 #include "ident.h"
 #include "log.h"
 #include "net.h"
 #include "loop.h"
 #include "ui.h"
+#include "xfer.h"
 #include "xmalloc.h"
 
 static struct ui *ui_active;
@@ -212,8 +222,8 @@ ui_select(struct ui *ui, size_t i)
 		ui->sel->unread = 0;
 	else
 		ui->system->unread = 0;
-	ui->dirty |=
-	    UI_DIRTY_PEERS | UI_DIRTY_TITLE | UI_DIRTY_LOG | UI_DIRTY_STATUS;
+	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_TITLE | UI_DIRTY_LOG |
+	    UI_DIRTY_STATUS | UI_DIRTY_XFERS;
 }
 
 static unsigned
@@ -283,8 +293,9 @@ ui_peer_changed(void *arg, struct peer *p)
 		return;
 	ui_view_of(p);
 	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
+	/* The strip says when a transfer waits for the peer. */
 	if (p == ui->sel)
-		ui->dirty |= UI_DIRTY_TITLE;
+		ui->dirty |= UI_DIRTY_TITLE | UI_DIRTY_XFERS;
 }
 
 static void
@@ -296,7 +307,7 @@ ui_peer_removed(void *arg, struct peer *p)
 		return;
 	if (ui->sel == p) {
 		ui->sel = NULL;
-		ui->dirty |= UI_DIRTY_TITLE | UI_DIRTY_LOG;
+		ui->dirty |= UI_DIRTY_TITLE | UI_DIRTY_LOG | UI_DIRTY_XFERS;
 	}
 	ui_view_free(p->fe_data);
 	p->fe_data = NULL;
@@ -392,6 +403,104 @@ ui_flip(void *arg, struct peer *p, const struct flip *fl)
 		ui->dirty |= UI_DIRTY_LOG;
 }
 
+/* A transfer's new state as a line of its peer's view. */
+static void
+ui_xfer_text(
+    struct ui *ui, struct peer *p, const struct xfer *x, char *buf, size_t len)
+{
+	const char *declined;
+	char size[FMT_SIZE_LEN];
+	long long n = (long long)x->num;
+
+	fmt_size(x->size, size, sizeof size);
+	switch (x->state) {
+	case XFER_HASHING:
+		snprintf(buf, len, "preparing %s (%s) for %s (#%lld)%s",
+		    x->name, size, p->name, n,
+		    ui->utf8 ? "\xe2\x80\xa6" : "...");
+		break;
+	case XFER_OFFERED:
+		if (x->outgoing)
+			snprintf(buf, len, "offered %s (%s) to %s (#%lld)",
+			    x->name, size, p->name, n);
+		else
+			snprintf(buf, len,
+			    "%s offers %s (%s): /accept #%lld saves it in %s, "
+			    "/decline #%lld refuses",
+			    p->name, x->name, size, n,
+			    ui->app->conf->download_dir, n);
+		break;
+	case XFER_ACTIVE:
+		snprintf(buf, len, "%s %s (%s) %s %s (#%lld)",
+		    x->outgoing ? "sending" : "receiving", x->name, size,
+		    x->outgoing ? "to" : "from", p->name, n);
+		break;
+	case XFER_DONE:
+		if (x->outgoing)
+			snprintf(buf, len, "%s has %s (%s, verified)", p->name,
+			    x->name, size);
+		else
+			snprintf(buf, len, "saved %s (%s, verified) as %s",
+			    x->name, size, x->path != NULL ? x->path : "?");
+		break;
+	case XFER_CANCELLED:
+		declined = x->reason == PROTO_CANCEL_DECLINED ? "declined"
+		                                              : "cancelled";
+		if (x->by_peer)
+			snprintf(buf, len, "%s (#%lld) %s by %s", x->name, n,
+			    declined, p->name);
+		else
+			snprintf(
+			    buf, len, "%s (#%lld) %s", x->name, n, declined);
+		break;
+	case XFER_FAILED:
+		snprintf(buf, len, "%s (#%lld) failed", x->name, n);
+		break;
+	}
+}
+
+/*
+ * A transfer is new or changed state: a line in its peer's view, and for
+ * a peer not shown, offers and endings also in the system view. Progress
+ * only redraws the strip, and only for the peer shown.
+ */
+static void
+ui_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
+{
+	struct ui *ui = arg;
+	enum ui_kind kind;
+	char buf[2048];
+	int offer;
+
+	if (ui->closing)
+		return;
+	if (p == ui->sel)
+		ui->dirty |= UI_DIRTY_XFERS;
+	if (!changed)
+		return;
+	ui_xfer_text(ui, p, x, buf, sizeof buf);
+	kind = x->state == XFER_FAILED ? UI_ERROR : UI_INFO;
+	ui_view_add(ui_view_of(p), kind, time(NULL), NULL, buf, strlen(buf));
+	if (p == ui->sel) {
+		ui->dirty |= UI_DIRTY_LOG;
+		return;
+	}
+	offer = !x->outgoing && x->state == XFER_OFFERED;
+	if (offer) {
+		p->unread++;
+		ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
+		if (ui->app->conf->bell)
+			ui->bell = 1;
+	}
+	if (offer || x->state >= XFER_DONE) {
+		ui_view_add(
+		    ui->system, kind, time(NULL), NULL, buf, strlen(buf));
+		ui_notify(ui, buf);
+		if (ui->sel == NULL)
+			ui->dirty |= UI_DIRTY_LOG;
+	}
+}
+
 static const struct fe_ops ui_ops = {
 	.ready = ui_ready,
 	.peer_changed = ui_peer_changed,
@@ -400,6 +509,7 @@ static const struct fe_ops ui_ops = {
 	.delivered = ui_delivered,
 	.notice = ui_notice,
 	.flip = ui_flip,
+	.xfer = ui_xfer,
 };
 
 /* --- drawing ------------------------------------------------------------ */
@@ -437,7 +547,7 @@ static void
 ui_delete_windows(struct ui *ui)
 {
 	WINDOW **w[] = { &ui->w_peers, &ui->w_title, &ui->w_log, &ui->w_status,
-		&ui->w_input };
+		&ui->w_xfers, &ui->w_input };
 	size_t i;
 
 	for (i = 0; i < sizeof w / sizeof w[0]; i++) {
@@ -451,7 +561,7 @@ ui_delete_windows(struct ui *ui)
 static void
 ui_layout(struct ui *ui)
 {
-	int rows, cols, pw;
+	int rows, cols, pw, xr;
 
 	ui_delete_windows(ui);
 	getmaxyx(stdscr, rows, cols);
@@ -472,10 +582,15 @@ ui_layout(struct ui *ui)
 	if (pw > cols / 2)
 		pw = cols / 2;
 	ui->pw = pw;
-	ui->w_peers = newwin(rows - 2, pw, 0, 0);
+	/* The strip is at most half of what the panes above leave. */
+	ui->xfer_rows = xr = ui_xfers_rows(ui, rows);
+	ui->w_peers = newwin(rows - 2 - xr, pw, 0, 0);
 	ui->w_title = newwin(1, cols - pw, 0, pw);
-	ui->w_log = newwin(rows - 3, cols - pw, 1, pw);
-	ui->w_status = newwin(1, cols, rows - 2, 0);
+	ui->w_log = newwin(rows - 3 - xr, cols - pw, 1, pw);
+	ui->w_status = newwin(1, cols, rows - 2 - xr, 0);
+	if (xr > 0 &&
+	    (ui->w_xfers = newwin(xr, cols, rows - 1 - xr, 0)) == NULL)
+		fatal("cannot create windows");
 	ui->w_input = newwin(1, cols, rows - 1, 0);
 	if (ui->w_peers == NULL || ui->w_title == NULL || ui->w_log == NULL ||
 	    ui->w_status == NULL || ui->w_input == NULL)
@@ -494,6 +609,10 @@ ui_draw(void *arg)
 	ui->dirty = 0;
 	if (dirty & UI_DIRTY_CLEAR)
 		clearok(curscr, TRUE);
+	/* A transfer started or ended: the strip may need another height. */
+	if ((dirty & UI_DIRTY_XFERS) && !ui->too_small && ui->w_log != NULL &&
+	    ui_xfers_rows(ui, ui->rows) != ui->xfer_rows)
+		dirty |= UI_DIRTY_LAYOUT;
 	if ((dirty & UI_DIRTY_LAYOUT) ||
 	    (!ui->too_small && ui->w_log == NULL)) {
 		ui_layout(ui);
@@ -516,6 +635,10 @@ ui_draw(void *arg)
 		if (dirty & UI_DIRTY_STATUS) {
 			ui_status_draw(ui);
 			wnoutrefresh(ui->w_status);
+		}
+		if ((dirty & UI_DIRTY_XFERS) && ui->w_xfers != NULL) {
+			ui_xfers_draw(ui);
+			wnoutrefresh(ui->w_xfers);
 		}
 		if (dirty & UI_DIRTY_INPUT)
 			ui_input_draw(ui);
@@ -670,6 +793,8 @@ ui_run(struct app *app, char **cause)
 	}
 
 	setlocale(LC_ALL, "");
+	ui.utf8 = strcasecmp(nl_langinfo(CODESET), "UTF-8") == 0 ||
+	    strcasecmp(nl_langinfo(CODESET), "UTF8") == 0;
 	if (getenv("ESCDELAY") == NULL)
 		set_escdelay(25);
 	if (initscr() == NULL) {

@@ -30,7 +30,8 @@ struct peer;
 #define UI_DIRTY_INPUT 0x10
 #define UI_DIRTY_LAYOUT 0x20 /* new windows: the size changed */
 #define UI_DIRTY_CLEAR 0x40 /* repaint the whole terminal (Ctrl-L) */
-#define UI_DIRTY_ALL 0x7f
+#define UI_DIRTY_XFERS 0x80 /* the transfer strip (may change its height) */
+#define UI_DIRTY_ALL 0xff
 
 enum ui_kind {
 	UI_SELF, /* our message */
@@ -91,11 +92,13 @@ struct ui {
 	int bell; /* ring at the next draw */
 	int paste_brackets; /* bracketed paste mode is on */
 	int closing; /* the views are gone: ignore the engine's last words */
+	int utf8; /* the terminal's locale is UTF-8: arrows, dots, ellipses */
 	uint64_t started_ms;
 	uint64_t frames;
 
-	WINDOW *w_peers, *w_title, *w_log, *w_status, *w_input;
+	WINDOW *w_peers, *w_title, *w_log, *w_status, *w_xfers, *w_input;
 	int rows, cols, pw;
+	int xfer_rows; /* rows of w_xfers, 0 when it has nothing to show */
 
 	struct ui_view *system;
 	struct peer *sel; /* the view shown; NULL: the system view */
@@ -166,6 +169,11 @@ void ui_title_draw(struct ui *);
 void ui_peers_draw(struct ui *);
 /* The view index at row y of the peer list, or -1. */
 int ui_peers_hit(struct ui *, int y);
+
+/* ui_xfers.c: the transfer strip above the input line */
+/* The rows the strip wants on a terminal this many rows high. */
+int ui_xfers_rows(struct ui *, int rows);
+void ui_xfers_draw(struct ui *);
 
 /* ui_input.c */
 void ui_input_init(struct ui *);

@@ -315,13 +315,26 @@ ui_comp_files(struct ui *ui, const char *word)
 }
 
 /* Collect what the word before the cursor could be. */
+/* Peer names that start with word. */
+static void
+ui_comp_peers(struct ui *ui, const char *word)
+{
+	struct peer *p;
+	size_t i, n = engine_npeers(ui->app->engine);
+
+	for (i = 0; i < n; i++) {
+		p = engine_peer(ui->app->engine, i);
+		if (strncmp(p->name, word, strlen(word)) == 0)
+			ui_comp_add(ui, xstrdup(p->name));
+	}
+}
+
 static void
 ui_comp_collect(struct ui *ui, size_t start, const char *word)
 {
 	const struct cmd_entry *c = NULL;
 	const wchar_t *b = ui->line.buf;
-	struct peer *p;
-	size_t i, n, first = 0, end;
+	size_t i, first = 0, end;
 	char *cmd;
 
 	while (first < start && iswspace((wint_t)b[first]))
@@ -356,12 +369,66 @@ ui_comp_collect(struct ui *ui, size_t start, const char *word)
 	}
 	if (c != NULL && strcmp(c->name, "connect") == 0)
 		return;
-	n = engine_npeers(ui->app->engine);
-	for (i = 0; i < n; i++) {
-		p = engine_peer(ui->app->engine, i);
-		if (strncmp(p->name, word, strlen(word)) == 0)
-			ui_comp_add(ui, xstrdup(p->name));
+	ui_comp_peers(ui, word);
+}
+
+/*
+ * Where the word to complete starts: the word before the cursor, except
+ * in the PATH of /send, which may contain spaces: everything after the
+ * command, or after the peer if the first word names one and more
+ * follows. *path is then 2 while that could still be the peer, else 1;
+ * otherwise 0.
+ */
+static size_t
+ui_comp_start(struct ui *ui, int *path)
+{
+	const wchar_t *b = ui->line.buf;
+	size_t cur = ui->line.cursor, i = 0, end, arg;
+	const struct cmd_entry *c;
+	char *s;
+	int peer;
+
+	*path = 0;
+	while (i < cur && iswspace((wint_t)b[i]))
+		i++;
+	if (i == cur || b[i] != L'/')
+		return line_word_start(&ui->line);
+	for (end = i; end < cur && !iswspace((wint_t)b[end]); end++)
+		;
+	if (end == cur)
+		return line_word_start(&ui->line); /* the command itself */
+	s = ui_wcs_to_utf8(b + i + 1, end - i - 1);
+	c = ui_cmd_find(s, strlen(s));
+	free(s);
+	if (c == NULL || strcmp(c->name, "send") != 0)
+		return line_word_start(&ui->line);
+	for (arg = end; arg < cur && iswspace((wint_t)b[arg]); arg++)
+		;
+	for (end = arg; end < cur && !iswspace((wint_t)b[end]); end++)
+		;
+	*path = 2;
+	if (end < cur) {
+		s = ui_wcs_to_utf8(b + arg, end - arg);
+		peer = engine_find_peer(ui->app->engine, s) != NULL;
+		free(s);
+		*path = 1;
+		if (peer) {
+			for (arg = end; arg < cur && iswspace((wint_t)b[arg]);
+			     arg++)
+				;
+		}
 	}
+	return arg;
+}
+
+/* /send's PATH: a file name, or while it could be, a peer's name. */
+static void
+ui_comp_send(struct ui *ui, const char *word, int peers)
+{
+	ui_comp_files(ui, word);
+	if (!peers || strchr(word, '/') != NULL || word[0] == '~')
+		return;
+	ui_comp_peers(ui, word);
 }
 
 static void
@@ -396,6 +463,7 @@ ui_complete(struct ui *ui, int backwards)
 	size_t start, lcp, i, wlen;
 	char *word;
 	const char *last;
+	int path;
 
 	if (ui->completing && ui->ncomp > 0) {
 		ui->comp_i = backwards
@@ -405,9 +473,12 @@ ui_complete(struct ui *ui, int backwards)
 		return;
 	}
 	ui_comp_reset(ui);
-	start = line_word_start(&ui->line);
+	start = ui_comp_start(ui, &path);
 	word = ui_wcs_to_utf8(ui->line.buf + start, ui->line.cursor - start);
-	ui_comp_collect(ui, start, word);
+	if (path)
+		ui_comp_send(ui, word, path == 2);
+	else
+		ui_comp_collect(ui, start, word);
 	ui->comp_start = start;
 	if (ui->ncomp == 0) {
 		free(word);

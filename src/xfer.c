@@ -1138,16 +1138,20 @@ xf_offer(struct xfers *xs, struct peer *p, const struct proto_msg *m,
 		xf_abort(xs, xf, XFER_CANCELLED, PROTO_CANCEL_DECLINED);
 		return;
 	}
-	xf_report(xs, xf, 1);
 	cp = p->origin == PEER_CONFIG
 	    ? conf_find_peer(engine_conf(xs->eng), p->name)
 	    : NULL;
-	if (cp != NULL && cp->auto_accept &&
-	    xfer_accept(xs, &xf->pub, &cause) == -1) {
+	/* Auto-accepted: straight to active, no "/accept it" line. */
+	if (cp != NULL && cp->auto_accept) {
+		if (xfer_accept(xs, &xf->pub, &cause) == 0)
+			return;
+		xf_report(xs, xf, 1);
 		xf_notice(xs, xf, FE_ERROR, "cannot accept %s: %s",
 		    xf->pub.name, cause);
 		free(cause);
+		return;
 	}
+	xf_report(xs, xf, 1);
 }
 
 /* The peer accepted our offer. */

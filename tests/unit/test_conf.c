@@ -269,6 +269,9 @@ test_default_file(void **state)
 	char *text = default_text(), *active, *want;
 	size_t i;
 
+	/* The peers example shows the per-peer settings. */
+	assert_non_null(strstr(text, "autoconnect = true;"));
+	assert_non_null(strstr(text, "auto_accept = false;"));
 	/* Every option is documented with its default, commented out. */
 	for (i = 0; i < sizeof option_names / sizeof option_names[0]; i++) {
 		assert_true(asprintf(&want, "\n#%s = ", option_names[i]) != -1);
@@ -430,6 +433,13 @@ static const struct {
 	{ "peers = ( { name = \"a\"; address = \"h:1\";\n"
 	  "  autoconnect = \"yes\"; } );\n",
 	    2, "peer 'autoconnect' must be true or false" },
+	{ "peers = ( { name = \"a\"; address = \"h:1\";\n"
+	  "  auto_accept = \"yes\"; } );\n",
+	    2, "peer 'auto_accept' must be true or false" },
+	{ "peers = (\n { name = \"a\"; address = \"h:1\"; },\n"
+	  " { name = \"b\"; address = \"h:2\";\n\n"
+	  "   auto_accept = 1; } );\n",
+	    5, "peer 'auto_accept' must be true or false" },
 };
 
 static void
@@ -486,9 +496,9 @@ test_peers(void **state)
 	        "peers = (\n"
 	        "  { name = \"alice\"; address = \"alice.example.org:7070\";\n"
 	        "    key = \"%s\"; },\n"
-	        "  { name = \"bob\"; key = \"%s\"; },\n"
+	        "  { name = \"bob\"; key = \"%s\"; auto_accept = true; },\n"
 	        "  { name = \"carol_2.x-y\"; address = \"[::1]:9\";\n"
-	        "    autoconnect = false; },\n"
+	        "    autoconnect = false; auto_accept = false; },\n"
 	        "  { name = \"dave\"; address = \"10.0.0.1:1\";\n"
 	        "    autoconnect = true; }\n"
 	        ");\n",
@@ -505,6 +515,7 @@ test_peers(void **state)
 	assert_int_equal(p->has_key, 1);
 	assert_memory_equal(p->key, k1, IDENT_KEYLEN);
 	assert_int_equal(p->autoconnect, 1); /* an address implies it */
+	assert_int_equal(p->auto_accept, 0); /* never implied */
 	assert_int_equal(p->line, 3);
 
 	p = conf_find_peer(&f->conf, "bob");
@@ -513,6 +524,7 @@ test_peers(void **state)
 	assert_int_equal(p->has_key, 1);
 	assert_memory_equal(p->key, k2, IDENT_KEYLEN);
 	assert_int_equal(p->autoconnect, 0);
+	assert_int_equal(p->auto_accept, 1);
 	assert_int_equal(p->line, 5);
 
 	p = conf_find_peer(&f->conf, "carol_2.x-y");
@@ -520,11 +532,13 @@ test_peers(void **state)
 	assert_string_equal(p->address, "[::1]:9");
 	assert_int_equal(p->has_key, 0);
 	assert_int_equal(p->autoconnect, 0);
+	assert_int_equal(p->auto_accept, 0);
 	assert_int_equal(p->line, 6);
 
 	p = conf_find_peer(&f->conf, "dave");
 	assert_non_null(p);
 	assert_int_equal(p->autoconnect, 1);
+	assert_int_equal(p->auto_accept, 0);
 
 	assert_null(conf_find_peer(&f->conf, "Alice"));
 	assert_null(conf_find_peer(&f->conf, "alic"));
@@ -633,6 +647,15 @@ test_unknown_warns(void **state)
 	    ":2: warning: unknown peer "
 	    "setting 'adress' (did you mean "
 	    "'address'?)"));
+	/* A misspelt auto_accept is not applied: offers still ask. */
+	warn_reset(f);
+	load_ok(f,
+	    "peers = (\n { name = \"a\"; address = \"h:1\";\n"
+	    "   autoaccept = true; }\n);\n");
+	assert_int_equal(f->conf.peers[0].auto_accept, 0);
+	assert_non_null(strstr(warnings(f),
+	    ":3: warning: unknown peer setting 'autoaccept' (did you mean "
+	    "'auto_accept'?)"));
 
 	/* No warning stream: no crash, same result. */
 	conf_free(&f->conf);
