@@ -48,13 +48,22 @@ struct net_resolve {
 	char err[128];
 };
 
+#define NET_NOTSENT_LOWAT (128 * 1024)
+
 static void
 net_tune(int fd)
 {
-	int one = 1;
+	int one = 1, lowat = NET_NOTSENT_LOWAT;
 
 	/* Chat is small messages: do not wait to coalesce them. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#ifdef TCP_NOTSENT_LOWAT
+	/* Keep what the kernel holds unsent small (it would grow to
+	 * megabytes during a file transfer), so a chat message written
+	 * now is not stuck behind seconds of file data on a slow link:
+	 * POLLOUT waits until the backlog is below this. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
+#endif
 }
 
 void

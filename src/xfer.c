@@ -40,7 +40,7 @@
 #include "xfer.h"
 #include "xmalloc.h"
 
-#define XFER_PIECE (32 * 1024) /* data bytes per CHUNK we send */
+#define XFER_PIECE (60 * 1024) /* data bytes per CHUNK we send */
 #define XFER_WINDOW 8 /* leaves we request at once per transfer */
 #define XFER_REQ_MAX 16 /* requests a peer may have outstanding */
 #define XFER_HASH_SLICE (4 * 1024 * 1024) /* hashed per loop iteration */
@@ -385,8 +385,7 @@ xf_abort(struct xfers *xs, struct xf *xf, enum xfer_state state, int reason)
 	xf_pump_one(xs, xf);
 }
 
-/* --- the sender: hashing and the tree --------------------------------------
- */
+/* --- the sender: hashing and the tree ------------------------------------- */
 
 static void
 xf_leaf_cb(void *arg, uint64_t index, const uint8_t *hash)
@@ -579,8 +578,7 @@ xf_serve_piece(struct xfers *xs, struct xf *xf)
 	return 0;
 }
 
-/* --- the receiver -----------------------------------------------------------
- */
+/* --- the receiver --------------------------------------------------------- */
 
 static void xf_complete(struct xfers *xs, struct xf *xf);
 
@@ -1015,8 +1013,7 @@ xfer_pump(struct xfers *xs, struct peer *p)
 	} while (progress);
 }
 
-/* --- messages from the peer --------------------------------------------------
- */
+/* --- messages from the peer ----------------------------------------------- */
 
 /* Start the .part for an accepted offer. */
 static int
@@ -1114,6 +1111,7 @@ xf_offer(struct xfers *xs, struct peer *p, const struct proto_msg *m,
 			xf->due |= DUE_CANCEL;
 		return;
 	}
+	xf_trim(xs);
 	TAILQ_FOREACH(o, &xs->list, entry)
 	{
 		if (o->pub.peer == p && !o->pub.outgoing &&
@@ -1327,8 +1325,7 @@ xfer_peer_down(struct xfers *xs, struct peer *p)
 	}
 }
 
-/* --- progress
- * ----------------------------------------------------------------- */
+/* --- progress ------------------------------------------------------------- */
 
 static void
 xf_tick(void *arg)
@@ -1384,8 +1381,7 @@ xf_tick_arm(struct xfers *xs)
 	}
 }
 
-/* --- the user's side
- * ------------------------------------------------------------ */
+/* --- the user's side ------------------------------------------------------ */
 
 static struct xf *
 xf_of(struct xfers *xs, const struct xfer *x)
@@ -1516,8 +1512,7 @@ xfer_cancel(struct xfers *xs, const struct xfer *x, char **cause)
 	return 0;
 }
 
-/* --- loading and the module --------------------------------------------------
- */
+/* --- loading and the module ----------------------------------------------- */
 
 static int
 xf_load_one(void *arg, const struct store_xfer *sx)
