@@ -55,6 +55,7 @@ enum {
 	ST_XFER_OPEN,
 	ST_XFER_ENDED,
 	ST_XFER_FORGET,
+	ST_XFER_FIND,
 	ST_MAX
 };
 
@@ -110,6 +111,8 @@ static const char *store_sql[ST_MAX] = {
 	                  "LIMIT ?1) ORDER BY id",
 	[ST_XFER_FORGET] =
 	    "DELETE FROM transfers WHERE key = ?1 AND state >= 2",
+	[ST_XFER_FIND] = "SELECT " STORE_XFER_COLUMNS " FROM transfers "
+	                 "WHERE key = ?1 AND xid = ?2 AND outgoing = ?3",
 };
 
 /* Each entry takes the schema from the previous version to the next. */
@@ -899,23 +902,14 @@ store_xfer_read(struct store *s, sqlite3_stmt *st, struct store_xfer_row **rows,
 	return 0;
 }
 
-int
-store_xfer_list(
-    struct store *s, size_t recent, store_xfer_cb cb, void *arg, char **cause)
+/* Hand the rows read to cb (unless r says reading failed), then free
+ * them; returns r. */
+static int
+store_xfer_deliver(struct store_xfer_row *rows, size_t nrows, int r,
+    store_xfer_cb cb, void *arg)
 {
-	struct store_xfer_row *rows = NULL;
-	size_t nrows = 0, i;
-	int r = 0;
+	size_t i;
 
-	/* Read everything first: the callback may update these rows. */
-	if (store_xfer_read(s, s->st[ST_XFER_OPEN], &rows, &nrows, cause) == -1)
-		r = -1;
-	if (r == 0 && recent > 0) {
-		/* LIMIT takes any negative number as no limit. */
-		sqlite3_bind_int64(s->st[ST_XFER_ENDED], 1, (int64_t)recent);
-		r = store_xfer_read(
-		    s, s->st[ST_XFER_ENDED], &rows, &nrows, cause);
-	}
 	for (i = 0; r == 0 && i < nrows; i++) {
 		if (cb(arg, &rows[i].x) != 0)
 			break;
@@ -927,4 +921,41 @@ store_xfer_list(
 	}
 	free(rows);
 	return r;
+}
+
+int
+store_xfer_list(
+    struct store *s, size_t recent, store_xfer_cb cb, void *arg, char **cause)
+{
+	struct store_xfer_row *rows = NULL;
+	size_t nrows = 0;
+	int r = 0;
+
+	/* Read everything first: the callback may update these rows. */
+	if (store_xfer_read(s, s->st[ST_XFER_OPEN], &rows, &nrows, cause) == -1)
+		r = -1;
+	if (r == 0 && recent > 0) {
+		/* LIMIT takes any negative number as no limit. */
+		sqlite3_bind_int64(s->st[ST_XFER_ENDED], 1, (int64_t)recent);
+		r = store_xfer_read(
+		    s, s->st[ST_XFER_ENDED], &rows, &nrows, cause);
+	}
+	return store_xfer_deliver(rows, nrows, r, cb, arg);
+}
+
+int
+store_xfer_find(struct store *s, const uint8_t key[STORE_KEYLEN],
+    const uint8_t id[STORE_IDLEN], int outgoing, store_xfer_cb cb, void *arg,
+    char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_XFER_FIND];
+	struct store_xfer_row *rows = NULL;
+	size_t nrows = 0;
+	int r;
+
+	sqlite3_bind_blob(st, 1, key, STORE_KEYLEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, id, STORE_IDLEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, outgoing != 0);
+	r = store_xfer_read(s, st, &rows, &nrows, cause);
+	return store_xfer_deliver(rows, nrows, r, cb, arg);
 }

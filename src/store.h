@@ -136,4 +136,10 @@ int store_xfer_update(struct store *, const struct store_xfer *, char **cause);
 int store_xfer_list(
     struct store *, size_t recent, store_xfer_cb, void *arg, char **cause);
 
+/* The transfer with key, id and direction, if any, to cb (at most one
+ * call). */
+int store_xfer_find(struct store *, const uint8_t key[STORE_KEYLEN],
+    const uint8_t id[STORE_IDLEN], int outgoing, store_xfer_cb, void *arg,
+    char **cause);
+
 #endif

@@ -1080,6 +1080,52 @@ xf_open_part(struct xfers *xs, struct xf *xf, char **cause)
 	return 0;
 }
 
+static int
+xf_stored_cb(void *arg, const struct store_xfer *sx)
+{
+	struct proto_msg *r = arg;
+
+	/* Unfinished but not loaded (its peer was unknown at start):
+	 * left alone, not offered twice. */
+	if (sx->state < STORE_XFER_DONE) {
+		r->type = PROTO_FILE_OFFER;
+		return 0;
+	}
+	r->type =
+	    sx->state == STORE_XFER_DONE ? PROTO_FILE_DONE : PROTO_FILE_CANCEL;
+	r->u.file.reason =
+	    (uint8_t)(sx->reason >= 0 ? sx->reason : PROTO_CANCEL_USER);
+	return 0;
+}
+
+/*
+ * An offer we no longer keep in memory (ended long ago, trimmed): the
+ * store still knows how it ended, so it is answered, not shown as new.
+ * 1 if it was such an offer.
+ */
+static int
+xf_offer_ended(struct xfers *xs, struct peer *p, const uint8_t *id)
+{
+	struct proto_msg r;
+	char *cause;
+
+	memset(&r, 0, sizeof r);
+	if (store_xfer_find(engine_store(xs->eng), p->key, id, 0, xf_stored_cb,
+	        &r, &cause) == -1) {
+		log_debug("xfer: %s", cause);
+		free(cause);
+		return 0;
+	}
+	if (r.type == 0)
+		return 0;
+	if (r.type == PROTO_FILE_OFFER)
+		return 1;
+	memcpy(r.u.file.id, id, PROTO_XFER_ID_LEN);
+	if (engine_send_msg(xs->eng, p, &r, &cause) == -1)
+		free(cause);
+	return 1;
+}
+
 static void
 xf_offer(struct xfers *xs, struct peer *p, const struct proto_msg *m,
     const char **why)
@@ -1111,6 +1157,8 @@ xf_offer(struct xfers *xs, struct peer *p, const struct proto_msg *m,
 			xf->due |= DUE_CANCEL;
 		return;
 	}
+	if (xf_offer_ended(xs, p, m->u.file.id))
+		return;
 	xf_trim(xs);
 	TAILQ_FOREACH(o, &xs->list, entry)
 	{

@@ -580,6 +580,36 @@ test_xfer_duplicate(void **state)
 	assert_memory_equal(xs.x[2].key, key_b, STORE_KEYLEN);
 }
 
+/* store_xfer_find: by key, id and direction only. */
+static void
+test_xfer_find(void **state)
+{
+	struct fx *fx = *state;
+	struct store_xfer a, b;
+	struct xseen xs = { 0 };
+	char *cause = NULL;
+
+	xfer(&a, key_a, 1, 0);
+	a.state = STORE_XFER_DONE;
+	assert_int_equal(store_xfer_add(fx->s, &a, &cause), 0);
+	xfer(&b, key_a, 1, 1);
+	assert_int_equal(store_xfer_add(fx->s, &b, &cause), 0);
+	assert_int_equal(
+	    store_xfer_find(fx->s, key_a, a.id, 0, xcollect, &xs, &cause), 0);
+	assert_int_equal(xs.n, 1);
+	assert_int_equal(xs.x[0].rowid, a.rowid);
+	assert_int_equal(xs.x[0].state, STORE_XFER_DONE);
+	memset(&xs, 0, sizeof xs);
+	assert_int_equal(
+	    store_xfer_find(fx->s, key_a, a.id, 1, xcollect, &xs, &cause), 0);
+	assert_int_equal(xs.n, 1);
+	assert_int_equal(xs.x[0].rowid, b.rowid);
+	memset(&xs, 0, sizeof xs);
+	assert_int_equal(
+	    store_xfer_find(fx->s, key_b, a.id, 0, xcollect, &xs, &cause), 0);
+	assert_int_equal(xs.n, 0);
+}
+
 static void
 test_xfer_list_order(void **state)
 {
@@ -872,6 +902,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_migrate_from_v1, setup, teardown),
 		cmocka_unit_test(test_xfer_memory_store),
+		cmocka_unit_test_setup_teardown(
+		    test_xfer_find, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
