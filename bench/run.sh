@@ -6,14 +6,16 @@
 # build's p2ptui and prints a report with the baselines (raw TCP for the
 # session layer, history = false for the message store), ratios and
 # targets. Numbers, not tests: it fails only if a benchmark cannot run.
-# About two minutes; most of it is the idle measurement, which has to
-# sit through whole keepalive periods.
+# About four minutes: the idle measurement has to sit through whole
+# keepalive periods, and bench_xfer.sh takes a minute and a half.
 #
 #   bench_noise     Noise_XX handshakes in one process (both roles)
 #   bench_session   handshakes over loopback, throughput (in memory and
 #                   durable), latency and idle wakeups, with real
 #                   headless nodes; see its header
 #   rawnode         the raw-TCP node the session figures are compared with
+#   bench_xfer.sh   file transfers against a raw TCP copy: throughput,
+#                   RSS, chat round trips meanwhile; see its header
 #
 # The durable figures are only as good as the file system under TMPDIR,
 # where the nodes' HOMEs and so their history.db live (on a tmpfs fsync
@@ -278,6 +280,10 @@ printf ' -f -c (untimed, whole\n      lifetimes): %s / %s, %s / %s per' \
     "$(or "$(get dur_fsync_per_s_a)")" "$(or "$(get dur_fsync_per_s_b)")"
 printf ' second (sender / receiver) at %s msg/s\n' \
     "$(or "$(get dur_fsync_msg_per_s)")"
+
+if ! top_builddir="$top_builddir" sh "$top_srcdir/bench/bench_xfer.sh"; then
+	failed="$failed xfer"
+fi
 
 echo
 echo "p2ptui terminal UI benchmarks"
