@@ -47,6 +47,7 @@
 #define XFER_READ (1024 * 1024)
 #define XFER_SYNC_BYTES (64ULL * 1024 * 1024)
 #define XFER_SYNC_MS 2000
+#define XFER_KICK_BYTES (8 * 1024 * 1024) /* start writeback this often */
 #define XFER_TICK_MS 1000 /* progress reports and rates */
 #define XFER_RETRY_MS 30000 /* after a full disk */
 #define XFER_BAD_MAX 3 /* failed leaves per connection before giving up */
@@ -105,6 +106,7 @@ struct xf {
 	size_t nwin;
 	int bad;
 	uint64_t unsynced; /* verified bytes not yet recorded */
+	uint64_t kicked; /* unsynced when writeback was last started */
 	uint64_t synced_ms;
 	int stalled; /* a full disk: wait for the retry */
 
@@ -328,6 +330,7 @@ xf_sync(struct xfers *xs, struct xf *xf)
 		return;
 	}
 	xf->unsynced = 0;
+	xf->kicked = 0;
 	xf->synced_ms = loop_now_ms();
 	xf_save(xs, xf, 0);
 }
@@ -727,6 +730,13 @@ xf_leaf_done(struct xfers *xs, struct xf *xf, size_t k)
 	}
 	if (xf->unsynced >= XFER_SYNC_BYTES)
 		xf_sync(xs, xf);
+	else if (xf->unsynced - xf->kicked >= XFER_KICK_BYTES) {
+		/* Start writing back now, without waiting: the fdatasync()
+		 * that records these leaves then has little left to do, and
+		 * does not hold up the loop (and chat) for long. */
+		xf->kicked = xf->unsynced;
+		(void)sync_file_range(xf->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	}
 	xf_request(xs, xf);
 }
 
