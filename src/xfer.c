@@ -1491,8 +1491,8 @@ xfer_send(struct xfers *xs, struct peer *p, const char *path,
 	xf = xf_new(xs, p, 1);
 	xf->fd = fd;
 	ident_random(xf->id, sizeof xf->id);
-	/* We offer the name as it is; the receiver sanitises it. For our
-	 * own display we keep the safe form. */
+	/* We offer (and show) the safe form of the name: the receiver
+	 * sanitises it anyway, and then it compares equal to ours. */
 	util_safe_name(base, xf->pub.name, sizeof xf->pub.name);
 	xf->pub.path = realpath(path, NULL);
 	if (xf->pub.path == NULL)

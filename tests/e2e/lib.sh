@@ -130,9 +130,12 @@ node_wait_exit() {
 # wait_for NAME REGEX [COUNT]: wait until NAME's output has COUNT (1)
 # lines matching REGEX; on timeout, dump the output and fail.
 wait_for() {
-	local name=$1 re=$2 count=${3:-1} deadline
+	local name=$1 re=$2 count=${3:-1} deadline n
 	deadline=$(($(now_ms) + TIMEOUT * 1000))
-	while [ "$(grep -cE -- "$re" "$T/$name.out" 2>/dev/null)" -lt "$count" ]; do
+	while :; do
+		# No output file yet is no match, not an error that ends the wait.
+		n=$(grep -cE -- "$re" "$T/$name.out" 2>/dev/null)
+		[ "${n:-0}" -lt "$count" ] || break
 		if [ "$(now_ms)" -ge "$deadline" ]; then
 			echo "--- $name stdout ---" >&2
 			cat "$T/$name.out" >&2
