@@ -6,10 +6,7 @@
 ROUNDS=${P2PTUI_CRASH_ROUNDS:-20}
 PER=${P2PTUI_CRASH_PER:-150}
 
-node_start alice
-a_addr=$(node_addr alice)
-node_kill alice
-sed -i "s/^listen = .*/listen = \"$a_addr\";/" "$T/alice/.p2ptui.conf"
+node_fix_addr alice
 node_start alice
 node_start bob
 introduce alice bob

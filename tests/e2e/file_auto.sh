@@ -13,10 +13,7 @@ for n in alice bob carol; do
 	HOME="$T/$n" "$P2PTUI" --fingerprint >"$T/$n.fp" 2>/dev/null ||
 	    fail "no fingerprint for $n"
 done
-node_start alice
-a_addr=$(node_addr alice)
-node_kill alice
-sed -i "s/^listen = .*/listen = \"$a_addr\";/" "$T/alice/.p2ptui.conf"
+node_fix_addr alice a_addr
 printf 'peers = ( { name = "bob"; key = "%s"; } );\n' "$(cat "$T/bob.fp")" \
     >>"$T/alice/.p2ptui.conf"
 cat >>"$T/bob/.p2ptui.conf" <<CONF
@@ -44,13 +41,8 @@ wait_state alice out "$on" done
 
 # Carol has no auto_accept for alice: she is asked.
 node_start carol
-introduce alice carol
-c_name=$b_name
-o=$(last_num alice out)
-node_cmd alice "/send $c_name $src/auto.bin"
-wait_new carol in 0
-in=$new
-wait_state carol in "$in" offered
+introduce alice carol # b_name and a_name are now carol's
+offer "$src/auto.bin" offered carol
 node_cmd carol "/accept #$in"
 wait_for carol "^saved $a_name $in $T/carol/Downloads/auto.bin$"
 cmp "$src/auto.bin" "$T/carol/Downloads/auto.bin" || fail "auto.bin arrived different at carol"
@@ -72,14 +64,7 @@ echo "download_dir = \"$mnt/dl\";" >>"$T/carol/.p2ptui.conf"
 node_start carol
 wait_for carol "^online $a_name "
 randfile "$src/big.bin" $((3 * 1024 * 1024))
-i=$(last_num carol in)
-o=$(last_num alice out)
-node_cmd alice "/send $c_name $src/big.bin"
-wait_new alice out "$o"
-on=$new
-wait_new carol in "$i"
-in=$new
-wait_state carol in "$in" offered
+offer "$src/big.bin" offered carol
 node_cmd carol "/accept #$in"
 wait_for carol "^error big.bin does not fit in $mnt/dl \([0-9]+ bytes free, 3145728 needed\)$"
 [ "$(xfer_lines carol in "$in" | tail -n 1 | cut -d' ' -f5)" = offered ] ||

@@ -25,23 +25,18 @@ mkdir -p "$src" "$w"
 n=0
 
 # fp MODE ARGS...: run filepeer in the background and accept its contact
-# request; sets c (its output: $T/$c.out), pid and peer (its name at the
-# node).
+# request (client_start); sets c (its output: $T/$c.out) and peer (its
+# name at the node).
 fp() {
 	n=$((n + 1))
 	c=fp$n
 	old_in=$(last_num node in)
-	"$FP" "$addr" "$@" >"$T/$c.out" 2>"$T/$c.err" &
-	pid=$!
-	_pids="$_pids $pid" # killed by cleanup if the test fails first
-	wait_for node '^request ' "$n"
-	peer=$(field node '^request ' 2)
-	node_cmd node "/accept $peer"
-	wait_for "$c" '^online$'
+	client_start "$c" node "$FP" "$addr" "$@"
+	peer=$client_peer
 }
 # fp_done: filepeer exits 0: its mode ran to the end it expects.
 fp_done() {
-	wait "$pid" || { cat "$T/$c.err" >&2; fail "filepeer $n failed"; }
+	client_done "$c"
 }
 # accept: the node accepts the filepeer's offer; sets in.
 accept() {

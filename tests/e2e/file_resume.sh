@@ -12,10 +12,7 @@
 SYNCED=$((64 * 1024 * 1024))
 
 # Alice listens on a fixed port, so bob finds her after her restarts.
-node_start alice
-a_addr=$(node_addr alice)
-node_kill alice
-sed -i "s/^listen = .*/listen = \"$a_addr\";/" "$T/alice/.p2ptui.conf"
+node_fix_addr alice
 node_start alice
 node_start bob
 introduce alice bob

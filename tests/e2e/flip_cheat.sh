@@ -14,21 +14,16 @@ node_start node
 addr=$(node_addr node)
 n=0
 
-# cheat MODE: run the client in the background, accept its request;
-# sets c (its output file) and name (its name at the node).
+# cheat MODE: run the client in the background, accept its request
+# (client_start); its output is cheat$n, and name its name at the node.
 cheat() {
 	n=$((n + 1))
-	c="$T/cheat$n.out"
-	"$CHEAT" "$addr" "$1" >"$c" 2>"$T/cheat$n.err" &
-	cheat_pid=$!
-	wait_for node '^request ' "$n"
-	name=$(field node '^request ' 2)
-	node_cmd node "/accept $name"
-	wait_for "cheat$n" '^online$'
+	client_start "cheat$n" node "$CHEAT" "$addr" "$1"
+	name=$client_peer
 }
 # cheat_done: the client exits 0 (its deadlines are 10 s).
 cheat_done() {
-	wait "$cheat_pid" || { cat "$T/cheat$n.err" >&2; fail "flipcheat $n failed"; }
+	client_done "cheat$n"
 }
 
 # Honest, as the initiator: the node computes the same roll.

@@ -90,6 +90,19 @@ node_start() {
 	eval "_fds=\"\$_fds \$fd_$name\""
 }
 
+# node_fix_addr NAME [VAR]: give NAME a fixed listen address, so its
+# peers find it again after restarts: start it once on a free port, stop
+# it, and write that address into its configuration (and into VAR).
+# NAME is left stopped, for more configuration before node_start.
+node_fix_addr() {
+	local _addr
+	node_start "$1"
+	_addr=$(node_addr "$1")
+	node_kill "$1"
+	sed -i "s/^listen = .*/listen = \"$_addr\";/" "$T/$1/.p2ptui.conf"
+	[ -z "${2:-}" ] || printf -v "$2" '%s' "$_addr"
+}
+
 # node_cmd NAME LINE: send a command line to a node.
 node_cmd() {
 	local fd
@@ -165,6 +178,31 @@ node_fp() {
 # count NAME REGEX: how many lines of NAME's output match.
 count() {
 	grep -cE -- "$2" "$T/$1.out" 2>/dev/null
+}
+
+# client_start NAME NODE COMMAND...: run a test client (tests/tools) that
+# dials NODE, in the background, its stdout $T/NAME.out and stderr
+# $T/NAME.err; NODE accepts its contact request and the client reports
+# "online". Sets client_peer, its name at NODE.
+client_start() {
+	local name=$1 node=$2 requests
+	shift 2
+	requests=$(count "$node" '^request ')
+	"$@" >"$T/$name.out" 2>"$T/$name.err" &
+	eval "pid_$name=$!"
+	_pids="$_pids $!" # killed by cleanup if the test fails first
+	wait_for "$node" '^request ' $((${requests:-0} + 1))
+	client_peer=$(field "$node" '^request ' 2)
+	node_cmd "$node" "/accept $client_peer"
+	wait_for "$name" '^online$'
+}
+
+# client_done NAME: the client exits 0 (its mode ran to the end it
+# expects), or fail with its stderr.
+client_done() {
+	local pid
+	eval "pid=\$pid_$1"
+	wait "$pid" || { cat "$T/$1.err" >&2; fail "$1 failed"; }
 }
 
 # --- tmux ----------------------------------------------------------------

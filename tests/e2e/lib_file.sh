@@ -98,22 +98,23 @@ no_part() {
 	[ -z "$parts" ] || fail "left behind: $parts"
 }
 
-# offer PATH [STATE]: alice offers PATH to bob (as introduce left them),
-# and bob's first report of it is STATE (offered; active if he accepts
-# files from alice without asking): sets on and in (the transfer's
-# number at alice and at bob), size and name.
+# offer PATH [STATE [TO]]: alice offers PATH to TO (bob), named $b_name
+# at alice and calling her $a_name (as introduce left them), and TO's
+# first report of it is STATE (offered; active if it accepts files from
+# alice without asking): sets on and in (the transfer's number at alice
+# and at TO), size and name.
 offer() {
-	local o i
+	local o i to=${3:-bob}
 	size=$(stat -c %s "$1")
 	name=${1##*/}
 	o=$(last_num alice out)
-	i=$(last_num bob in)
+	i=$(last_num "$to" in)
 	node_cmd alice "/send $b_name $1"
 	wait_new alice out "$o"
 	on=$new
-	wait_new bob in "$i"
+	wait_new "$to" in "$i"
 	in=$new
-	wait_for bob "^file $a_name $in in ${2:-offered} 0 $size "
-	[ "$(xfer_lines bob in "$in" | head -n 1 | cut -d' ' -f5-)" = "${2:-offered} 0 $size $name" ] ||
-	    fail "bob's first report of $name: $(xfer_lines bob in "$in" | head -n 1)"
+	wait_for "$to" "^file $a_name $in in ${2:-offered} 0 $size "
+	[ "$(xfer_lines "$to" in "$in" | head -n 1 | cut -d' ' -f5-)" = "${2:-offered} 0 $size $name" ] ||
+	    fail "$to's first report of $name: $(xfer_lines "$to" in "$in" | head -n 1)"
 }

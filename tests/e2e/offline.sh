@@ -5,10 +5,7 @@
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 N=${P2PTUI_OFFLINE_N:-10000}
 
-node_start alice
-a_addr=$(node_addr alice)
-node_kill alice
-sed -i "s/^listen = .*/listen = \"$a_addr\";/" "$T/alice/.p2ptui.conf"
+node_fix_addr alice
 node_start alice
 node_start bob
 introduce alice bob # bob dials alice: bob reconnects by himself

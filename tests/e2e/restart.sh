@@ -3,10 +3,7 @@
 # and reconnects by itself, with backoff, to the same key.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 
-node_start alice
-a_addr=$(node_addr alice)
-node_kill alice
-sed -i "s/^listen = .*/listen = \"$a_addr\";/" "$T/alice/.p2ptui.conf"
+node_fix_addr alice
 node_start alice
 node_start bob
 introduce alice bob

@@ -6,10 +6,7 @@
 
 pinned_homes alice bob
 # Bob keeps his port across restarts.
-node_start bob
-b_addr=$(node_addr bob)
-node_kill bob
-sed -i "s/^listen = .*/listen = \"$b_addr\";/" "$T/bob/.p2ptui.conf"
+node_fix_addr bob b_addr
 node_start bob
 cat >>"$T/alice/.p2ptui.conf" <<CONF
 timestamps = false;

@@ -46,31 +46,22 @@
  * modes the node must refuse, that the node closed the connection or
  * cancelled with bad data), 1 otherwise.
  *
- * The transport is that of flipcheat.c.
+ * The transport is peerlib.c, shared with flipcheat.c.
  */
-#include <sys/socket.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ident.h"
 #include "merkle.h"
-#include "noise.h"
+#include "peerlib.h"
 #include "proto.h"
 
-#define WAIT_MS 20000
 #define PIECE (32 * 1024)
 #define FLOOD 18
 #define MAX_FILES 32
@@ -89,193 +80,15 @@ struct offer {
 	unsigned leaf1; /* requests for leaf 1 so far */
 };
 
-static int fd = -1;
-static struct noise_cipher tx, rx;
-static uint8_t inbuf[2 * PROTO_FRAME_MAX + 4];
-static size_t inlen;
-static uint8_t outbuf[FLOOD * 64];
-static size_t outlen;
-static int batching;
-static int gone; /* the node reset the connection while we sent */
-static uint64_t until; /* if set, the deadline of every wait */
+const char peer_prog[] = "filepeer";
+const int peer_wait_ms = 20000;
+
 static struct offer offers[MAX_FILES];
 static size_t noffers;
 static uint8_t leafbuf[MERKLE_LEAF];
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("filepeer: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
-
-static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-send_all(const uint8_t *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0 && !gone) {
-		n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EPIPE || errno == ECONNRESET)) {
-			/* Seen by the next read: the node closed. */
-			gone = 1;
-			return;
-		}
-		if (n <= 0)
-			die("send: %s", strerror(errno));
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
-static void
-send_frame(const uint8_t *body, size_t len)
-{
-	uint8_t hdr[2];
-
-	proto_frame_header(hdr, len);
-	if (batching) {
-		if (outlen + 2 + len > sizeof outbuf)
-			die("batch too large");
-		memcpy(outbuf + outlen, hdr, 2);
-		memcpy(outbuf + outlen + 2, body, len);
-		outlen += 2 + len;
-		return;
-	}
-	send_all(hdr, 2);
-	send_all(body, len);
-}
-
-/* Send what was batched in one write. */
-static void
-flush_batch(void)
-{
-	batching = 0;
-	send_all(outbuf, outlen);
-	outlen = 0;
-}
-
 /*
- * The next frame, waiting until the deadline: 1 with *body and *len
- * (valid until the next call), 0 at end of file.
- */
-static int
-next_frame(const uint8_t **body, size_t *len)
-{
-	static size_t consumed;
-	uint64_t deadline = until != 0 ? until : now_ms() + WAIT_MS, now;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	ssize_t n;
-	int r;
-
-	memmove(inbuf, inbuf + consumed, inlen - consumed);
-	inlen -= consumed;
-	consumed = 0;
-	for (;;) {
-		r = proto_frame_next(inbuf, inlen, body, len);
-		if (r == -1)
-			die("empty frame");
-		if (r == 1) {
-			consumed = 2 + *len;
-			return 1;
-		}
-		if (gone)
-			return 0;
-		if ((now = now_ms()) >= deadline)
-			die(until != 0 ? "the node did not close the connection"
-			               : "timed out waiting for the node");
-		if (poll(&pfd, 1, (int)(deadline - now)) == -1 &&
-		    errno != EINTR)
-			die("poll: %s", strerror(errno));
-		n = read(fd, inbuf + inlen, sizeof inbuf - inlen);
-		if (n == 0 || (n == -1 && errno == ECONNRESET))
-			return 0;
-		if (n == -1 && errno != EINTR && errno != EAGAIN)
-			die("read: %s", strerror(errno));
-		if (n > 0)
-			inlen += (size_t)n;
-	}
-}
-
-static void
-send_msg(const struct proto_msg *m)
-{
-	static uint8_t plain[PROTO_PLAIN_MAX], frame[PROTO_FRAME_MAX];
-	size_t n = proto_encode(m, plain, sizeof plain);
-
-	if (n == 0)
-		die("cannot encode type 0x%02x", m->type);
-	if (noise_cipher_encrypt(&tx, NULL, 0, plain, n, frame) == -1)
-		die("nonces exhausted");
-	send_frame(frame, n + NOISE_TAGLEN);
-}
-
-/*
- * The next message that is not a PING (answered): 1 with *m, 0 if the
- * node closed the connection. The plaintext stays valid until the next
- * call.
- */
-static int
-next_msg(struct proto_msg *m)
-{
-	static uint8_t plain[PROTO_FRAME_MAX];
-	struct proto_msg pong;
-	const uint8_t *frame;
-	const char *why;
-	size_t len;
-
-	for (;;) {
-		if (next_frame(&frame, &len) == 0)
-			return 0;
-		if (len < NOISE_TAGLEN ||
-		    noise_cipher_decrypt(&rx, NULL, 0, frame, len, plain) == -1)
-			die("frame failed authentication");
-		if (proto_decode(plain, len - NOISE_TAGLEN, PROTO_TEXT_MAX, m,
-		        &why) == -1)
-			die("bad message from the node: %s", why);
-		if (m->type == PROTO_PING) {
-			memset(&pong, 0, sizeof pong);
-			pong.type = PROTO_PONG;
-			pong.u.token = m->u.token;
-			send_msg(&pong);
-			continue;
-		}
-		if (m->type == PROTO_BYE)
-			return 0;
-		return 1;
-	}
-}
-
-/*
- * The node must close the connection within WAIT_MS; anything before
+ * The node must close the connection within peer_wait_ms; anything before
  * that is ignored (chunks and requests already in flight, and PINGs,
  * which would otherwise keep an open connection waiting forever).
  */
@@ -284,96 +97,11 @@ expect_close(void)
 {
 	struct proto_msg m;
 
-	until = now_ms() + WAIT_MS;
+	peer_until = now_ms() + (uint64_t)peer_wait_ms;
 	while (next_msg(&m) == 1)
 		;
 	say("closed");
 	return 0;
-}
-
-static void
-dial(const char *where)
-{
-	struct sockaddr_in sin;
-	char host[64], *colon;
-
-	snprintf(host, sizeof host, "%s", where);
-	if ((colon = strrchr(host, ':')) == NULL)
-		die("%s: not HOST:PORT", where);
-	*colon = '\0';
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)atoi(colon + 1));
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-		die("%s: not a numeric IPv4 address", host);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		die("socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == -1)
-		die("connect %s: %s", where, strerror(errno));
-}
-
-/* Noise_XX as initiator, then HELLO both ways. */
-static void
-handshake(void)
-{
-	uint8_t sk[NOISE_KEYLEN], msg[256], payload[64], own[IDENT_KEYLEN];
-	const uint8_t *frame;
-	struct noise_hs *hs;
-	struct proto_msg m;
-	uint16_t version;
-	uint32_t caps;
-	char *cause, fp[IDENT_FP_LEN + 1];
-	size_t len, plen;
-
-	hs = noise_hs_create(PROTO_NOISE, NOISE_INITIATOR,
-	    (const uint8_t *)PROTO_PROLOGUE, strlen(PROTO_PROLOGUE), &cause);
-	if (hs == NULL)
-		die("noise: %s", cause);
-	ident_random(sk, sizeof sk);
-	noise_hs_set_s(hs, sk);
-	ident_wipe(sk, sizeof sk);
-	if (noise_hs_start(hs, &cause) == -1)
-		die("noise: %s", cause);
-	if (noise_hs_write(hs, NULL, 0, msg, sizeof msg, &len) == -1)
-		die("noise: message 1");
-	send_frame(msg, len);
-	if (next_frame(&frame, &len) == 0)
-		die("closed during the handshake");
-	if (noise_hs_read(hs, frame, len, payload, sizeof payload, &plen) ==
-	        -1 ||
-	    proto_hs_payload_decode(payload, plen, &version, &caps) == -1)
-		die("noise: bad message 2");
-	proto_hs_payload_encode(payload);
-	if (noise_hs_write(
-	        hs, payload, PROTO_HS_PAYLOAD_LEN, msg, sizeof msg, &len) == -1)
-		die("noise: message 3");
-	send_frame(msg, len);
-	if (noise_hs_split(hs, &tx, &rx) == -1)
-		die("noise: split");
-	tx.rekey_interval = rx.rekey_interval = PROTO_REKEY_INTERVAL;
-	memcpy(own, noise_hs_local_static(hs), IDENT_KEYLEN);
-	noise_hs_free(hs);
-	ident_fingerprint(own, fp);
-	say("fingerprint %s", fp);
-
-	memset(&m, 0, sizeof m);
-	m.type = PROTO_HELLO;
-	m.u.hello.version = PROTO_VERSION;
-	snprintf(m.u.hello.nick, sizeof m.u.hello.nick, "filepeer");
-	send_msg(&m);
-	if (next_msg(&m) == 0 || m.type != PROTO_HELLO)
-		die("no HELLO from the node");
-	say("online");
-}
-
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
-	out[2 * n] = '\0';
 }
 
 /* Decode hex into out (cap bytes); the length. */
@@ -602,7 +330,7 @@ play_receiver(const char *mode)
 	}
 	if (count == 0)
 		die("flood needs a file that is not empty");
-	batching = 1;
+	begin_batch();
 	for (i = 0; i < FLOOD; i++) {
 		m.u.file.index = i % count;
 		send_msg(&m);
@@ -616,6 +344,7 @@ int
 main(int argc, char **argv)
 {
 	uint8_t name[PROTO_FILE_NAME_MAX];
+	struct proto_msg m;
 	const char *mode;
 	size_t len;
 	int i;
@@ -641,7 +370,10 @@ main(int argc, char **argv)
 		die("unknown mode %s", mode);
 
 	dial(argv[1]);
-	handshake();
+	handshake("filepeer");
+	if (next_msg(&m) == 0 || m.type != PROTO_HELLO)
+		die("no HELLO from the node");
+	say("online");
 	if (strcmp(mode, "badindex") == 0 || strcmp(mode, "flood") == 0)
 		return play_receiver(mode);
 	if (strcmp(mode, "offer") == 0) {
