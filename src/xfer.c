@@ -1494,9 +1494,7 @@ xfer_send(struct xfers *xs, struct peer *p, const char *path,
 	/* We offer (and show) the safe form of the name: the receiver
 	 * sanitises it anyway, and then it compares equal to ours. */
 	util_safe_name(base, xf->pub.name, sizeof xf->pub.name);
-	xf->pub.path = realpath(path, NULL);
-	if (xf->pub.path == NULL)
-		xf->pub.path = xstrdup(path);
+	xf->pub.path = xstrdup(path);
 	xf->pub.size = (uint64_t)st.st_size;
 	xf->mtime_ns = xf_mtime_ns(&st);
 	xf->stored = STORE_XFER_OFFERED;

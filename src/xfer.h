@@ -59,7 +59,8 @@ struct xfers *xfer_create(struct engine *);
 /* Write what is verified so far (fdatasync and record) and free all. */
 void xfer_free(struct xfers *);
 
-/* Offer the file at path to p (it need not be online). */
+/* Offer the file at path (absolute, so that a restart started elsewhere
+ * finds it again) to p, who need not be online. */
 int xfer_send(struct xfers *, struct peer *, const char *path,
     const struct xfer **out, char **cause);
 /* Accept an incoming offer: saved in the configured download_dir. */
