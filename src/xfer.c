@@ -73,7 +73,7 @@ struct xf_leaf {
 };
 
 struct xf {
-	struct xfer pub;
+	struct xfer pub; /* first: a struct xfer * is its struct xf * */
 	TAILQ_ENTRY(xf) entry;
 	struct xfers *xs;
 	uint8_t key[IDENT_KEYLEN];
@@ -1725,20 +1725,12 @@ xfer_free(struct xfers *xs)
 const struct xfer *
 xfer_next(const struct xfers *xs, const struct xfer *x)
 {
-	const struct xf *xf;
+	/* pub is the first member of struct xf. */
+	const struct xf *xf = x == NULL
+	    ? TAILQ_FIRST(&xs->list)
+	    : TAILQ_NEXT((const struct xf *)x, entry);
 
-	if (x == NULL) {
-		xf = TAILQ_FIRST(&xs->list);
-		return xf != NULL ? &xf->pub : NULL;
-	}
-	TAILQ_FOREACH(xf, &xs->list, entry)
-	{
-		if (&xf->pub == x) {
-			xf = TAILQ_NEXT(xf, entry);
-			return xf != NULL ? &xf->pub : NULL;
-		}
-	}
-	return NULL;
+	return xf != NULL ? &xf->pub : NULL;
 }
 
 const struct xfer *
