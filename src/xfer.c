@@ -124,6 +124,7 @@ struct xfers {
 	struct loop_timer *tick;
 	struct loop_timer *retry;
 	uint8_t *buf; /* XFER_READ bytes for hashing and serving */
+	uint64_t flood_ms; /* when we last warned of too many offers */
 };
 
 static void xf_pump_one(struct xfers *, struct xf *);
@@ -1136,6 +1137,29 @@ xf_offer_ended(struct xfers *xs, struct peer *p, const uint8_t *id)
 	return 1;
 }
 
+/* Decline an offer beyond XFER_OFFERS_MAX undecided ones. */
+static void
+xf_refuse(struct xfers *xs, struct peer *p, const uint8_t *id)
+{
+	struct proto_msg r;
+	uint64_t now = loop_now_ms();
+	char *cause;
+
+	memset(&r, 0, sizeof r);
+	r.type = PROTO_FILE_CANCEL;
+	memcpy(r.u.file.id, id, PROTO_XFER_ID_LEN);
+	r.u.file.reason = PROTO_CANCEL_DECLINED;
+	if (engine_send_msg(xs->eng, p, &r, &cause) == -1)
+		free(cause);
+	if (xs->flood_ms == 0 || now - xs->flood_ms >= 60000) {
+		xs->flood_ms = now;
+		xf_notice(xs, NULL, FE_WARN,
+		    "%s offers more than %d files at once: declining the "
+		    "rest until you answer some (/transfers)",
+		    p->name, XFER_OFFERS_MAX);
+	}
+}
+
 static void
 xf_offer(struct xfers *xs, struct peer *p, const struct proto_msg *m,
     const char **why)
@@ -1176,6 +1200,13 @@ xf_offer(struct xfers *xs, struct peer *p, const struct proto_msg *m,
 		    o->pub.state == XFER_OFFERED)
 			pending++;
 	}
+	if (pending >= XFER_OFFERS_MAX) {
+		/* Refused without a trace in the store or in memory, so a
+		 * flood of offers costs nothing; the user hears of it at most
+		 * once a minute. */
+		xf_refuse(xs, p, m->u.file.id);
+		return;
+	}
 	xf = xf_new(xs, p, 0);
 	memcpy(xf->id, m->u.file.id, PROTO_XFER_ID_LEN);
 	memcpy(xf->root, m->u.file.root, MERKLE_HASHLEN);
@@ -1187,13 +1218,6 @@ xf_offer(struct xfers *xs, struct peer *p, const struct proto_msg *m,
 	xf->pub.created_ms = xf_now_ms();
 	xf->pub.rate = 0;
 	xf_save(xs, xf, 1);
-	if (pending >= XFER_OFFERS_MAX) {
-		xf_notice(xs, xf, FE_WARN,
-		    "%s offers more than %d files at once: %s declined",
-		    p->name, XFER_OFFERS_MAX, xf->pub.name);
-		xf_abort(xs, xf, XFER_CANCELLED, PROTO_CANCEL_DECLINED);
-		return;
-	}
 	cp = p->origin == PEER_CONFIG
 	    ? conf_find_peer(engine_conf(xs->eng), p->name)
 	    : NULL;

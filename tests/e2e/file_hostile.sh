@@ -172,6 +172,18 @@ wait_for node "^warn [0-9.:]+: request for a piece beyond the end of the file$"
 wait_for node "^offline $peer "
 still_works
 
+# 40 offers at once: 32 wait for an answer, the rest are declined with
+# one warning, and neither the store nor /transfers keeps them.
+fp offerflood "$src/order.bin"
+wait_for "$c" '^declined 8$'
+fp_done
+wait_for node "^warn $peer offers more than 32 files at once: declining the rest until you answer some \\(/transfers\\)$"
+[ "$(count node "^warn $peer offers more than")" = 1 ] ||
+    fail "more than one warning for a flood of offers"
+[ "$(count node "^file $peer [0-9]+ in offered ")" = 32 ] ||
+    fail "$(count node "^file $peer [0-9]+ in offered ") offers shown, not 32"
+still_works
+
 # 18 requests in one write: more than 16 outstanding.
 randfile "$src/many.bin" $((20 * 262144))
 fp flood

@@ -23,6 +23,9 @@
  *              answer the first request with a piece at offset 32768,
  *              never sending offset 0 (PATH needs more than 32 KiB):
  *              "closed"
+ *   offerflood PATH
+ *              offer PATH 40 times at once: the node keeps 32 offers
+ *              undecided and declines the rest: "declined 8"
  *   wrongsize PATH
  *              offer a size one byte larger than PATH with the root of
  *              its real content, and serve the claimed lengths (the
@@ -64,7 +67,8 @@
 
 #define PIECE (32 * 1024)
 #define FLOOD 18
-#define MAX_FILES 32
+#define MAX_FILES 48
+#define FLOOD_OFFERS 40 /* the node keeps 32 undecided */
 
 /* A file we offer. */
 struct offer {
@@ -241,7 +245,7 @@ play_sender(const char *mode)
 	struct proto_msg m;
 	struct offer *o;
 	size_t ndone = 0;
-	int bad, first = 1;
+	int bad, first = 1, declined = 0;
 
 	while (ndone < noffers) {
 		if (next_msg(&m) == 0) {
@@ -283,6 +287,14 @@ play_sender(const char *mode)
 			break;
 		case PROTO_FILE_CANCEL:
 			find_offer(m.u.file.id);
+			if (strcmp(mode, "offerflood") == 0 &&
+			    m.u.file.reason == PROTO_CANCEL_DECLINED) {
+				if (++declined == FLOOD_OFFERS - 32) {
+					say("declined %d", declined);
+					return 0;
+				}
+				break;
+			}
 			say("cancel %u", m.u.file.reason);
 			if ((strcmp(mode, "alwaysbad") == 0 ||
 			        strcmp(mode, "wrongsize") == 0) &&
@@ -359,7 +371,7 @@ main(int argc, char **argv)
 			die("usage: filepeer HOST:PORT offer NAME-HEX PATH ...");
 	} else if (strcmp(mode, "corrupt") == 0 ||
 	    strcmp(mode, "alwaysbad") == 0 || strcmp(mode, "badorder") == 0 ||
-	    strcmp(mode, "wrongsize") == 0) {
+	    strcmp(mode, "wrongsize") == 0 || strcmp(mode, "offerflood") == 0) {
 		if (argc != 4)
 			die("usage: filepeer HOST:PORT %s PATH", mode);
 	} else if (strcmp(mode, "badindex") == 0 ||
@@ -386,8 +398,11 @@ main(int argc, char **argv)
 		const char *base = strrchr(argv[3], '/');
 
 		base = base != NULL ? base + 1 : argv[3];
-		offer_file((const uint8_t *)base, strlen(base), argv[3],
-		    strcmp(mode, "wrongsize") == 0);
+		for (i = 0;
+		     i < (strcmp(mode, "offerflood") == 0 ? FLOOD_OFFERS : 1);
+		     i++)
+			offer_file((const uint8_t *)base, strlen(base), argv[3],
+			    strcmp(mode, "wrongsize") == 0);
 	}
 	return play_sender(mode);
 }
