@@ -1137,20 +1137,28 @@ xf_offer_ended(struct xfers *xs, struct peer *p, const uint8_t *id)
 	return 1;
 }
 
-/* Decline an offer beyond XFER_OFFERS_MAX undecided ones. */
+/* CANCEL for an id we keep nothing about. */
 static void
-xf_refuse(struct xfers *xs, struct peer *p, const uint8_t *id)
+xf_cancel_id(struct xfers *xs, struct peer *p, const uint8_t *id, int reason)
 {
 	struct proto_msg r;
-	uint64_t now = loop_now_ms();
 	char *cause;
 
 	memset(&r, 0, sizeof r);
 	r.type = PROTO_FILE_CANCEL;
 	memcpy(r.u.file.id, id, PROTO_XFER_ID_LEN);
-	r.u.file.reason = PROTO_CANCEL_DECLINED;
+	r.u.file.reason = (uint8_t)reason;
 	if (engine_send_msg(xs->eng, p, &r, &cause) == -1)
 		free(cause);
+}
+
+/* Decline an offer beyond XFER_OFFERS_MAX undecided ones. */
+static void
+xf_refuse(struct xfers *xs, struct peer *p, const uint8_t *id)
+{
+	uint64_t now = loop_now_ms();
+
+	xf_cancel_id(xs, p, id, PROTO_CANCEL_DECLINED);
 	if (xs->flood_ms == 0 || now - xs->flood_ms >= 60000) {
 		xs->flood_ms = now;
 		xf_notice(xs, NULL, FE_WARN,
@@ -1247,21 +1255,6 @@ xf_accepted(struct xfers *xs, struct xf *xf)
 	xf_tick_arm(xs);
 }
 
-/* An ACCEPT or REQUEST for a transfer we do not know. */
-static void
-xf_unknown(struct xfers *xs, struct peer *p, const uint8_t *id)
-{
-	struct proto_msg r;
-	char *cause;
-
-	memset(&r, 0, sizeof r);
-	r.type = PROTO_FILE_CANCEL;
-	memcpy(r.u.file.id, id, PROTO_XFER_ID_LEN);
-	r.u.file.reason = PROTO_CANCEL_UNKNOWN;
-	if (engine_send_msg(xs->eng, p, &r, &cause) == -1)
-		free(cause);
-}
-
 static int
 xf_request_in(struct xfers *xs, struct xf *xf, const struct proto_msg *m,
     const char **why)
@@ -1303,7 +1296,8 @@ xfer_handle(struct xfers *xs, struct peer *p, const struct proto_msg *m,
 	case PROTO_FILE_ACCEPT:
 		xf = xf_find(xs, p, m->u.file.id, 1);
 		if (xf == NULL) {
-			xf_unknown(xs, p, m->u.file.id);
+			/* Not ours: say so. */
+			xf_cancel_id(xs, p, m->u.file.id, PROTO_CANCEL_UNKNOWN);
 			return 0;
 		}
 		if (xf_ended(xf)) {
@@ -1326,7 +1320,8 @@ xfer_handle(struct xfers *xs, struct peer *p, const struct proto_msg *m,
 	case PROTO_FILE_REQUEST:
 		xf = xf_find(xs, p, m->u.file.id, 1);
 		if (xf == NULL) {
-			xf_unknown(xs, p, m->u.file.id);
+			/* Not ours: say so. */
+			xf_cancel_id(xs, p, m->u.file.id, PROTO_CANCEL_UNKNOWN);
 			return 0;
 		}
 		if (xf_request_in(xs, xf, m, why) == -1)
