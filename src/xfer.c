@@ -1727,7 +1727,14 @@ xfer_free(struct xfers *xs)
 		return;
 	while ((xf = TAILQ_FIRST(&xs->list)) != NULL) {
 		TAILQ_REMOVE(&xs->list, xf, entry);
-		if (xf->pub.state == XFER_ACTIVE)
+		if (xf->pub.state == XFER_ACTIVE &&
+		    !engine_conf(xs->eng)->history && !xf->pub.outgoing &&
+		    xf->pub.path != NULL) {
+			/* history = false keeps no record, so the .part could
+			 * never be resumed: leave no trace of it either. */
+			xf_close_fd(xf);
+			(void)unlink(xf->pub.path);
+		} else if (xf->pub.state == XFER_ACTIVE)
 			xf_sync(xs, xf);
 		xf_free(xf);
 	}
