@@ -75,7 +75,6 @@ struct xf_leaf {
 struct xf {
 	struct xfer pub; /* first: a struct xfer * is its struct xf * */
 	TAILQ_ENTRY(xf) entry;
-	struct xfers *xs;
 	uint8_t key[IDENT_KEYLEN];
 	uint8_t id[PROTO_XFER_ID_LEN];
 	uint8_t root[MERKLE_HASHLEN];
@@ -309,7 +308,6 @@ xf_new(struct xfers *xs, struct peer *p, int outgoing)
 {
 	struct xf *xf = xcalloc(1, sizeof *xf);
 
-	xf->xs = xs;
 	xf->fd = -1;
 	xf->pub.peer = p;
 	xf->pub.outgoing = outgoing;

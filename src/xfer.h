@@ -52,8 +52,9 @@ struct xfer {
 
 /*
  * Create the module: loads unfinished transfers from the store (outgoing
- * ones are hashed again, to notice a changed file). -1 is not possible:
- * a transfer that cannot be resumed is marked failed and reported.
+ * ones are hashed again, to notice a changed file) and reports them. It
+ * does not fail: a transfer that cannot be resumed is marked failed and
+ * reported.
  */
 struct xfers *xfer_create(struct engine *);
 /* Write what is verified so far (fdatasync and record) and free all. */
