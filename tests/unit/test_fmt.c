@@ -5,7 +5,6 @@
  * percentages that reach 100 only when complete, bars in ASCII and
  * UTF-8, and that nothing writes past a short buffer.
  */
-#include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -77,21 +76,6 @@ test_size_short_buffer(void **state)
 	assert_int_equal(buf[5], 'x');
 	fmt_size(312 * MIB, buf, 0); /* writes nothing at all */
 	assert_int_equal(buf[0], '3');
-}
-
-/* The locale's decimal comma must not leak into the output. */
-static void
-test_size_locale(void **state)
-{
-	char buf[FMT_SIZE_LEN];
-
-	(void)state;
-	if (setlocale(LC_NUMERIC, "de_DE.UTF-8") == NULL &&
-	    setlocale(LC_NUMERIC, "fr_FR.UTF-8") == NULL)
-		skip();
-	fmt_size(MIB + MIB / 5, buf, sizeof buf);
-	setlocale(LC_NUMERIC, "C");
-	assert_string_equal(buf, "1.2 MiB");
 }
 
 static void
@@ -236,7 +220,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_size_short_buffer),
-		cmocka_unit_test(test_size_locale),
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_eta),
