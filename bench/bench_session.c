@@ -7,7 +7,8 @@
  * condition with a deadline; a timeout fails the run and shows the
  * nodes' last output. Times come from CLOCK_MONOTONIC. Each node gets its
  * own HOME under WORKDIR. Results go to stdout as "RESULT key value"
- * lines for bench/run.sh; progress and diagnostics go to stderr.
+ * lines for bench/run.sh; progress and diagnostics go to stderr. The
+ * children are driven with bench/benchlib.c, as bench_xfer's are.
  *
  *   bench_session [-c CONC] [-n COUNT] [-r ROUNDS] [-s SAMPLES] \
  *       [-S STRACE] [-t SECS] P2PTUI RAWNODE WORKDIR \
@@ -57,620 +58,51 @@
  *             nonvoluntary_ctxt_switches in /proc/PID/status: a process
  *             asleep in poll() is switched in once per wakeup.
  */
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "benchlib.h"
 #include "ident.h"
 #include "noise.h"
 #include "proto.h"
 
-#define MAX_CHILDREN 16
-#define CHILD_RBUF (256 * 1024)
-#define CHILD_LAST 8
-#define CHILD_LAST_LEN 240
 #define PIPE_SIZE (1024 * 1024)
 #define MSG_LEN 100
 #define HS_MAX_CONC 64
 #define IDLE_PEERS 10
 #define IDLE_KEEPALIVE 20 /* p2ptui's default, in seconds */
-#define SETUP_MS 20000
 
-struct child {
-	char name[32];
-	pid_t pid;
-	int in; /* our end of its stdin; -1 once closed */
-	int out; /* our end of its stdout; -1 at end of file */
-	int stopping;
-	char *wq; /* queued for its stdin */
-	size_t woff, wlen, wcap;
-	char *rbuf; /* a partial line from its stdout */
-	size_t rlen;
-	char last[CHILD_LAST][CHILD_LAST_LEN];
-	unsigned long nlines;
+static const char *rawnode_path;
 
-	/* What its events said. */
-	char fp[64], addr[64];
-	char req_name[64]; /* from the last "request" */
-	char peer_name[64]; /* from the last "online" */
-	unsigned long nready, nrequest, nonline, noffline, nwaiting;
-	unsigned long nmsg, nsent, ndelivered, nwarn, nerror;
-	uint64_t t_msg, t_delivered; /* when the last one was read */
-	double cpu; /* user + system seconds, once reaped by children_stop */
-};
-
-static struct child children[MAX_CHILDREN];
-static size_t nchildren;
-static const char *p2ptui_path, *rawnode_path, *workdir;
-/* If set, node_start() runs p2ptui under strace counting fsyncs. */
-static const char *strace_path;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int
-ms_left(uint64_t deadline)
-{
-	uint64_t now = now_ns();
-
-	if (now >= deadline)
-		return 0;
-	return (int)((deadline - now + 999999) / 1000000);
-}
-
-/* --- children ------------------------------------------------------------ */
-
-/* Kill every child still running; from exit or a signal handler. */
+/* Errors are counted (nerror) and shown as they come. */
 static void
-children_kill(void)
+session_event(struct child *c, const char *line, uint64_t now)
 {
-	size_t i;
-
-	for (i = 0; i < nchildren; i++) {
-		if (children[i].pid > 0)
-			kill(children[i].pid, SIGKILL);
-	}
+	(void)now;
+	if (PREFIX(line, "error "))
+		fprintf(stderr, "  %s: %s\n", c->name,
+		    c->last[(c->nlines - 1) % CHILD_LAST]);
 }
 
-static void
-children_reap(void)
-{
-	size_t i;
-
-	children_kill();
-	for (i = 0; i < nchildren; i++) {
-		if (children[i].pid > 0)
-			waitpid(children[i].pid, NULL, 0);
-		children[i].pid = 0;
-	}
-}
-
-static void
-on_signal(int sig)
-{
-	children_kill();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-dump_children(void)
-{
-	struct child *c;
-	char path[4096], line[512];
-	size_t i, k;
-	FILE *f;
-
-	for (i = 0; i < nchildren; i++) {
-		c = &children[i];
-		fprintf(stderr, "--- %s (pid %ld): %lu lines, last:\n", c->name,
-		    (long)c->pid, c->nlines);
-		for (k = c->nlines > CHILD_LAST ? c->nlines - CHILD_LAST : 0;
-		     k < c->nlines; k++)
-			fprintf(stderr, "  %s\n", c->last[k % CHILD_LAST]);
-		if (snprintf(path, sizeof path, "%s/%s.err", workdir,
-		        c->name) >= (int)sizeof path ||
-		    (f = fopen(path, "r")) == NULL)
-			continue;
-		while (fgets(line, sizeof line, f) != NULL)
-			fprintf(stderr, "  stderr: %s", line);
-		fclose(f);
-	}
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bench_session: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	dump_children();
-	exit(1);
-}
-
-static void
-set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		die("fcntl: %s", strerror(errno));
-}
-
-/* Start argv with HOME=home (if not NULL), stdin and stdout piped to us,
- * stderr to WORKDIR/NAME.err. */
-static struct child *
-child_spawn(const char *name, const char *home, char *const argv[])
-{
-	struct child *c;
-	char path[4096];
-	int in[2], out[2], err;
-	pid_t parent = getpid();
-
-	if (nchildren == MAX_CHILDREN)
-		die("too many children");
-	c = &children[nchildren];
-	memset(c, 0, sizeof *c);
-	snprintf(c->name, sizeof c->name, "%s", name);
-	if ((c->rbuf = malloc(CHILD_RBUF)) == NULL)
-		die("out of memory");
-	snprintf(path, sizeof path, "%s/%s.err", workdir, name);
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
-		die("pipe: %s", strerror(errno));
-	/* Bigger pipes, the same for p2ptui and rawnode (may fail: fine). */
-	fcntl(in[1], F_SETPIPE_SZ, PIPE_SIZE);
-	fcntl(out[1], F_SETPIPE_SZ, PIPE_SIZE);
-	if ((err = open(
-	         path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
-		die("%s: %s", path, strerror(errno));
-	switch (c->pid = fork()) {
-	case -1:
-		die("fork: %s", strerror(errno));
-	case 0:
-		/* Never outlive the driver, however it ends. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		signal(SIGPIPE, SIG_DFL);
-		if (dup2(in[0], 0) == -1 || dup2(out[1], 1) == -1 ||
-		    dup2(err, 2) == -1)
-			_exit(1);
-		/* Its data directory under HOME, whatever ours is. */
-		if (home != NULL &&
-		    (setenv("HOME", home, 1) == -1 ||
-		        unsetenv("XDG_DATA_HOME") == -1))
-			_exit(1);
-		execvp(argv[0], argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	nchildren++;
-	close(in[0]);
-	close(out[1]);
-	close(err);
-	c->in = in[1];
-	c->out = out[0];
-	set_nonblock(c->in);
-	set_nonblock(c->out);
-	return c;
-}
-
-static void
-child_write(struct child *c)
-{
-	ssize_t n;
-
-	while (c->woff < c->wlen) {
-		n = write(c->in, c->wq + c->woff, c->wlen - c->woff);
-		if (n == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			die("%s: write: %s", c->name, strerror(errno));
-		}
-		c->woff += (size_t)n;
-	}
-	c->woff = c->wlen = 0;
-}
-
-/* Queue bytes for the child's stdin and write what the pipe takes. */
-static void
-child_send(struct child *c, const char *data, size_t len)
-{
-	if (c->in == -1)
-		die("%s: stdin is closed", c->name);
-	if (c->woff > 0 && c->wcap - c->wlen < len) {
-		memmove(c->wq, c->wq + c->woff, c->wlen - c->woff);
-		c->wlen -= c->woff;
-		c->woff = 0;
-	}
-	if (c->wcap - c->wlen < len) {
-		while (c->wcap - c->wlen < len)
-			c->wcap = c->wcap == 0 ? 65536 : c->wcap * 2;
-		if ((c->wq = realloc(c->wq, c->wcap)) == NULL)
-			die("out of memory");
-	}
-	memcpy(c->wq + c->wlen, data, len);
-	c->wlen += len;
-	child_write(c);
-}
-
-static void __attribute__((format(printf, 2, 3)))
-child_cmd(struct child *c, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof line - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof line - 1)
-		die("command too long");
-	line[n++] = '\n';
-	child_send(c, line, (size_t)n);
-}
-
-/* Field n (1-based, space-separated) of line into out. */
-static void
-field(const char *line, int n, char *out, size_t outlen)
-{
-	const char *s = line, *e;
-
-	while (--n > 0 && (s = strchr(s, ' ')) != NULL)
-		s++;
-	if (s == NULL) {
-		out[0] = '\0';
-		return;
-	}
-	if ((e = strchr(s, ' ')) == NULL)
-		e = s + strlen(s);
-	if ((size_t)(e - s) >= outlen)
-		e = s + outlen - 1;
-	memcpy(out, s, (size_t)(e - s));
-	out[e - s] = '\0';
-}
-
-#define PREFIX(line, lit) (strncmp(line, lit, sizeof lit - 1) == 0)
-
-static void
-child_line(struct child *c, char *line, size_t len, uint64_t now)
-{
-	char *slot = c->last[c->nlines++ % CHILD_LAST];
-
-	if (len >= CHILD_LAST_LEN)
-		len = CHILD_LAST_LEN - 1;
-	memcpy(slot, line, len);
-	slot[len] = '\0';
-	switch (line[0]) {
-	case 'm':
-		if (PREFIX(line, "msg ")) {
-			c->nmsg++;
-			c->t_msg = now;
-		}
-		break;
-	case 's':
-		if (PREFIX(line, "sent "))
-			c->nsent++;
-		break;
-	case 'd':
-		if (PREFIX(line, "delivered ")) {
-			c->ndelivered++;
-			c->t_delivered = now;
-		}
-		break;
-	case 'r':
-		if (PREFIX(line, "ready ")) {
-			field(line, 2, c->fp, sizeof c->fp);
-			field(line, 3, c->addr, sizeof c->addr);
-			c->nready++;
-		} else if (PREFIX(line, "request ")) {
-			field(line, 2, c->req_name, sizeof c->req_name);
-			c->nrequest++;
-		}
-		break;
-	case 'o':
-		if (PREFIX(line, "online ")) {
-			field(line, 2, c->peer_name, sizeof c->peer_name);
-			c->nonline++;
-		} else if (PREFIX(line, "offline "))
-			c->noffline++;
-		break;
-	case 'w':
-		if (PREFIX(line, "waiting "))
-			c->nwaiting++;
-		else if (PREFIX(line, "warn "))
-			c->nwarn++;
-		break;
-	case 'e':
-		if (PREFIX(line, "error ")) {
-			c->nerror++;
-			fprintf(stderr, "  %s: %s\n", c->name, slot);
-		}
-		break;
-	}
-}
-
-static void
-child_read(struct child *c, uint64_t now)
-{
-	char *start, *nl, *end;
-	ssize_t n;
-
-	n = read(c->out, c->rbuf + c->rlen, CHILD_RBUF - c->rlen);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		close(c->out);
-		c->out = -1;
-		if (!c->stopping)
-			die("%s exited unexpectedly", c->name);
-		return;
-	}
-	c->rlen += (size_t)n;
-	start = c->rbuf;
-	end = c->rbuf + c->rlen;
-	while ((nl = memchr(start, '\n', (size_t)(end - start))) != NULL) {
-		*nl = '\0';
-		child_line(c, start, (size_t)(nl - start), now);
-		start = nl + 1;
-	}
-	c->rlen = (size_t)(end - start);
-	if (c->rlen == CHILD_RBUF)
-		die("%s: line too long", c->name);
-	memmove(c->rbuf, start, c->rlen);
-}
-
-/*
- * The children's part of a poll set: stdout always, stdin while
- * something is queued for it. map[i] says whose fd pfd[i] is.
- */
-static struct child *pmap[2 * MAX_CHILDREN];
-
-static size_t
-children_pollfds(struct pollfd *pfd)
-{
-	struct child *c;
-	size_t i, n = 0;
-
-	for (i = 0; i < nchildren; i++) {
-		c = &children[i];
-		if (c->out != -1) {
-			pfd[n].fd = c->out;
-			pfd[n].events = POLLIN;
-			pfd[n].revents = 0;
-			pmap[n++] = c;
-		}
-		if (c->in != -1 && c->woff < c->wlen) {
-			pfd[n].fd = c->in;
-			pfd[n].events = POLLOUT;
-			pfd[n].revents = 0;
-			pmap[n++] = c;
-		}
-	}
-	return n;
-}
-
-static void
-children_service(const struct pollfd *pfd, size_t n)
-{
-	uint64_t now = now_ns();
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (pfd[i].revents == 0)
-			continue;
-		if (pfd[i].fd == pmap[i]->out)
-			child_read(pmap[i], now);
-		else if (pfd[i].fd == pmap[i]->in) {
-			if (pfd[i].revents & POLLERR)
-				die("%s: its stdin is broken", pmap[i]->name);
-			child_write(pmap[i]);
-		}
-	}
-}
-
-/* One poll over the children, at most timeout_ms. */
-static void
-pump(int timeout_ms)
-{
-	struct pollfd pfd[2 * MAX_CHILDREN];
-	size_t n = children_pollfds(pfd);
-
-	if (poll(pfd, (nfds_t)n, timeout_ms) == -1) {
-		if (errno == EINTR)
-			return;
-		die("poll: %s", strerror(errno));
-	}
-	children_service(pfd, n);
-}
-
-/* Pump until expr holds, or fail after ms milliseconds. */
-#define WAIT_UNTIL(expr, ms, ...) \
-	do { \
-		uint64_t dl_ = now_ns() + (uint64_t)(ms)*1000000ULL; \
-		while (!(expr)) { \
-			if (now_ns() >= dl_) \
-				die("timed out waiting for " __VA_ARGS__); \
-			pump(ms_left(dl_)); \
-		} \
-	} while (0)
-
-/*
- * Close every child's stdin (nodes quit), wait for them, reap. Their
- * struct child stays readable (for cpu) until the next child_spawn().
- */
-static void
-children_stop(void)
-{
-	uint64_t dl = now_ns() + 5000000000ULL;
-	struct rusage ru;
-	size_t i, open;
-	int status;
-
-	for (i = 0; i < nchildren; i++) {
-		children[i].stopping = 1;
-		if (children[i].in != -1)
-			close(children[i].in);
-		children[i].in = -1;
-	}
-	for (;;) {
-		for (open = 0, i = 0; i < nchildren; i++)
-			open += children[i].out != -1;
-		if (open == 0 || now_ns() >= dl)
-			break;
-		pump(ms_left(dl));
-	}
-	for (i = 0; i < nchildren; i++) {
-		if (children[i].out != -1) {
-			fprintf(stderr, "  %s did not exit: killed\n",
-			    children[i].name);
-			kill(children[i].pid, SIGKILL);
-			close(children[i].out);
-		}
-		if (children[i].pid > 0 &&
-		    wait4(children[i].pid, &status, 0, &ru) ==
-		        children[i].pid) {
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-				fprintf(stderr, "  %s exited with status %d\n",
-				    children[i].name, status);
-			children[i].cpu = (double)ru.ru_utime.tv_sec +
-			    (double)ru.ru_utime.tv_usec / 1e6 +
-			    (double)ru.ru_stime.tv_sec +
-			    (double)ru.ru_stime.tv_usec / 1e6;
-		}
-		children[i].pid = 0;
-		free(children[i].wq);
-		free(children[i].rbuf);
-	}
-	nchildren = 0;
-}
-
-/* A number from /proc/PID/FILE: status ("VmHWM:"), io ("write_bytes:"). */
-static unsigned long
-proc_field(pid_t pid, const char *file, const char *key)
-{
-	char path[64], line[256];
-	unsigned long v = 0;
-	size_t klen = strlen(key);
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, file);
-	if ((f = fopen(path, "r")) == NULL)
-		die("%s: %s", path, strerror(errno));
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, key, klen) == 0) {
-			v = strtoul(line + klen, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
+/* --- nodes ---------------------------------------------------------------- */
 
 static unsigned long
 proc_wakeups(pid_t pid)
 {
 	return proc_field(pid, "status", "voluntary_ctxt_switches:") +
 	    proc_field(pid, "status", "nonvoluntary_ctxt_switches:");
-}
-
-/* User + system CPU seconds from /proc/PID/stat. */
-static double
-proc_cpu(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut, st;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		die("%s: %s", path, strerror(errno));
-	if (fgets(buf, sizeof buf, f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	/* After "pid (comm) ": state is field 3, utime 14, stime 15. */
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	        &ut, &st) != 2)
-		die("%s: cannot parse", path);
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* --- nodes ---------------------------------------------------------------- */
-
-/* A HOME for a node, with a configuration listening on loopback. */
-static char *
-node_home(const char *name, const char *extra)
-{
-	char *home, path[4096];
-	FILE *f;
-
-	if (asprintf(&home, "%s/%s", workdir, name) == -1)
-		die("out of memory");
-	/* Always a fresh identity with no learned peers. */
-	if (mkdir(home, 0700) == -1)
-		die("mkdir %s: %s", home, strerror(errno));
-	snprintf(path, sizeof path, "%s/.p2ptui.conf", home);
-	if ((f = fopen(path, "w")) == NULL)
-		die("%s: %s", path, strerror(errno));
-	fprintf(f,
-	    "nick = \"%s\";\nlisten = \"127.0.0.1:0\";\n"
-	    "handshake_rate = 1000;\nmax_peers = 4096;\n"
-	    "max_queue_kb = 1048576;\n%s",
-	    name, extra != NULL ? extra : "");
-	if (fclose(f) != 0)
-		die("%s: %s", path, strerror(errno));
-	return home;
-}
-
-/* Under strace_path if set: its summary goes to WORKDIR/NAME.strace. */
-static struct child *
-node_start(const char *name, const char *extra)
-{
-	char *argv[] = { (char *)p2ptui_path, (char *)"--headless", NULL };
-	char *sargv[] = { (char *)strace_path, (char *)"-f", (char *)"-c",
-		(char *)"--seccomp-bpf", (char *)"-e",
-		(char *)"trace=fsync,fdatasync", (char *)"-o", NULL,
-		(char *)p2ptui_path, (char *)"--headless", NULL };
-	char *home = node_home(name, extra), path[4096];
-	struct child *c;
-
-	if (strace_path != NULL) {
-		snprintf(path, sizeof path, "%s/%s.strace", workdir, name);
-		sargv[7] = path;
-		c = child_spawn(name, home, sargv);
-	} else
-		c = child_spawn(name, home, argv);
-	free(home);
-	return c;
 }
 
 /* Bytes of the node's data directory file NAME (0 if there is none). */
@@ -724,26 +156,6 @@ node_fsyncs(const struct child *c)
 	}
 	fclose(f);
 	return n;
-}
-
-static void
-node_wait_ready(struct child *c)
-{
-	WAIT_UNTIL(c->nready > 0, SETUP_MS, "%s to be ready", c->name);
-}
-
-/* b dials a, a accepts the request; both online. */
-static void
-node_introduce(struct child *a, struct child *b)
-{
-	unsigned long ra = a->nrequest, oa = a->nonline, ob = b->nonline;
-
-	child_cmd(b, "/connect %s", a->addr);
-	WAIT_UNTIL(
-	    a->nrequest > ra, SETUP_MS, "%s's request at %s", b->name, a->name);
-	child_cmd(a, "/accept %s", a->req_name);
-	WAIT_UNTIL(a->nonline > oa && b->nonline > ob, SETUP_MS,
-	    "%s and %s online", a->name, b->name);
 }
 
 enum pair_kind {
@@ -1368,14 +780,6 @@ bench_durable(unsigned long count, int rounds, const char *strace)
 
 /* --- latency -------------------------------------------------------------- */
 
-static int
-cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-
-	return a < b ? -1 : a > b;
-}
-
 static void
 lat_report(const char *k, uint64_t *s, unsigned long n)
 {
@@ -1387,9 +791,9 @@ lat_report(const char *k, uint64_t *s, unsigned long n)
 	qsort(s, n, sizeof *s, cmp_u64);
 	/* Nearest rank. */
 	printf("RESULT lat_%s_p50_us %.1f\n", k,
-	    (double)s[(n * 50 + 99) / 100 - 1] / 1e3);
+	    (double)nearest_rank(s, n, 50) / 1e3);
 	printf("RESULT lat_%s_p99_us %.1f\n", k,
-	    (double)s[(n * 99 + 99) / 100 - 1] / 1e3);
+	    (double)nearest_rank(s, n, 99) / 1e3);
 	printf(
 	    "RESULT lat_%s_mean_us %.1f\n", k, (double)sum / (double)n / 1e3);
 	printf("RESULT lat_%s_max_us %.1f\n", k, (double)s[n - 1] / 1e3);
@@ -1474,9 +878,7 @@ bench_idle(double secs)
 		node_introduce(hub, leaf[i]);
 	}
 	/* Let the last introduction settle before counting. */
-	end = now_ns() + 1000000000ULL;
-	while (now_ns() < end)
-		pump(ms_left(end));
+	pump_for(1000000000ULL);
 	off0 = hub->noffline;
 	fprintf(stderr, "idle: hub (pid %ld) with %d peers, %.0f s\n",
 	    (long)hub->pid, IDLE_PEERS, secs);
@@ -1555,14 +957,13 @@ main(int argc, char **argv)
 	rawnode_path = argv[1];
 	workdir = argv[2];
 	what = argv[3];
+	node_conf = "handshake_rate = 1000;\nmax_peers = 4096;\n"
+	            "max_queue_kb = 1048576;\n";
+	child_pipe_size = PIPE_SIZE;
+	child_event = session_event;
+	bench_init("bench_session");
 	if (ident_init() == -1)
 		die("libsodium cannot be initialised");
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	atexit(children_reap);
-	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	if (strcmp(what, "handshake") == 0)
 		bench_handshake(conc, secs > 0 ? secs : 5);

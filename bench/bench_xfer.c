@@ -9,7 +9,8 @@
  * value" lines (bench/bench_xfer.sh prints the report), progress to
  * stderr. The nodes keep the default configuration (history = true: chat
  * is stored with fsync) but for a loopback listener and download_dir =
- * WORKDIR/dl, where the raw copy writes too.
+ * WORKDIR/dl, where the raw copy writes too. The nodes are driven with
+ * bench/benchlib.c, as bench_session's are.
  *
  *   bench_xfer [-c CHATROUNDS] [-i MS] [-n SAMPLES] [-r ROUNDS] \
  *       P2PTUI WORKDIR FILE full|once
@@ -35,7 +36,6 @@
  * file in WORKDIR/dl, fdatasync()s it and closes it; the time is from the
  * fork to the close.
  */
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -46,22 +46,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#define MAX_CHILDREN 4
-#define CHILD_RBUF (256 * 1024)
-#define CHILD_LAST 8
-#define CHILD_LAST_LEN 240
+#include "benchlib.h"
+
 #define RAW_BUF (1024 * 1024)
-#define SETUP_MS 20000
 #define XFER_MS 900000 /* per step of a transfer: hashing, data */
 #define PROBE_MAX 100000
 #define ID_LEN 64
@@ -72,21 +65,9 @@ struct probe {
 	char id[ID_LEN];
 };
 
-struct child {
-	char name[32];
-	pid_t pid;
-	int in, out; /* our ends of its stdin and stdout; -1 once closed */
-	int stopping;
-	char *wq; /* queued for its stdin */
-	size_t woff, wlen, wcap;
-	char *rbuf; /* a partial line from its stdout */
-	size_t rlen;
-	char last[CHILD_LAST][CHILD_LAST_LEN];
-	unsigned long nlines;
-
-	/* What its events said. */
-	char fp[128], addr[64], req_name[64], peer_name[64];
-	unsigned long nready, nrequest, nonline;
+/* What a node's events said beyond struct child: children[i]'s is
+ * xnodes[i]. */
+struct xnode {
 	/* Transfers: the last state seen in each direction. */
 	long long out_num, in_num;
 	char out_state[16], in_state[16];
@@ -99,252 +80,20 @@ struct child {
 	size_t npr, nnamed, nanswered;
 };
 
-static struct child children[MAX_CHILDREN];
-static size_t nchildren;
-static const char *p2ptui_path, *workdir;
+static struct xnode xnodes[MAX_CHILDREN];
+#define X(c) (&xnodes[(c)-children])
 
 /* While set, pump() writes a probe to tick_child every tick_ns. */
 static struct child *tick_child;
-static uint64_t tick_ns, tick_next;
+static uint64_t tick_ns;
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int
-ms_left(uint64_t deadline)
-{
-	uint64_t now = now_ns();
-
-	if (now >= deadline)
-		return 0;
-	return (int)((deadline - now + 999999) / 1000000);
-}
-
-/* --- children ------------------------------------------------------------ */
-
-static void
-children_kill(void)
-{
-	size_t i;
-
-	for (i = 0; i < nchildren; i++) {
-		if (children[i].pid > 0)
-			kill(children[i].pid, SIGKILL);
-	}
-}
-
-static void
-children_reap(void)
-{
-	size_t i;
-
-	children_kill();
-	for (i = 0; i < nchildren; i++) {
-		if (children[i].pid > 0)
-			waitpid(children[i].pid, NULL, 0);
-		children[i].pid = 0;
-	}
-}
-
-static void
-on_signal(int sig)
-{
-	children_kill();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-dump_children(void)
-{
-	struct child *c;
-	char path[4096], line[512];
-	size_t i, k;
-	FILE *f;
-
-	for (i = 0; i < nchildren; i++) {
-		c = &children[i];
-		fprintf(stderr, "--- %s (pid %ld): %lu lines, last:\n", c->name,
-		    (long)c->pid, c->nlines);
-		for (k = c->nlines > CHILD_LAST ? c->nlines - CHILD_LAST : 0;
-		     k < c->nlines; k++)
-			fprintf(stderr, "  %s\n", c->last[k % CHILD_LAST]);
-		if (snprintf(path, sizeof path, "%s/%s.err", workdir,
-		        c->name) >= (int)sizeof path ||
-		    (f = fopen(path, "r")) == NULL)
-			continue;
-		while (fgets(line, sizeof line, f) != NULL)
-			fprintf(stderr, "  stderr: %s", line);
-		fclose(f);
-	}
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bench_xfer: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	dump_children();
-	exit(1);
-}
-
-static void
-set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		die("fcntl: %s", strerror(errno));
-}
-
-/* A headless node NAME with HOME=WORKDIR/NAME (created, configured),
- * stdin and stdout piped to us, stderr to WORKDIR/NAME.err. */
-static struct child *
-node_start(const char *name)
-{
-	char home[2048], path[4096];
-	struct child *c;
-	int in[2], out[2], err;
-	pid_t parent = getpid();
-	FILE *f;
-
-	if (nchildren == MAX_CHILDREN)
-		die("too many children");
-	snprintf(home, sizeof home, "%s/%s", workdir, name);
-	if (mkdir(home, 0700) == -1)
-		die("mkdir %s: %s", home, strerror(errno));
-	snprintf(path, sizeof path, "%s/.p2ptui.conf", home);
-	if ((f = fopen(path, "w")) == NULL)
-		die("%s: %s", path, strerror(errno));
-	fprintf(f,
-	    "nick = \"%s\";\nlisten = \"127.0.0.1:0\";\n"
-	    "download_dir = \"%s/dl\";\n",
-	    name, workdir);
-	if (fclose(f) != 0)
-		die("%s: %s", path, strerror(errno));
-
-	c = &children[nchildren];
-	memset(c, 0, sizeof *c);
-	snprintf(c->name, sizeof c->name, "%s", name);
-	c->out_num = c->in_num = -1;
-	if ((c->rbuf = malloc(CHILD_RBUF)) == NULL ||
-	    (c->pr = calloc(PROBE_MAX, sizeof *c->pr)) == NULL)
-		die("out of memory");
-	snprintf(path, sizeof path, "%s/%s.err", workdir, name);
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
-		die("pipe: %s", strerror(errno));
-	if ((err = open(
-	         path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
-		die("%s: %s", path, strerror(errno));
-	switch (c->pid = fork()) {
-	case -1:
-		die("fork: %s", strerror(errno));
-	case 0:
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		signal(SIGPIPE, SIG_DFL);
-		if (dup2(in[0], 0) == -1 || dup2(out[1], 1) == -1 ||
-		    dup2(err, 2) == -1)
-			_exit(1);
-		if (setenv("HOME", home, 1) == -1 ||
-		    unsetenv("XDG_DATA_HOME") == -1)
-			_exit(1);
-		execl(p2ptui_path, p2ptui_path, "--headless", (char *)NULL);
-		fprintf(stderr, "exec %s: %s\n", p2ptui_path, strerror(errno));
-		_exit(127);
-	}
-	nchildren++;
-	close(in[0]);
-	close(out[1]);
-	close(err);
-	c->in = in[1];
-	c->out = out[0];
-	set_nonblock(c->in);
-	set_nonblock(c->out);
-	return c;
-}
-
-static void
-child_write(struct child *c)
-{
-	ssize_t n;
-
-	while (c->woff < c->wlen) {
-		n = write(c->in, c->wq + c->woff, c->wlen - c->woff);
-		if (n == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			die("%s: write: %s", c->name, strerror(errno));
-		}
-		c->woff += (size_t)n;
-	}
-	c->woff = c->wlen = 0;
-}
-
-static void __attribute__((format(printf, 2, 3)))
-child_cmd(struct child *c, const char *fmt, ...)
-{
-	char line[8192];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof line - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof line - 1)
-		die("command too long");
-	line[n++] = '\n';
-	if (c->in == -1)
-		die("%s: stdin is closed", c->name);
-	if (c->wcap - c->wlen < (size_t)n) {
-		while (c->wcap - c->wlen < (size_t)n)
-			c->wcap = c->wcap == 0 ? 65536 : c->wcap * 2;
-		if ((c->wq = realloc(c->wq, c->wcap)) == NULL)
-			die("out of memory");
-	}
-	memcpy(c->wq + c->wlen, line, (size_t)n);
-	c->wlen += (size_t)n;
-	child_write(c);
-}
-
-/* Field n (1-based, space-separated) of line into out. */
-static void
-field(const char *line, int n, char *out, size_t outlen)
-{
-	const char *s = line, *e;
-
-	while (--n > 0 && (s = strchr(s, ' ')) != NULL)
-		s++;
-	if (s == NULL) {
-		out[0] = '\0';
-		return;
-	}
-	if ((e = strchr(s, ' ')) == NULL)
-		e = s + strlen(s);
-	if ((size_t)(e - s) >= outlen)
-		e = s + outlen - 1;
-	memcpy(out, s, (size_t)(e - s));
-	out[e - s] = '\0';
-}
-
-#define PREFIX(line, lit) (strncmp(line, lit, sizeof lit - 1) == 0)
+/* --- nodes ---------------------------------------------------------------- */
 
 /* file PEER NUM DIR STATE BYTES SIZE NAME: count state changes. */
 static void
-child_file(struct child *c, const char *line, uint64_t now)
+xnode_file(struct child *c, const char *line, uint64_t now)
 {
+	struct xnode *x = X(c);
 	char num[32], dir[8], state[16];
 	long long n;
 	int out;
@@ -357,61 +106,62 @@ child_file(struct child *c, const char *line, uint64_t now)
 	if (strcmp(state, "failed") == 0 || strcmp(state, "cancelled") == 0)
 		die("%s: %s", c->name, line);
 	if (out) {
-		if (n == c->out_num && strcmp(state, c->out_state) == 0)
+		if (n == x->out_num && strcmp(state, x->out_state) == 0)
 			return;
-		c->out_num = n;
-		snprintf(c->out_state, sizeof c->out_state, "%s", state);
+		x->out_num = n;
+		snprintf(x->out_state, sizeof x->out_state, "%s", state);
 		if (strcmp(state, "offered") == 0) {
-			c->nout_offered++;
-			c->t_out_offered = now;
+			x->nout_offered++;
+			x->t_out_offered = now;
 		} else if (strcmp(state, "done") == 0)
-			c->nout_done++;
+			x->nout_done++;
 	} else {
-		if (n == c->in_num && strcmp(state, c->in_state) == 0)
+		if (n == x->in_num && strcmp(state, x->in_state) == 0)
 			return;
-		c->in_num = n;
-		snprintf(c->in_state, sizeof c->in_state, "%s", state);
+		x->in_num = n;
+		snprintf(x->in_state, sizeof x->in_state, "%s", state);
 		if (strcmp(state, "offered") == 0)
-			c->nin_offered++;
+			x->nin_offered++;
 	}
 }
 
+/* The lines benchlib does not follow; offline (unless stopping) and
+ * error fail the run. */
 static void
-child_line(struct child *c, char *line, size_t len, uint64_t now)
+xnode_event(struct child *c, const char *line, uint64_t now)
 {
-	char *slot = c->last[c->nlines++ % CHILD_LAST], id[ID_LEN];
+	struct xnode *x = X(c);
+	char id[ID_LEN];
 	const char *path;
 	size_t i;
 
-	memcpy(slot, line, len < CHILD_LAST_LEN ? len : CHILD_LAST_LEN - 1);
-	slot[len < CHILD_LAST_LEN ? len : CHILD_LAST_LEN - 1] = '\0';
 	if (PREFIX(line, "file "))
-		child_file(c, line, now);
+		xnode_file(c, line, now);
 	else if (PREFIX(line, "sent ")) {
-		if (c->nnamed == c->npr)
+		if (x->nnamed == x->npr)
 			die("%s: sent what we did not: %s", c->name, line);
-		field(line, 3, c->pr[c->nnamed++].id, ID_LEN);
+		field(line, 3, x->pr[x->nnamed++].id, ID_LEN);
 	} else if (PREFIX(line, "delivered ")) {
 		field(line, 3, id, sizeof id);
 		/* Probes are answered nearly in order: search from the
 		 * oldest unanswered. */
-		for (i = c->nanswered; i < c->nnamed; i++) {
-			if (c->pr[i].rtt == 0 && strcmp(c->pr[i].id, id) == 0)
+		for (i = x->nanswered; i < x->nnamed; i++) {
+			if (x->pr[i].rtt == 0 && strcmp(x->pr[i].id, id) == 0)
 				break;
 		}
-		if (i == c->nnamed) {
-			for (i = 0; i < c->nnamed; i++) {
-				if (c->pr[i].rtt == 0 &&
-				    strcmp(c->pr[i].id, id) == 0)
+		if (i == x->nnamed) {
+			for (i = 0; i < x->nnamed; i++) {
+				if (x->pr[i].rtt == 0 &&
+				    strcmp(x->pr[i].id, id) == 0)
 					break;
 			}
 		}
-		if (i == c->nnamed)
+		if (i == x->nnamed)
 			die("%s: delivered what we did not send: %s", c->name,
 			    line);
-		c->pr[i].rtt = now - c->pr[i].t_cmd;
-		while (c->nanswered < c->nnamed && c->pr[c->nanswered].rtt)
-			c->nanswered++;
+		x->pr[i].rtt = now - x->pr[i].t_cmd;
+		while (x->nanswered < x->nnamed && x->pr[x->nanswered].rtt)
+			x->nanswered++;
 	} else if (PREFIX(line, "saved ")) {
 		/* "saved PEER NUM PATH": the path is the rest. */
 		for (path = line, i = 0; i < 3 && path != NULL; i++) {
@@ -420,241 +170,82 @@ child_line(struct child *c, char *line, size_t len, uint64_t now)
 		}
 		if (path == NULL)
 			die("%s: bad saved line: %s", c->name, line);
-		snprintf(c->saved_path, sizeof c->saved_path, "%s", path);
-		c->nsaved++;
-		c->t_saved = now;
-	} else if (PREFIX(line, "ready ")) {
-		field(line, 2, c->fp, sizeof c->fp);
-		field(line, 3, c->addr, sizeof c->addr);
-		c->nready++;
-	} else if (PREFIX(line, "request ")) {
-		field(line, 2, c->req_name, sizeof c->req_name);
-		c->nrequest++;
-	} else if (PREFIX(line, "online ")) {
-		field(line, 2, c->peer_name, sizeof c->peer_name);
-		c->nonline++;
+		snprintf(x->saved_path, sizeof x->saved_path, "%s", path);
+		x->nsaved++;
+		x->t_saved = now;
 	} else if (PREFIX(line, "offline ") && !c->stopping)
 		die("%s: %s", c->name, line);
 	else if (PREFIX(line, "error "))
 		die("%s: %s", c->name, line);
 }
 
-static void
-child_read(struct child *c, uint64_t now)
-{
-	char *start, *nl, *end;
-	ssize_t n;
-
-	n = read(c->out, c->rbuf + c->rlen, CHILD_RBUF - c->rlen);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		close(c->out);
-		c->out = -1;
-		if (!c->stopping)
-			die("%s exited unexpectedly", c->name);
-		return;
-	}
-	c->rlen += (size_t)n;
-	start = c->rbuf;
-	end = c->rbuf + c->rlen;
-	while ((nl = memchr(start, '\n', (size_t)(end - start))) != NULL) {
-		*nl = '\0';
-		child_line(c, start, (size_t)(nl - start), now);
-		start = nl + 1;
-	}
-	c->rlen = (size_t)(end - start);
-	if (c->rlen == CHILD_RBUF)
-		die("%s: line too long", c->name);
-	memmove(c->rbuf, start, c->rlen);
-}
-
 /* Write one chat probe: "/msg PEER probe N". */
 static void
 probe_send(struct child *c)
 {
-	if (c->npr == PROBE_MAX)
+	struct xnode *x = X(c);
+
+	if (x->npr == PROBE_MAX)
 		die("too many probes");
-	c->pr[c->npr].t_cmd = now_ns();
-	c->pr[c->npr].rtt = 0;
-	child_cmd(c, "/msg %s probe %zu", c->peer_name, c->npr);
-	c->npr++;
+	x->pr[x->npr].t_cmd = now_ns();
+	x->pr[x->npr].rtt = 0;
+	child_cmd(c, "/msg %s probe %zu", c->peer_name, x->npr);
+	x->npr++;
 }
-
-/* One poll over the children, at most timeout_ms; probes fall due. */
-static void
-pump(int timeout_ms)
-{
-	struct pollfd pfd[2 * MAX_CHILDREN];
-	struct child *map[2 * MAX_CHILDREN];
-	struct child *c;
-	uint64_t now;
-	size_t i, n = 0;
-
-	for (i = 0; i < nchildren; i++) {
-		c = &children[i];
-		if (c->out != -1) {
-			pfd[n].fd = c->out;
-			pfd[n].events = POLLIN;
-			map[n++] = c;
-		}
-		if (c->in != -1 && c->woff < c->wlen) {
-			pfd[n].fd = c->in;
-			pfd[n].events = POLLOUT;
-			map[n++] = c;
-		}
-	}
-	if (tick_child != NULL) {
-		now = now_ns();
-		if (tick_next <= now)
-			timeout_ms = 0;
-		else if ((tick_next - now) / 1000000 < (uint64_t)timeout_ms)
-			timeout_ms = (int)((tick_next - now) / 1000000);
-	}
-	if (poll(pfd, (nfds_t)n, timeout_ms) == -1) {
-		if (errno == EINTR)
-			return;
-		die("poll: %s", strerror(errno));
-	}
-	now = now_ns();
-	for (i = 0; i < n; i++) {
-		if (pfd[i].revents == 0)
-			continue;
-		if (pfd[i].fd == map[i]->out)
-			child_read(map[i], now);
-		else if (pfd[i].fd == map[i]->in)
-			child_write(map[i]);
-	}
-	if (tick_child != NULL && now_ns() >= tick_next) {
-		probe_send(tick_child);
-		/* A steady cadence, but no burst after a stall. */
-		tick_next += tick_ns;
-		if (tick_next < now_ns())
-			tick_next = now_ns() + tick_ns;
-	}
-}
-
-/* Pump until expr holds, or fail after ms milliseconds. */
-#define WAIT_UNTIL(expr, ms, ...) \
-	do { \
-		uint64_t dl_ = now_ns() + (uint64_t)(ms)*1000000ULL; \
-		while (!(expr)) { \
-			if (now_ns() >= dl_) \
-				die("timed out waiting for " __VA_ARGS__); \
-			pump(ms_left(dl_)); \
-		} \
-	} while (0)
 
 static void
-pump_for(uint64_t ns)
+tick(void)
 {
-	uint64_t end = now_ns() + ns;
-
-	while (now_ns() < end)
-		pump(ms_left(end));
+	probe_send(tick_child);
+	/* A steady cadence, but no burst after a stall. */
+	tick_next += tick_ns;
+	if (tick_next < now_ns())
+		tick_next = now_ns() + tick_ns;
 }
 
-/* Close the children's stdin (nodes quit), wait for them, reap. */
+/* From now on a probe from c every tick_ns; NULL stops them. */
 static void
-children_stop(void)
+tick_start(struct child *c)
 {
-	uint64_t dl = now_ns() + 10000000000ULL;
-	size_t i, open;
-	int status;
-
-	for (i = 0; i < nchildren; i++) {
-		children[i].stopping = 1;
-		if (children[i].in != -1)
-			close(children[i].in);
-		children[i].in = -1;
-	}
-	for (;;) {
-		for (open = 0, i = 0; i < nchildren; i++)
-			open += children[i].out != -1;
-		if (open == 0 || now_ns() >= dl)
-			break;
-		pump(ms_left(dl));
-	}
-	for (i = 0; i < nchildren; i++) {
-		if (children[i].out != -1) {
-			fprintf(stderr, "  %s did not exit: killed\n",
-			    children[i].name);
-			kill(children[i].pid, SIGKILL);
-			close(children[i].out);
-		}
-		if (children[i].pid > 0 &&
-		    waitpid(children[i].pid, &status, 0) == children[i].pid &&
-		    (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-			fprintf(stderr, "  %s exited with status %d\n",
-			    children[i].name, status);
-		children[i].pid = 0;
-		free(children[i].wq);
-		free(children[i].rbuf);
-		free(children[i].pr);
-	}
-	nchildren = 0;
-}
-
-/* A number from /proc/PID/status, "VmHWM:" for instance (KiB). */
-static unsigned long
-proc_status(pid_t pid, const char *key)
-{
-	char path[64], line[256];
-	unsigned long v = 0;
-	size_t klen = strlen(key);
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		die("%s: %s", path, strerror(errno));
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, key, klen) == 0) {
-			v = strtoul(line + klen, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
-/* User + system CPU seconds from /proc/PID/stat. */
-static double
-proc_cpu(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut, st;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		die("%s: %s", path, strerror(errno));
-	if (fgets(buf, sizeof buf, f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	        &ut, &st) != 2)
-		die("%s: cannot parse", path);
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	tick_child = c;
+	tick_next = now_ns() + tick_ns;
+	pump_tick = c != NULL ? tick : NULL;
 }
 
 /* Two nodes online with each other; a will send to b. */
 static void
 pair_start(const char *tag, struct child **a, struct child **b)
 {
+	struct child **c[2] = { a, b };
+	struct xnode *x;
 	char name[32];
+	int i;
 
-	snprintf(name, sizeof name, "%s-a", tag);
-	*a = node_start(name);
-	snprintf(name, sizeof name, "%s-b", tag);
-	*b = node_start(name);
-	WAIT_UNTIL((*a)->nready > 0 && (*b)->nready > 0, SETUP_MS,
-	    "the nodes to be ready");
-	child_cmd(*b, "/connect %s", (*a)->addr);
-	WAIT_UNTIL((*a)->nrequest > 0, SETUP_MS, "the contact request");
-	child_cmd(*a, "/accept %s", (*a)->req_name);
-	WAIT_UNTIL((*a)->nonline > 0 && (*b)->nonline > 0, SETUP_MS,
-	    "the nodes to be online");
+	for (i = 0; i < 2; i++) {
+		snprintf(name, sizeof name, "%s-%c", tag, 'a' + i);
+		*c[i] = node_start(name, NULL);
+		x = X(*c[i]);
+		memset(x, 0, sizeof *x);
+		x->out_num = x->in_num = -1;
+		if ((x->pr = calloc(PROBE_MAX, sizeof *x->pr)) == NULL)
+			die("out of memory");
+	}
+	node_wait_ready(*a);
+	node_wait_ready(*b);
+	node_introduce(*a, *b);
+}
+
+/* The nodes quit. */
+static void
+pair_stop(void)
+{
+	size_t i;
+
+	children_stop();
+	for (i = 0; i < MAX_CHILDREN; i++) {
+		free(xnodes[i].pr);
+		xnodes[i].pr = NULL;
+	}
 }
 
 /* --- transfers ------------------------------------------------------------ */
@@ -669,38 +260,38 @@ static void
 xfer_once(struct child *a, struct child *b, const char *file,
     struct child *prober, struct xround *r)
 {
-	unsigned long offered = a->nout_offered, incoming = b->nin_offered;
-	unsigned long saved = b->nsaved, done = a->nout_done;
+	struct xnode *xa = X(a), *xb = X(b);
+	unsigned long offered = xa->nout_offered, incoming = xb->nin_offered;
+	unsigned long saved = xb->nsaved, done = xa->nout_done;
 	double ca, cb;
 	uint64_t t0;
 
 	t0 = now_ns();
 	child_cmd(a, "/send %s '%s'", a->peer_name, file);
 	WAIT_UNTIL(
-	    a->nout_offered > offered, XFER_MS, "the offer at %s", a->name);
-	r->hash_s = (double)(a->t_out_offered - t0) / 1e9;
+	    xa->nout_offered > offered, XFER_MS, "the offer at %s", a->name);
+	r->hash_s = (double)(xa->t_out_offered - t0) / 1e9;
 	WAIT_UNTIL(
-	    b->nin_offered > incoming, SETUP_MS, "the offer at %s", b->name);
+	    xb->nin_offered > incoming, SETUP_MS, "the offer at %s", b->name);
 	ca = proc_cpu(a->pid);
 	cb = proc_cpu(b->pid);
 	t0 = now_ns();
-	child_cmd(b, "/accept #%lld", b->in_num);
-	if (prober != NULL) {
-		tick_child = prober;
-		tick_next = now_ns() + tick_ns;
-	}
-	WAIT_UNTIL(b->nsaved > saved, XFER_MS, "the file saved at %s", b->name);
-	tick_child = NULL;
-	r->xfer_s = (double)(b->t_saved - t0) / 1e9;
+	child_cmd(b, "/accept #%lld", xb->in_num);
+	if (prober != NULL)
+		tick_start(prober);
+	WAIT_UNTIL(
+	    xb->nsaved > saved, XFER_MS, "the file saved at %s", b->name);
+	tick_start(NULL);
+	r->xfer_s = (double)(xb->t_saved - t0) / 1e9;
 	r->cpu_a = proc_cpu(a->pid) - ca;
 	r->cpu_b = proc_cpu(b->pid) - cb;
-	WAIT_UNTIL(a->nout_done > done, SETUP_MS, "done at %s", a->name);
+	WAIT_UNTIL(xa->nout_done > done, SETUP_MS, "done at %s", a->name);
 	if (prober != NULL)
-		WAIT_UNTIL(prober->nanswered == prober->npr, SETUP_MS,
-		    "%zu probes answered (have %zu)", prober->npr,
-		    prober->nanswered);
-	if (unlink(b->saved_path) == -1)
-		die("%s: %s", b->saved_path, strerror(errno));
+		WAIT_UNTIL(X(prober)->nanswered == X(prober)->npr, SETUP_MS,
+		    "%zu probes answered (have %zu)", X(prober)->npr,
+		    X(prober)->nanswered);
+	if (unlink(xb->saved_path) == -1)
+		die("%s: %s", xb->saved_path, strerror(errno));
 }
 
 /* The raw copy: seconds from the fork to the fdatasync()ed close. */
@@ -790,14 +381,6 @@ cmp_double(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-static int
-cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-
-	return a < b ? -1 : a > b;
-}
-
 /* Median of n values (sorts them). */
 static double
 median(double *v, int n)
@@ -806,11 +389,11 @@ median(double *v, int n)
 	return v[n / 2];
 }
 
-/* Round trips of c's probes from first on: RESULT chat_KEY_*. */
+/* Round trips of c's probes from first on: RESULT xfer_chat_KEY_*. */
 static void
 chat_report(const char *key, const struct child *c, size_t first)
 {
-	size_t i, n = c->npr - first;
+	size_t i, n = X(c)->npr - first;
 	uint64_t *s;
 
 	if (n == 0)
@@ -818,55 +401,79 @@ chat_report(const char *key, const struct child *c, size_t first)
 	if ((s = malloc(n * sizeof *s)) == NULL)
 		die("out of memory");
 	for (i = 0; i < n; i++)
-		s[i] = c->pr[first + i].rtt;
+		s[i] = X(c)->pr[first + i].rtt;
 	qsort(s, n, sizeof *s, cmp_u64);
 	/* Nearest rank. */
 	printf("RESULT xfer_chat_%s_n %zu\n", key, n);
 	printf("RESULT xfer_chat_%s_p50_ms %.2f\n", key,
-	    (double)s[(n * 50 + 99) / 100 - 1] / 1e6);
+	    (double)nearest_rank(s, n, 50) / 1e6);
 	printf("RESULT xfer_chat_%s_p99_ms %.2f\n", key,
-	    (double)s[(n * 99 + 99) / 100 - 1] / 1e6);
+	    (double)nearest_rank(s, n, 99) / 1e6);
 	printf(
 	    "RESULT xfer_chat_%s_max_ms %.2f\n", key, (double)s[n - 1] / 1e6);
 	free(s);
 }
 
-/* SAMPLES probes from c, one every tick, no transfer. */
+/* SAMPLES probes from c, one every tick, no transfer: RESULT
+ * xfer_chat_idle_KEY_*. */
 static void
-chat_idle(struct child *c, unsigned long samples)
+chat_idle(const char *key, struct child *c, unsigned long samples)
 {
-	size_t first = c->npr;
+	size_t first = X(c)->npr;
+	char k[32];
 
-	tick_child = c;
-	tick_next = now_ns() + tick_ns;
-	WAIT_UNTIL(c->npr - first >= samples, samples * 1000,
+	tick_start(c);
+	WAIT_UNTIL(X(c)->npr - first >= samples, samples * 1000,
 	    "%lu probes written", samples);
-	tick_child = NULL;
-	WAIT_UNTIL(c->nanswered == c->npr, SETUP_MS, "probes answered");
+	tick_start(NULL);
+	WAIT_UNTIL(X(c)->nanswered == X(c)->npr, SETUP_MS, "probes answered");
+	snprintf(k, sizeof k, "idle_%s", key);
+	chat_report(k, c, first);
+}
+
+/* CHATROUNDS transfers of file from a to b, prober sending probes while
+ * the data flows: RESULT xfer_chat_busy_KEY_*. */
+static void
+chat_busy(const char *key, struct child *prober, struct child *a,
+    struct child *b, const char *file, double mb, int chatrounds)
+{
+	size_t first = X(prober)->npr;
+	struct xround r;
+	char k[32];
+	int i;
+
+	for (i = 0; i < chatrounds; i++) {
+		fprintf(stderr, "xfer: transfer %d of %d with chat from %s\n",
+		    i + 1, chatrounds, prober->name);
+		xfer_once(a, b, file, prober, &r);
+		printf("RESULT xfer_chat_busy_%s_mb_per_s %.0f\n", key,
+		    mb / r.xfer_s);
+	}
+	snprintf(k, sizeof k, "busy_%s", key);
+	chat_report(k, prober, first);
 }
 
 static void
 report_rss(const char *key, const struct child *a, const struct child *b)
 {
 	printf("RESULT xfer_%s_rss_kb_a %lu\n", key,
-	    proc_status(a->pid, "VmRSS:"));
+	    proc_field(a->pid, "status", "VmRSS:"));
 	printf("RESULT xfer_%s_rss_kb_b %lu\n", key,
-	    proc_status(b->pid, "VmRSS:"));
+	    proc_field(b->pid, "status", "VmRSS:"));
 	printf("RESULT xfer_%s_hwm_kb_a %lu\n", key,
-	    proc_status(a->pid, "VmHWM:"));
+	    proc_field(a->pid, "status", "VmHWM:"));
 	printf("RESULT xfer_%s_hwm_kb_b %lu\n", key,
-	    proc_status(b->pid, "VmHWM:"));
+	    proc_field(b->pid, "status", "VmHWM:"));
 }
 
 static void
 bench_full(const char *file, double mb, int rounds, int chatrounds,
     unsigned long samples)
 {
-	struct xround r[9], warm, c;
+	struct xround r[9], warm;
 	double p2p[9], raw[9], hash[9], cpu_a[9], cpu_b[9], secs[9];
 	char dst[4096];
 	struct child *a, *b;
-	size_t first;
 	int i;
 
 	snprintf(dst, sizeof dst, "%s/dl/raw.out", workdir);
@@ -878,12 +485,8 @@ bench_full(const char *file, double mb, int rounds, int chatrounds,
 	    "xfer: chat without a transfer, %lu probes from %s,"
 	    " then from %s\n",
 	    samples, a->name, b->name);
-	first = a->npr;
-	chat_idle(a, samples);
-	chat_report("idle_a", a, first);
-	first = b->npr;
-	chat_idle(b, samples);
-	chat_report("idle_b", b, first);
+	chat_idle("a", a, samples);
+	chat_idle("b", b, samples);
 
 	fprintf(stderr,
 	    "xfer: warm-up: one transfer and one raw copy of %.0f "
@@ -925,26 +528,10 @@ bench_full(const char *file, double mb, int rounds, int chatrounds,
 	printf("RESULT xfer_cpu_share_a %.2f\n", median(cpu_a, rounds));
 	printf("RESULT xfer_cpu_share_b %.2f\n", median(cpu_b, rounds));
 
-	first = a->npr;
-	for (i = 0; i < chatrounds; i++) {
-		fprintf(stderr, "xfer: transfer %d of %d with chat from %s\n",
-		    i + 1, chatrounds, a->name);
-		xfer_once(a, b, file, a, &c);
-		printf(
-		    "RESULT xfer_chat_busy_a_mb_per_s %.0f\n", mb / c.xfer_s);
-	}
-	chat_report("busy_a", a, first);
-	first = b->npr;
-	for (i = 0; i < chatrounds; i++) {
-		fprintf(stderr, "xfer: transfer %d of %d with chat from %s\n",
-		    i + 1, chatrounds, b->name);
-		xfer_once(a, b, file, b, &c);
-		printf(
-		    "RESULT xfer_chat_busy_b_mb_per_s %.0f\n", mb / c.xfer_s);
-	}
-	chat_report("busy_b", b, first);
+	chat_busy("a", a, a, b, file, mb, chatrounds);
+	chat_busy("b", b, a, b, file, mb, chatrounds);
 	report_rss("end", a, b);
-	children_stop();
+	pair_stop();
 }
 
 static void
@@ -959,11 +546,11 @@ bench_once(const char *file, double mb)
 	printf("RESULT xfer_once_mb %.1f\n", mb);
 	printf("RESULT xfer_once_mb_per_s %.0f\n", mb / r.xfer_s);
 	printf("RESULT xfer_once_hash_s %.3f\n", r.hash_s);
-	printf(
-	    "RESULT xfer_once_hwm_kb_a %lu\n", proc_status(a->pid, "VmHWM:"));
-	printf(
-	    "RESULT xfer_once_hwm_kb_b %lu\n", proc_status(b->pid, "VmHWM:"));
-	children_stop();
+	printf("RESULT xfer_once_hwm_kb_a %lu\n",
+	    proc_field(a->pid, "status", "VmHWM:"));
+	printf("RESULT xfer_once_hwm_kb_b %lu\n",
+	    proc_field(b->pid, "status", "VmHWM:"));
+	pair_stop();
 }
 
 static void __attribute__((noreturn)) usage(void)
@@ -983,7 +570,9 @@ main(int argc, char **argv)
 	char dl[4096];
 	struct stat sb;
 	const char *file;
+	char *conf;
 
+	bench_init("bench_xfer");
 	while ((ch = getopt(argc, argv, "c:i:n:r:")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -1017,12 +606,11 @@ main(int argc, char **argv)
 	snprintf(dl, sizeof dl, "%s/dl", workdir);
 	if (mkdir(dl, 0700) == -1 && errno != EEXIST)
 		die("mkdir %s: %s", dl, strerror(errno));
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	atexit(children_reap);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (asprintf(&conf, "download_dir = \"%s\";\n", dl) == -1)
+		die("out of memory");
+	node_conf = conf;
+	children_stop_ms = 10000;
+	child_event = xnode_event;
 
 	if (strcmp(argv[3], "full") == 0)
 		bench_full(file, mb, rounds, chatrounds, samples);

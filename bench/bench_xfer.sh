@@ -29,13 +29,8 @@
 # temporary directory (results, node HOMEs and stderr).
 set -u
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
-: "${top_builddir:=$top_srcdir}"
-top_builddir=$(cd "$top_builddir" && pwd) || exit 1
-P2PTUI=$top_builddir/p2ptui
-CC=${CC:-cc}
-BCFLAGS="-std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
--Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
--Werror"
+# shellcheck source=bench/lib.sh
+. "$top_srcdir/bench/lib.sh"
 [ -x "$P2PTUI" ] || {
 	echo "bench_xfer: no $P2PTUI: build first (make)" >&2
 	exit 1
@@ -46,21 +41,8 @@ else
 	MIB=1024 OPTS="-r 3 -n 250" BIG=${BENCH_XFER_BIG:-4096}
 fi
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/p2ptui-bench-xfer.XXXXXX") || exit 1
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-	if [ -n "${KEEP_BENCH_DIR:-}" ]; then
-		rm -f "$T/src" "$T/big"
-		echo "bench_xfer: kept $T" >&2
-	else
-		rm -rf "$T"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-# shellcheck disable=SC2086
-$CC $BCFLAGS -o "$T/bench_xfer" "$top_srcdir/bench/bench_xfer.c" || exit 1
+bench_tmpdir bench_xfer p2ptui-bench-xfer
+bench_cc bench_xfer "$BENCHLIB"
 R=$T/results
 : >"$R"
 failed=""
@@ -84,35 +66,6 @@ if [ "$BIG" != 0 ]; then
 fi
 
 # --- report ----------------------------------------------------------------
-get() {
-	sed -n "s/^RESULT $1 //p" "$R" | tail -n 1
-}
-# calc EXPR VARS...: awk arithmetic on results; "-" if one is missing.
-calc() {
-	expr=$1
-	shift
-	for v in "$@"; do
-		[ -n "$v" ] || {
-			echo "-"
-			return
-		}
-	done
-	awk -v a="${1:-0}" -v b="${2:-0}" -v c="${3:-0}" \
-	    "BEGIN { $expr }"
-}
-verdict() {
-	case $1 in
-	1) echo "ok" ;;
-	0) echo "MISSED" ;;
-	*) echo "-" ;;
-	esac
-}
-or() {
-	[ -n "$1" ] && echo "$1" || echo "-"
-}
-row() {
-	printf '%-40s %13s %13s %11s  %-14s %s\n' "$@"
-}
 # rss_row LABEL KEY: a peak RSS row against the 32 MiB target.
 rss_row() {
 	row "$1" "$(or "$(get "$2")")" "" "" "< 32768 KiB" \

@@ -26,14 +26,9 @@
 # KEEP_BENCH_DIR=1 keeps the temporary directory (node HOMEs, stderr).
 set -u
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
-: "${top_builddir:=$top_srcdir}"
-top_builddir=$(cd "$top_builddir" && pwd) || exit 1
-P2PTUI=$top_builddir/p2ptui
+# shellcheck source=bench/lib.sh
+. "$top_srcdir/bench/lib.sh"
 LIB=$top_builddir/libp2ptui.a
-CC=${CC:-cc}
-BCFLAGS="-std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
--Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
--Werror"
 
 if [ ! -x "$P2PTUI" ] || [ ! -f "$LIB" ]; then
 	echo "bench: no $P2PTUI or $LIB: build first (make)" >&2
@@ -48,26 +43,14 @@ fi
 LIBS=$(pkg-config --cflags --libs libsodium libconfig ncursesw sqlite3) ||
     exit 1
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/p2ptui-bench.XXXXXX") || exit 1
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-	if [ -n "${KEEP_BENCH_DIR:-}" ]; then
-		echo "bench: kept $T" >&2
-	else
-		rm -rf "$T"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+bench_tmpdir bench p2ptui-bench
 
 # --- build -----------------------------------------------------------------
-for p in bench_noise bench_session; do
-	# shellcheck disable=SC2086
-	$CC $BCFLAGS -I"$top_srcdir/src" -o "$T/$p" "$top_srcdir/bench/$p.c" \
-	    "$LIB" $LIBS || exit 1
-done
 # shellcheck disable=SC2086
-$CC $BCFLAGS -o "$T/rawnode" "$top_srcdir/bench/rawnode.c" || exit 1
+bench_cc bench_noise -I"$top_srcdir/src" "$LIB" $LIBS
+# shellcheck disable=SC2086
+bench_cc bench_session -I"$top_srcdir/src" "$BENCHLIB" "$LIB" $LIBS
+bench_cc rawnode
 
 # --- run -------------------------------------------------------------------
 if [ -n "${BENCH_QUICK:-}" ]; then
@@ -113,34 +96,6 @@ for what in handshake throughput durable latency idle; do
 done
 
 # --- report ----------------------------------------------------------------
-get() {
-	sed -n "s/^RESULT $1 //p" "$R" | tail -n 1
-}
-# calc EXPR VARS...: awk arithmetic on results; "-" if one is missing.
-calc() {
-	expr=$1
-	shift
-	for v in "$@"; do
-		[ -n "$v" ] || {
-			echo "-"
-			return
-		}
-	done
-	awk -v a="${1:-0}" -v b="${2:-0}" -v c="${3:-0}" \
-	    "BEGIN { $expr }"
-}
-# verdict OK: "ok" or "MISSED"; "-" if unknown.
-verdict() {
-	case $1 in
-	1) echo "ok" ;;
-	0) echo "MISSED" ;;
-	*) echo "-" ;;
-	esac
-}
-or() {
-	[ -n "$1" ] && echo "$1" || echo "-"
-}
-
 noise=$(get noise_hs_per_s)
 noise_us=$(get noise_hs_us)
 x_us=$(get x25519_us)
@@ -173,9 +128,6 @@ printf '  %s CPUs (%s), Linux %s, libsodium %s, p2ptui %s\n' \
     head -n 1)" "$(uname -r)" "$(pkg-config --modversion libsodium)" \
     "$(git -C "$top_srcdir" describe --always --dirty 2>/dev/null ||
     echo '?')"
-row() {
-	printf '%-40s %13s %13s %11s  %-14s %s\n' "$@"
-}
 echo
 row "" "p2ptui" "raw TCP" "p2p vs raw" "target" ""
 row "1a handshakes/s, in-process" "$(or "$noise")" "" "" "" ""
