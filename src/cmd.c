@@ -733,22 +733,13 @@ out:
 }
 
 /* Why a transfer was cancelled or failed (a PROTO_CANCEL_*), or NULL when
- * there is nothing to add to "cancelled". */
+ * there is nothing to add to "cancelled" or "declined". */
 static const char *
 cmd_xfer_reason(int reason)
 {
-	switch (reason) {
-	case PROTO_CANCEL_ERROR:
-		return "a read or write error";
-	case PROTO_CANCEL_CHANGED:
-		return "the file changed";
-	case PROTO_CANCEL_UNKNOWN:
-		return "unknown to the other side";
-	case PROTO_CANCEL_BAD_DATA:
-		return "bad data";
-	default:
-		return NULL;
-	}
+	return reason > PROTO_CANCEL_DECLINED
+	    ? proto_cancel_text((uint8_t)reason)
+	    : NULL;
 }
 
 /* What a transfer is doing, or how it ended, for /transfers. */
