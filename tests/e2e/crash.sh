@@ -20,22 +20,31 @@ keep() {
 
 total=0
 for round in $(seq 1 "$ROUNDS"); do
+	# The counts are of this burst: the output since the last restart
+	# also holds the one before.
+	got=$(count bob "^msg $a_name m ")
+	stored=$(count alice "^sent ")
 	seq $((total + 1)) $((total + PER)) | sed "s|^|/msg $b_name m |" >&"$fd_alice"
 	total=$((total + PER))
 	if [ $((round % 2)) = 1 ]; then
 		# The receiver dies after a random number of messages.
-		wait_for bob "^msg $a_name m " $((RANDOM % PER + 1))
+		wait_for bob "^msg $a_name m " $((got + RANDOM % PER + 1))
 		node_kill bob KILL
 		keep bob
 		node_start bob
 	else
-		# The sender dies right after storing some of its burst.
-		wait_for alice "^sent " $((RANDOM % PER + 1))
+		# The sender dies right after storing some of its burst; the
+		# rest of its input is lost with it.
+		wait_for alice "^sent " $((stored + RANDOM % PER + 1))
 		node_kill alice KILL
 		keep alice
 		node_start alice
 	fi
 done
+# One last message that no crash interrupts: once it is shown, so is
+# everything alice stored before it.
+total=$((total + 1))
+node_cmd alice "/msg $b_name m $total"
 TIMEOUT=60 wait_for bob "^msg $a_name m $total$"
 keep bob
 keep alice
