@@ -150,11 +150,13 @@ wait_for() {
 		n=$(grep -cE -- "$re" "$T/$name.out" 2>/dev/null)
 		[ "${n:-0}" -lt "$count" ] || break
 		if [ "$(now_ms)" -ge "$deadline" ]; then
-			echo "--- $name stdout ---" >&2
-			cat "$T/$name.out" >&2
-			echo "--- $name stderr ---" >&2
-			cat "$T/$name.err" >&2 2>/dev/null
-			fail "$name: timed out waiting for /$re/ x$count"
+			# The ends only: a full dump of a long run would push
+			# the rest of the suite's report out of sight.
+			echo "--- $name stdout (last 60 lines) ---" >&2
+			tail -n 60 "$T/$name.out" >&2
+			echo "--- $name stderr (last 20 lines) ---" >&2
+			tail -n 20 "$T/$name.err" >&2 2>/dev/null
+			fail "$name: timed out waiting for /$re/ x$count (${n:-0} so far)"
 		fi
 		sleep 0.02
 	done

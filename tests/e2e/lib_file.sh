@@ -104,8 +104,11 @@ no_part() {
 # alice without asking): sets on and in (the transfer's number at alice
 # and at TO), size and name.
 offer() {
-	local o i to=${3:-bob}
+	local o i to=${3:-bob} TIMEOUT=$TIMEOUT
 	size=$(stat -c %s "$1")
+	# Alice hashes the whole file before the offer leaves: allow for a
+	# loaded machine hashing at 50 MB/s (this one does 700).
+	TIMEOUT=$((TIMEOUT + size / 50000000))
 	name=${1##*/}
 	o=$(last_num alice out)
 	i=$(last_num "$to" in)
