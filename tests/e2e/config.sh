@@ -53,7 +53,14 @@ expect_error 'peers = (
 );' "bad7.conf:3: duplicate peer name 'bob' \(first defined at line 2\)"
 expect_error 'peers = ( { address = "b:1"; } );' "bad8.conf:1: peer has no name"
 expect_error 'timestamps = 1;' "bad9.conf:1: 'timestamps' must be true or false"
-expect_error 'peers = ( { name = "x"; key = "'"$("$P2PTUI" --fingerprint | sed 's/a/b/; s/b/c/')"'"; } );' \
+# A valid key with its fifth letter mistyped (4 -> a). Fixed strings: a
+# random key edited by sed was left unchanged when it had no letter to
+# replace, and a random edit matches the 16-bit checksum once in 65536.
+printf 'peers = ( { name = "x"; key = "%s"; } );\n' \
+    z3i44ldnfwi3s2mkf725r6iwvclhentuygh7dmcg6j5bawvh6u6hpgq >"$T/good.conf"
+"$P2PTUI" -c "$T/good.conf" --fingerprint >/dev/null 2>&1 ||
+    fail "the unedited key was refused"
+expect_error 'peers = ( { name = "x"; key = "z3i4aldnfwi3s2mkf725r6iwvclhentuygh7dmcg6j5bawvh6u6hpgq"; } );' \
     "checksum does not match"
 
 # A missing -c file is an error, not created.
