@@ -513,6 +513,10 @@ cmd_offer_do(
 	char *cause;
 	int ret;
 
+	/* An incoming transfer held up by a full disk: go on now. */
+	if (accept && x->stalled)
+		return xfer_accept(xs, x, &cause) == -1 ? cmd_fail(ctx, cause)
+		                                        : 0;
 	if (x->outgoing || x->state != XFER_OFFERED) {
 		if (x->outgoing && x->state < XFER_DONE)
 			cmd_reply(ctx, FE_ERROR,
@@ -1017,7 +1021,8 @@ cmd_forget(struct cmd_ctx *ctx, const char *args)
 static int cmd_help(struct cmd_ctx *, const char *);
 
 static const struct cmd_entry cmd_table[] = {
-	{ "accept", "[PEER|#N]", "accept a contact request, or a file offer",
+	{ "accept", "[PEER|#N]",
+	    "accept a contact request or a file offer; retry after a full disk",
 	    cmd_accept },
 	{ "cancel", "#N", "stop a file transfer (see /transfers)",
 	    cmd_file_cancel },

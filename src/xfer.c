@@ -13,7 +13,10 @@
  * and counts a leaf only once its proof checks out. Every XFER_SYNC_BYTES
  * or XFER_SYNC_MS it fdatasync()s the .part and only then records the
  * verified leaves in the store, so the record never names data that a
- * crash could take back.
+ * crash could take back. When a write or an fdatasync() fails, the
+ * leaves since the last record are treated as lost and fetched again:
+ * after a failed fdatasync() Linux may have dropped the pages, and a
+ * later one succeeds without writing them.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
@@ -67,6 +70,7 @@ struct xf_leaf {
 	uint64_t index;
 	size_t len, got;
 	int bad; /* failed already (wrong proof length, ...): drain it */
+	int discard; /* asked for before a write failed: drain it, uncounted */
 	struct merkle_leaf_state hs;
 	uint8_t proof[MERKLE_DEPTH_MAX][MERKLE_HASHLEN];
 	int depth;
@@ -98,6 +102,7 @@ struct xf {
 
 	/* in */
 	uint8_t *have;
+	uint8_t *synced; /* have, as of the last fdatasync() that succeeded */
 	size_t havelen;
 	uint64_t nhave; /* leaves verified */
 	uint64_t scan; /* no missing leaf below this */
@@ -107,7 +112,6 @@ struct xf {
 	uint64_t unsynced; /* verified bytes not yet recorded */
 	uint64_t kicked; /* unsynced when writeback was last started */
 	uint64_t synced_ms;
-	int stalled; /* a full disk: wait for the retry */
 
 	uint64_t rate_bytes, rate_ms; /* at the last tick */
 	uint64_t reported; /* bytes at the last progress report */
@@ -128,6 +132,7 @@ struct xfers {
 
 static void xf_pump_one(struct xfers *, struct xf *);
 static void xf_tick_arm(struct xfers *);
+static void xf_sync_failed(struct xfers *, struct xf *, int);
 
 /* --- helpers -------------------------------------------------------------- */
 
@@ -282,6 +287,7 @@ xf_free(struct xf *xf)
 		merkle_builder_free(xf->mb);
 	xf_free_tree(xf);
 	free(xf->have);
+	free(xf->synced);
 	free(xf->pub.path);
 	free(xf);
 }
@@ -324,10 +330,10 @@ xf_sync(struct xfers *xs, struct xf *xf)
 	if (xf->pub.outgoing || xf->fd == -1 || xf->unsynced == 0)
 		return;
 	if (fdatasync(xf->fd) == -1) {
-		xf_notice(xs, xf, FE_ERROR, "cannot write %s: %s", xf->pub.path,
-		    strerror(errno));
+		xf_sync_failed(xs, xf, errno);
 		return;
 	}
+	memcpy(xf->synced, xf->have, xf->havelen);
 	xf->unsynced = 0;
 	xf->kicked = 0;
 	xf->synced_ms = loop_now_ms();
@@ -344,6 +350,7 @@ xf_end(struct xfers *xs, struct xf *xf, enum xfer_state state, int reason,
 	xf->pub.state = state;
 	xf->pub.reason = reason;
 	xf->pub.by_peer = by_peer;
+	xf->pub.stalled = 0;
 	xf->pub.ended_ms = xf_now_ms();
 	xf->pub.rate = 0;
 	xf->stored = state == XFER_DONE ? STORE_XFER_DONE
@@ -359,7 +366,8 @@ xf_end(struct xfers *xs, struct xf *xf, enum xfer_state state, int reason,
 	xf_free_tree(xf);
 	xf_close_fd(xf);
 	free(xf->have);
-	xf->have = NULL;
+	free(xf->synced);
+	xf->have = xf->synced = NULL;
 	xf->havelen = 0;
 	xs->nended++;
 	xf_save(xs, xf, 0);
@@ -625,47 +633,87 @@ xf_request(struct xfers *xs, struct xf *xf)
 	return 0;
 }
 
+/* Count the verified leaves and their bytes from the bitmap. */
+static void
+xf_count_have(struct xf *xf)
+{
+	uint64_t count = merkle_leaf_count(xf->pub.size), i;
+
+	xf->nhave = 0;
+	xf->pub.bytes = 0;
+	for (i = 0; i < count; i++) {
+		if (xf_bit(xf, i)) {
+			xf->nhave++;
+			xf->pub.bytes += merkle_leaf_len(xf->pub.size, i);
+		}
+	}
+}
+
+/* Go on after a full disk: at the retry timer, or when the user asks. */
+static void
+xf_unstall(struct xfers *xs, struct xf *xf)
+{
+	xf->pub.stalled = 0;
+	xf->pub.error[0] = '\0';
+	xf_report(xs, xf, 0);
+	xf_pump_one(xs, xf);
+}
+
 static void
 xf_retry(void *arg)
 {
 	struct xfers *xs = arg;
 	struct xf *xf;
+	size_t n = 0;
 
 	xs->retry = NULL;
 	TAILQ_FOREACH(xf, &xs->list, entry)
 	{
-		if (xf->stalled) {
-			xf->stalled = 0;
-			xf->pub.error[0] = '\0';
-			xf_report(xs, xf, 0);
-			xf_pump_one(xs, xf);
+		n += (size_t)xf->pub.stalled;
+	}
+	/* A go may end and forget other transfers: look again after each. */
+	while (n-- > 0) {
+		TAILQ_FOREACH(xf, &xs->list, entry)
+		{
+			if (xf->pub.stalled)
+				break;
 		}
+		if (xf == NULL)
+			break;
+		xf_unstall(xs, xf);
 	}
 }
 
-/* The .part cannot be written: keep it, wait, try again. */
+/*
+ * The .part cannot be written: keep it. A full disk waits for the retry;
+ * anything else stops the transfer. The leaves already asked for are
+ * drained unwritten, so the chunks on their way still arrive in order.
+ */
 static void
 xf_write_failed(struct xfers *xs, struct xf *xf, int err)
 {
 	uint64_t i;
+	size_t k;
 
-	xf_drop_window(xf);
+	for (k = 0; k < xf->nwin; k++)
+		xf->win[k]->discard = 1;
 	for (i = 0; i < merkle_leaf_count(xf->pub.size); i++) {
 		if (!xf_bit(xf, i))
 			break;
 	}
 	xf->scan = i;
 	if (err == ENOSPC || err == EDQUOT) {
-		xf->stalled = 1;
+		xf->pub.stalled = 1;
 		snprintf(xf->pub.error, sizeof xf->pub.error,
 		    "disk full: %s is kept; trying again every %d s",
 		    xf->pub.path, XFER_RETRY_MS / 1000);
 		xf_notice(xs, xf, FE_ERROR,
 		    "cannot save %s (#%" PRId64 "): the disk is full. %s is "
 		    "kept with what arrived so far; trying again in %d s "
-		    "(free some space, or /cancel #%" PRId64 ")",
+		    "(free some space and /accept #%" PRId64 " to go on now, "
+		    "or /cancel #%" PRId64 ")",
 		    xf->pub.name, xf->pub.num, xf->pub.path,
-		    XFER_RETRY_MS / 1000, xf->pub.num);
+		    XFER_RETRY_MS / 1000, xf->pub.num, xf->pub.num);
 		xf_report(xs, xf, 0);
 		if (xs->retry == NULL)
 			xs->retry = loop_timer_add(
@@ -679,6 +727,21 @@ xf_write_failed(struct xfers *xs, struct xf *xf, int err)
 	xf_abort(xs, xf, XFER_FAILED, PROTO_CANCEL_ERROR);
 }
 
+/*
+ * An fdatasync() of the .part failed: the leaves written since the last
+ * one that succeeded may not be on disk, whatever the page cache shows
+ * now, so they count as missing again.
+ */
+static void
+xf_sync_failed(struct xfers *xs, struct xf *xf, int err)
+{
+	memcpy(xf->have, xf->synced, xf->havelen);
+	xf_count_have(xf);
+	xf->unsynced = 0;
+	xf->kicked = 0;
+	xf_write_failed(xs, xf, err);
+}
+
 /* A whole leaf arrived: count it if its proof checks out. */
 static void
 xf_leaf_done(struct xfers *xs, struct xf *xf, size_t k)
@@ -687,6 +750,18 @@ xf_leaf_done(struct xfers *xs, struct xf *xf, size_t k)
 	uint8_t h[MERKLE_HASHLEN];
 	int ok = 0;
 
+	if (l->discard) {
+		memmove(&xf->win[k], &xf->win[k + 1],
+		    (xf->nwin - k - 1) * sizeof xf->win[0]);
+		xf->nwin--;
+		if (l->index < xf->scan)
+			xf->scan = l->index;
+		ident_wipe(l, sizeof *l);
+		free(l);
+		if (!xf->pub.stalled)
+			xf_request(xs, xf);
+		return;
+	}
 	if (!l->bad) {
 		merkle_leaf_end(&l->hs, h);
 		ok = merkle_verify(xf->root, xf->pub.size, l->index, h,
@@ -764,7 +839,7 @@ xf_chunk(struct xfers *xs, struct xf *xf, const struct proto_msg *m,
 		*why = "file chunk beyond the end of its piece";
 		return -1;
 	}
-	if (l->got == 0) {
+	if (l->got == 0 && !l->discard) {
 		l->depth = merkle_proof_len(xf->pub.size, l->index);
 		if (m->u.file.nproof != l->depth)
 			l->bad = 1;
@@ -773,16 +848,20 @@ xf_chunk(struct xfers *xs, struct xf *xf, const struct proto_msg *m,
 			    (size_t)l->depth * MERKLE_HASHLEN);
 		merkle_leaf_begin(&l->hs, l->index);
 	}
-	if (!l->bad) {
+	if (!l->bad && !l->discard) {
 		do
 			r = pwrite(xf->fd, m->u.file.data, m->u.file.datalen,
 			    (off_t)(l->index * MERKLE_LEAF + l->got));
 		while (r == -1 && errno == EINTR);
-		if (r != (ssize_t)m->u.file.datalen) {
+		if (r == (ssize_t)m->u.file.datalen)
+			merkle_leaf_update(
+			    &l->hs, m->u.file.data, m->u.file.datalen);
+		else {
+			/* l is drained from now on, with the rest. */
 			xf_write_failed(xs, xf, r == -1 ? errno : ENOSPC);
-			return 0;
+			if (xf_ended(xf))
+				return 0;
 		}
-		merkle_leaf_update(&l->hs, m->u.file.data, m->u.file.datalen);
 	}
 	l->got += m->u.file.datalen;
 	if (l->got == l->len)
@@ -858,7 +937,7 @@ xf_complete(struct xfers *xs, struct xf *xf)
 	int err = 0;
 
 	if (xf->fd != -1 && fdatasync(xf->fd) == -1) {
-		xf_write_failed(xs, xf, errno);
+		xf_sync_failed(xs, xf, errno);
 		return;
 	}
 	xf_close_fd(xf);
@@ -974,8 +1053,8 @@ xf_control(struct xfers *xs, struct xf *xf)
 		if (xf_send_ctl(xs, xf, order[i].type) == -1)
 			return -1;
 	}
-	if (!xf->pub.outgoing && xf->pub.state == XFER_ACTIVE && !xf->stalled &&
-	    xf_request(xs, xf) == -1)
+	if (!xf->pub.outgoing && xf->pub.state == XFER_ACTIVE &&
+	    !xf->pub.stalled && xf_request(xs, xf) == -1)
 		return -1;
 	return 0;
 }
@@ -1327,7 +1406,7 @@ xfer_handle(struct xfers *xs, struct peer *p, const struct proto_msg *m,
 		break;
 	case PROTO_FILE_CHUNK:
 		xf = xf_find(xs, p, m->u.file.id, 0);
-		if (xf == NULL || xf->pub.state != XFER_ACTIVE || xf->stalled)
+		if (xf == NULL || xf->pub.state != XFER_ACTIVE)
 			return 0;
 		if (xf_chunk(xs, xf, m, why) == -1)
 			return -1;
@@ -1530,6 +1609,10 @@ xfer_accept(struct xfers *xs, const struct xfer *x, char **cause)
 	struct xf *xf = xf_of(xs, x);
 	uint8_t empty[MERKLE_HASHLEN];
 
+	if (xf != NULL && xf->pub.stalled) {
+		xf_unstall(xs, xf);
+		return 0;
+	}
 	if (xf == NULL || xf->pub.outgoing || xf->pub.state != XFER_OFFERED) {
 		*cause = xasprintf("#%" PRId64 " is not an offer waiting for "
 		                   "an answer",
@@ -1538,9 +1621,9 @@ xfer_accept(struct xfers *xs, const struct xfer *x, char **cause)
 	}
 	if (xf_open_part(xs, xf, cause) == -1)
 		return -1;
-	xf->have =
-	    xcalloc(1, (size_t)(merkle_leaf_count(xf->pub.size) / 8 + 1));
 	xf->havelen = (size_t)(merkle_leaf_count(xf->pub.size) / 8 + 1);
+	xf->have = xcalloc(1, xf->havelen);
+	xf->synced = xcalloc(1, xf->havelen);
 	xf->nhave = 0;
 	xf->scan = 0;
 	xf->pub.bytes = 0;
@@ -1652,6 +1735,7 @@ xf_load_one(void *arg, const struct store_xfer *sx)
 	count = merkle_leaf_count(sx->size);
 	xf->havelen = (size_t)(count / 8 + 1);
 	xf->have = xcalloc(1, xf->havelen);
+	xf->synced = xcalloc(1, xf->havelen);
 	if (sx->have != NULL)
 		memcpy(xf->have, sx->have,
 		    sx->havelen < xf->havelen ? sx->havelen : xf->havelen);
@@ -1681,12 +1765,9 @@ xf_load_one(void *arg, const struct store_xfer *sx)
 		xf_notice(xs, xf, FE_ERROR, "cannot size %s: %s", sx->path,
 		    strerror(errno));
 	}
-	for (i = 0; i < count; i++) {
-		if (xf_bit(xf, i)) {
-			xf->nhave++;
-			xf->pub.bytes += merkle_leaf_len(sx->size, i);
-		}
-	}
+	/* The record names only leaves that were on disk. */
+	memcpy(xf->synced, xf->have, xf->havelen);
+	xf_count_have(xf);
 	xf->synced_ms = loop_now_ms();
 	return 0;
 }

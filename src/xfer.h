@@ -47,6 +47,7 @@ struct xfer {
 	int by_peer; /* the peer ended it (not us) */
 	char error[160]; /* the last problem, "" if none (e.g. disk full:
 	                    the .part is kept and the transfer waits) */
+	int stalled; /* in: waiting after a full disk; xfer_accept goes on */
 	int64_t created_ms, ended_ms;
 };
 
@@ -64,7 +65,8 @@ void xfer_free(struct xfers *);
  * finds it again) to p, who need not be online. */
 int xfer_send(struct xfers *, struct peer *, const char *path,
     const struct xfer **out, char **cause);
-/* Accept an incoming offer: saved in the configured download_dir. */
+/* Accept an incoming offer: saved in the configured download_dir. Or,
+ * for a transfer stalled by a full disk, try again now. */
 int xfer_accept(struct xfers *, const struct xfer *, char **cause);
 /* Decline an incoming offer, or cancel any transfer that has not ended;
  * an incoming .part is deleted. */
