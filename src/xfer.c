@@ -1392,7 +1392,12 @@ xfer_handle(struct xfers *xs, struct peer *p, const struct proto_msg *m,
 			break;
 		}
 		xf->pub.bytes = xf->peer_have;
-		xf_accepted(xs, xf);
+		if (xf->pub.state == XFER_ACTIVE) {
+			/* Again, on a new connection: what it has is news. */
+			if (xf->pub.bytes != xf->reported)
+				xf_report(xs, xf, 0);
+		} else
+			xf_accepted(xs, xf);
 		break;
 	case PROTO_FILE_REQUEST:
 		xf = xf_find(xs, p, m->u.file.id, 1);
