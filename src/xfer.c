@@ -9,14 +9,15 @@
  * (64 bytes per 256 KiB leaf: 256 KiB per GiB) to answer each request
  * with its proof, and re-checks the file's size and mtime before each
  * leaf it serves. The receiver requests up to XFER_WINDOW leaves at a
- * time, writes each piece to the .part as it comes, hashes it on the way,
- * and counts a leaf only once its proof checks out. Every XFER_SYNC_BYTES
+ * time, which arrive one after the other; it gathers the pieces of each in
+ * one leaf buffer, hashing on the way, and writes the leaf to the .part
+ * (and counts it) only once its proof checks out. Every XFER_SYNC_BYTES
  * or XFER_SYNC_MS it fdatasync()s the .part and only then records the
  * verified leaves in the store, so the record never names data that a
- * crash could take back. When a write or an fdatasync() fails, the
- * leaves since the last record are treated as lost and fetched again:
- * after a failed fdatasync() Linux may have dropped the pages, and a
- * later one succeeds without writing them.
+ * crash could take back. When an fdatasync() fails, the leaves since the
+ * last record count as missing again and are fetched again: Linux may
+ * have dropped their pages, and a later fdatasync() succeeds without
+ * writing them.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
@@ -103,6 +104,7 @@ struct xf {
 	/* in */
 	uint8_t *have;
 	uint8_t *synced; /* have, as of the last fdatasync() that succeeded */
+	uint8_t *leafbuf; /* the leaf arriving, until it is verified */
 	size_t havelen;
 	uint64_t nhave; /* leaves verified */
 	uint64_t scan; /* no missing leaf below this */
@@ -288,6 +290,7 @@ xf_free(struct xf *xf)
 	xf_free_tree(xf);
 	free(xf->have);
 	free(xf->synced);
+	free(xf->leafbuf);
 	free(xf->pub.path);
 	free(xf);
 }
@@ -367,7 +370,8 @@ xf_end(struct xfers *xs, struct xf *xf, enum xfer_state state, int reason,
 	xf_close_fd(xf);
 	free(xf->have);
 	free(xf->synced);
-	xf->have = xf->synced = NULL;
+	free(xf->leafbuf);
+	xf->have = xf->synced = xf->leafbuf = NULL;
 	xf->havelen = 0;
 	xs->nended++;
 	xf_save(xs, xf, 0);
@@ -742,13 +746,32 @@ xf_sync_failed(struct xfers *xs, struct xf *xf, int err)
 	xf_write_failed(xs, xf, err);
 }
 
-/* A whole leaf arrived: count it if its proof checks out. */
+/* Write a verified leaf from the leaf buffer; 0, or an errno value. */
+static int
+xf_write_leaf(struct xf *xf, const struct xf_leaf *l)
+{
+	size_t done = 0;
+	ssize_t r;
+
+	while (done < l->len) {
+		r = pwrite(xf->fd, xf->leafbuf + done, l->len - done,
+		    (off_t)(l->index * MERKLE_LEAF + done));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r == -1 ? errno : ENOSPC;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+/* A whole leaf arrived: write and count it if its proof checks out. */
 static void
 xf_leaf_done(struct xfers *xs, struct xf *xf, size_t k)
 {
 	struct xf_leaf *l = xf->win[k];
 	uint8_t h[MERKLE_HASHLEN];
-	int ok = 0;
+	int ok = 0, err;
 
 	if (l->discard) {
 		memmove(&xf->win[k], &xf->win[k + 1],
@@ -772,6 +795,11 @@ xf_leaf_done(struct xfers *xs, struct xf *xf, size_t k)
 	memmove(&xf->win[k], &xf->win[k + 1],
 	    (xf->nwin - k - 1) * sizeof xf->win[0]);
 	xf->nwin--;
+	if (ok && (err = xf_write_leaf(xf, l)) != 0) {
+		free(l);
+		xf_write_failed(xs, xf, err);
+		return;
+	}
 	if (ok) {
 		xf->have[l->index / 8] |= (uint8_t)(1u << (l->index % 8));
 		xf->nhave++;
@@ -820,7 +848,6 @@ xf_chunk(struct xfers *xs, struct xf *xf, const struct proto_msg *m,
 {
 	struct xf_leaf *l = NULL;
 	size_t k;
-	ssize_t r;
 
 	for (k = 0; k < xf->nwin; k++) {
 		if (xf->win[k]->index == m->u.file.index) {
@@ -849,19 +876,12 @@ xf_chunk(struct xfers *xs, struct xf *xf, const struct proto_msg *m,
 		merkle_leaf_begin(&l->hs, l->index);
 	}
 	if (!l->bad && !l->discard) {
-		do
-			r = pwrite(xf->fd, m->u.file.data, m->u.file.datalen,
-			    (off_t)(l->index * MERKLE_LEAF + l->got));
-		while (r == -1 && errno == EINTR);
-		if (r == (ssize_t)m->u.file.datalen)
-			merkle_leaf_update(
-			    &l->hs, m->u.file.data, m->u.file.datalen);
-		else {
-			/* l is drained from now on, with the rest. */
-			xf_write_failed(xs, xf, r == -1 ? errno : ENOSPC);
-			if (xf_ended(xf))
-				return 0;
-		}
+		/* Held until the whole leaf checks out (k is 0: one leaf
+		 * arrives at a time), so nothing unverified is written. */
+		if (xf->leafbuf == NULL)
+			xf->leafbuf = xmalloc(MERKLE_LEAF);
+		memcpy(xf->leafbuf + l->got, m->u.file.data, m->u.file.datalen);
+		merkle_leaf_update(&l->hs, m->u.file.data, m->u.file.datalen);
 	}
 	l->got += m->u.file.datalen;
 	if (l->got == l->len)

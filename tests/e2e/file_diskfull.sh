@@ -33,7 +33,7 @@ failures() {
 	stat -c %s "$ctl.count" 2>/dev/null || echo 0
 }
 
-# ENOSPC from pwrite: the first piece bob writes fails.
+# ENOSPC from pwrite: the first leaf bob writes fails.
 randfile "$src/write.bin" $((12 * 262144 + 999))
 echo write >"$ctl"
 offer "$src/write.bin"

@@ -6,7 +6,7 @@
 # intact; a peer whose data never verifies (or that lies about the size)
 # has its transfer stopped as bad data. A piece out of order, a request
 # beyond the end and too many requests close the connection with a
-# warning, and the node goes on working.
+# warning, and the node goes on working. A forged leaf is never written.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/lib_file.sh"
 
@@ -194,4 +194,19 @@ fp_done
 wait_for node "^warn [0-9.:]+: too many file requests at once$"
 wait_for node "^offline $peer "
 still_works
+
+# Nothing unverified reaches the disk: after a forged leaf 0 (and no
+# more data), the .part's leaf 0 is still the zeros posix_fallocate
+# reserved, not the peer's bytes. (Last: the node is stopped after it.)
+randfile "$src/forged.bin" $((3 * 262144))
+fp forgeonce "$src/forged.bin"
+accept
+wait_for "$c" '^forged$'
+wait_for node "^warn a piece of forged\.bin \(#$in\) "
+part=$(find "$dl" -name 'forged.bin*.part')
+[ -n "$part" ] || fail "no .part for forged.bin"
+cmp -s -n 262144 "$part" /dev/zero || fail "forged bytes were written to $part"
+node_kill node
+wait_for "$c" '^closed$'
+fp_done
 echo "file_hostile: ok"

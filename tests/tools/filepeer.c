@@ -19,6 +19,10 @@
  *              leaf 1 is asked for again, "done" at the end
  *   alwaysbad PATH
  *              flip a byte of leaf 0 every time: "cancel 5" (bad data)
+ *   forgeonce PATH
+ *              answer the first request with leaf 0 with a byte flipped,
+ *              "forged", then nothing more until the node closes the
+ *              connection: "closed"
  *   badorder PATH
  *              answer the first request with a piece at offset 32768,
  *              never sending offset 0 (PATH needs more than 32 KiB):
@@ -262,6 +266,11 @@ play_sender(const char *mode)
 		case PROTO_FILE_REQUEST:
 			o = find_offer(m.u.file.id);
 			say("request %" PRIu64, m.u.file.index);
+			if (strcmp(mode, "forgeonce") == 0) {
+				serve(o, 0, 0, 1);
+				say("forged");
+				return expect_close();
+			}
 			if (strcmp(mode, "badorder") == 0 && first) {
 				/* Offset 0 never comes. */
 				serve(o, m.u.file.index, PIECE, 0);
@@ -371,7 +380,8 @@ main(int argc, char **argv)
 			die("usage: filepeer HOST:PORT offer NAME-HEX PATH ...");
 	} else if (strcmp(mode, "corrupt") == 0 ||
 	    strcmp(mode, "alwaysbad") == 0 || strcmp(mode, "badorder") == 0 ||
-	    strcmp(mode, "wrongsize") == 0 || strcmp(mode, "offerflood") == 0) {
+	    strcmp(mode, "forgeonce") == 0 || strcmp(mode, "wrongsize") == 0 ||
+	    strcmp(mode, "offerflood") == 0) {
 		if (argc != 4)
 			die("usage: filepeer HOST:PORT %s PATH", mode);
 	} else if (strcmp(mode, "badindex") == 0 ||
