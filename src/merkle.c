@@ -2,15 +2,20 @@
 /*
  * The file Merkle tree (see merkle.h for the construction).
  *
- * Two ways to the same tree. The builder and merkle_root() fold leaves
- * into a stack of perfect subtrees, one per set bit of the leaf count,
- * like a binary counter, and at the end join them from the smallest up;
- * that is the level-by-level tree with odd nodes promoted, in O(log n)
- * memory. Proofs and the verifier walk the levels: at a level of width
- * w the node at pos has a sibling unless pos is the last and even
- * (promoted). Every length is checked before it is used; nothing here
- * trusts a size, index or proof.
+ * Two ways to the same tree. The frontier (under the builder and
+ * merkle_root()) keeps the pending left node of each level, one per set
+ * bit of the leaf count, and a leaf carries up like a binary counter,
+ * each carry a node whose two children are known: every node of a
+ * level whose nodes all cover whole powers of two comes out so, in
+ * order. At the end only the right edge is left, the last node of each
+ * level above the lowest set bit of the count, joined with the pending
+ * node of its level or promoted. That is the level-by-level tree with
+ * odd nodes promoted, in O(log n) memory. Proofs and the verifier walk
+ * the levels: at a level of width w the node at pos has a sibling
+ * unless pos is the last and even (promoted). Every length is checked
+ * before it is used; nothing here trusts a size, index or proof.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,23 +33,11 @@ static const char merkle_tag_node[] = "p2ptui merkle node v1";
 static const char merkle_tag_root[] = "p2ptui merkle root v1";
 static const char merkle_tag_empty[] = "p2ptui merkle empty v1";
 
-/* One perfect subtree per level at most, plus the one being pushed. */
-#define MERKLE_STACK (MERKLE_DEPTH_MAX + 1)
-
-struct merkle_stack {
-	uint8_t hash[MERKLE_STACK][MERKLE_HASHLEN];
-	uint8_t height[MERKLE_STACK];
-	size_t n;
-};
-
 struct merkle_builder {
 	uint8_t *buf; /* MERKLE_LEAF bytes: the leaf being filled */
 	size_t buflen;
 	uint64_t size;
-	uint64_t nleaves;
-	struct merkle_stack st;
-	void (*leaf_cb)(void *, uint64_t, const uint8_t *);
-	void *arg;
+	struct merkle_frontier fr;
 };
 
 static void
@@ -92,34 +85,55 @@ merkle_finish_root(uint64_t size, const uint8_t top[MERKLE_HASHLEN],
 	ident_hash(root, MERKLE_HASHLEN, parts, 3);
 }
 
-/* Push a leaf hash; join equal subtrees as a binary counter carries. */
-static void
-merkle_stack_push(struct merkle_stack *st, const uint8_t h[MERKLE_HASHLEN])
+/* The sibling of node pos at a level of width w; 0 if it is promoted. */
+static int
+merkle_sibling(uint64_t pos, uint64_t w, uint64_t *sib)
 {
-	if (st->n >= MERKLE_STACK)
-		fatal("merkle: stack overflow");
-	memcpy(st->hash[st->n], h, MERKLE_HASHLEN);
-	st->height[st->n] = 0;
-	st->n++;
-	while (st->n >= 2 && st->height[st->n - 1] == st->height[st->n - 2]) {
-		merkle_node(st->hash[st->n - 2], st->hash[st->n - 1],
-		    st->hash[st->n - 2]);
-		st->height[st->n - 2]++;
-		st->n--;
-	}
+	if (pos % 2 == 1)
+		*sib = pos - 1;
+	else if (pos + 1 < w)
+		*sib = pos + 1;
+	else
+		return 0;
+	return 1;
 }
 
-/* Join what is left, smallest first (the promoted right edge). */
-static void
-merkle_stack_fold(const struct merkle_stack *st, uint8_t out[MERKLE_HASHLEN])
+/* Give a node to the frontier's node function, if it has one. */
+static int
+merkle_emit(const struct merkle_frontier *f, unsigned int level, uint64_t index,
+    const uint8_t h[MERKLE_HASHLEN])
 {
-	size_t k;
+	if (f->node == NULL || f->node(f->arg, level, index, h) == 0)
+		return 0;
+	return -1;
+}
 
-	if (st->n == 0)
-		fatal("merkle: fold of nothing");
-	memcpy(out, st->hash[st->n - 1], MERKLE_HASHLEN);
-	for (k = st->n - 1; k > 0; k--)
-		merkle_node(st->hash[k - 1], out, out);
+/* Emit the right edge; the top of the leaves added (at least one). */
+static int
+merkle_frontier_top(struct merkle_frontier *f, uint8_t top[MERKLE_HASHLEN])
+{
+	uint64_t w = f->count;
+	unsigned int k = 0;
+
+	if (w == 0)
+		fatal("merkle: top of nothing");
+	/*
+	 * Up to the lowest set bit of the count, every level ends in a
+	 * whole node, emitted already; the one pending there is the last
+	 * of its level, and the right edge starts from it.
+	 */
+	for (; w % 2 == 0; w /= 2)
+		k++;
+	memcpy(top, f->left[k], MERKLE_HASHLEN);
+	for (; w > 1; w = w / 2 + w % 2) {
+		/* Even width: the last node has its left one pending. */
+		if (w % 2 == 0)
+			merkle_node(f->left[k], top, top);
+		k++;
+		if (merkle_emit(f, k, (w + 1) / 2 - 1, top) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /* The node over leaves [lo, hi) of a level-aligned range. */
@@ -127,13 +141,13 @@ static void
 merkle_subtree(const uint8_t (*leaves)[MERKLE_HASHLEN], uint64_t lo,
     uint64_t hi, uint8_t out[MERKLE_HASHLEN])
 {
-	struct merkle_stack st;
+	struct merkle_frontier f;
 	uint64_t i;
 
-	st.n = 0;
+	merkle_frontier_init(&f, NULL, NULL);
 	for (i = lo; i < hi; i++)
-		merkle_stack_push(&st, leaves[i]);
-	merkle_stack_fold(&st, out);
+		(void)merkle_frontier_add(&f, leaves[i]);
+	(void)merkle_frontier_top(&f, out);
 }
 
 uint64_t
@@ -184,75 +198,94 @@ merkle_leaf_hash(
 	ident_hash(out, MERKLE_HASHLEN, parts, 3);
 }
 
-struct merkle_tree {
-	uint8_t (*level[MERKLE_DEPTH_MAX])[MERKLE_HASHLEN];
-	uint64_t width[MERKLE_DEPTH_MAX];
-	int nlevels;
-};
-
-struct merkle_tree *
-merkle_tree_create(uint8_t (*leaves)[MERKLE_HASHLEN], uint64_t count)
+uint64_t
+merkle_node_pos(uint64_t count, unsigned int level, uint64_t index)
 {
-	struct merkle_tree *t = xcalloc(1, sizeof *t);
-	uint64_t w, nw, j;
+	uint64_t w = count, base = 0;
+	unsigned int k;
 
-	t->level[0] = leaves;
-	t->width[0] = count;
-	t->nlevels = 1;
-	for (w = count; w > 1; w = nw) {
-		const uint8_t(*below)[MERKLE_HASHLEN] =
-		    (const void *)t->level[t->nlevels - 1];
-		uint8_t(*lvl)[MERKLE_HASHLEN];
-
-		if (t->nlevels >= MERKLE_DEPTH_MAX)
-			fatal("merkle: tree too deep");
-		nw = w / 2 + w % 2;
-		lvl = xreallocarray(NULL, nw, MERKLE_HASHLEN);
-		for (j = 0; j < nw; j++) {
-			if (2 * j + 1 < w)
-				merkle_node(
-				    below[2 * j], below[2 * j + 1], lvl[j]);
-			else /* promoted */
-				memcpy(lvl[j], below[2 * j], MERKLE_HASHLEN);
-		}
-		t->level[t->nlevels] = lvl;
-		t->width[t->nlevels] = nw;
-		t->nlevels++;
+	for (k = 0; k < level; k++) {
+		if (w <= 1)
+			fatal("merkle: no level %u in a tree of %" PRIu64
+			      " leaves",
+			    level, count);
+		base += w;
+		w = w / 2 + w % 2;
 	}
-	return t;
-}
-
-void
-merkle_tree_free(struct merkle_tree *t)
-{
-	int i;
-
-	if (t == NULL)
-		return;
-	for (i = 0; i < t->nlevels; i++)
-		free(t->level[i]);
-	free(t);
+	if (index >= w)
+		fatal("merkle: no node %" PRIu64 " at level %u of %" PRIu64
+		      " leaves",
+		    index, level, count);
+	return base + index;
 }
 
 int
-merkle_tree_proof(const struct merkle_tree *t, uint64_t index,
+merkle_proof_get(uint64_t count, uint64_t index, merkle_get_fn *get, void *arg,
     uint8_t proof[MERKLE_DEPTH_MAX][MERKLE_HASHLEN])
 {
-	uint64_t pos = index, sib;
-	int level, depth = 0;
+	uint64_t w = count, pos = index, base = 0, sib;
+	int depth = 0;
 
-	if (index >= t->width[0])
+	if (index >= count)
 		return -1;
-	for (level = 0; level < t->nlevels - 1; level++, pos /= 2) {
-		if (pos % 2 == 1)
-			sib = pos - 1;
-		else if (pos + 1 < t->width[level])
-			sib = pos + 1;
-		else
-			continue; /* promoted: no sibling at this level */
-		memcpy(proof[depth++], t->level[level][sib], MERKLE_HASHLEN);
+	/* Halving a uint64_t reaches 1 within MERKLE_DEPTH_MAX levels. */
+	for (; w > 1; base += w, w = w / 2 + w % 2, pos /= 2) {
+		if (!merkle_sibling(pos, w, &sib))
+			continue;
+		if (get(arg, base + sib, proof[depth]) == -1)
+			return -1;
+		depth++;
 	}
 	return depth;
+}
+
+void
+merkle_frontier_init(struct merkle_frontier *f, merkle_node_fn *node, void *arg)
+{
+	f->count = 0;
+	f->node = node;
+	f->arg = arg;
+}
+
+int
+merkle_frontier_add(
+    struct merkle_frontier *f, const uint8_t leaf[MERKLE_HASHLEN])
+{
+	uint8_t h[MERKLE_HASHLEN];
+	uint64_t c = f->count;
+	unsigned int k = 0;
+
+	if (merkle_emit(f, 0, c, leaf) == -1)
+		return -1;
+	memcpy(h, leaf, MERKLE_HASHLEN);
+	/* A right child (odd index) joins its pending left sibling. */
+	for (; c % 2 == 1; c /= 2) {
+		merkle_node(f->left[k], h, h);
+		k++;
+		if (merkle_emit(f, k, c / 2, h) == -1)
+			return -1;
+	}
+	memcpy(f->left[k], h, MERKLE_HASHLEN);
+	f->count++;
+	return 0;
+}
+
+int
+merkle_frontier_root(
+    struct merkle_frontier *f, uint64_t size, uint8_t root[MERKLE_HASHLEN])
+{
+	uint8_t top[MERKLE_HASHLEN];
+
+	if (f->count != merkle_leaf_count(size))
+		return -1;
+	if (f->count == 0) {
+		merkle_finish_root(size, NULL, root);
+		return 0;
+	}
+	if (merkle_frontier_top(f, top) == -1)
+		return -1;
+	merkle_finish_root(size, top, root);
+	return 0;
 }
 
 void
@@ -282,17 +315,15 @@ int
 merkle_root(const uint8_t (*leaves)[MERKLE_HASHLEN], uint64_t count,
     uint64_t size, uint8_t root[MERKLE_HASHLEN])
 {
-	uint8_t top[MERKLE_HASHLEN];
+	struct merkle_frontier f;
+	uint64_t i;
 
 	if (count != merkle_leaf_count(size))
 		return -1;
-	if (count == 0) {
-		merkle_finish_root(size, NULL, root);
-		return 0;
-	}
-	merkle_subtree(leaves, 0, count, top);
-	merkle_finish_root(size, top, root);
-	return 0;
+	merkle_frontier_init(&f, NULL, NULL);
+	for (i = 0; i < count; i++)
+		(void)merkle_frontier_add(&f, leaves[i]);
+	return merkle_frontier_root(&f, size, root);
 }
 
 int
@@ -307,12 +338,8 @@ merkle_proof(const uint8_t (*leaves)[MERKLE_HASHLEN], uint64_t count,
 	if (count != merkle_leaf_count(size) || index >= count)
 		return -1;
 	for (; w > 1; w = w / 2 + w % 2, pos /= 2, level++) {
-		if (pos % 2 == 1)
-			sib = pos - 1;
-		else if (pos + 1 < w)
-			sib = pos + 1;
-		else
-			continue; /* promoted: no sibling at this level */
+		if (!merkle_sibling(pos, w, &sib))
+			continue;
 		lo = sib << level;
 		hi = (sib + 1) << level;
 		if (hi > count)
@@ -367,14 +394,12 @@ merkle_verify_chunk(const uint8_t root[MERKLE_HASHLEN], uint64_t size,
 }
 
 struct merkle_builder *
-merkle_builder_create(
-    void (*leaf_cb)(void *, uint64_t, const uint8_t *), void *arg)
+merkle_builder_create(merkle_node_fn *node, void *arg)
 {
 	struct merkle_builder *b = xcalloc(1, sizeof *b);
 
 	b->buf = xmalloc(MERKLE_LEAF);
-	b->leaf_cb = leaf_cb;
-	b->arg = arg;
+	merkle_frontier_init(&b->fr, node, arg);
 	return b;
 }
 
@@ -387,16 +412,13 @@ merkle_builder_free(struct merkle_builder *b)
 	free(b);
 }
 
-static void
+static int
 merkle_builder_leaf(struct merkle_builder *b, const void *data, size_t len)
 {
 	uint8_t h[MERKLE_HASHLEN];
 
-	merkle_leaf_hash(b->nleaves, data, len, h);
-	if (b->leaf_cb != NULL)
-		b->leaf_cb(b->arg, b->nleaves, h);
-	merkle_stack_push(&b->st, h);
-	b->nleaves++;
+	merkle_leaf_hash(b->fr.count, data, len, h);
+	return merkle_frontier_add(&b->fr, h);
 }
 
 int
@@ -411,7 +433,8 @@ merkle_builder_update(struct merkle_builder *b, const void *data, size_t len)
 	while (len > 0) {
 		if (b->buflen == 0 && len >= MERKLE_LEAF) {
 			/* A whole leaf in place: no copy. */
-			merkle_builder_leaf(b, p, MERKLE_LEAF);
+			if (merkle_builder_leaf(b, p, MERKLE_LEAF) == -1)
+				return -1;
 			p += MERKLE_LEAF;
 			len -= MERKLE_LEAF;
 			continue;
@@ -424,29 +447,24 @@ merkle_builder_update(struct merkle_builder *b, const void *data, size_t len)
 		p += n;
 		len -= n;
 		if (b->buflen == MERKLE_LEAF) {
-			merkle_builder_leaf(b, b->buf, MERKLE_LEAF);
+			if (merkle_builder_leaf(b, b->buf, MERKLE_LEAF) == -1)
+				return -1;
 			b->buflen = 0;
 		}
 	}
 	return 0;
 }
 
-void
+int
 merkle_builder_final(
     struct merkle_builder *b, uint8_t root[MERKLE_HASHLEN], uint64_t *size)
 {
-	uint8_t top[MERKLE_HASHLEN];
-
 	if (b->buflen > 0) {
-		merkle_builder_leaf(b, b->buf, b->buflen);
+		if (merkle_builder_leaf(b, b->buf, b->buflen) == -1)
+			return -1;
 		b->buflen = 0;
-	}
-	if (b->nleaves == 0)
-		merkle_finish_root(b->size, NULL, root);
-	else {
-		merkle_stack_fold(&b->st, top);
-		merkle_finish_root(b->size, top, root);
 	}
 	if (size != NULL)
 		*size = b->size;
+	return merkle_frontier_root(&b->fr, b->size, root);
 }

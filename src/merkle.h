@@ -58,18 +58,60 @@ void merkle_leaf_hash(
     uint64_t index, const void *data, size_t len, uint8_t out[MERKLE_HASHLEN]);
 
 /*
- * The whole tree in memory, every level, for a sender that answers many
- * proof requests: 2 * count hashes (64 bytes per leaf, 256 KiB per GiB
- * of file), and each proof in O(log count).
+ * Called with each node of a tree as a builder below works it out,
+ * leaves included (level 0): a node as soon as its children are known,
+ * the right edge (joined or promoted nodes, up to the top) at the end.
+ * Anything but 0 stops the build.
  */
-struct merkle_tree;
-/* Over count leaf hashes (at least one), which the tree takes over. */
-struct merkle_tree *merkle_tree_create(
-    uint8_t (*leaves)[MERKLE_HASHLEN], uint64_t count);
-void merkle_tree_free(struct merkle_tree *);
-/* As merkle_proof(); -1 if index is out of range. */
-int merkle_tree_proof(const struct merkle_tree *, uint64_t index,
-    uint8_t proof[MERKLE_DEPTH_MAX][MERKLE_HASHLEN]);
+typedef int merkle_node_fn(void *arg, unsigned int level, uint64_t index,
+    const uint8_t hash[MERKLE_HASHLEN]);
+
+/*
+ * Every node of the tree of count leaves in one array, level by level
+ * from the leaves up: level 0 is the count leaf hashes, level k + 1 has
+ * ceil(w / 2) nodes for the w of level k (the last one promoted when w
+ * is odd), and the last level is the top alone. About 2 * count nodes
+ * (64 bytes per leaf, 256 KiB per GiB of file), placed by the count
+ * alone: a sender keeps them in a file, written as the builder emits
+ * them, and reads a proof back in O(log count) nodes. Where node index
+ * of level is in that array; the node must exist.
+ */
+uint64_t merkle_node_pos(uint64_t count, unsigned int level, uint64_t index);
+
+/* Reads the node at pos of that array into out; -1 if it cannot. */
+typedef int merkle_get_fn(void *arg, uint64_t pos, uint8_t out[MERKLE_HASHLEN]);
+
+/*
+ * As merkle_proof(), for a tree of count leaves whose array of nodes get
+ * reads, one node per hash of the proof; -1 if index is out of range or
+ * a read fails.
+ */
+int merkle_proof_get(uint64_t count, uint64_t index, merkle_get_fn *get,
+    void *arg, uint8_t proof[MERKLE_DEPTH_MAX][MERKLE_HASHLEN]);
+
+/*
+ * The tree of leaf hashes added in order, in O(depth) memory whatever
+ * the count: the pending left node of each level, like the carries of a
+ * binary counter. The fields are private.
+ */
+struct merkle_frontier {
+	uint8_t left[MERKLE_DEPTH_MAX][MERKLE_HASHLEN];
+	uint64_t count;
+	merkle_node_fn *node;
+	void *arg;
+};
+/* Empty; every node goes to node(arg, ...) if node is set. */
+void merkle_frontier_init(struct merkle_frontier *, merkle_node_fn *, void *);
+/* Add the next leaf hash; -1 if node failed (the frontier is then spent). */
+int merkle_frontier_add(
+    struct merkle_frontier *, const uint8_t leaf[MERKLE_HASHLEN]);
+/*
+ * Emit the right edge and make the root of the file of size bytes; the
+ * frontier is then spent. -1 if node failed, or if the leaves added are
+ * not merkle_leaf_count(size).
+ */
+int merkle_frontier_root(
+    struct merkle_frontier *, uint64_t size, uint8_t root[MERKLE_HASHLEN]);
 
 /* The same hash over a leaf's data fed in pieces, as it arrives. */
 struct merkle_leaf_state {
@@ -112,18 +154,23 @@ int merkle_verify_chunk(const uint8_t root[MERKLE_HASHLEN], uint64_t size,
 
 /*
  * The root of a stream of bytes fed in pieces of any size: one leaf
- * buffer and a stack of one hash per level, whatever the file size.
- * If leaf_cb is set it is called with each leaf hash in order (for the
- * sender, who keeps them to answer proof requests).
+ * buffer and a frontier, whatever the file size. If node is set it is
+ * given every node of the tree (merkle_node_fn), for the sender, who
+ * keeps them to answer proof requests.
  */
 struct merkle_builder;
-struct merkle_builder *merkle_builder_create(
-    void (*leaf_cb)(void *, uint64_t, const uint8_t *), void *arg);
+struct merkle_builder *merkle_builder_create(merkle_node_fn *, void *);
 void merkle_builder_free(struct merkle_builder *);
-/* Add len bytes; -1 if the total would not fit in a uint64_t. */
+/*
+ * Add len bytes; -1 if the total would not fit in a uint64_t or node
+ * failed (the builder is then spent).
+ */
 int merkle_builder_update(struct merkle_builder *, const void *, size_t);
-/* The root and size of everything added; the builder is then spent. */
-void merkle_builder_final(
+/*
+ * The root and size of everything added; the builder is then spent. -1
+ * if node failed.
+ */
+int merkle_builder_final(
     struct merkle_builder *, uint8_t root[MERKLE_HASHLEN], uint64_t *size);
 
 #endif

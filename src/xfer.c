@@ -5,19 +5,25 @@
  * doc/PROTOCOL.md section 7.8 is the wire side of this file.
  *
  * The sender hashes the file in slices (XFER_HASH_SLICE per loop
- * iteration, so the UI stays responsive), keeps the whole tree in memory
- * (64 bytes per 256 KiB leaf: 256 KiB per GiB) to answer each request
- * with its proof, and re-checks the file's size and mtime before each
- * leaf it serves. The receiver requests up to XFER_WINDOW leaves at a
- * time, which arrive one after the other; it gathers the pieces of each in
- * one leaf buffer, hashing on the way, and writes the leaf to the .part
- * (and counts it) only once its proof checks out. Every XFER_SYNC_BYTES
- * or XFER_SYNC_MS it fdatasync()s the .part and only then records the
+ * iteration, so the UI stays responsive) and writes every node of the
+ * tree, as the hashing works it out, to its place (merkle_node_pos())
+ * in an anonymous file in the data directory: 64 bytes per 256 KiB
+ * leaf, 256 KiB per GiB, on disk, so its memory is the same whatever
+ * the file size. It reads the proof of each leaf it serves back from
+ * that file, a node per hash, and re-checks the source's size and mtime
+ * first. A tree file it cannot write or read ends the transfer: no
+ * proof rather than a wrong one.
+ *
+ * The receiver requests up to XFER_WINDOW leaves at a time, which
+ * arrive one after the other; it gathers the pieces of each in one leaf
+ * buffer, hashing on the way, and writes the leaf to the .part (and
+ * counts it) only once its proof checks out. Every XFER_SYNC_BYTES or
+ * XFER_SYNC_MS it fdatasync()s the .part and only then records the
  * verified leaves in the store, so the record never names data that a
- * crash could take back. When an fdatasync() fails, the leaves since the
- * last record count as missing again and are fetched again: Linux may
- * have dropped their pages, and a later fdatasync() succeeds without
- * writing them.
+ * crash could take back. When an fdatasync() fails, the leaves since
+ * the last record count as missing again and are fetched again: Linux
+ * may have dropped their pages, and a later fdatasync() succeeds
+ * without writing them.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
@@ -92,9 +98,8 @@ struct xf {
 
 	/* out */
 	struct merkle_builder *mb; /* while hashing */
-	uint8_t (*leaves)[MERKLE_HASHLEN]; /* leaf hashes while hashing */
-	uint64_t nleaves, cap;
-	struct merkle_tree *tree; /* then the whole tree, for proofs */
+	int tree_fd; /* every node of the tree, for proofs */
+	int tree_err; /* errno of the failed write or read of tree_fd */
 	uint64_t hashed;
 	uint64_t reqs[XFER_REQ_MAX]; /* a ring of requested leaves */
 	size_t rhead, nreq;
@@ -263,21 +268,26 @@ xf_drop_window(struct xf *xf)
 }
 
 static void
-xf_free_tree(struct xf *xf)
+xf_close(int *fd)
 {
-	merkle_tree_free(xf->tree);
-	xf->tree = NULL;
-	free(xf->leaves);
-	xf->leaves = NULL;
-	xf->nleaves = xf->cap = 0;
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
 }
 
 static void
 xf_close_fd(struct xf *xf)
 {
-	if (xf->fd != -1)
-		close(xf->fd);
-	xf->fd = -1;
+	xf_close(&xf->fd);
+}
+
+/* The sender's tree: the builder while hashing, the file of nodes. */
+static void
+xf_free_tree(struct xf *xf)
+{
+	merkle_builder_free(xf->mb);
+	xf->mb = NULL;
+	xf_close(&xf->tree_fd);
 }
 
 static void
@@ -285,8 +295,6 @@ xf_free(struct xf *xf)
 {
 	xf_close_fd(xf);
 	xf_drop_window(xf);
-	if (xf->mb != NULL)
-		merkle_builder_free(xf->mb);
 	xf_free_tree(xf);
 	free(xf->have);
 	free(xf->synced);
@@ -318,6 +326,7 @@ xf_new(struct xfers *xs, struct peer *p, int outgoing)
 	struct xf *xf = xcalloc(1, sizeof *xf);
 
 	xf->fd = -1;
+	xf->tree_fd = -1;
 	xf->pub.peer = p;
 	xf->pub.outgoing = outgoing;
 	xf->pub.reason = -1;
@@ -362,10 +371,6 @@ xf_end(struct xfers *xs, struct xf *xf, enum xfer_state state, int reason,
 	xf->nreq = 0;
 	xf->due = 0;
 	xf_drop_window(xf);
-	if (xf->mb != NULL) {
-		merkle_builder_free(xf->mb);
-		xf->mb = NULL;
-	}
 	xf_free_tree(xf);
 	xf_close_fd(xf);
 	free(xf->have);
@@ -401,17 +406,87 @@ xf_abort(struct xfers *xs, struct xf *xf, enum xfer_state state, int reason)
 
 /* --- the sender: hashing and the tree ------------------------------------- */
 
-static void
-xf_leaf_cb(void *arg, uint64_t index, const uint8_t *hash)
+/*
+ * An anonymous file in the data directory for the tree of an outgoing
+ * transfer: it goes with its descriptor, so a crash leaves nothing
+ * behind; -1 with cause.
+ */
+static int
+xf_tree_open(struct xfers *xs, char **cause)
+{
+	const char *dir = engine_conf(xs->eng)->data_dir;
+	char *path;
+	int fd, err;
+
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd == -1 &&
+	    (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		/* No O_TMPFILE on this file system (or kernel). */
+		path = xasprintf("%s/tree.XXXXXX", dir);
+		if ((fd = mkostemp(path, O_CLOEXEC)) != -1)
+			(void)unlink(path);
+		err = errno;
+		free(path);
+		errno = err;
+	}
+	if (fd == -1) {
+		*cause = xasprintf("cannot create a temporary file in %s: %s",
+		    dir, strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Write in, or read into out, the node at pos of the tree file; -1 with
+ * tree_err set.
+ */
+static int
+xf_tree_io(struct xf *xf, uint64_t pos, const uint8_t *in, uint8_t *out)
+{
+	off_t off = (off_t)(pos * MERKLE_HASHLEN);
+	ssize_t r;
+
+	do
+		r = in != NULL ? pwrite(xf->tree_fd, in, MERKLE_HASHLEN, off)
+		               : pread(xf->tree_fd, out, MERKLE_HASHLEN, off);
+	while (r == -1 && errno == EINTR);
+	if (r == MERKLE_HASHLEN)
+		return 0;
+	/* Short: a full disk, or a file that lost its end. */
+	xf->tree_err = r == -1 ? errno : in != NULL ? ENOSPC : EIO;
+	return -1;
+}
+
+/* A node of the tree, as the builder works it out, to its place. */
+static int
+xf_tree_put(void *arg, unsigned int level, uint64_t index,
+    const uint8_t hash[MERKLE_HASHLEN])
 {
 	struct xf *xf = arg;
 
-	(void)index;
-	if (xf->nleaves == xf->cap) {
-		xf->cap = xf->cap == 0 ? 64 : xf->cap * 2;
-		xf->leaves = xreallocarray(xf->leaves, xf->cap, MERKLE_HASHLEN);
-	}
-	memcpy(xf->leaves[xf->nleaves++], hash, MERKLE_HASHLEN);
+	return xf_tree_io(xf,
+	    merkle_node_pos(merkle_leaf_count(xf->pub.size), level, index),
+	    hash, NULL);
+}
+
+/* A node of the tree back, for a proof. */
+static int
+xf_tree_get(void *arg, uint64_t pos, uint8_t out[MERKLE_HASHLEN])
+{
+	return xf_tree_io(arg, pos, NULL, out);
+}
+
+/* A write or read of the tree file failed (tree_err): no proof to give. */
+static void
+xf_tree_failed(struct xfers *xs, struct xf *xf, const char *verb)
+{
+	xf_notice(xs, xf, FE_ERROR,
+	    "cannot %s the hashes of %s (#%" PRId64 ") in %s: %s. "
+	    "Transfer stopped",
+	    verb, xf->pub.name, xf->pub.num, engine_conf(xs->eng)->data_dir,
+	    strerror(xf->tree_err));
+	xf_abort(xs, xf, XFER_FAILED, PROTO_CANCEL_ERROR);
 }
 
 /* The file is gone or different from what we offered. */
@@ -444,13 +519,16 @@ static void
 xf_hashed(struct xfers *xs, struct xf *xf)
 {
 	uint8_t root[MERKLE_HASHLEN];
-	uint64_t size;
-	int first = !xf->has_root;
+	int first = !xf->has_root, r;
 
-	merkle_builder_final(xf->mb, root, &size);
+	r = merkle_builder_final(xf->mb, root, NULL);
 	merkle_builder_free(xf->mb);
 	xf->mb = NULL;
-	if (size != xf->pub.size || !xf_source_ok(xs, xf))
+	if (r == -1) {
+		xf_tree_failed(xs, xf, "write");
+		return;
+	}
+	if (!xf_source_ok(xs, xf))
 		return;
 	if (!first && memcmp(root, xf->root, MERKLE_HASHLEN) != 0) {
 		xf_changed(xs, xf, "changed");
@@ -458,9 +536,6 @@ xf_hashed(struct xfers *xs, struct xf *xf)
 	}
 	memcpy(xf->root, root, MERKLE_HASHLEN);
 	xf->has_root = 1;
-	xf->tree = merkle_tree_create(xf->leaves, xf->nleaves);
-	xf->leaves = NULL; /* the tree has them */
-	xf->nleaves = xf->cap = 0;
 	xf->pub.bytes = xf->stored == STORE_XFER_ACTIVE ? xf->peer_have : 0;
 	xf->pub.state =
 	    xf->stored == STORE_XFER_ACTIVE ? XFER_ACTIVE : XFER_OFFERED;
@@ -477,7 +552,7 @@ xf_hash_step(void *arg)
 {
 	struct xfers *xs = arg;
 	struct xf *xf;
-	size_t done = 0;
+	size_t done = 0, want;
 	ssize_t n;
 
 	xs->hash_timer = NULL;
@@ -489,7 +564,11 @@ xf_hash_step(void *arg)
 	if (xf == NULL)
 		return;
 	while (done < XFER_HASH_SLICE && xf->hashed < xf->pub.size) {
-		n = pread(xf->fd, xs->buf, XFER_READ, (off_t)xf->hashed);
+		/* Not past the size offered: a file that grew is changed. */
+		want = xf->pub.size - xf->hashed < XFER_READ
+		    ? (size_t)(xf->pub.size - xf->hashed)
+		    : XFER_READ;
+		n = pread(xf->fd, xs->buf, want, (off_t)xf->hashed);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -501,7 +580,11 @@ xf_hash_step(void *arg)
 			xf_hash_arm(xs);
 			return;
 		}
-		merkle_builder_update(xf->mb, xs->buf, (size_t)n);
+		if (merkle_builder_update(xf->mb, xs->buf, (size_t)n) == -1) {
+			xf_tree_failed(xs, xf, "write");
+			xf_hash_arm(xs);
+			return;
+		}
 		xf->hashed += (uint64_t)n;
 		done += (size_t)n;
 	}
@@ -529,15 +612,21 @@ xf_hash_arm(struct xfers *xs)
 	}
 }
 
-/* Start (again) hashing an outgoing transfer's open source. */
-static void
-xf_hash_start(struct xfers *xs, struct xf *xf)
+/*
+ * Start (again) hashing an outgoing transfer's open source into a new
+ * tree file; -1 with cause if there can be none.
+ */
+static int
+xf_hash_start(struct xfers *xs, struct xf *xf, char **cause)
 {
+	if ((xf->tree_fd = xf_tree_open(xs, cause)) == -1)
+		return -1;
 	xf->pub.state = XFER_HASHING;
 	xf->pub.bytes = 0;
 	xf->hashed = 0;
-	xf->mb = merkle_builder_create(xf_leaf_cb, xf);
+	xf->mb = merkle_builder_create(xf_tree_put, xf);
 	xf_hash_arm(xs);
+	return 0;
 }
 
 /* Send the next piece of the leaf at the head of xf's requests. */
@@ -550,6 +639,7 @@ xf_serve_piece(struct xfers *xs, struct xf *xf)
 	struct proto_msg m;
 	char *cause;
 	ssize_t r;
+	int depth;
 
 	if (xf->serve_off == 0 && !xf_source_ok(xs, xf))
 		return -1;
@@ -570,8 +660,12 @@ xf_serve_piece(struct xfers *xs, struct xf *xf)
 	m.u.file.index = index;
 	m.u.file.offset = (uint32_t)xf->serve_off;
 	if (xf->serve_off == 0) {
-		m.u.file.nproof =
-		    (uint8_t)merkle_tree_proof(xf->tree, index, proof);
+		if ((depth = merkle_proof_get(merkle_leaf_count(xf->pub.size),
+		         index, xf_tree_get, xf, proof)) == -1) {
+			xf_tree_failed(xs, xf, "read");
+			return -1;
+		}
+		m.u.file.nproof = (uint8_t)depth;
 		m.u.file.proof = proof[0];
 	}
 	m.u.file.data = xs->buf;
@@ -1620,8 +1714,12 @@ xfer_send(struct xfers *xs, struct peer *p, const char *path,
 	xf->mtime_ns = xf_mtime_ns(&st);
 	xf->stored = STORE_XFER_OFFERED;
 	xf->pub.created_ms = xf_now_ms();
+	if (xf_hash_start(xs, xf, cause) == -1) {
+		TAILQ_REMOVE(&xs->list, xf, entry);
+		xf_free(xf);
+		return -1;
+	}
 	xf_save(xs, xf, 1);
-	xf_hash_start(xs, xf);
 	xf_report(xs, xf, 1);
 	if (out != NULL)
 		*out = &xf->pub;
@@ -1703,6 +1801,7 @@ xf_load_one(void *arg, const struct store_xfer *sx)
 	struct stat st;
 	struct xf *xf;
 	uint64_t i, count;
+	char *cause;
 
 	if (p == NULL)
 		return 0; /* a peer no longer known: left in the store */
@@ -1750,7 +1849,13 @@ xf_load_one(void *arg, const struct store_xfer *sx)
 			    xs, xf, xf->fd == -1 ? "is gone" : "changed");
 			return 0;
 		}
-		xf_hash_start(xs, xf);
+		if (xf_hash_start(xs, xf, &cause) == -1) {
+			xf_notice(xs, xf, FE_ERROR,
+			    "cannot resume %s (#%" PRId64 "): %s", xf->pub.name,
+			    xf->pub.num, cause);
+			free(cause);
+			xf_abort(xs, xf, XFER_FAILED, PROTO_CANCEL_ERROR);
+		}
 		return 0;
 	}
 	xf->pub.state =
@@ -1769,8 +1874,6 @@ xf_load_one(void *arg, const struct store_xfer *sx)
 	    : -1;
 	if (xf->fd == -1 || fstat(xf->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		/* The .part is gone: start again from nothing. */
-		char *cause;
-
 		xf_close_fd(xf);
 		xf_notice(xs, xf, FE_WARN,
 		    "%s of %s (#%" PRId64 ") is gone: starting again",

@@ -7,7 +7,10 @@
 #    make durable, as a kernel may: the leaves since the last good sync
 #    are fetched again, not counted as saved, and the file is right;
 #  - an fdatasync fails with EIO: the transfer stops, the .part is kept,
-#    alice is told.
+#    alice is told;
+#  - alice's tree file (anonymous, in her data directory) fails: a write
+#    while she hashes, or a read for the proof of a leaf bob asks for,
+#    stops the transfer with a notice, and bob is told.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/lib_file.sh"
 
@@ -16,11 +19,12 @@ shim="$top_builddir/tests/tools/faildisk.so"
 ctl="$T/faildisk"
 
 node_fix_addr alice
-node_start alice
-# Only bob's writes fail. ASan wants to be first in the library list;
-# the shim does not mind coming before it.
+# Bob's .part and alice's tree file fail: alice has no .part, bob no
+# tree file. ASan wants to be first in the library list; the shim does
+# not mind coming before it.
 export LD_PRELOAD="$shim" FAILDISK_CTL="$ctl"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+node_start alice
 node_start bob
 unset LD_PRELOAD
 introduce alice bob
@@ -88,6 +92,31 @@ wait_state bob in "$in" failed
 wait_for alice "^file $b_name $on out (cancelled|failed) "
 [ -f "$dl/eio.bin.part" ] || fail "the .part is gone after EIO"
 rm -f "$ctl"
+
+# Alice cannot write her tree file: the transfer stops before the offer.
+randfile "$src/tree.bin" $((5 * 262144 + 77))
+echo tree >"$ctl"
+before=$(failures)
+o=$(last_num alice out)
+node_cmd alice "/send $b_name $src/tree.bin"
+wait_new alice out "$o"
+wait_for alice "^error cannot write the hashes of tree\.bin \(#$new\) in .*: No space left on device\. Transfer stopped$"
+wait_state alice out "$new" failed
+[ "$(failures)" -gt "$before" ] || fail "the shim failed no tree write"
+rm -f "$ctl"
+
+# Alice cannot read it back for a proof: she stops rather than send a
+# leaf without one, and bob hears of it.
+offer "$src/tree.bin"
+echo tree >"$ctl"
+before=$(failures)
+node_cmd bob "/accept #$in"
+wait_for alice "^error cannot read the hashes of tree\.bin \(#$on\) in .*: Input/output error\. Transfer stopped$"
+wait_state alice out "$on" failed
+wait_for bob "^file $a_name $in in (cancelled|failed) "
+[ "$(failures)" -gt "$before" ] || fail "the shim failed no tree read"
+rm -f "$ctl"
+[ "$(fbytes bob in "$in")" = 0 ] || fail "bob got a leaf of tree.bin"
 
 # Bob chats on.
 node_cmd bob "/msg $a_name still here"

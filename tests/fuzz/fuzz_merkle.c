@@ -12,6 +12,12 @@
  * never reads past the proof it was given (an exactly sized copy) and
  * never accepts a root it was not built for.
  *
+ * The same hashes, leaf first, are also the leaves of a tree built as
+ * the sender builds it: the frontier's nodes go to an array at
+ * merkle_node_pos(), as many as it has places, and its root and the
+ * proof of leaf index (modulo their count) read back from the array
+ * must be merkle_root()'s and merkle_proof()'s, and verify.
+ *
  * Shorter inputs are all name. The name part, NUL-terminated, must become a
  * name that is non-empty, printable UTF-8, within UTIL_NAME_MAX bytes, without
  * '/' or a leading '.', and unchanged by a second pass.
@@ -29,6 +35,12 @@ int LLVMFuzzerInitialize(int *, char ***);
 
 #define HL MERKLE_HASHLEN
 #define FUZZ_HASHES_MAX (MERKLE_DEPTH_MAX + 2)
+
+/* The sender's tree file, in memory. */
+struct fuzz_tree {
+	uint8_t (*node)[HL];
+	uint64_t count, cap, emitted;
+};
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -117,6 +129,74 @@ fuzz_verify(uint64_t size, uint64_t index, const uint8_t *leaf,
 	}
 }
 
+static int
+fuzz_put(void *arg, unsigned int level, uint64_t index, const uint8_t *h)
+{
+	struct fuzz_tree *t = arg;
+	uint64_t pos = merkle_node_pos(t->count, level, index);
+
+	if (pos >= t->cap)
+		abort();
+	memcpy(t->node[pos], h, HL);
+	t->emitted++;
+	return 0;
+}
+
+static int
+fuzz_get(void *arg, uint64_t pos, uint8_t out[HL])
+{
+	const struct fuzz_tree *t = arg;
+
+	if (pos >= t->cap)
+		abort();
+	memcpy(out, t->node[pos], HL);
+	return 0;
+}
+
+/* The count hashes at leaves as a file of a last leaf of tail bytes. */
+static void
+fuzz_tree(
+    const uint8_t (*leaves)[HL], uint64_t count, uint64_t tail, uint64_t index)
+{
+	uint8_t root[HL], want[HL], proof[MERKLE_DEPTH_MAX][HL];
+	uint8_t ref[MERKLE_DEPTH_MAX][HL];
+	uint64_t size = (count - 1) * MERKLE_LEAF + 1 + tail % MERKLE_LEAF;
+	struct merkle_frontier f;
+	struct fuzz_tree t;
+	uint64_t i, top;
+	unsigned int levels = 1;
+	int depth;
+
+	/* The top is the last place: the array is that and no larger. */
+	for (i = count; i > 1; i = i / 2 + i % 2)
+		levels++;
+	top = merkle_node_pos(count, levels - 1, 0);
+	t.count = count;
+	t.cap = top + 1;
+	t.emitted = 0;
+	if ((t.node = malloc(t.cap * HL)) == NULL)
+		abort();
+	merkle_frontier_init(&f, fuzz_put, &t);
+	for (i = 0; i < count; i++) {
+		if (merkle_frontier_add(&f, leaves[i]) != 0)
+			abort();
+	}
+	if (merkle_frontier_root(&f, size, root) != 0 || t.emitted != t.cap ||
+	    merkle_root(leaves, count, size, want) != 0 ||
+	    memcmp(root, want, HL) != 0)
+		abort();
+	index %= count;
+	depth = merkle_proof_get(count, index, fuzz_get, &t, proof);
+	if (depth != merkle_proof_len(size, index) ||
+	    merkle_proof(leaves, count, size, index, ref) != depth ||
+	    memcmp(proof, ref, (size_t)depth * HL) != 0 ||
+	    !merkle_verify(root, size, index, leaves[index],
+	        (const uint8_t(*)[HL])proof, (size_t)depth) ||
+	    merkle_proof_get(count, count, fuzz_get, &t, proof) != -1)
+		abort();
+	free(t.node);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -140,6 +220,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(proof, data + 16 + HL, nhash * HL);
 	fuzz_verify(
 	    fsize, index, data + 16, (const uint8_t(*)[HL])proof, nhash);
+	fuzz_tree((const uint8_t(*)[HL])(data + 16), 1 + nhash, fsize, index);
 	free(proof);
 	fuzz_name(data + 16 + HL + nhash * HL, rest - nhash * HL);
 	return 0;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * faildisk.so: an LD_PRELOAD test shim that makes writes to *.part files
- * fail as a full (or failing) disk would, on demand, for the tests of
- * what p2ptui does then. A real disk that fills up after posix_fallocate()
- * reserved the space is hard to arrange; this is not.
+ * (and the sender's tree file) fail as a full (or failing) disk would, on
+ * demand, for the tests of what p2ptui does then. A real disk that fills
+ * up after posix_fallocate() reserved the space is hard to arrange; this
+ * is not.
  *
  * FAILDISK_CTL names a control file, read at each call. While it exists
  * and holds one of these words, calls on a descriptor of a *.part fail:
@@ -14,6 +15,9 @@
  *           after a failed fsync the kernel may drop those pages, so a
  *           program that still counts them ends with a wrong file
  *   eio     fdatasync() and fsync() fail with EIO, the same way
+ *   tree    not on a *.part but on a file without a name (the sender's
+ *           anonymous tree file): pwrite() fails with ENOSPC, pread()
+ *           with EIO
  *
  * Each failure is counted in FAILDISK_CTL.count (one byte per failure).
  */
@@ -34,6 +38,7 @@ static struct {
 } dirty[FD_MAX];
 
 static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
+static ssize_t (*real_pread)(int, void *, size_t, off_t);
 static int (*real_close)(int);
 static int (*real_fdatasync)(int);
 static int (*real_fsync)(int);
@@ -45,26 +50,30 @@ faildisk_init(void)
 		return;
 	real_pwrite = (ssize_t(*)(int, const void *, size_t, off_t))dlsym(
 	    RTLD_NEXT, "pwrite");
+	real_pread =
+	    (ssize_t(*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread");
 	real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
 	real_fdatasync = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
 	real_fsync = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-	if (real_pwrite == NULL || real_close == NULL ||
+	if (real_pwrite == NULL || real_pread == NULL || real_close == NULL ||
 	    real_fdatasync == NULL || real_fsync == NULL)
 		abort();
 }
 
+/* Does the path of fd end with suffix? " (deleted)" when it has none. */
 static int
-is_part(int fd)
+path_ends(int fd, const char *suffix)
 {
 	char link[64], path[4096];
+	size_t len = strlen(suffix);
 	ssize_t n;
 
 	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof path - 1);
-	if (n < 5)
+	if (n < (ssize_t)len)
 		return 0;
 	path[n] = '\0';
-	return strcmp(path + n - 5, ".part") == 0;
+	return strcmp(path + n - len, suffix) == 0;
 }
 
 /* The word in the control file, "" if there is none. */
@@ -104,7 +113,8 @@ failing(int fd, const char *word)
 {
 	char m[16];
 
-	if (fd < 0 || !is_part(fd))
+	if (fd < 0 ||
+	    !path_ends(fd, strcmp(word, "tree") == 0 ? " (deleted)" : ".part"))
 		return 0;
 	mode(m, sizeof m);
 	return strcmp(m, word) == 0;
@@ -127,7 +137,7 @@ pwrite(int fd, const void *buf, size_t len, off_t off)
 	ssize_t n;
 
 	faildisk_init();
-	if (failing(fd, "write")) {
+	if (failing(fd, "write") || failing(fd, "tree")) {
 		count_failure();
 		errno = ENOSPC;
 		return -1;
@@ -141,6 +151,24 @@ ssize_t
 pwrite64(int fd, const void *buf, size_t len, off_t off)
 {
 	return pwrite(fd, buf, len, off);
+}
+
+ssize_t
+pread(int fd, void *buf, size_t len, off_t off)
+{
+	faildisk_init();
+	if (failing(fd, "tree")) {
+		count_failure();
+		errno = EIO;
+		return -1;
+	}
+	return real_pread(fd, buf, len, off);
+}
+
+ssize_t
+pread64(int fd, void *buf, size_t len, off_t off)
+{
+	return pread(fd, buf, len, off);
 }
 
 /* A failed sync: the pages written since the last good one are lost. */

@@ -81,8 +81,7 @@ struct offer {
 	uint64_t size; /* real */
 	uint64_t claimed; /* offered */
 	uint8_t root[MERKLE_HASHLEN];
-	struct merkle_tree *tree; /* NULL for an empty file */
-	uint8_t (*leaves)[MERKLE_HASHLEN];
+	uint8_t (*leaves)[MERKLE_HASHLEN]; /* for merkle_proof() */
 	uint64_t nleaves, cap;
 	int done;
 	unsigned leaf1; /* requests for leaf 1 so far */
@@ -129,12 +128,15 @@ unhex(const char *s, uint8_t *out, size_t cap)
 	return n / 2;
 }
 
-static void
-leaf_cb(void *arg, uint64_t index, const uint8_t *hash)
+/* Keeps the leaf hashes; the other nodes are worked out again. */
+static int
+node_cb(void *arg, unsigned int level, uint64_t index, const uint8_t *hash)
 {
 	struct offer *o = arg;
 
 	(void)index;
+	if (level != 0)
+		return 0;
 	if (o->nleaves == o->cap) {
 		o->cap = o->cap == 0 ? 64 : o->cap * 2;
 		o->leaves = realloc(o->leaves, o->cap * MERKLE_HASHLEN);
@@ -142,6 +144,7 @@ leaf_cb(void *arg, uint64_t index, const uint8_t *hash)
 			die("out of memory");
 	}
 	memcpy(o->leaves[o->nleaves++], hash, MERKLE_HASHLEN);
+	return 0;
 }
 
 /* Hash the file at path and offer it under the raw name. */
@@ -159,15 +162,14 @@ offer_file(const uint8_t *name, size_t namelen, const char *path, int extra)
 	o = &offers[noffers++];
 	if ((o->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		die("%s: %s", path, strerror(errno));
-	mb = merkle_builder_create(leaf_cb, o);
+	mb = merkle_builder_create(node_cb, o);
 	while ((n = read(o->fd, leafbuf, sizeof leafbuf)) > 0)
 		merkle_builder_update(mb, leafbuf, (size_t)n);
 	if (n == -1)
 		die("%s: %s", path, strerror(errno));
-	merkle_builder_final(mb, o->root, &o->size);
+	if (merkle_builder_final(mb, o->root, &o->size) == -1)
+		die("%s: cannot hash it", path);
 	merkle_builder_free(mb);
-	if (o->nleaves > 0)
-		o->tree = merkle_tree_create(o->leaves, o->nleaves);
 	o->claimed = o->size + (uint64_t)extra;
 	ident_random(o->id, sizeof o->id);
 
@@ -218,8 +220,9 @@ serve(struct offer *o, uint64_t index, size_t start, int corrupt)
 	r = pread(o->fd, leafbuf, len, (off_t)(index * MERKLE_LEAF));
 	if (r == -1)
 		die("read: %s", strerror(errno));
-	if (o->tree != NULL &&
-	    (depth = merkle_tree_proof(o->tree, index, proof)) == -1)
+	/* No proof beyond the real size (wrongsize). */
+	if ((depth = merkle_proof((const uint8_t(*)[MERKLE_HASHLEN])o->leaves,
+	         o->nleaves, o->size, index, proof)) == -1)
 		depth = 0;
 	if (corrupt)
 		leafbuf[len / 2] ^= 0x01;

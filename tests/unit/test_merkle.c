@@ -12,8 +12,9 @@
  * || top, with xxd -r -p turning hex into bytes.
  *
  * A reference tree built level by level (odd node promoted), written
- * here independently of the stack in merkle.c, checks the shape for
- * every count up to 33.
+ * here independently of the frontier in merkle.c, checks the shape for
+ * every count up to 33, and every node the frontier emits, at its place
+ * in the array a sender keeps in a file, for every count up to 70.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +30,8 @@
 #include "merkle.h"
 
 #define HL MERKLE_HASHLEN
+/* Nodes of a tree of n leaves, at most: each level rounds up once. */
+#define TREE_CAP(n) (2 * (n) + MERKLE_DEPTH_MAX)
 
 static void
 hex(const char *s, uint8_t *out, size_t n)
@@ -72,7 +75,7 @@ builder_root(const uint8_t *d, size_t n, uint8_t root[HL])
 	uint64_t size;
 
 	assert_int_equal(merkle_builder_update(b, d, n), 0);
-	merkle_builder_final(b, root, &size);
+	assert_int_equal(merkle_builder_final(b, root, &size), 0);
 	assert_true(size == n);
 	merkle_builder_free(b);
 }
@@ -106,36 +109,52 @@ test_vectors(void **state)
 	free(d);
 }
 
-/* Level by level, odd node promoted: the definition, slowly. */
+/*
+ * Level by level, odd node promoted: the definition, slowly. Every
+ * level, one after the other, goes to lv (TREE_CAP(count) hashes), and
+ * the number of nodes there to *total; the top is the last one.
+ */
 static void
-ref_root(const uint8_t (*leaves)[HL], uint64_t count, uint64_t size,
-    uint8_t root[HL])
+ref_levels(const uint8_t (*leaves)[HL], uint64_t count, uint8_t (*lv)[HL],
+    uint64_t *total)
 {
 	static const char tag_node[] = "p2ptui merkle node v1";
-	static const char tag_root[] = "p2ptui merkle root v1";
-	uint8_t(*lv)[HL] = malloc(count * HL), be[8];
-	uint64_t w = count, i;
+	uint64_t w = count, base = 0, i;
 	struct ident_part parts[3];
-	int k;
 
-	assert_non_null(lv);
 	memcpy(lv, leaves, count * HL);
 	while (w > 1) {
 		for (i = 0; i + 1 < w; i += 2) {
 			parts[0] = (struct ident_part){ tag_node, 21 };
-			parts[1] = (struct ident_part){ lv[i], HL };
-			parts[2] = (struct ident_part){ lv[i + 1], HL };
-			ident_hash(lv[i / 2], HL, parts, 3);
+			parts[1] = (struct ident_part){ lv[base + i], HL };
+			parts[2] = (struct ident_part){ lv[base + i + 1], HL };
+			ident_hash(lv[base + w + i / 2], HL, parts, 3);
 		}
 		if (w % 2 == 1)
-			memcpy(lv[w / 2], lv[w - 1], HL);
+			memcpy(lv[base + w + w / 2], lv[base + w - 1], HL);
+		base += w;
 		w = (w + 1) / 2;
 	}
+	*total = base + 1;
+}
+
+static void
+ref_root(const uint8_t (*leaves)[HL], uint64_t count, uint64_t size,
+    uint8_t root[HL])
+{
+	static const char tag_root[] = "p2ptui merkle root v1";
+	uint8_t(*lv)[HL] = malloc(TREE_CAP(count) * HL), be[8];
+	struct ident_part parts[3];
+	uint64_t total;
+	int k;
+
+	assert_non_null(lv);
+	ref_levels(leaves, count, lv, &total);
 	for (k = 7; k >= 0; k--)
 		be[7 - k] = (uint8_t)(size >> (8 * k));
 	parts[0] = (struct ident_part){ tag_root, 21 };
 	parts[1] = (struct ident_part){ be, 8 };
-	parts[2] = (struct ident_part){ lv[0], HL };
+	parts[2] = (struct ident_part){ lv[total - 1], HL };
 	ident_hash(root, HL, parts, 3);
 	free(lv);
 }
@@ -145,14 +164,17 @@ struct collect {
 	uint64_t n, max;
 };
 
-static void
-collect_leaf(void *arg, uint64_t index, const uint8_t *h)
+static int
+collect_leaf(void *arg, unsigned int level, uint64_t index, const uint8_t *h)
 {
 	struct collect *c = arg;
 
+	if (level > 0)
+		return 0;
 	assert_true(index == c->n);
 	assert_true(c->n < c->max);
 	memcpy(c->leaves[c->n++], h, HL);
+	return 0;
 }
 
 static void
@@ -210,7 +232,8 @@ test_incremental(void **state)
 				assert_int_equal(
 				    merkle_builder_update(b, d, 0), 0);
 			}
-			merkle_builder_final(b, inc, &size);
+			assert_int_equal(
+			    merkle_builder_final(b, inc, &size), 0);
 			merkle_builder_free(b);
 			assert_true(size == n);
 			assert_memory_equal(inc, one, HL);
@@ -334,17 +357,101 @@ test_verify_chunk(void **state)
 	free(d);
 }
 
-/* The streaming leaf hash and the whole-tree proofs agree with the
- * one-shot functions, and every tree proof verifies. */
+/*
+ * The sender's tree file, in memory: each node the frontier emits at its
+ * place, each read of a proof from there. A call fails when fail_at
+ * calls have been made (never if it is negative).
+ */
+struct tree_file {
+	uint8_t (*node)[HL];
+	uint8_t *seen;
+	uint64_t count, cap;
+	long calls, fail_at;
+};
+
+static int
+tree_put(void *arg, unsigned int level, uint64_t index, const uint8_t *h)
+{
+	struct tree_file *t = arg;
+	uint64_t pos = merkle_node_pos(t->count, level, index);
+
+	if (t->calls++ == t->fail_at)
+		return -1;
+	assert_true(pos < t->cap);
+	assert_false(t->seen[pos]); /* each node once */
+	t->seen[pos] = 1;
+	memcpy(t->node[pos], h, HL);
+	return 0;
+}
+
+static int
+tree_get(void *arg, uint64_t pos, uint8_t out[HL])
+{
+	struct tree_file *t = arg;
+
+	if (t->calls++ == t->fail_at)
+		return -1;
+	assert_true(pos < t->cap && t->seen[pos]);
+	memcpy(out, t->node[pos], HL);
+	return 0;
+}
+
+/* Every node a node of the tree emitted as soon as it can be known? */
+static void
+assert_emitted(const struct tree_file *t, uint64_t added)
+{
+	uint64_t w = t->count, base = 0, j;
+	unsigned int level = 0;
+
+	for (;; base += w, w = w / 2 + w % 2, level++) {
+		for (j = 0; j < w; j++) {
+			/* Whole (2^level leaves), all added: emitted. */
+			if ((j + 1) << level <= added)
+				assert_true(t->seen[base + j]);
+			else
+				assert_false(t->seen[base + j]);
+		}
+		if (w == 1)
+			break;
+	}
+}
+
+static void
+tree_build(struct tree_file *t, const uint8_t (*leaves)[HL], uint64_t count,
+    uint64_t size, uint8_t root[HL])
+{
+	struct merkle_frontier f;
+	uint64_t i;
+
+	t->count = count;
+	t->cap = TREE_CAP(count);
+	t->calls = 0;
+	t->fail_at = -1;
+	t->node = calloc(t->cap, HL);
+	t->seen = calloc(t->cap, 1);
+	assert_non_null(t->node);
+	assert_non_null(t->seen);
+	merkle_frontier_init(&f, tree_put, t);
+	for (i = 0; i < count; i++) {
+		assert_int_equal(merkle_frontier_add(&f, leaves[i]), 0);
+		assert_emitted(t, i + 1);
+	}
+	assert_int_equal(merkle_frontier_root(&f, size, root), 0);
+}
+
+/*
+ * The frontier's nodes, at their places, are the reference tree's; proofs
+ * read back from them are merkle_proof()'s; the root is merkle_root()'s.
+ */
 static void
 test_tree(void **state)
 {
 	uint8_t proof[MERKLE_DEPTH_MAX][HL], ref[MERKLE_DEPTH_MAX][HL];
-	uint8_t root[HL], h[HL], data[1000];
+	uint8_t root[HL], froot[HL], h[HL], data[1000];
 	struct merkle_leaf_state ls;
-	struct merkle_tree *t;
-	uint8_t(*leaves)[HL];
-	uint64_t count, i, size;
+	struct tree_file t;
+	uint8_t(*leaves)[HL], (*lv)[HL];
+	uint64_t count, i, size, total, pos;
 	int depth;
 	size_t k;
 
@@ -362,29 +469,99 @@ test_tree(void **state)
 	for (count = 1; count <= 70; count++) {
 		size = (count - 1) * (uint64_t)MERKLE_LEAF + 17;
 		leaves = malloc(count * HL);
+		lv = malloc(TREE_CAP(count) * HL);
 		assert_non_null(leaves);
+		assert_non_null(lv);
 		for (i = 0; i < count; i++)
 			merkle_leaf_hash(i, &i, sizeof i, leaves[i]);
 		assert_int_equal(merkle_root(leaves, count, size, root), 0);
+		tree_build(&t, leaves, count, size, froot);
+		assert_memory_equal(froot, root, HL);
+		/* Every node, nothing more, the top last. */
+		ref_levels(leaves, count, lv, &total);
+		for (pos = 0; pos < t.cap; pos++)
+			assert_int_equal(t.seen[pos], pos < total);
+		assert_memory_equal(t.node, lv, total * HL);
 		for (i = 0; i < count; i++) {
-			uint8_t(*copy)[HL] = malloc(count * HL);
-
-			assert_non_null(copy);
-			memcpy(copy, leaves, count * HL);
-			t = merkle_tree_create(copy, count);
-			depth = merkle_tree_proof(t, i, proof);
+			depth = merkle_proof_get(count, i, tree_get, &t, proof);
 			assert_int_equal(depth, merkle_proof_len(size, i));
 			assert_int_equal(
 			    merkle_proof(leaves, count, size, i, ref), depth);
 			assert_memory_equal(proof, ref, (size_t)depth * HL);
 			assert_true(merkle_verify(root, size, i, leaves[i],
 			    (const uint8_t(*)[HL])proof, (size_t)depth));
-			assert_int_equal(
-			    merkle_tree_proof(t, count, proof), -1);
-			merkle_tree_free(t);
+			/* A read that fails, wherever it comes: -1. */
+			for (t.fail_at = 0; t.fail_at < depth; t.fail_at++) {
+				t.calls = 0;
+				assert_int_equal(merkle_proof_get(count, i,
+				                     tree_get, &t, proof),
+				    -1);
+			}
+			t.fail_at = -1;
 		}
+		assert_int_equal(
+		    merkle_proof_get(count, count, tree_get, &t, proof), -1);
+		free(t.node);
+		free(t.seen);
+		free(lv);
 		free(leaves);
 	}
+}
+
+/* A node function that fails stops the frontier and the builder at once. */
+static void
+test_tree_fails(void **state)
+{
+	uint8_t leaves[21][HL], root[HL];
+	uint8_t *d = make_data(3 * (size_t)MERKLE_LEAF);
+	struct merkle_frontier f;
+	struct merkle_builder *b;
+	struct tree_file t;
+	long nodes, at;
+	uint64_t i;
+	int r;
+
+	(void)state;
+	for (i = 0; i < 21; i++)
+		merkle_leaf_hash(i, &i, sizeof i, leaves[i]);
+	tree_build(&t, leaves, 21, 21 * (uint64_t)MERKLE_LEAF, root);
+	nodes = t.calls;
+	for (at = 0; at < nodes; at++) {
+		t.calls = 0;
+		t.fail_at = at;
+		memset(t.seen, 0, t.cap);
+		merkle_frontier_init(&f, tree_put, &t);
+		for (i = 0, r = 0; i < 21 && r == 0; i++)
+			r = merkle_frontier_add(&f, leaves[i]);
+		if (r == 0)
+			r = merkle_frontier_root(
+			    &f, 21 * (uint64_t)MERKLE_LEAF, root);
+		assert_int_equal(r, -1);
+		assert_int_equal(t.calls, at + 1);
+	}
+	/* Not the leaves of that size. */
+	merkle_frontier_init(&f, NULL, NULL);
+	assert_int_equal(merkle_frontier_add(&f, leaves[0]), 0);
+	assert_int_equal(merkle_frontier_root(&f, MERKLE_LEAF + 1, root), -1);
+
+	/* The builder: its first leaf, or the last at the end. */
+	t.calls = 0;
+	t.fail_at = 0;
+	t.count = 3;
+	b = merkle_builder_create(tree_put, &t);
+	assert_int_equal(merkle_builder_update(b, d, MERKLE_LEAF), -1);
+	merkle_builder_free(b);
+	t.calls = 0;
+	t.fail_at = 4; /* leaf 0, leaf 1, their node, leaf 2, [its edge] */
+	memset(t.seen, 0, t.cap);
+	b = merkle_builder_create(tree_put, &t);
+	assert_int_equal(
+	    merkle_builder_update(b, d, 3 * (size_t)MERKLE_LEAF - 1), 0);
+	assert_int_equal(merkle_builder_final(b, root, NULL), -1);
+	merkle_builder_free(b);
+	free(t.node);
+	free(t.seen);
+	free(d);
 }
 
 static void
@@ -448,6 +625,7 @@ main(void)
 		cmocka_unit_test(test_verify_chunk),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_tree_fails),
 	};
 
 	if (ident_init() != 0)
