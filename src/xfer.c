@@ -60,6 +60,9 @@
 #define XFER_KICK_BYTES (8 * 1024 * 1024) /* start writeback this often */
 #define XFER_TICK_MS 1000 /* progress reports and rates */
 #define XFER_RETRY_MS 30000 /* after a full disk */
+/* Tree nodes read back for proofs and kept: the proofs of neighbouring
+ * leaves share all but their lowest nodes, so this saves most reads. */
+#define XFER_TREE_CACHE 64
 #define XFER_BAD_MAX 3 /* failed leaves per connection before giving up */
 #define XFER_KEEP 50 /* ended transfers kept for /transfers */
 #define XFER_OFFERS_MAX 32 /* undecided offers per peer */
@@ -100,6 +103,10 @@ struct xf {
 	struct merkle_builder *mb; /* while hashing */
 	int tree_fd; /* every node of the tree, for proofs */
 	int tree_err; /* errno of the failed write or read of tree_fd */
+	struct xf_node { /* tree nodes read, by position mod the size */
+		uint64_t pos1; /* position + 1; 0 if none */
+		uint8_t hash[MERKLE_HASHLEN];
+	} * tree_cache;
 	uint64_t hashed;
 	uint64_t reqs[XFER_REQ_MAX]; /* a ring of requested leaves */
 	size_t rhead, nreq;
@@ -288,6 +295,8 @@ xf_free_tree(struct xf *xf)
 	merkle_builder_free(xf->mb);
 	xf->mb = NULL;
 	xf_close(&xf->tree_fd);
+	free(xf->tree_cache);
+	xf->tree_cache = NULL;
 }
 
 static void
@@ -474,7 +483,22 @@ xf_tree_put(void *arg, unsigned int level, uint64_t index,
 static int
 xf_tree_get(void *arg, uint64_t pos, uint8_t out[MERKLE_HASHLEN])
 {
-	return xf_tree_io(arg, pos, NULL, out);
+	struct xf *xf = arg;
+	struct xf_node *n;
+
+	if (xf->tree_cache == NULL)
+		xf->tree_cache =
+		    xcalloc(XFER_TREE_CACHE, sizeof *xf->tree_cache);
+	n = &xf->tree_cache[pos % XFER_TREE_CACHE];
+	if (n->pos1 != pos + 1) {
+		if (xf_tree_io(xf, pos, NULL, n->hash) == -1) {
+			n->pos1 = 0;
+			return -1;
+		}
+		n->pos1 = pos + 1;
+	}
+	memcpy(out, n->hash, MERKLE_HASHLEN);
+	return 0;
 }
 
 /* A write or read of the tree file failed (tree_err): no proof to give. */
