@@ -786,23 +786,13 @@ xf_retry(void *arg)
 {
 	struct xfers *xs = arg;
 	struct xf *xf;
-	size_t n = 0;
 
 	xs->retry = NULL;
+	/* Pumping frees no transfer (only xf_trim() does). */
 	TAILQ_FOREACH(xf, &xs->list, entry)
 	{
-		n += (size_t)xf->pub.stalled;
-	}
-	/* A go may end and forget other transfers: look again after each. */
-	while (n-- > 0) {
-		TAILQ_FOREACH(xf, &xs->list, entry)
-		{
-			if (xf->pub.stalled)
-				break;
-		}
-		if (xf == NULL)
-			break;
-		xf_unstall(xs, xf);
+		if (xf->pub.stalled)
+			xf_unstall(xs, xf);
 	}
 }
 
@@ -891,10 +881,11 @@ xf_leaf_done(struct xfers *xs, struct xf *xf, size_t k)
 	uint8_t h[MERKLE_HASHLEN];
 	int ok = 0, err;
 
+	/* Keep the rest in request order. */
+	memmove(&xf->win[k], &xf->win[k + 1],
+	    (xf->nwin - k - 1) * sizeof xf->win[0]);
+	xf->nwin--;
 	if (l->discard) {
-		memmove(&xf->win[k], &xf->win[k + 1],
-		    (xf->nwin - k - 1) * sizeof xf->win[0]);
-		xf->nwin--;
 		if (l->index < xf->scan)
 			xf->scan = l->index;
 		ident_wipe(l, sizeof *l);
@@ -909,10 +900,6 @@ xf_leaf_done(struct xfers *xs, struct xf *xf, size_t k)
 		    (const uint8_t(*)[MERKLE_HASHLEN])l->proof,
 		    (size_t)l->depth);
 	}
-	/* Keep the rest in request order. */
-	memmove(&xf->win[k], &xf->win[k + 1],
-	    (xf->nwin - k - 1) * sizeof xf->win[0]);
-	xf->nwin--;
 	if (ok && (err = xf_write_leaf(xf, l)) != 0) {
 		free(l);
 		xf_write_failed(xs, xf, err);
