@@ -116,6 +116,40 @@ cmd_connect(struct cmd_ctx *ctx, const char *args)
 static int cmd_offer_answer(struct cmd_ctx *, const char *args, int accept);
 static int cmd_offer_of(struct cmd_ctx *, struct peer *, int accept);
 
+/*
+ * The peer /accept or /decline without arguments answers: the selected
+ * one, else the only contact request waiting. NULL if there is none or
+ * several (the reason is replied).
+ */
+static struct peer *
+cmd_request_peer(struct cmd_ctx *ctx, const char **args)
+{
+	struct engine *eng = ctx->app->engine;
+	struct peer *p, *found = NULL;
+	size_t i, n = 0;
+
+	if (ctx->current != NULL || (*args)[strspn(*args, " \t")] != '\0')
+		return cmd_peer(ctx, args, 0);
+	for (i = 0; i < engine_npeers(eng); i++) {
+		p = engine_peer(eng, i);
+		if (p->state == PEER_REQUEST) {
+			found = p;
+			n++;
+		}
+	}
+	if (n == 1)
+		return found;
+	if (n == 0)
+		cmd_reply(ctx, FE_ERROR,
+		    "no contact request is waiting: name a peer or #N");
+	else
+		cmd_reply(ctx, FE_ERROR,
+		    "%zu contact requests are waiting: name the peer (see "
+		    "/peers)",
+		    n);
+	return NULL;
+}
+
 /* /accept [PEER | #N]: a contact request, else the peer's newest offer. */
 static int
 cmd_accept(struct cmd_ctx *ctx, const char *args)
@@ -125,7 +159,7 @@ cmd_accept(struct cmd_ctx *ctx, const char *args)
 
 	if (args[strspn(args, " \t")] == '#')
 		return cmd_offer_answer(ctx, args, 1);
-	p = cmd_peer(ctx, &args, 0);
+	p = cmd_request_peer(ctx, &args);
 	if (p == NULL || cmd_no_more(ctx, args, "accept") == -1)
 		return -1;
 	if (p->state != PEER_REQUEST)
@@ -143,7 +177,7 @@ cmd_decline(struct cmd_ctx *ctx, const char *args)
 
 	if (args[strspn(args, " \t")] == '#')
 		return cmd_offer_answer(ctx, args, 0);
-	p = cmd_peer(ctx, &args, 0);
+	p = cmd_request_peer(ctx, &args);
 	if (p == NULL || cmd_no_more(ctx, args, "decline") == -1)
 		return -1;
 	if (p->state != PEER_REQUEST)
@@ -848,22 +882,6 @@ cmd_quit(struct cmd_ctx *ctx, const char *args)
 
 static void cmd_keep(void *, enum fe_level, const char *);
 
-struct cmd_counted {
-	struct cmd_ctx *ctx;
-	size_t *found;
-};
-
-static int cmd_line(void *, struct peer *, const struct engine_line *);
-
-static int
-cmd_count_line(void *arg, struct peer *p, const struct engine_line *l)
-{
-	struct cmd_counted *c = arg;
-
-	(*c->found)++;
-	return cmd_line(c->ctx, p, l);
-}
-
 /* One stored line as "NAME in|out STATE TIME TEXT", for /history and
  * /search: stable enough for scripts. */
 static int
@@ -913,6 +931,23 @@ cmd_keep(void *arg, enum fe_level level, const char *text)
 	cl->lines[cl->n++] = xstrdup(text);
 }
 
+/* Reply the collected lines oldest first (unless ctx is NULL), and free
+ * them. */
+static void
+cmd_flush_lines(struct cmd_ctx *ctx, struct cmd_lines *cl)
+{
+	size_t i;
+
+	for (i = cl->n; i > 0; i--) {
+		if (ctx != NULL)
+			ctx->reply(ctx->arg, FE_INFO, cl->lines[i - 1]);
+		free(cl->lines[i - 1]);
+	}
+	free(cl->lines);
+	cl->lines = NULL;
+	cl->n = 0;
+}
+
 static int
 cmd_history(struct cmd_ctx *ctx, const char *args)
 {
@@ -922,11 +957,15 @@ cmd_history(struct cmd_ctx *ctx, const char *args)
 	const char *rest = args;
 	char *w = cmd_word(&rest), *end, *cause;
 	unsigned long n = 20;
-	size_t i;
 
 	if (w != NULL && (p = engine_find_peer(eng, w)) != NULL) {
 		free(w);
 		w = cmd_word(&rest);
+	} else if (w != NULL && w[strspn(w, "0123456789")] != '\0') {
+		/* Not a count, so it was meant as a peer. */
+		cmd_reply(ctx, FE_ERROR, "no peer '%s' (see /peers)", w);
+		free(w);
+		return -1;
 	}
 	if (w != NULL) {
 		n = strtoul(w, &end, 10);
@@ -945,15 +984,13 @@ cmd_history(struct cmd_ctx *ctx, const char *args)
 		    "fingerprint");
 		return -1;
 	}
-	if (engine_history(eng, p, 0, n, cmd_collect, &cl, &cause) == -1)
+	if (engine_history(eng, p, 0, n, cmd_collect, &cl, &cause) == -1) {
+		cmd_flush_lines(NULL, &cl);
 		return cmd_fail(ctx, cause);
+	}
 	if (cl.n == 0)
 		cmd_reply(ctx, FE_INFO, "no history with %s", p->name);
-	for (i = cl.n; i > 0; i--) {
-		ctx->reply(ctx->arg, FE_INFO, cl.lines[i - 1]);
-		free(cl.lines[i - 1]);
-	}
-	free(cl.lines);
+	cmd_flush_lines(ctx, &cl);
 	return 0;
 }
 
@@ -961,6 +998,7 @@ static int
 cmd_search(struct cmd_ctx *ctx, const char *args)
 {
 	struct peer *p = ctx->current;
+	struct cmd_lines cl = { NULL, 0 };
 	char *cause;
 	size_t found;
 
@@ -973,12 +1011,15 @@ cmd_search(struct cmd_ctx *ctx, const char *args)
 		cmd_reply(ctx, FE_ERROR, "usage: /search [-a] TEXT");
 		return -1;
 	}
-	found = 0;
-	if (engine_search(ctx->app->engine, p, args, 100, cmd_count_line,
-	        &(struct cmd_counted){ ctx, &found }, &cause) == -1)
+	if (engine_search(ctx->app->engine, p, args, 100, cmd_collect, &cl,
+	        &cause) == -1) {
+		cmd_flush_lines(NULL, &cl);
 		return cmd_fail(ctx, cause);
-	cmd_reply(ctx, FE_INFO, "%zu line%s found%s%s%s", found,
-	    found == 1 ? "" : "s", p != NULL ? " with " : " with anyone",
+	}
+	found = cl.n;
+	cmd_flush_lines(ctx, &cl);
+	cmd_reply(ctx, FE_INFO, "%zu line%s found %s%s%s", found,
+	    found == 1 ? "" : "s", p != NULL ? "with " : "in all conversations",
 	    p != NULL ? p->name : "", found == 100 ? " (the newest 100)" : "");
 	return 0;
 }
@@ -989,7 +1030,7 @@ cmd_forget(struct cmd_ctx *ctx, const char *args)
 	struct peer *p = cmd_peer(ctx, &args, 1);
 	int64_t total, pending, n;
 	uint64_t now;
-	char *cause;
+	char *cause, waiting[96];
 
 	if (p == NULL || cmd_no_more(ctx, args, "forget") == -1)
 		return -1;
@@ -999,14 +1040,16 @@ cmd_forget(struct cmd_ctx *ctx, const char *args)
 		        ctx->app->engine, p, &total, &pending, &cause) == -1)
 			return cmd_fail(ctx, cause);
 		p->forget_ms = now;
+		if (pending > 0)
+			snprintf(waiting, sizeof waiting,
+			    ", including %lld not yet delivered (never sent)",
+			    (long long)pending);
+		else
+			waiting[0] = '\0';
 		cmd_reply(ctx, FE_WARN,
-		    "this deletes %lld message%s with %s"
-		    "%s%lld%s: repeat /forget %s within 30 "
-		    "seconds to confirm",
-		    (long long)total, total == 1 ? "" : "s", p->name,
-		    pending > 0 ? ", including " : "",
-		    (long long)(pending > 0 ? pending : 0),
-		    pending > 0 ? " not yet delivered (never sent)" : "",
+		    "this deletes %lld message%s with %s%s: repeat /forget "
+		    "%s within 30 seconds to confirm",
+		    (long long)total, total == 1 ? "" : "s", p->name, waiting,
 		    p->name);
 		return 0;
 	}
@@ -1057,6 +1100,95 @@ static const struct cmd_entry cmd_table[] = {
 };
 #define CMD_COUNT (sizeof cmd_table / sizeof cmd_table[0])
 
+/* What /help COMMAND says after the usage line; p2ptui(1) says more. */
+static const struct {
+	const char *name;
+	const char *text;
+} cmd_details[] = {
+	{ "accept",
+	    "Accepts the contact request of PEER, or of the only request "
+	    "waiting when no peer is given in the system view; the key is "
+	    "remembered. With #N, or for a peer with no request, accepts "
+	    "the file offer #N or the peer's newest one." },
+	{ "cancel",
+	    "Stops transfer #N in either direction before it ends: your "
+	    "offer is withdrawn, an offer to you is declined, a partial "
+	    "file is deleted." },
+	{ "connect",
+	    "Dials HOST:PORT ([ADDR]:PORT for IPv6). A new key found there "
+	    "becomes a peer, remembered with the address and reconnected "
+	    "automatically." },
+	{ "decline",
+	    "Declines the contact request of PEER (or the only one "
+	    "waiting): it is told and removed, and its key is declined "
+	    "until you quit. With #N, declines a file offer." },
+	{ "disconnect",
+	    "Closes the connection to PEER, or stops dialling it; it is not "
+	    "redialled until the next /connect to its address." },
+	{ "flip",
+	    "Flips a coin with PEER (online), by commit and reveal: neither "
+	    "side can choose the result. /flips #ID shows the proof." },
+	{ "flips",
+	    "Lists the recent flips, rolls and picks (with PEER, only "
+	    "theirs); #ID shows one with everything needed to check it." },
+	{ "forget",
+	    "Deletes every message with PEER, undelivered ones included. "
+	    "The first /forget says how many; repeat it within 30 seconds "
+	    "to confirm." },
+	{ "help",
+	    "Lists every command, or describes COMMAND (with or without "
+	    "its slash, or a unique prefix)." },
+	{ "history",
+	    "Shows the last COUNT messages (20; at most 10000) with PEER, "
+	    "oldest first: NAME in|out received|pending|delivered "
+	    "YYYY-MM-DDTHH:MM:SS TEXT." },
+	{ "msg",
+	    "Sends TEXT to PEER; stored first, and queued while PEER "
+	    "is offline." },
+	{ "peers",
+	    "Lists every peer, one a line: name, state (offline, "
+	    "connecting, waiting, request, online), fingerprint and "
+	    "address." },
+	{ "pick",
+	    "Picks one of 2 to 32 options, separated by |, fairly with "
+	    "PEER. The first word is the peer only if it names one and "
+	    "more words follow before the first |." },
+	{ "quit",
+	    "Leaves p2ptui: connected peers are told, and anything not "
+	    "delivered stays queued for the next start." },
+	{ "roll",
+	    "Rolls N dice of M sides (1d6 by default; 1 to 100 dice of 2 "
+	    "to 1000 sides) fairly with PEER. Each die is shown up to 20 "
+	    "dice, the sum always; /flips #ID lists every die." },
+	{ "search",
+	    "Lists the messages containing TEXT (ASCII case ignored) with "
+	    "the selected peer, or in all conversations with -a; the "
+	    "newest 100 at most, oldest first as by /history." },
+	{ "send",
+	    "Offers the file at PATH to PEER (the selected one by default), "
+	    "now or when PEER is next online; it is sent once accepted, "
+	    "verified piece by piece and resumed after a disconnect. See "
+	    "/transfers." },
+	{ "transfers",
+	    "Lists the file transfers, one a line: #N, in or out, peer, "
+	    "name, progress, and state or where the file was saved." },
+	{ "trust",
+	    "Accepts the new key a known peer presented, replacing the "
+	    "remembered one: check it with the peer first." },
+};
+
+static const char *
+cmd_detail(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof cmd_details / sizeof cmd_details[0]; i++) {
+		if (strcmp(cmd_details[i].name, name) == 0)
+			return cmd_details[i].text;
+	}
+	return NULL;
+}
+
 static const struct cmd_entry *
 cmd_find(const char *name)
 {
@@ -1093,6 +1225,8 @@ cmd_help(struct cmd_ctx *ctx, const char *args)
 		free(w);
 		cmd_reply(
 		    ctx, FE_INFO, "/%s %s: %s", c->name, c->args, c->help);
+		if (cmd_detail(c->name) != NULL)
+			cmd_reply(ctx, FE_INFO, "%s", cmd_detail(c->name));
 		return 0;
 	}
 	for (i = 0; i < CMD_COUNT; i++) {
