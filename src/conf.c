@@ -6,8 +6,11 @@
  * man page. The user's file is never rewritten: libconfig's writer drops
  * comments, so the default file is generated here as text, once.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,10 +185,50 @@ conf_type_name(enum conf_type t)
 	}
 }
 
-/* Set one option from its setting in the file. */
+/*
+ * libconfig keeps only the low bits of an integer too large for it
+ * (1e20 reads as -1): find the number written after "name =" on the
+ * setting's line of text and say whether it is the value libconfig has.
+ */
+static int
+conf_int_intact(const char *text, int line, const char *name, long long v)
+{
+	const char *p = text, *q;
+	long long w;
+	char *end;
+	int i;
+
+	for (i = 1; i < line && p != NULL; i++) {
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	}
+	if (p == NULL)
+		return 1;
+	for (q = strstr(p, name); q != NULL; q = strstr(q + 1, name)) {
+		if (memchr(p, '\n', (size_t)(q - p)) != NULL)
+			return 1; /* not on this line: cannot tell */
+		q += strlen(name);
+		q += strspn(q, " \t");
+		if (*q != '=' && *q != ':')
+			continue;
+		q++;
+		q += strspn(q, " \t");
+		errno = 0;
+		if ((q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) ||
+		    ((q[0] == '-' || q[0] == '+') && q[1] == '0' &&
+		        (q[2] == 'x' || q[2] == 'X')))
+			w = strtoll(q, &end, 16);
+		else
+			w = strtoll(q, &end, 10);
+		return end != q && errno == 0 && w == v;
+	}
+	return 1;
+}
+
+/* Set one option from its setting in the file, whose text is text. */
 static int
 conf_set(struct conf *conf, const struct conf_option *o, config_setting_t *s,
-    const char *path, char **cause)
+    const char *path, const char *text, char **cause)
 {
 	void *field = (char *)conf + o->offset;
 	int line = config_setting_source_line(s);
@@ -209,12 +252,25 @@ conf_set(struct conf *conf, const struct conf_option *o, config_setting_t *s,
 	if (config_setting_type(s) != want &&
 	    !(want == CONFIG_TYPE_INT &&
 	        config_setting_type(s) == CONFIG_TYPE_INT64)) {
-		*cause = xasprintf("%s:%d: '%s' must be %s", path, line,
-		    o->name, conf_type_name(o->type));
+		if (o->type == CONF_INT)
+			*cause = xasprintf("%s:%d: '%s' must be %s from %d "
+			                   "to %d",
+			    path, line, o->name, conf_type_name(o->type),
+			    o->min, o->max);
+		else
+			*cause = xasprintf("%s:%d: '%s' must be %s", path, line,
+			    o->name, conf_type_name(o->type));
 		return -1;
 	}
 	if (want == CONFIG_TYPE_STRING) {
 		str = config_setting_get_string(s);
+		if (strchr(str, '\n') != NULL) {
+			*cause = xasprintf("%s:%d: '%s' runs past the end of "
+			                   "its line: is a closing quote "
+			                   "missing?",
+			    path, line, o->name);
+			return -1;
+		}
 		if (!util_utf8_printable((const uint8_t *)str, strlen(str))) {
 			*cause = xasprintf("%s:%d: '%s' contains control "
 			                   "characters or invalid UTF-8",
@@ -228,6 +284,12 @@ conf_set(struct conf *conf, const struct conf_option *o, config_setting_t *s,
 		break;
 	case CONF_INT:
 		v = config_setting_get_int64(s);
+		if (!conf_int_intact(text, line, o->name, v)) {
+			*cause = xasprintf("%s:%d: '%s' is out of range; it "
+			                   "must be from %d to %d",
+			    path, line, o->name, o->min, o->max);
+			return -1;
+		}
 		if (v < o->min || v > o->max) {
 			*cause = xasprintf("%s:%d: '%s' is %lld; it must be "
 			                   "from %d to %d",
@@ -473,9 +535,19 @@ conf_load_peers(struct conf *conf, config_setting_t *list, const char *path,
 }
 
 /* Fill in what depends on the environment. */
+/* Can a login name be the nick as it is? */
+static int
+conf_nick_usable(const char *user)
+{
+	return user != NULL && user[0] != '\0' &&
+	    strlen(user) <= CONF_NAME_MAX &&
+	    util_utf8_printable((const uint8_t *)user, strlen(user));
+}
+
 static void
 conf_resolve(struct conf *conf)
 {
+	struct passwd *pw;
 	const char *xdg, *user;
 	char *s;
 
@@ -497,9 +569,9 @@ conf_resolve(struct conf *conf)
 	conf->download_dir = s;
 	if (conf->nick[0] == '\0') {
 		user = getenv("USER");
-		if (user == NULL || user[0] == '\0' ||
-		    strlen(user) > CONF_NAME_MAX ||
-		    !util_utf8_printable((const uint8_t *)user, strlen(user)))
+		if (!conf_nick_usable(user) &&
+		    ((pw = getpwuid(getuid())) == NULL ||
+		        !conf_nick_usable(user = pw->pw_name)))
 			user = "anonymous";
 		free(conf->nick);
 		conf->nick = xstrdup(user);
@@ -536,10 +608,146 @@ conf_create(const char *path, char **cause)
 	return 0;
 }
 
+/*
+ * The file as a string. Only a regular file of at most CONF_MAX_SIZE is
+ * read: libconfig takes quadratic time over long strings, and a FIFO
+ * would block. O_NONBLOCK so that opening a FIFO does not block either.
+ */
+static char *
+conf_read_text(const char *path, char **cause)
+{
+	struct stat sb;
+	size_t len = 0;
+	ssize_t n;
+	char *text;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) ==
+	    -1) {
+		*cause =
+		    xasprintf("%s: cannot read: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &sb) == -1) {
+		*cause =
+		    xasprintf("%s: cannot read: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		*cause = xasprintf("%s: %s", path,
+		    S_ISDIR(sb.st_mode)
+		        ? "is a directory, not a configuration file"
+		        : "is not a regular file (a FIFO, socket or device is "
+		          "never read)");
+		close(fd);
+		return NULL;
+	}
+	if (sb.st_size > CONF_MAX_SIZE) {
+		*cause = xasprintf("%s: is %lld bytes; a configuration file "
+		                   "may be at most 1 MiB (%d bytes)",
+		    path, (long long)sb.st_size, CONF_MAX_SIZE);
+		close(fd);
+		return NULL;
+	}
+	text = xmalloc(CONF_MAX_SIZE + 2);
+	/* Up to one byte more than the limit, in case it grew since. */
+	while (len <= CONF_MAX_SIZE) {
+		n = read(fd, text + len, CONF_MAX_SIZE + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			*cause = xasprintf(
+			    "%s: cannot read: %s", path, strerror(errno));
+			free(text);
+			close(fd);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len > CONF_MAX_SIZE) {
+		*cause = xasprintf("%s: a configuration file may be at most "
+		                   "1 MiB (%d bytes)",
+		    path, CONF_MAX_SIZE);
+		free(text);
+		return NULL;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		*cause =
+		    xasprintf("%s: contains a NUL byte: not a text file", path);
+		free(text);
+		return NULL;
+	}
+	text[len] = '\0';
+	return text;
+}
+
+/*
+ * The line of the first string that runs past the end of its line, or
+ * to the end of the text, or 0 if none. libconfig lets a string span
+ * lines, so a missing closing quote shows up only as a syntax error
+ * lines further on, where the next quote ends the string.
+ */
+static int
+conf_open_quote(const char *text)
+{
+	const char *p;
+	int line = 1, start;
+
+	for (p = text; *p != '\0'; p++) {
+		if (*p == '\n')
+			line++;
+		else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+			p += strcspn(p, "\n");
+			if (*p == '\0')
+				break;
+			line++;
+		} else if (p[0] == '/' && p[1] == '*') {
+			for (p += 2;
+			     *p != '\0' && !(p[0] == '*' && p[1] == '/'); p++)
+				line += *p == '\n';
+			if (*p == '\0')
+				break;
+			p++;
+		} else if (*p == '"') {
+			start = line;
+			for (p++; *p != '\0' && *p != '"'; p++) {
+				if (*p == '\n')
+					return start;
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			}
+			if (*p == '\0')
+				return start;
+		}
+	}
+	return 0;
+}
+
+/* libconfig's complaint about text, with a hint when a quote is missing. */
+static char *
+conf_parse_error(const char *path, config_t *cfg, const char *text)
+{
+	int line = config_error_line(cfg), open;
+
+	if (config_error_type(cfg) == CONFIG_ERR_PARSE &&
+	    (open = conf_open_quote(text)) != 0 && open < line)
+		return xasprintf("%s:%d: unterminated string: the quote "
+		                 "opened on line %d is not closed on that line "
+		                 "(libconfig: %s at line %d)",
+		    path, open, open, config_error_text(cfg), line);
+	return xasprintf("%s:%d: %s", path, line, config_error_text(cfg));
+}
+
 int
 conf_load(struct conf *conf, const char *path, int create, int *created,
     FILE *warn, char **cause)
 {
+	struct stat sb;
+	char *text;
 	const char *names[CONF_NOPTIONS + 1];
 	config_setting_t *root, *s;
 	const struct conf_option *o;
@@ -552,6 +760,12 @@ conf_load(struct conf *conf, const char *path, int create, int *created,
 	conf->path = xstrdup(path);
 	*created = 0;
 	if (access(path, F_OK) == -1 && errno == ENOENT) {
+		if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+			*cause = xasprintf("%s: is a symbolic link to a file "
+			                   "that does not exist",
+			    path);
+			return -1;
+		}
 		if (!create) {
 			*cause = xasprintf("%s: %s", path, strerror(ENOENT));
 			return -1;
@@ -561,14 +775,11 @@ conf_load(struct conf *conf, const char *path, int create, int *created,
 		*created = 1;
 	}
 
+	if ((text = conf_read_text(path, cause)) == NULL)
+		return -1;
 	config_init(&cfg);
-	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			*cause = xasprintf("%s: cannot read: %s", path,
-			    strerror(errno ? errno : EIO));
-		else
-			*cause = xasprintf("%s:%d: %s", path,
-			    config_error_line(&cfg), config_error_text(&cfg));
+	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+		*cause = conf_parse_error(path, &cfg, text);
 		goto out;
 	}
 	for (i = 0; i < CONF_NOPTIONS; i++)
@@ -595,13 +806,14 @@ conf_load(struct conf *conf, const char *path, int create, int *created,
 			continue;
 		}
 		o = &conf_options[i];
-		if (conf_set(conf, o, s, path, cause) == -1)
+		if (conf_set(conf, o, s, path, text, cause) == -1)
 			goto out;
 	}
 	conf_resolve(conf);
 	ret = 0;
 out:
 	config_destroy(&cfg);
+	free(text);
 	return ret;
 }
 

@@ -12,6 +12,8 @@
 
 #define CONF_KEYLEN 32
 #define CONF_NAME_MAX 32
+/* The largest configuration file read, in bytes: 1 MiB. */
+#define CONF_MAX_SIZE (1024 * 1024)
 
 enum conf_color {
 	CONF_COLOR_DEFAULT,

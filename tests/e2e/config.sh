@@ -75,4 +75,50 @@ printf 'peer_widht = 30;\n' >"$T/typo.conf"
 "$P2PTUI" -c "$T/typo.conf" --fingerprint >/dev/null 2>"$T/typo.err" || fail "an unknown setting is fatal"
 grep -q "typo.conf:1: warning: unknown setting 'peer_widht' (did you mean 'peer_width'?)" "$T/typo.err" ||
     fail "no suggestion: $(cat "$T/typo.err")"
+# Numbers libconfig cannot hold are out of range, not their low bits.
+expect_error 'keepalive = 100000000000000000000;' "bad$((n + 1)).conf:1: 'keepalive' is out of range; it must be from 5 to 300"
+expect_error 'keepalive = 99999999999;' "bad$((n + 1)).conf:1: 'keepalive' is out of range; it must be from 5 to 300"
+expect_error 'keepalive = 1e20;' "bad$((n + 1)).conf:1: 'keepalive' must be a whole number from 5 to 300"
+# An unclosed quote is reported at its own line, not where libconfig
+# stumbles lines later.
+expect_error 'nick = "a";
+
+
+listen = "127.0.0.1:0";
+
+timestamp_format = "%H:%M;
+keepalive = 20;
+colors = true;
+color_self = "red";' "bad$((n + 1)).conf:6: unterminated string: the quote opened on line 6"
+expect_error 'timestamp_format = "%H;
+#"' "bad$((n + 1)).conf:1: 'timestamp_format' runs past the end of its line: is a closing quote missing\?"
+
+# expect_refused PATH REGEX: -c PATH fails at once with REGEX.
+expect_refused() {
+	if timeout 10 "$P2PTUI" -c "$1" --fingerprint >/dev/null 2>"$T/refused.err"; then
+		fail "$1 was accepted"
+	fi
+	grep -qE -- "$2" "$T/refused.err" || fail "$1: expected /$2/, got: $(cat "$T/refused.err")"
+}
+mkdir "$T/dir.conf"
+expect_refused "$T/dir.conf" "dir.conf: is a directory"
+ln -s "$T/nowhere" "$T/dangling.conf"
+expect_refused "$T/dangling.conf" "dangling.conf: is a symbolic link to a file that does not exist"
+[ -e "$T/nowhere" ] && fail "a dangling symlink's target was created"
+mkfifo "$T/fifo.conf"
+expect_refused "$T/fifo.conf" "fifo.conf: is not a regular file"
+# Over 1 MiB is refused before libconfig's quadratic parse starts.
+{ printf 'nick = "big";
+'; head -c 1048576 /dev/zero | tr '\0' '#'; } >"$T/big.conf"
+expect_refused "$T/big.conf" "big.conf: is 1048590 bytes; a configuration file may be at most 1 MiB"
+{ head -c 1048575 "$T/big.conf"; echo; } >"$T/max.conf"
+"$P2PTUI" -c "$T/max.conf" --fingerprint >/dev/null 2>"$T/max.err" || fail "a 1 MiB config was refused: $(cat "$T/max.err")"
+# The default ~/.p2ptui.conf as a dangling symlink: said, not "File exists".
+mv "$HOME/.p2ptui.conf" "$T/saved.conf"
+ln -s "$T/nowhere" "$HOME/.p2ptui.conf"
+if "$P2PTUI" --fingerprint >/dev/null 2>"$T/dangling.err"; then
+	fail "a dangling ~/.p2ptui.conf was accepted"
+fi
+grep -q "p2ptui.conf: is a symbolic link to a file that does not exist" "$T/dangling.err" ||
+    fail "dangling ~/.p2ptui.conf: $(cat "$T/dangling.err")"
 echo "config: ok"

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -813,6 +814,8 @@ static void
 test_nick(void **state)
 {
 	struct fixture *f = *state;
+	struct passwd *pw;
+	const char *login;
 
 	setenv("USER", "alice", 1);
 	load_ok(f, "");
@@ -822,22 +825,26 @@ test_nick(void **state)
 	load_ok(f, "nick = \"Bob\";\n");
 	assert_string_equal(f->conf.nick, "Bob");
 
-	/* No usable login name. */
+	/* No usable $USER: the login name of the user id. */
+	pw = getpwuid(getuid());
+	login = pw != NULL && strlen(pw->pw_name) <= CONF_NAME_MAX
+	    ? pw->pw_name
+	    : "anonymous";
 	unsetenv("USER");
 	load_ok(f, "");
-	assert_string_equal(f->conf.nick, "anonymous");
+	assert_string_equal(f->conf.nick, login);
 	setenv("USER", "", 1);
 	load_ok(f, "");
-	assert_string_equal(f->conf.nick, "anonymous");
+	assert_string_equal(f->conf.nick, login);
 	setenv("USER", "abcdefghijklmnopqrstuvwxyz0123456", 1);
 	load_ok(f, "");
-	assert_string_equal(f->conf.nick, "anonymous");
+	assert_string_equal(f->conf.nick, login);
 	setenv("USER", "abcdefghijklmnopqrstuvwxyz012345", 1);
 	load_ok(f, "");
 	assert_string_equal(f->conf.nick, "abcdefghijklmnopqrstuvwxyz012345");
 	setenv("USER", "a\033[2Jb", 1);
 	load_ok(f, "");
-	assert_string_equal(f->conf.nick, "anonymous");
+	assert_string_equal(f->conf.nick, login);
 }
 
 static void
