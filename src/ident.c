@@ -62,6 +62,8 @@ ident_free(struct ident *id)
 	free(id);
 }
 
+#define IDENT_TMP_FLAGS (O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW)
+
 static int
 ident_create(const char *dir, const char *path, char **cause)
 {
@@ -77,8 +79,15 @@ ident_create(const char *dir, const char *path, char **cause)
 	randombytes_buf(file + IDENT_MAGICLEN, 2 * IDENT_KEYLEN);
 
 	tmp = xasprintf("%s/.%s.%ld", dir, IDENT_FILE, (long)getpid());
-	fd = open(
-	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/*
+	 * A new file only: never write the secret through a link, hard or
+	 * symbolic, into a file someone else may read. What is there is a
+	 * stale temporary file (a crash of an earlier process with this
+	 * pid): remove it (unlink never follows a link) and try once more.
+	 */
+	fd = open(tmp, IDENT_TMP_FLAGS, 0600);
+	if (fd == -1 && errno == EEXIST && unlink(tmp) == 0)
+		fd = open(tmp, IDENT_TMP_FLAGS, 0600);
 	if (fd == -1) {
 		*cause =
 		    xasprintf("cannot create %s: %s", tmp, strerror(errno));

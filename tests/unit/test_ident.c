@@ -643,6 +643,54 @@ test_load_not_regular(void **state)
 	free(path);
 }
 
+/*
+ * A stale temporary key file, hard-linked to a file another user may
+ * read or a symbolic link, is replaced, never written through.
+ */
+static void
+test_load_stale_temp(void **state)
+{
+	struct ident *id;
+	struct stat sb;
+	const char *dir;
+	char *tmp, *victim, *cause = NULL;
+	uint8_t buf[KEYFILE_LEN];
+	int created;
+
+	dir = *state;
+	assert_true(asprintf(&tmp, "%s/.%s.%ld", dir, IDENT_FILE,
+	                (long)getpid()) != -1);
+	assert_true(asprintf(&victim, "%s/victim", dir) != -1);
+	write_file(victim, (const uint8_t *)"public", 6, 0644);
+	assert_int_equal(link(victim, tmp), 0);
+	id = ident_load(dir, 1, &created, &cause);
+	if (id == NULL)
+		fail_msg("ident_load: %s", cause);
+	assert_int_equal(created, 1);
+	assert_int_equal(read_file(victim, buf, sizeof buf), 6);
+	assert_memory_equal(buf, "public", 6);
+	assert_int_equal(lstat(tmp, &sb), -1);
+	ident_free(id);
+
+	/* A symbolic link where the temporary file goes. */
+	assert_int_equal(unlink(victim), 0);
+	free(tmp);
+	tmp = keyfile_path(dir);
+	assert_int_equal(unlink(tmp), 0);
+	free(tmp);
+	assert_true(asprintf(&tmp, "%s/.%s.%ld", dir, IDENT_FILE,
+	                (long)getpid()) != -1);
+	assert_int_equal(symlink(victim, tmp), 0);
+	id = ident_load(dir, 1, &created, &cause);
+	if (id == NULL)
+		fail_msg("ident_load over a symlink: %s", cause);
+	assert_int_equal(lstat(victim, &sb), -1); /* not created through it */
+	assert_int_equal(lstat(tmp, &sb), -1);
+	ident_free(id);
+	free(tmp);
+	free(victim);
+}
+
 int
 main(void)
 {
@@ -668,6 +716,8 @@ main(void)
 		    test_load_damaged, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_load_not_regular, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_load_stale_temp, dir_setup, dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
