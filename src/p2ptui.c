@@ -2,10 +2,10 @@
 /*
  * main(): options, start-up order, exit status.
  *
- * Start-up: configuration (created on first run), data directory (0700),
- * lock (one instance per data directory), identity (created on first
- * run), then the engine and one frontend (curses or headless) on one poll
- * loop. Exit status: 0 normal, 1 bad usage, configuration or start-up
+ * Start-up: umask 077, configuration (created on first run), data
+ * directory (made 0700 if it is not), lock (one instance per data
+ * directory), identity (created on first run), then the engine and one
+ * frontend (curses or headless) on one poll loop. Exit status: 0 normal, 1 bad usage, configuration or start-up
  * error, 2 fatal error.
  */
 #include "config.h"
@@ -80,11 +80,29 @@ prepare_data_dir(const char *dir, char **cause)
 		*cause = xasprintf("%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if ((sb.st_mode & 022) != 0) {
-		*cause = xasprintf("data directory %s is writable by others "
-		                   "(chmod 700 %s)",
-		    dir, dir);
+	if (!S_ISDIR(sb.st_mode)) {
+		*cause = xasprintf("data directory %s is not a directory", dir);
 		return -1;
+	}
+	if (sb.st_uid != geteuid()) {
+		*cause = xasprintf("data directory %s belongs to another user "
+		                   "(uid %ld)",
+		    dir, (long)sb.st_uid);
+		return -1;
+	}
+	/* Keys, history and learned peers are nobody else's business. */
+	if ((sb.st_mode & 077) != 0) {
+		if (chmod(dir, 0700) == -1) {
+			*cause = xasprintf("data directory %s is mode %04o and "
+			                   "cannot be made 0700: %s",
+			    dir, (unsigned)(sb.st_mode & 07777),
+			    strerror(errno));
+			return -1;
+		}
+		fprintf(stderr,
+		    "p2ptui: data directory %s was mode %04o; it is now "
+		    "0700\n",
+		    dir, (unsigned)(sb.st_mode & 07777));
 	}
 	return 0;
 }
@@ -137,6 +155,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Every file p2ptui creates (history, logs, downloads) is private. */
+	umask(077);
 	if (ident_init() == -1) {
 		fprintf(stderr, "p2ptui: cannot initialise libsodium\n");
 		return 1;

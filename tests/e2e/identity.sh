@@ -1,6 +1,7 @@
 #!/bin/bash
 # Identity: created 0600 in a 0700 data directory, XDG_DATA_HOME
-# honoured, a key file readable by others refused.
+# honoured, a key file readable by others refused; the history is 0600
+# and a data directory readable by others is made 0700.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 
 export HOME="$T/home"
@@ -28,6 +29,21 @@ if "$P2PTUI" --fingerprint >/dev/null 2>"$T/trunc.err"; then
 fi
 grep -q "not a p2ptui key file" "$T/trunc.err" || fail "truncated: $(cat "$T/trunc.err")"
 [ "$(stat -c %s "$dir/identity.key")" = 40 ] || fail "a bad key file was overwritten"
+
+# Whatever the umask, what p2ptui creates is private: the history too.
+umask 022
+cat "$T/saved.key" >"$dir/identity.key"
+printf 'listen = "127.0.0.1:0";\n' >"$HOME/.p2ptui.conf"
+echo /quit | "$P2PTUI" --headless -v >"$T/run.out" 2>&1 || fail "run failed: $(cat "$T/run.out")"
+for f in history.db debug.log; do
+	[ "$(stat -c %a "$dir/$f")" = 600 ] || fail "$f is mode $(stat -c %a "$dir/$f")"
+done
+# A data directory others can read is made private, and that is said.
+chmod 755 "$dir"
+"$P2PTUI" --fingerprint >/dev/null 2>"$T/dir.err" || fail "a 0755 data directory: $(cat "$T/dir.err")"
+[ "$(stat -c %a "$dir")" = 700 ] || fail "data directory left mode $(stat -c %a "$dir")"
+grep -q "data directory $dir was mode 0755; it is now 0700" "$T/dir.err" ||
+    fail "not said: $(cat "$T/dir.err")"
 
 export XDG_DATA_HOME="$T/xdg"
 "$P2PTUI" --fingerprint >/dev/null 2>&1 || fail "XDG_DATA_HOME run failed"
