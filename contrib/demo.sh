@@ -86,7 +86,9 @@ cols=$(tput cols 2>/dev/null || echo 160)
 lines=$(tput lines 2>/dev/null || echo 40)
 tm new-session -d -s demo -x "$cols" -y "$lines" "$(run bob)"
 tm split-window -h -b -t demo "$(run alice)"
+# tmux cuts status-left at 10 columns unless told otherwise.
 tm set-option -t demo status-left "[p2ptui demo] " >/dev/null
+tm set-option -t demo status-left-length 20 >/dev/null
 
 # Once alice sees bob online, show each other's conversation and say hi.
 for _ in $(seq 1 100); do

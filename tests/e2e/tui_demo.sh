@@ -23,6 +23,10 @@ demo_wait() {
 		sleep 0.05
 	done
 }
+# Its status label fits: tmux cuts status-left at status-left-length.
+label=$(demo show-options -v -t demo status-left)
+[ "$(demo show-options -v -t demo status-left-length)" -ge "${#label}" ] ||
+    { demo kill-server; fail "the status label '$label' is cut"; }
 demo_wait 0 '<alice> hi bob! this is p2ptui'
 demo_wait 1 '<alice> hi bob! this is p2ptui'
 demo send-keys -t demo.1 -l "hello alice"
