@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install what p2ptui needs to build and test, from Debian's packages.
-# Only missing packages are installed; run as root (or with sudo).
+# Only missing packages are installed. Run it as yourself: it asks sudo
+# for root only when something is missing, and runs as it is where it
+# already is root (a container without sudo).
 set -e
 PKGS="build-essential autoconf automake pkg-config
 libncurses-dev libsodium-dev libconfig-dev libsqlite3-dev
@@ -12,6 +14,10 @@ for p in $PKGS; do
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		echo "contrib/deps.sh: installing with sudo:$missing" >&2
+		exec sudo sh "$0" "$@"
+	fi
 	echo "contrib/deps.sh: need root to install:$missing" >&2
 	exit 1
 fi
