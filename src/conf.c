@@ -89,7 +89,7 @@ static const struct conf_option conf_options[] = {
 	{ "max_queue_kb", CONF_INT, OFF(max_queue_kb), "4096", 64, 1048576,
 	    "Most KiB queued for one peer before its connection is dropped." },
 	{ "max_message", CONF_INT, OFF(max_message), "4096", 16, 60000,
-	    "Longest chat message in bytes." },
+	    "Longest chat message you may send, in bytes." },
 };
 #undef OFF
 #define CONF_NOPTIONS (sizeof conf_options / sizeof conf_options[0])
