@@ -65,6 +65,7 @@
 #define ENGINE_HELLO_WAIT_MS 1000
 #define ENGINE_STATE_FILE "peers"
 #define ENGINE_PUMP_WATERMARK (256 * 1024)
+#define ENGINE_SAVE_NOTICE_MS 60000 /* a failing store is said this often */
 #define ENGINE_PUMP_BATCH 64
 #define ENGINE_LIMBO_MAX 4096
 
@@ -157,6 +158,7 @@ struct engine {
 	struct xfers *xfers; /* from engine_start() on */
 	struct store *store;
 	int write_failed; /* a store write failed in this iteration */
+	uint64_t save_notice_ms; /* when a failed commit was last said */
 	uint64_t conn_serial;
 	struct engine_event *events; /* shown once their writes commit */
 	size_t nevents;
@@ -1692,16 +1694,22 @@ engine_commit(void *arg)
 {
 	struct engine *eng = arg;
 	struct conn *c, *next;
+	uint64_t now = loop_now_ms();
 	char *cause;
 	int failed = eng->write_failed;
 
 	eng->write_failed = 0;
 	if (store_dirty(eng->store) && store_commit(eng->store, &cause) == -1) {
-		engine_notice(eng, NULL, FE_ERROR,
-		    "cannot save messages: %s. Nothing unsaved was "
-		    "acknowledged: the senders will send it again; what you "
-		    "typed just now was not sent",
-		    cause);
+		/* A full disk fails every resend: say so once a minute. */
+		if (eng->save_notice_ms == 0 ||
+		    now - eng->save_notice_ms >= ENGINE_SAVE_NOTICE_MS) {
+			engine_notice(eng, NULL, FE_ERROR,
+			    "cannot save messages: %s. Nothing unsaved was "
+			    "acknowledged: the senders will send it again; "
+			    "what you typed just now was not sent",
+			    cause);
+			eng->save_notice_ms = now;
+		}
 		free(cause);
 		failed = 1;
 	}

@@ -22,6 +22,12 @@
  * disk. Writes open a transaction lazily and store_commit() ends it once
  * per loop iteration; the engine queues acknowledgements in the same
  * iteration and they only reach the socket after that commit.
+ *
+ * Disk space: the WAL is checkpointed every STORE_WAL_PAGES pages and cut
+ * back to STORE_WAL_LIMIT bytes after a checkpoint, so it cannot take a
+ * small disk for itself (the main file could then never grow to take its
+ * pages). When a write finds the disk full, the failed transaction is
+ * rolled back and a TRUNCATE checkpoint gives the WAL's space back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +41,10 @@
 
 #define STORE_VERSION 2
 #define STORE_BUSY_MS 2000
+#define STORE_WAL_PAGES 64 /* checkpoint after this many (256 KiB) */
+#define STORE_WAL_LIMIT 262144 /* bytes kept after a checkpoint */
+#define STORE_STR1(x) #x
+#define STORE_STR(x) STORE_STR1(x)
 
 enum {
 	ST_CONV_GET,
@@ -168,14 +178,25 @@ struct store {
 	size_t nconvs;
 };
 
+/* Did the last failure come from a full disk? SQLite says so with
+ * SQLITE_FULL, or with a "disk I/O error" whose errno is ENOSPC. */
+static int
+store_disk_full(struct store *s)
+{
+	int code = sqlite3_extended_errcode(s->db) & 0xff;
+
+	return code == SQLITE_FULL ||
+	    (code == SQLITE_IOERR && sqlite3_system_errno(s->db) == ENOSPC);
+}
+
 static char *
 store_error(struct store *s, const char *what)
 {
 	int code = sqlite3_extended_errcode(s->db);
 
-	switch (code & 0xff) {
-	case SQLITE_FULL:
+	if (store_disk_full(s))
 		return xasprintf("%s: %s: the disk is full", s->path, what);
+	switch (code & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return xasprintf("%s: %s: the database is locked by another "
@@ -323,9 +344,13 @@ store_open(const char *dir, char **cause)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	sqlite3_wal_autocheckpoint(s->db, STORE_WAL_PAGES);
 	if ((dir != NULL &&
 	        store_exec(s, "PRAGMA journal_mode = WAL", "opening", cause) ==
 	            -1) ||
+	    store_exec(s,
+	        "PRAGMA journal_size_limit = " STORE_STR(STORE_WAL_LIMIT),
+	        "opening", cause) == -1 ||
 	    store_exec(s, "PRAGMA synchronous = FULL", "opening", cause) ==
 	        -1 ||
 	    store_check(s, cause) == -1 || store_migrate(s, cause) == -1) {
@@ -373,6 +398,19 @@ store_begin(struct store *s, char **cause)
 	return 0;
 }
 
+/*
+ * Once a transaction that found the disk full is rolled back: the WAL
+ * still holds the space its frames took, so checkpoint it and cut it to
+ * nothing (this fails harmlessly if the main file cannot grow yet).
+ */
+static void
+store_give_back(struct store *s, int full)
+{
+	if (full && sqlite3_get_autocommit(s->db))
+		sqlite3_exec(
+		    s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+}
+
 /* After a failure: if SQLite rolled the transaction back, forget it and
  * the conversation ids it may have created. */
 static void
@@ -387,22 +425,29 @@ store_rolled_back(struct store *s)
 static int
 store_write_failed(struct store *s, const char *what, char **cause)
 {
+	int full = store_disk_full(s);
+
 	*cause = store_error(s, what);
 	store_rolled_back(s);
+	store_give_back(s, full);
 	return -1;
 }
 
 int
 store_commit(struct store *s, char **cause)
 {
+	int full;
+
 	if (!s->in_txn)
 		return 0;
 	s->in_txn = 0;
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		full = store_disk_full(s);
 		*cause = store_error(s, "saving");
 		if (!sqlite3_get_autocommit(s->db))
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		s->nconvs = 0;
+		store_give_back(s, full);
 		return -1;
 	}
 	return 0;

@@ -1,8 +1,9 @@
 #!/bin/bash
-# The receiver's disk fills up: it says so, acknowledges nothing it could
-# not store, and once there is room again every message arrives exactly
-# once, in order. A read-only data directory is refused at start. Needs
-# root (a small tmpfs); skipped otherwise.
+# The receiver's disk fills up: it says so (once, not at every resend),
+# acknowledges nothing it could not store, its WAL stays small, and once
+# there is room again every message arrives exactly once, in order.
+# Starting on a full disk or with a read-only data directory is refused
+# with the reason. Needs root (a small tmpfs); skipped otherwise.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 N=300
 
@@ -24,6 +25,15 @@ seq 1 $N | sed "s|^|/msg $a_name $pad |" >&"$fd_bob"
 wait_for alice "^error cannot (save|store) .*disk is full"
 wait_for bob "^sent " $N
 [ "$(count bob '^delivered ')" -lt $N ] || fail "everything was delivered to a full disk"
+# Bob resends at each reconnection, and each fails: said once, not each
+# time (it was once a second for as long as the disk was full).
+wait_for bob '^online ' 4
+[ "$(count alice '^error cannot (save|store) ')" = 1 ] ||
+    fail "the full disk was said $(count alice '^error cannot (save|store) ') times"
+# The WAL did not take the disk for itself: the main file holds messages.
+db="$mnt/data/history.db"
+[ "$(stat -c %s "$db")" -gt 102400 ] ||
+    fail "history.db is $(stat -c %s "$db") bytes, its WAL $(stat -c %s "$db-wal")"
 
 # Room again: everything arrives, once, in order.
 mount -o remount,size=16m "$mnt" || fail "cannot grow the tmpfs"
@@ -31,7 +41,16 @@ TIMEOUT=60 wait_for bob "^delivered " $N
 grep "^msg $b_name x" "$T/alice.out" | sed 's/.* //' >"$T/got"
 seq 1 $N >"$T/want"
 cmp -s "$T/got" "$T/want" || fail "alice shows $(wc -l <"$T/got") messages, not 1..$N once in order: $(diff "$T/want" "$T/got" | head -5)"
+[ "$(stat -c %s "$db-wal")" -le 262144 ] || fail "the WAL kept $(stat -c %s "$db-wal") bytes"
 node_kill alice TERM
+
+# Starting on a full disk says so plainly (it said "disk I/O error").
+dd if=/dev/zero of="$mnt/fill" bs=64k 2>/dev/null
+if HOME="$T/alice" "$P2PTUI" --headless </dev/null >"$T/full.out" 2>"$T/full.err"; then
+	fail "started on a full disk"
+fi
+grep -q "history.db: .*: the disk is full" "$T/full.err" || fail "full at start: $(cat "$T/full.err")"
+rm -f "$mnt/fill"
 
 # A read-only data directory is refused with the reason.
 mount -o remount,ro "$mnt" || fail "cannot make the tmpfs read-only"
