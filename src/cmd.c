@@ -635,6 +635,18 @@ cmd_path(const char *s)
 	return path;
 }
 
+/* Does the path typed as s name something? */
+static int
+cmd_exists(const char *s)
+{
+	struct stat sb;
+	char *path = cmd_path(s);
+	int ret = stat(path, &sb) == 0;
+
+	free(path);
+	return ret;
+}
+
 /* Is path a file we can send? If not, say why, naming it. */
 static int
 cmd_check_file(struct cmd_ctx *ctx, const char *path)
@@ -700,12 +712,19 @@ cmd_file_send(struct cmd_ctx *ctx, const char *args)
 	}
 	if (stat(path, &sb) == -1 && (w = cmd_word(&rest)) != NULL) {
 		named = engine_find_peer(ctx->app->engine, w);
-		free(w);
 		if (named != NULL && *rest != '\0') {
 			p = named;
 			free(path);
 			path = cmd_path(rest);
+		} else if (*rest != '\0' && cmd_exists(rest)) {
+			/* "/send carol notes.txt": the file is there, so the
+			 * first word was meant as a peer. */
+			cmd_reply(
+			    ctx, FE_ERROR, "no peer '%s' (see /peers)", w);
+			free(w);
+			goto out;
 		}
+		free(w);
 	}
 	if (cmd_check_file(ctx, path) == -1)
 		goto out;

@@ -39,6 +39,9 @@ node_cmd alice "/history carol"
 wait_for alice "^error no peer 'carol'"
 node_cmd alice "/history carol 5"
 wait_for alice "^error no peer 'carol'" 2
+echo notes >"$T/notes.txt"
+node_cmd alice "/send carol $T/notes.txt"
+wait_for alice "^error no peer 'carol'" 3
 node_cmd alice "/history $b_name 0"
 wait_for alice '^error usage: /history'
 
