@@ -5,8 +5,8 @@
  * Start-up: umask 077, configuration (created on first run), data
  * directory (made 0700 if it is not), lock (one instance per data
  * directory), identity (created on first run), then the engine and one
- * frontend (curses or headless) on one poll loop. Exit status: 0 normal, 1 bad usage, configuration or start-up
- * error, 2 fatal error.
+ * frontend (curses or headless) on one poll loop. Exit status: 0 normal,
+ * 1 bad usage, configuration or start-up error, 2 fatal error.
  */
 #include "config.h"
 
