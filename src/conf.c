@@ -185,6 +185,9 @@ conf_type_name(enum conf_type t)
 	}
 }
 
+#define CONF_NAME_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-*"
+
 /*
  * libconfig keeps only the low bits of an integer too large for it
  * (1e20 reads as -1): find the number written after "name =" on the
@@ -207,6 +210,9 @@ conf_int_intact(const char *text, int line, const char *name, long long v)
 	for (q = strstr(p, name); q != NULL; q = strstr(q + 1, name)) {
 		if (memchr(p, '\n', (size_t)(q - p)) != NULL)
 			return 1; /* not on this line: cannot tell */
+		if (q > p && q[-1] != '\0' &&
+		    strchr(CONF_NAME_CHARS, q[-1]) != NULL)
+			continue; /* the end of a longer name */
 		q += strlen(name);
 		q += strspn(q, " \t");
 		if (*q != '=' && *q != ':')
