@@ -622,7 +622,7 @@ conf_create(const char *path, char **cause)
 static char *
 conf_read_text(const char *path, char **cause)
 {
-	struct stat sb;
+	struct stat sb, null;
 	size_t len = 0;
 	ssize_t n;
 	char *text;
@@ -640,12 +640,18 @@ conf_read_text(const char *path, char **cause)
 		close(fd);
 		return NULL;
 	}
+	/* -c /dev/null: the defaults, as with tmux -f /dev/null. */
+	if (S_ISCHR(sb.st_mode) && stat("/dev/null", &null) == 0 &&
+	    S_ISCHR(null.st_mode) && sb.st_rdev == null.st_rdev) {
+		close(fd);
+		return xstrdup("");
+	}
 	if (!S_ISREG(sb.st_mode)) {
 		*cause = xasprintf("%s: %s", path,
 		    S_ISDIR(sb.st_mode)
 		        ? "is a directory, not a configuration file"
-		        : "is not a regular file (a FIFO, socket or device is "
-		          "never read)");
+		        : "is not a regular file (a FIFO, socket or device other "
+		          "than /dev/null is never read)");
 		close(fd);
 		return NULL;
 	}

@@ -107,6 +107,9 @@ expect_refused "$T/dangling.conf" "dangling.conf: is a symbolic link to a file t
 [ -e "$T/nowhere" ] && fail "a dangling symlink's target was created"
 mkfifo "$T/fifo.conf"
 expect_refused "$T/fifo.conf" "fifo.conf: is not a regular file"
+expect_refused /dev/zero "/dev/zero: is not a regular file"
+"$P2PTUI" -c /dev/null --fingerprint >/dev/null 2>"$T/null.err" ||
+    fail "-c /dev/null (the defaults): $(cat "$T/null.err")"
 # Over 1 MiB is refused before libconfig's quadratic parse starts.
 { printf 'nick = "big";
 '; head -c 1048576 /dev/zero | tr '\0' '#'; } >"$T/big.conf"
