@@ -6,8 +6,11 @@
  *   hs-payload= version:u16 caps:u32         (exactly 6 bytes)
  *   message   = type:u8 fields
  *   HELLO     = 0x01 version:u16 caps:u32 nicklen:u8 nick[nicklen]
+ *               *(tag:u8 len:u8 value[len])      (at most 16 fields)
+ *   LISTEN    = tag 0x01: port:u16 [ipv4[4] | ipv6[16]]   (at most 4)
  *   PING/PONG = 0x02/0x03 token:u64
  *   BYE       = 0x04 reason:u8
+ *   NICK      = 0x05 nicklen:u8 nick[nicklen]
  *   CHAT      = 0x10 id[16] seq:u64 time:i64 text[rest]  (1..max bytes)
  *   ACK       = 0x11 id[16]
  *   FLIP_COMMIT   = 0x20 id[16] commitment[32] draw
@@ -25,7 +28,9 @@
  *             | 0x03 n:u8 n * (len:u8 option[len])    pick
  *
  * Every message must be exactly as long as its fields; nick, text and
- * options are UTF-8 without control characters. A draw has one encoding:
+ * options are UTF-8 without control characters. HELLO fields of unknown
+ * tags are skipped; a LISTEN has a port of 1 or more and a specific
+ * address (not 0.0.0.0 or ::), or none. A draw has one encoding:
  * 1 <= count <= 100, 2 <= sides <= 1000, 2 <= n <= 32, 1 <= len <= 64.
  * Files: a name is 1 to 1024 bytes without NUL (any other byte: the
  * receiver sanitises it); size and have are at most 2^62; a leaf index
@@ -114,7 +119,7 @@ void
 proto_hs_payload_encode(uint8_t out[PROTO_HS_PAYLOAD_LEN])
 {
 	put16(out, PROTO_VERSION);
-	put32(out + 2, 0);
+	put32(out + 2, PROTO_CAPS);
 }
 
 int
@@ -182,6 +187,64 @@ proto_file_check(const struct proto_msg *m)
 	}
 }
 
+/* Copy a nick of n bytes into out; -1 if it is too long or not
+ * printable UTF-8. */
+static int
+proto_nick(const uint8_t *p, size_t n, char out[PROTO_NICK_MAX + 1])
+{
+	if (n > PROTO_NICK_MAX || !util_utf8_printable(p, n))
+		return -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* A LISTEN address is valid: a port, and no wildcard address. */
+static int
+proto_listen_ok(const struct proto_listen *l)
+{
+	static const uint8_t zero[16];
+
+	if (l->port == 0)
+		return 0;
+	if (l->family == 4)
+		return memcmp(l->addr, zero, 4) != 0;
+	if (l->family == 6)
+		return memcmp(l->addr, zero, 16) != 0;
+	return l->family == 0;
+}
+
+/* The fields after a HELLO's nick (len bytes at p): NULL or why not. */
+static const char *
+proto_hello_fields(const uint8_t *p, size_t len, struct proto_msg *m)
+{
+	struct proto_listen *l;
+	size_t n, nfields = 0;
+
+	while (len > 0) {
+		if (len < 2 || len < 2 + (size_t)p[1])
+			return "bad hello field length";
+		if (++nfields > PROTO_HELLO_FIELDS_MAX)
+			return "too many hello fields";
+		n = p[1];
+		if (p[0] == PROTO_HELLO_LISTEN) {
+			if (m->u.hello.nlisten == PROTO_LISTEN_MAX)
+				return "too many listen addresses";
+			if (n != 2 && n != 6 && n != 18)
+				return "bad listen address length";
+			l = &m->u.hello.listen[m->u.hello.nlisten++];
+			l->port = get16(p + 2);
+			l->family = n == 2 ? 0 : n == 6 ? 4 : 6;
+			memcpy(l->addr, p + 4, n - 2);
+			if (!proto_listen_ok(l))
+				return "bad listen address";
+		}
+		p += 2 + n;
+		len -= 2 + n;
+	}
+	return NULL;
+}
+
 int
 proto_decode(const uint8_t *p, size_t len, size_t max_text, struct proto_msg *m,
     const char **why)
@@ -198,21 +261,32 @@ proto_decode(const uint8_t *p, size_t len, size_t max_text, struct proto_msg *m,
 	len--;
 	switch (m->type) {
 	case PROTO_HELLO:
-		if (len < 7 || len != 7 + (size_t)p[6]) {
+		if (len < 7 || len < 7 + (size_t)p[6]) {
 			*why = "bad hello length";
 			return -1;
 		}
 		m->u.hello.version = get16(p);
 		m->u.hello.caps = get32(p + 2);
 		n = p[6];
-		if (n > PROTO_NICK_MAX || !util_utf8_printable(p + 7, n)) {
+		if (proto_nick(p + 7, n, m->u.hello.nick) == -1) {
 			*why = "bad nick";
 			return -1;
 		}
-		memcpy(m->u.hello.nick, p + 7, n);
-		m->u.hello.nick[n] = '\0';
 		if (m->u.hello.version == 0) {
 			*why = "bad version";
+			return -1;
+		}
+		if ((*why = proto_hello_fields(p + 7 + n, len - 7 - n, m)) !=
+		    NULL)
+			return -1;
+		return 0;
+	case PROTO_NICK:
+		if (len < 1 || len != 1 + (size_t)p[0]) {
+			*why = "bad nick length";
+			return -1;
+		}
+		if (proto_nick(p + 1, p[0], m->u.nick) == -1) {
+			*why = "bad nick";
 			return -1;
 		}
 		return 0;
@@ -356,20 +430,43 @@ proto_decode(const uint8_t *p, size_t len, size_t max_text, struct proto_msg *m,
 size_t
 proto_encode(const struct proto_msg *m, uint8_t *out, size_t cap)
 {
+	const struct proto_listen *l;
 	const char *why;
-	size_t n;
+	size_t n, k;
+	unsigned i;
 
 	switch (m->type) {
 	case PROTO_HELLO:
 		n = strlen(m->u.hello.nick);
-		if (n > PROTO_NICK_MAX || cap < 8 + n)
+		if (n > PROTO_NICK_MAX || cap < 8 + n ||
+		    m->u.hello.nlisten > PROTO_LISTEN_MAX)
 			return 0;
 		out[0] = m->type;
 		put16(out + 1, m->u.hello.version);
 		put32(out + 3, m->u.hello.caps);
 		out[7] = (uint8_t)n;
 		memcpy(out + 8, m->u.hello.nick, n);
-		return 8 + n;
+		n += 8;
+		for (i = 0; i < m->u.hello.nlisten; i++) {
+			l = &m->u.hello.listen[i];
+			k = l->family == 0 ? 2 : l->family == 4 ? 6 : 18;
+			if (!proto_listen_ok(l) || cap < n + 2 + k)
+				return 0;
+			out[n] = PROTO_HELLO_LISTEN;
+			out[n + 1] = (uint8_t)k;
+			put16(out + n + 2, l->port);
+			memcpy(out + n + 4, l->addr, k - 2);
+			n += 2 + k;
+		}
+		return n;
+	case PROTO_NICK:
+		n = strlen(m->u.nick);
+		if (n > PROTO_NICK_MAX || cap < 2 + n)
+			return 0;
+		out[0] = m->type;
+		out[1] = (uint8_t)n;
+		memcpy(out + 2, m->u.nick, n);
+		return 2 + n;
 	case PROTO_PING:
 	case PROTO_PONG:
 		if (cap < 9)
@@ -623,6 +720,7 @@ proto_bye_text(uint8_t reason)
 		[PROTO_BYE_ERROR] = "protocol error",
 		[PROTO_BYE_BUSY] = "busy",
 		[PROTO_BYE_TIMEOUT] = "timeout",
+		[PROTO_BYE_DISCONNECTED] = "disconnected",
 	};
 
 	return reason <= PROTO_BYE_MAX ? texts[reason] : "unknown";

@@ -27,6 +27,7 @@ enum proto_type {
 	PROTO_PING = 0x02,
 	PROTO_PONG = 0x03,
 	PROTO_BYE = 0x04,
+	PROTO_NICK = 0x05,
 	PROTO_CHAT = 0x10,
 	PROTO_ACK = 0x11,
 	PROTO_FLIP_COMMIT = 0x20,
@@ -98,7 +99,29 @@ enum proto_bye_reason {
 	PROTO_BYE_ERROR = 3,
 	PROTO_BYE_BUSY = 4,
 	PROTO_BYE_TIMEOUT = 5,
-	PROTO_BYE_MAX = PROTO_BYE_TIMEOUT,
+	PROTO_BYE_DISCONNECTED = 6, /* the user disconnected (PROTO_CAP_PEER) */
+	PROTO_BYE_MAX = PROTO_BYE_DISCONNECTED,
+};
+
+/*
+ * Capability bits of the handshake payload (and HELLO). PROTO_CAP_PEER:
+ * the sender understands HELLO fields after the nick, NICK and
+ * BYE(disconnected); none of them is sent to a peer without the bit.
+ */
+#define PROTO_CAP_PEER 0x00000001u
+#define PROTO_CAPS PROTO_CAP_PEER
+
+/* HELLO fields after the nick: tag:u8 len:u8 value[len]. */
+#define PROTO_HELLO_LISTEN 0x01 /* port:u16 [IPv4[4] | IPv6[16]] */
+#define PROTO_HELLO_FIELDS_MAX 16 /* fields of any tag in one HELLO */
+#define PROTO_LISTEN_MAX 4 /* LISTEN fields in one HELLO */
+
+/* An address the sender listens on; family 0: the port only, at the
+ * address the connection comes from. */
+struct proto_listen {
+	uint8_t family; /* 0, 4 or 6 */
+	uint16_t port; /* 1 to 65535 */
+	uint8_t addr[16]; /* 4 bytes for IPv4 */
 };
 
 struct proto_msg {
@@ -108,7 +131,10 @@ struct proto_msg {
 			uint16_t version;
 			uint32_t caps;
 			char nick[PROTO_NICK_MAX + 1];
+			uint8_t nlisten;
+			struct proto_listen listen[PROTO_LISTEN_MAX];
 		} hello;
+		char nick[PROTO_NICK_MAX + 1]; /* NICK */
 		uint64_t token; /* ping, pong */
 		uint8_t reason; /* bye */
 		struct {

@@ -54,12 +54,27 @@ decode_copy(const uint8_t *p, size_t len, size_t max_text, struct proto_msg *m,
 static void
 assert_msg_equal(const struct proto_msg *a, const struct proto_msg *b)
 {
+	unsigned i;
+
 	assert_int_equal(a->type, b->type);
 	switch (a->type) {
 	case PROTO_HELLO:
 		assert_int_equal(a->u.hello.version, b->u.hello.version);
 		assert_int_equal(a->u.hello.caps, b->u.hello.caps);
 		assert_string_equal(a->u.hello.nick, b->u.hello.nick);
+		assert_int_equal(a->u.hello.nlisten, b->u.hello.nlisten);
+		for (i = 0; i < a->u.hello.nlisten; i++) {
+			assert_int_equal(a->u.hello.listen[i].family,
+			    b->u.hello.listen[i].family);
+			assert_int_equal(a->u.hello.listen[i].port,
+			    b->u.hello.listen[i].port);
+			/* Unused address bytes are zero on both sides. */
+			assert_memory_equal(a->u.hello.listen[i].addr,
+			    b->u.hello.listen[i].addr, 16);
+		}
+		break;
+	case PROTO_NICK:
+		assert_string_equal(a->u.nick, b->u.nick);
 		break;
 	case PROTO_PING:
 	case PROTO_PONG:
@@ -305,8 +320,148 @@ test_hello_bad(void **state)
 	assert_string_equal(m.u.hello.nick, "bob");
 }
 
+/* HELLO with the addresses the sender listens on (PROTO_CAP_PEER). */
+static void
+test_hello_listen(void **state)
+{
+	/* The example of doc/PROTOCOL.md 13.1: nick "bob", port 7070 of
+	 * a wildcard listener, and 192.0.2.7:7071. */
+	static const uint8_t want[] = { 0x01, 0x00, 0x01, 0x00, 0x00, 0x00,
+		0x01, 0x03, 'b', 'o', 'b', 0x01, 0x02, 0x1b, 0x9e, 0x01, 0x06,
+		0x1b, 0x9f, 192, 0, 2, 7 };
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	struct proto_msg m, back;
+	const char *why;
+	uint8_t msg[512];
+	size_t n, i;
+
+	(void)state;
+	memset(&m, 0, sizeof m);
+	m.type = PROTO_HELLO;
+	m.u.hello.version = 1;
+	m.u.hello.caps = PROTO_CAPS;
+	strcpy(m.u.hello.nick, "bob");
+	m.u.hello.nlisten = 2;
+	m.u.hello.listen[0].port = 7070;
+	m.u.hello.listen[1].family = 4;
+	m.u.hello.listen[1].port = 7071;
+	memcpy(m.u.hello.listen[1].addr, "\xc0\x00\x02\x07", 4);
+	assert_int_equal(round_trip(&m, 4096), sizeof want);
+	assert_memory_equal(encbuf, want, sizeof want);
+
+	/* Up to four, of each family. */
+	m.u.hello.nlisten = 4;
+	m.u.hello.listen[2].family = 6;
+	m.u.hello.listen[2].port = 65535;
+	memcpy(m.u.hello.listen[2].addr, v6, 16);
+	m.u.hello.listen[3].port = 1;
+	assert_int_equal(round_trip(&m, 4096), 11 + 4 + 8 + 20 + 4);
+	m.u.hello.nlisten = 5;
+	assert_int_equal(proto_encode(&m, encbuf, sizeof encbuf), 0);
+
+	/* The encoder refuses what the decoder would: port 0, 0.0.0.0. */
+	m.u.hello.nlisten = 1;
+	m.u.hello.listen[0].port = 0;
+	assert_int_equal(proto_encode(&m, encbuf, sizeof encbuf), 0);
+	m.u.hello.listen[0] = m.u.hello.listen[1];
+	memset(m.u.hello.listen[0].addr, 0, 4);
+	assert_int_equal(proto_encode(&m, encbuf, sizeof encbuf), 0);
+
+	/* Fields of unknown tags are skipped, whatever their length. */
+	memcpy(msg, want, sizeof want);
+	n = sizeof want;
+	msg[n++] = 0x7f;
+	msg[n++] = 0;
+	msg[n++] = 0xff;
+	msg[n++] = 200;
+	memset(msg + n, 0xab, 200);
+	n += 200;
+	assert_int_equal(decode_copy(msg, n, 4096, &back, NULL, &why), 0);
+	assert_int_equal(back.u.hello.nlisten, 2);
+	assert_int_equal(back.u.hello.listen[1].port, 7071);
+
+	/* A field cut short, one byte of a field, bad LISTEN values. */
+	assert_int_equal(decode_copy(msg, n - 1, 4096, &back, NULL, &why), -1);
+	assert_int_equal(
+	    decode_copy(msg, sizeof want + 1, 4096, &back, NULL, &why), -1);
+	for (i = 0; i < 256; i++) {
+		memcpy(msg, want, 11);
+		msg[11] = PROTO_HELLO_LISTEN;
+		msg[12] = (uint8_t)i;
+		memset(msg + 13, 1, i);
+		if (decode_copy(msg, 13 + i, 4096, &back, NULL, &why) !=
+		    (i == 2 || i == 6 || i == 18 ? 0 : -1))
+			fail_msg("listen length %zu", i);
+	}
+	msg[12] = 2;
+	msg[13] = msg[14] = 0; /* port 0 */
+	assert_int_equal(decode_copy(msg, 15, 4096, &back, NULL, &why), -1);
+	msg[12] = 18;
+	msg[13] = 0x1b;
+	msg[14] = 0x9e;
+	memset(msg + 15, 0, 16); /* :: */
+	assert_int_equal(decode_copy(msg, 31, 4096, &back, NULL, &why), -1);
+	msg[30] = 1; /* ::1 */
+	assert_int_equal(decode_copy(msg, 31, 4096, &back, NULL, &why), 0);
+	assert_int_equal(back.u.hello.listen[0].family, 6);
+
+	/* At most 4 LISTEN fields and 16 fields in all. */
+	for (i = 0; i < 5; i++) {
+		msg[11 + 4 * i] = PROTO_HELLO_LISTEN;
+		msg[12 + 4 * i] = 2;
+		msg[13 + 4 * i] = 0x1b;
+		msg[14 + 4 * i] = 0x9e;
+	}
+	assert_int_equal(decode_copy(msg, 11 + 16, 4096, &back, NULL, &why), 0);
+	assert_int_equal(back.u.hello.nlisten, 4);
+	assert_int_equal(
+	    decode_copy(msg, 11 + 20, 4096, &back, NULL, &why), -1);
+	for (i = 0; i < 17; i++) {
+		msg[11 + 2 * i] = 0x42;
+		msg[12 + 2 * i] = 0;
+	}
+	assert_int_equal(decode_copy(msg, 11 + 32, 4096, &back, NULL, &why), 0);
+	assert_int_equal(
+	    decode_copy(msg, 11 + 34, 4096, &back, NULL, &why), -1);
+}
+
+static void
+test_nick(void **state)
+{
+	static const uint8_t want[] = { 0x05, 0x05, 'B', 'o', 'b', 'b', 'y' };
+	static const char *nicks[] = { "Bobby", "", "\xe6\x97\xa5",
+		"01234567890123456789012345678901" };
+	struct proto_msg m;
+	const char *why;
+	uint8_t msg[40];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof nicks / sizeof nicks[0]; i++) {
+		memset(&m, 0, sizeof m);
+		m.type = PROTO_NICK;
+		strcpy(m.u.nick, nicks[i]);
+		n = round_trip(&m, 4096);
+		assert_int_equal(n, 2 + strlen(nicks[i]));
+		check_exact_length(n, 4096);
+	}
+	strcpy(m.u.nick, "Bobby");
+	assert_int_equal(proto_encode(&m, encbuf, sizeof encbuf), sizeof want);
+	assert_memory_equal(encbuf, want, sizeof want);
+	/* 33 bytes, a control character, no length byte. */
+	msg[0] = PROTO_NICK;
+	msg[1] = 33;
+	memset(msg + 2, 'a', 33);
+	assert_int_equal(decode_copy(msg, 35, 4096, &m, NULL, &why), -1);
+	msg[1] = 3;
+	memcpy(msg + 2, "a\nb", 3);
+	assert_int_equal(decode_copy(msg, 5, 4096, &m, NULL, &why), -1);
+	assert_int_equal(decode_copy(msg, 1, 4096, &m, NULL, &why), -1);
+}
+
 static void
 test_ping_pong(void **state)
+
 {
 	static const uint64_t tokens[] = { 0, 1, 0x0102030405060708ull,
 		UINT64_MAX, 0x8000000000000000ull };
@@ -367,6 +522,8 @@ test_bye(void **state)
 	}
 	assert_string_equal(proto_bye_text(PROTO_BYE_QUIT), "quit");
 	assert_string_equal(proto_bye_text(PROTO_BYE_TIMEOUT), "timeout");
+	assert_string_equal(
+	    proto_bye_text(PROTO_BYE_DISCONNECTED), "disconnected");
 }
 
 static void
@@ -1026,9 +1183,9 @@ test_unknown_types(void **state)
 	for (t = 0; t < 256; t++) {
 		msg[0] = (uint8_t)t;
 		if (t == PROTO_HELLO || t == PROTO_PING || t == PROTO_PONG ||
-		    t == PROTO_BYE || t == PROTO_CHAT || t == PROTO_ACK ||
-		    t == PROTO_FLIP_COMMIT || t == PROTO_FLIP_RESPONSE ||
-		    t == PROTO_FLIP_REVEAL ||
+		    t == PROTO_BYE || t == PROTO_NICK || t == PROTO_CHAT ||
+		    t == PROTO_ACK || t == PROTO_FLIP_COMMIT ||
+		    t == PROTO_FLIP_RESPONSE || t == PROTO_FLIP_REVEAL ||
 		    (t >= PROTO_FILE_OFFER && t <= PROTO_FILE_DONE))
 			continue; /* known: test_proto and test_flip cover them
 			           */
@@ -1049,7 +1206,7 @@ test_unknown_types(void **state)
 	assert_int_equal(proto_encode(&m, encbuf, sizeof encbuf), 0);
 	m.type = 0x80;
 	assert_int_equal(proto_encode(&m, encbuf, sizeof encbuf), 0);
-	m.type = 0x05;
+	m.type = 0x06;
 	assert_int_equal(proto_encode(&m, encbuf, sizeof encbuf), 0);
 }
 
@@ -1153,7 +1310,8 @@ test_frame_stream(void **state)
 static void
 test_hs_payload(void **state)
 {
-	static const uint8_t want[] = { 0x00, PROTO_VERSION, 0, 0, 0, 0 };
+	static const uint8_t want[] = { 0x00, PROTO_VERSION, 0, 0, 0,
+		PROTO_CAP_PEER };
 	uint8_t p[PROTO_HS_PAYLOAD_LEN + 1], *copy;
 	uint16_t version;
 	uint32_t caps;
@@ -1166,7 +1324,7 @@ test_hs_payload(void **state)
 	assert_int_equal(p[PROTO_HS_PAYLOAD_LEN], 0xee);
 	assert_int_equal(proto_hs_payload_decode(p, 6, &version, &caps), 0);
 	assert_int_equal(version, PROTO_VERSION);
-	assert_int_equal(caps, 0);
+	assert_int_equal(caps, PROTO_CAPS);
 
 	/* Exactly 6 bytes. */
 	for (len = 0; len <= sizeof p; len++) {
@@ -1200,6 +1358,8 @@ main(void)
 		cmocka_unit_test(test_hello),
 		cmocka_unit_test(test_hello_bytes),
 		cmocka_unit_test(test_hello_bad),
+		cmocka_unit_test(test_hello_listen),
+		cmocka_unit_test(test_nick),
 		cmocka_unit_test(test_ping_pong),
 		cmocka_unit_test(test_bye),
 		cmocka_unit_test(test_chat),
