@@ -238,7 +238,8 @@ proto_hello_fields(const uint8_t *p, size_t len, struct proto_msg *m)
 			memcpy(l->addr, p + 4, n - 2);
 			if (!proto_listen_ok(l))
 				return "bad listen address";
-		}
+		} else
+			m->u.hello.nskipped++;
 		p += 2 + n;
 		len -= 2 + n;
 	}

@@ -133,6 +133,7 @@ struct proto_msg {
 			char nick[PROTO_NICK_MAX + 1];
 			uint8_t nlisten;
 			struct proto_listen listen[PROTO_LISTEN_MAX];
+			uint8_t nskipped; /* fields of unknown tags (decoder) */
 		} hello;
 		char nick[PROTO_NICK_MAX + 1]; /* NICK */
 		uint64_t token; /* ping, pong */

@@ -26,6 +26,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static const size_t fuzz_limits[] = { 4096, PROTO_TEXT_MAX };
 #define FUZZ_NLIMITS (sizeof fuzz_limits / sizeof fuzz_limits[0])
 
+/* The LISTEN fields of two HELLOs. */
+static int
+fuzz_listen_equal(const struct proto_msg *a, const struct proto_msg *b)
+{
+	const struct proto_listen *x, *y;
+	unsigned i;
+
+	if (a->u.hello.nlisten != b->u.hello.nlisten)
+		return 0;
+	for (i = 0; i < a->u.hello.nlisten; i++) {
+		x = &a->u.hello.listen[i];
+		y = &b->u.hello.listen[i];
+		if (x->family != y->family || x->port != y->port ||
+		    memcmp(x->addr, y->addr, sizeof x->addr) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 fuzz_msg_equal(const struct proto_msg *a, const struct proto_msg *b)
 {
@@ -35,12 +54,15 @@ fuzz_msg_equal(const struct proto_msg *a, const struct proto_msg *b)
 	case PROTO_HELLO:
 		return a->u.hello.version == b->u.hello.version &&
 		    a->u.hello.caps == b->u.hello.caps &&
-		    strcmp(a->u.hello.nick, b->u.hello.nick) == 0;
+		    strcmp(a->u.hello.nick, b->u.hello.nick) == 0 &&
+		    fuzz_listen_equal(a, b);
 	case PROTO_PING:
 	case PROTO_PONG:
 		return a->u.token == b->u.token;
 	case PROTO_BYE:
 		return a->u.reason == b->u.reason;
+	case PROTO_NICK:
+		return strcmp(a->u.nick, b->u.nick) == 0;
 	case PROTO_CHAT:
 		return memcmp(a->u.chat.id, b->u.chat.id, PROTO_ID_LEN) == 0 &&
 		    a->u.chat.seq == b->u.chat.seq &&
@@ -233,8 +255,25 @@ fuzz_decode(const uint8_t *body, size_t len, size_t max_text)
 	        m.u.chat.text < body ||
 	        m.u.chat.text + m.u.chat.len != body + len))
 		abort();
-	if (m.type == PROTO_HELLO && strlen(m.u.hello.nick) > PROTO_NICK_MAX)
+	if (m.type == PROTO_HELLO &&
+	    (strlen(m.u.hello.nick) > PROTO_NICK_MAX ||
+	        m.u.hello.nlisten > PROTO_LISTEN_MAX))
 		abort();
+	if (m.type == PROTO_NICK && strlen(m.u.nick) > PROTO_NICK_MAX)
+		abort();
+	/* Fields of unknown tags are skipped: what is left encodes to a
+	 * shorter HELLO that decodes to the same message. */
+	if (m.type == PROTO_HELLO && m.u.hello.nskipped > 0) {
+		if ((enc = malloc(len)) == NULL)
+			abort();
+		n = proto_encode(&m, enc, len);
+		if (n == 0 || n >= len ||
+		    proto_decode(enc, n, max_text, &again, &why) != 0 ||
+		    !fuzz_msg_equal(&m, &again) || again.u.hello.nskipped != 0)
+			abort();
+		free(enc);
+		return 0;
+	}
 	if (m.type == PROTO_FLIP_COMMIT || m.type == PROTO_FLIP_RESPONSE)
 		fuzz_draw(&m, body, len);
 	if (m.type == PROTO_FLIP_REVEAL &&
