@@ -94,15 +94,32 @@ cmd_no_more(struct cmd_ctx *ctx, const char *args, const char *name)
 	return -1;
 }
 
+/* /connect HOST:PORT, or /connect PEER (a word without ':'). */
 static int
 cmd_connect(struct cmd_ctx *ctx, const char *args)
 {
 	char *where = cmd_word(&args), *cause;
+	struct peer *p;
 
 	if (where == NULL || *args != '\0') {
 		free(where);
-		cmd_reply(ctx, FE_ERROR, "usage: /connect HOST:PORT");
+		cmd_reply(ctx, FE_ERROR, "usage: /connect HOST:PORT or PEER");
 		return -1;
+	}
+	if (strchr(where, ':') == NULL) {
+		if ((p = engine_find_peer(ctx->app->engine, where)) == NULL)
+			cmd_reply(ctx, FE_ERROR,
+			    "no peer '%s' (see /peers); an address is "
+			    "HOST:PORT",
+			    where);
+		free(where);
+		if (p == NULL)
+			return -1;
+		if (engine_connect_peer(ctx->app->engine, p, &cause) == -1)
+			return cmd_fail(ctx, cause);
+		cmd_reply(ctx, FE_INFO, "connecting to %s at %s", p->name,
+		    p->address);
+		return 0;
 	}
 	if (engine_connect(ctx->app->engine, where, &cause) == -1) {
 		free(where);
@@ -215,6 +232,62 @@ cmd_disconnect(struct cmd_ctx *ctx, const char *args)
 	return 0;
 }
 
+static struct peer *cmd_peer_named(struct cmd_ctx *, const char *);
+
+/* /rename [PEER] NAME: with one word, the selected peer. */
+static int
+cmd_rename(struct cmd_ctx *ctx, const char *args)
+{
+	char *w1 = cmd_word(&args), *w2 = cmd_word(&args), *cause;
+	struct peer *p;
+	int ret = -1;
+
+	if (w1 == NULL || *args != '\0') {
+		cmd_reply(ctx, FE_ERROR, "usage: /rename [PEER] NAME");
+		goto out;
+	}
+	if ((p = cmd_peer_named(ctx, w2 != NULL ? w1 : NULL)) == NULL)
+		goto out;
+	if (engine_rename(ctx->app->engine, p, w2 != NULL ? w2 : w1, &cause) ==
+	    -1)
+		cmd_fail(ctx, cause);
+	else
+		ret = 0;
+out:
+	free(w1);
+	free(w2);
+	return ret;
+}
+
+/* /nick NAME: the rest of the line, blanks around it removed. */
+static int
+cmd_nick(struct cmd_ctx *ctx, const char *args)
+{
+	char *nick, *cause;
+	size_t n, told;
+
+	args += strspn(args, " \t");
+	n = strlen(args);
+	while (n > 0 && (args[n - 1] == ' ' || args[n - 1] == '\t'))
+		n--;
+	if (n == 0) {
+		cmd_reply(ctx, FE_INFO, "you are %s: /nick NAME changes it",
+		    engine_nick(ctx->app->engine));
+		return 0;
+	}
+	nick = xstrndup(args, n);
+	if (engine_set_nick(ctx->app->engine, nick, &told, &cause) == -1) {
+		free(nick);
+		return cmd_fail(ctx, cause);
+	}
+	cmd_reply(ctx, FE_INFO,
+	    "you are now known as %s (told %zu online peer%s; the others "
+	    "learn it when they next connect)",
+	    nick, told, told == 1 ? "" : "s");
+	free(nick);
+	return 0;
+}
+
 static int
 cmd_send(struct cmd_ctx *ctx, struct peer *p, const char *text)
 {
@@ -258,9 +331,10 @@ cmd_peers(struct cmd_ctx *ctx, const char *args)
 			ident_fingerprint(p->key, fp);
 		else
 			strcpy(fp, "-");
-		cmd_reply(ctx, FE_INFO, "%s %s %s %s", p->name,
-		    peer_state_name(p->state), fp,
-		    p->address != NULL ? p->address : "-");
+		cmd_reply(ctx, FE_INFO, "%s %s %s %s%s%s", p->name,
+		    peer_state_text(p), fp,
+		    p->address != NULL ? p->address : "-",
+		    p->nick[0] != '\0' ? " " : "", p->nick);
 	}
 	return 0;
 }
@@ -1088,7 +1162,8 @@ static const struct cmd_entry cmd_table[] = {
 	    cmd_accept },
 	{ "cancel", "#N", "stop a file transfer (see /transfers)",
 	    cmd_file_cancel },
-	{ "connect", "HOST:PORT", "connect to a peer's address", cmd_connect },
+	{ "connect", "HOST:PORT|PEER",
+	    "connect to an address, or dial a known peer again", cmd_connect },
 	{ "decline", "[PEER|#N]", "decline a contact request, or a file offer",
 	    cmd_decline },
 	{ "disconnect", "[PEER]", "close the connection to a peer",
@@ -1102,10 +1177,15 @@ static const struct cmd_entry cmd_table[] = {
 	{ "history", "[PEER] [COUNT]", "show the last messages with a peer",
 	    cmd_history },
 	{ "msg", "PEER TEXT", "send a message to a peer", cmd_msg },
-	{ "peers", "", "list peers: name, state, key, address", cmd_peers },
+	{ "nick", "[NAME]", "change your nickname and tell online peers",
+	    cmd_nick },
+	{ "peers", "", "list peers: name, state, key, address, nick",
+	    cmd_peers },
 	{ "pick", "[PEER] A | B ...",
 	    "pick one of the options fairly with a peer", cmd_pick },
 	{ "quit", "", "leave p2ptui", cmd_quit },
+	{ "rename", "[PEER] NAME", "give a peer a local name of your choice",
+	    cmd_rename },
 	{ "roll", "[PEER] [NdM]", "roll fair dice with a peer (1d6)",
 	    cmd_roll },
 	{ "search", "[-a] TEXT",

@@ -55,7 +55,13 @@ struct peer {
 	struct conn *dial; /* an outbound attempt in progress */
 	struct loop_timer *retry; /* next autoconnect attempt */
 	unsigned backoff; /* seconds before the next attempt */
-	int refused; /* declined us or key mismatch: no retry */
+	int refused; /* declined us, key mismatch or /disconnect: no retry */
+	int declined_us; /* they declined our contact request (remembered) */
+	int disconnected; /* /disconnect on either side: no autoconnect */
+	int addr_learned; /* address from the peer's HELLO, not typed */
+	int was_waiting; /* waited for them to accept our request */
+	int quiet_online; /* we just accepted it: that said it */
+	int been_online; /* online before, in this run */
 	unsigned unread; /* for the frontend */
 	int64_t sent_upto; /* pending messages sent on this connection */
 	uint64_t pump_serial; /* ... whose serial number is this */
@@ -115,6 +121,17 @@ struct peer *engine_find_peer(const struct engine *, const char *);
 
 /* Dial HOST:PORT (names resolved without blocking). */
 int engine_connect(struct engine *, const char *hostport, char **cause);
+/* Dial a known peer at its address, lifting an earlier refusal. */
+int engine_connect_peer(struct engine *, struct peer *, char **cause);
+/* Give a learned peer a local name (kept in the data directory). */
+int engine_rename(
+    struct engine *, struct peer *, const char *name, char **cause);
+/* Our nick, as sent in HELLO. */
+const char *engine_nick(const struct engine *);
+/* Change our nick and tell the online peers that understand NICK; *told
+ * is how many did. */
+int engine_set_nick(
+    struct engine *, const char *nick, size_t *told, char **cause);
 int engine_accept(struct engine *, struct peer *, char **cause);
 int engine_decline(struct engine *, struct peer *, char **cause);
 /* Trust the key the peer presented last instead of the remembered one. */
@@ -184,5 +201,9 @@ uint64_t engine_conn_serial(const struct peer *);
 
 /* Human-readable state. */
 const char *peer_state_name(enum peer_state);
+/* The state with what qualifies it: "request (offline)" for a request
+ * whose connection is gone, "offline (declined)" for a peer that
+ * declined our request, "offline (disconnected)" after /disconnect. */
+const char *peer_state_text(const struct peer *);
 
 #endif

@@ -28,6 +28,7 @@
  *   violation closes that connection with one notice.
  */
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +66,8 @@
 #define ENGINE_CLOSE_LINGER_MS 1000
 #define ENGINE_HELLO_WAIT_MS 1000
 #define ENGINE_STATE_FILE "peers"
+#define ENGINE_DECLINED_FILE "declined"
+#define ENGINE_DECLINED_MAX 1024
 #define ENGINE_PUMP_WATERMARK (256 * 1024)
 #define ENGINE_SAVE_NOTICE_MS 60000 /* a failing store is said this often */
 #define ENGINE_PUMP_BATCH 64
@@ -100,6 +104,7 @@ struct conn {
 	struct noise_cipher tx, rx;
 	uint8_t sid[NOISE_HASHLEN];
 	uint8_t rkey[IDENT_KEYLEN];
+	uint32_t rcaps; /* the capabilities of their handshake payload */
 
 	struct peer *peer; /* attached: authenticated and trusted or request */
 	int explicit; /* dialled by the user: report failures */
@@ -143,6 +148,8 @@ struct engine {
 	struct loop_watch *lwatch;
 	char listen_addr[NET_ADDRSTRLEN];
 	char *state_path;
+	char *declined_path;
+	char nick[PROTO_NICK_MAX + 1];
 
 	struct peer **peers;
 	size_t npeers;
@@ -151,7 +158,7 @@ struct engine {
 	struct loop_timer *reap;
 	size_t nconns;
 
-	uint8_t (*declined)[IDENT_KEYLEN]; /* this run only */
+	uint8_t (*declined)[IDENT_KEYLEN]; /* oldest first, remembered */
 	size_t ndeclined;
 	struct rate_slot rate[ENGINE_RATE_SLOTS];
 	struct flips *flips;
@@ -217,6 +224,18 @@ peer_state_name(enum peer_state state)
 		return "online";
 	}
 	return "?";
+}
+
+const char *
+peer_state_text(const struct peer *p)
+{
+	if (p->state == PEER_REQUEST && p->conn == NULL)
+		return "request (offline)";
+	if (p->state == PEER_OFFLINE && p->declined_us)
+		return "offline (declined)";
+	if (p->state == PEER_OFFLINE && p->disconnected)
+		return "offline (disconnected)";
+	return peer_state_name(p->state);
 }
 
 static struct peer *
@@ -299,19 +318,24 @@ peer_remove(struct engine *eng, struct peer *p)
 /*
  * The state file (data_dir/peers) holds what the program learned: keys
  * the user accepted and keys learned for configured peers that had none.
- * One line a peer: "FINGERPRINT NAME AUTOCONNECT ADDRESS" ('-' for none).
- * Rewritten atomically (temporary file, fsync, rename).
+ * One line a peer: "FINGERPRINT NAME AUTOCONNECT ADDRESS [FLAGS [NICK]]"
+ * ('-' for no address or no flags). FLAGS: 'h' the address came from the
+ * peer's HELLO (later ones update it), 'd' the peer declined our contact
+ * request (not dialled automatically). NICK, the rest of the line, is
+ * the nick it announced last. Rewritten atomically (temporary file,
+ * fsync, rename).
  */
+/* Write a file of the data directory atomically (temporary file, fsync,
+ * rename) with the contents fill() writes; -1 after telling the user. */
 static int
-engine_save(struct engine *eng)
+engine_write_file(
+    struct engine *eng, const char *path, void (*fill)(struct engine *, FILE *))
 {
-	char fp[IDENT_FP_LEN + 1], *tmp;
-	struct peer *p;
+	char *tmp;
 	FILE *f;
-	size_t i;
 	int fd, ok;
 
-	tmp = xasprintf("%s.tmp", eng->state_path);
+	tmp = xasprintf("%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
 		engine_notice(eng, NULL, FE_ERROR, "cannot write %s: %s", tmp,
@@ -321,6 +345,27 @@ engine_save(struct engine *eng)
 		free(tmp);
 		return -1;
 	}
+	fill(eng, f);
+	ok = fflush(f) == 0 && fsync(fd) == 0 && !ferror(f);
+	fclose(f);
+	if (!ok || rename(tmp, path) == -1) {
+		engine_notice(eng, NULL, FE_ERROR, "cannot write %s: %s", path,
+		    strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+static void
+engine_write_peers(struct engine *eng, FILE *f)
+{
+	char fp[IDENT_FP_LEN + 1];
+	struct peer *p;
+	size_t i;
+
 	fprintf(f,
 	    "# p2ptui learned peers: written by p2ptui, do not "
 	    "edit while it runs\n");
@@ -332,32 +377,60 @@ engine_save(struct engine *eng)
 		    conf_find_peer(eng->conf, p->name)->has_key)
 			continue;
 		ident_fingerprint(p->key, fp);
-		fprintf(f, "%s %s %d %s\n", fp, p->name, p->autoconnect,
-		    p->address != NULL ? p->address : "-");
+		fprintf(f, "%s %s %d %s %s%s%s%s", fp, p->name, p->autoconnect,
+		    p->address != NULL ? p->address : "-",
+		    p->addr_learned ? "h" : "", p->declined_us ? "d" : "",
+		    !p->addr_learned && !p->declined_us ? "-" : "",
+		    p->nick[0] != '\0' ? " " : "");
+		if (p->nick[0] != '\0')
+			fputs(p->nick, f);
+		fputc('\n', f);
 	}
-	ok = fflush(f) == 0 && fsync(fd) == 0 && !ferror(f);
-	fclose(f);
-	if (!ok || rename(tmp, eng->state_path) == -1) {
-		engine_notice(eng, NULL, FE_ERROR, "cannot write %s: %s",
-		    eng->state_path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
+}
+
+static int
+engine_save(struct engine *eng)
+{
+	return engine_write_file(eng, eng->state_path, engine_write_peers);
+}
+
+/* The optional end of a state line: " FLAGS[ NICK]\n". */
+static int
+engine_state_rest(const char *s, char flags[8], char nick[PROTO_NICK_MAX + 1])
+{
+	size_t n;
+
+	flags[0] = nick[0] = '\0';
+	n = strcspn(s, "\n");
+	if (n == 0)
+		return 0;
+	if (*s != ' ' || (n = strcspn(++s, " \n")) == 0 || n >= 8 ||
+	    strspn(s, "-hd") < n)
 		return -1;
-	}
-	free(tmp);
+	memcpy(flags, s, n);
+	flags[n] = '\0';
+	s += n;
+	if (*s != ' ')
+		return *s == '\n' || *s == '\0' ? 0 : -1;
+	n = strcspn(++s, "\n");
+	if (n > PROTO_NICK_MAX || !util_utf8_printable((const uint8_t *)s, n))
+		return -1;
+	memcpy(nick, s, n);
+	nick[n] = '\0';
 	return 0;
 }
 
 static int
 engine_load_state(struct engine *eng, char **cause)
 {
-	char line[512], fpbuf[128], name[128], addr[300], host[UTIL_HOST_MAX];
+	char line[512], fpbuf[128], name[128], addr[300], host[UTIL_HOST_MAX],
+	    flags[8], nick[PROTO_NICK_MAX + 1];
 	uint8_t key[IDENT_KEYLEN];
 	struct conf_peer *cp;
 	struct peer *p;
 	char *why;
 	uint16_t port;
-	int lineno = 0, autoc;
+	int lineno = 0, autoc, off;
 	FILE *f;
 
 	if ((f = fopen(eng->state_path, "re")) == NULL) {
@@ -371,8 +444,10 @@ engine_load_state(struct engine *eng, char **cause)
 		lineno++;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		if (sscanf(line, "%127s %127s %d %299s", fpbuf, name, &autoc,
-		        addr) != 4 ||
+		off = 0;
+		if (sscanf(line, "%127s %127s %d %299s%n", fpbuf, name, &autoc,
+		        addr, &off) != 4 ||
+		    engine_state_rest(line + off, flags, nick) == -1 ||
 		    (autoc != 0 && autoc != 1) ||
 		    ident_parse_key(fpbuf, key, &why) == -1 ||
 		    conf_valid_name(name) == -1 ||
@@ -395,9 +470,102 @@ engine_load_state(struct engine *eng, char **cause)
 			p->autoconnect = autoc;
 			if (strcmp(addr, "-") != 0)
 				p->address = xstrdup(addr);
+			p->addr_learned = strchr(flags, 'h') != NULL;
+			p->declined_us = p->refused =
+			    strchr(flags, 'd') != NULL;
 		}
+		snprintf(p->nick, sizeof p->nick, "%s", nick);
 		memcpy(p->key, key, IDENT_KEYLEN);
 		p->has_key = 1;
+	}
+	fclose(f);
+	return 0;
+}
+
+/*
+ * The keys whose contact requests the user declined (data_dir/declined),
+ * one fingerprint a line, oldest first, at most ENGINE_DECLINED_MAX:
+ * they stay declined across restarts. Rewritten atomically.
+ */
+static void
+engine_write_declined(struct engine *eng, FILE *f)
+{
+	char fp[IDENT_FP_LEN + 1];
+	size_t i;
+
+	fprintf(f, "# p2ptui declined contact requests: one key a line\n");
+	for (i = 0; i < eng->ndeclined; i++) {
+		ident_fingerprint(eng->declined[i], fp);
+		fprintf(f, "%s\n", fp);
+	}
+}
+
+static int
+engine_save_declined(struct engine *eng)
+{
+	return engine_write_file(
+	    eng, eng->declined_path, engine_write_declined);
+}
+
+static void
+engine_add_declined(struct engine *eng, const uint8_t *key)
+{
+	if (eng->ndeclined == ENGINE_DECLINED_MAX) {
+		memmove(eng->declined[0], eng->declined[1],
+		    (eng->ndeclined - 1) * sizeof *eng->declined);
+		eng->ndeclined--;
+	}
+	eng->declined = xreallocarray(
+	    eng->declined, eng->ndeclined + 1, sizeof *eng->declined);
+	memcpy(eng->declined[eng->ndeclined++], key, IDENT_KEYLEN);
+}
+
+/* We dialled the key ourselves: it is declined no longer. */
+static void
+engine_undecline(struct engine *eng, const uint8_t *key)
+{
+	size_t i;
+
+	for (i = 0; i < eng->ndeclined; i++) {
+		if (ident_key_equal(eng->declined[i], key)) {
+			memmove(eng->declined[i], eng->declined[i + 1],
+			    (eng->ndeclined - i - 1) * sizeof *eng->declined);
+			eng->ndeclined--;
+			engine_save_declined(eng);
+			return;
+		}
+	}
+}
+
+static int
+engine_load_declined(struct engine *eng, char **cause)
+{
+	char line[256], *why;
+	uint8_t key[IDENT_KEYLEN];
+	int lineno = 0;
+	FILE *f;
+
+	if ((f = fopen(eng->declined_path, "re")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		*cause = xasprintf(
+		    "cannot read %s: %s", eng->declined_path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		lineno++;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (ident_parse_key(line, key, &why) == -1) {
+			free(why);
+			*cause = xasprintf("%s:%d: malformed line (delete it "
+			                   "to let that key ask again)",
+			    eng->declined_path, lineno);
+			fclose(f);
+			return -1;
+		}
+		engine_add_declined(eng, key);
 	}
 	fclose(f);
 	return 0;
@@ -471,6 +639,11 @@ conn_detach(struct conn *c, const char *why)
 		if (p->origin == PEER_UNKNOWN && p->state == PEER_REQUEST) {
 			/* The request stays listed until answered. */
 			peer_update(p);
+			if (why != NULL)
+				engine_notice(c->eng, p, FE_INFO,
+				    "the contact request of %s is offline "
+				    "(%s); /accept %s still works",
+				    p->name, why, p->name);
 		} else {
 			peer_update(p);
 			if (was_online && why != NULL)
@@ -650,6 +823,35 @@ conn_hello_overdue(void *arg)
 		peer_update(c->peer);
 }
 
+/*
+ * The address we listen on, for a HELLO: only the port if we listen on
+ * a wildcard address (the peer pairs it with the address it sees us at).
+ */
+static void
+engine_hello_listen(const struct engine *eng, struct proto_msg *m)
+{
+	static const uint8_t zero[16];
+	struct proto_listen *l = &m->u.hello.listen[0];
+	char host[UTIL_HOST_MAX], *why;
+	uint16_t port;
+
+	if (util_parse_hostport(eng->listen_addr, host, &port, 1, &why) == -1) {
+		free(why);
+		return;
+	}
+	if (port == 0)
+		return;
+	memset(l, 0, sizeof *l);
+	l->port = port;
+	if (inet_pton(AF_INET, host, l->addr) == 1)
+		l->family = 4;
+	else if (inet_pton(AF_INET6, host, l->addr) == 1)
+		l->family = 6;
+	if (memcmp(l->addr, zero, sizeof zero) == 0)
+		l->family = 0;
+	m->u.hello.nlisten = 1;
+}
+
 static void
 conn_send_hello(struct conn *c)
 {
@@ -658,9 +860,10 @@ conn_send_hello(struct conn *c)
 	memset(&m, 0, sizeof m);
 	m.type = PROTO_HELLO;
 	m.u.hello.version = PROTO_VERSION;
-	m.u.hello.caps = 0;
-	snprintf(
-	    m.u.hello.nick, sizeof m.u.hello.nick, "%s", c->eng->conf->nick);
+	m.u.hello.caps = PROTO_CAPS;
+	snprintf(m.u.hello.nick, sizeof m.u.hello.nick, "%s", c->eng->nick);
+	if (c->rcaps & PROTO_CAP_PEER)
+		engine_hello_listen(c->eng, &m);
 	if (conn_send(c, &m) == -1)
 		return;
 	c->hello_sent = 1;
@@ -750,7 +953,7 @@ peer_compute_state(const struct peer *p)
 static void
 peer_update(struct peer *p)
 {
-	enum peer_state s = peer_compute_state(p);
+	enum peer_state s = peer_compute_state(p), old = p->state;
 	const char *addr = p->conn != NULL ? p->conn->addr : "";
 
 	if (s == p->state && strcmp(addr, p->remote_addr) == 0)
@@ -760,6 +963,31 @@ peer_update(struct peer *p)
 	p->state = s;
 	snprintf(p->remote_addr, sizeof p->remote_addr, "%s", addr);
 	p->eng->fe->peer_changed(p->eng->fe_arg, p);
+	if (s == PEER_WAITING)
+		p->was_waiting = 1;
+	if (s == PEER_OFFLINE)
+		p->quiet_online = 0;
+	/* Coming online is announced as going offline is, once. */
+	if (s == PEER_ONLINE && old != PEER_ONLINE) {
+		/* After /accept, "accepted NAME" said it. */
+		if (p->quiet_online)
+			log_debug("%s online after accept", p->name);
+		else if (p->was_waiting)
+			engine_notice(p->eng, p, FE_INFO,
+			    "%s accepted your contact request: online",
+			    p->name);
+		else /* in its view only when back, after "went offline" */
+			engine_notice(p->eng, p->been_online ? p : NULL,
+			    FE_INFO, "%s is online (%s)", p->name, addr);
+		p->quiet_online = p->was_waiting = 0;
+		p->been_online = 1;
+		/* Whatever stopped us dialling it is over. */
+		p->refused = p->disconnected = 0;
+		if (p->declined_us) {
+			p->declined_us = 0;
+			engine_save(p->eng);
+		}
+	}
 	if (s == PEER_ONLINE)
 		engine_pump(p);
 }
@@ -964,14 +1192,16 @@ conn_check_responder(struct conn *c)
 		return p;
 	}
 	/* A /connect to an address: we chose to dial it, so trust it. */
+	engine_undecline(eng, c->rkey);
 	if ((other = engine_peer_by_key(eng, c->rkey)) != NULL) {
 		if (other->origin == PEER_UNKNOWN)
 			other->origin = PEER_LEARNED;
 		if (other->origin == PEER_LEARNED) {
 			free(other->address);
 			other->address = xstrdup(c->target);
+			other->addr_learned = 0;
 			other->autoconnect = 1;
-			other->refused = 0;
+			other->refused = other->declined_us = 0;
 			engine_save(eng);
 		}
 		return other;
@@ -1106,6 +1336,7 @@ conn_handshake_frame(struct conn *c, const uint8_t *frame, size_t len)
 	if ((rs = noise_hs_remote_static(c->hs)) == NULL)
 		fatal("noise: no remote static after XX");
 	memcpy(c->rkey, rs, IDENT_KEYLEN);
+	c->rcaps = caps;
 	if (c->initiator) {
 		/* Check the key before message 3 reveals who we are. */
 		if ((p = conn_check_responder(c)) == NULL)
@@ -1126,6 +1357,127 @@ conn_handshake_frame(struct conn *c, const uint8_t *frame, size_t len)
 }
 
 /* --- messages ----------------------------------------------------------- */
+
+/* The peer announced a nick, in HELLO or NICK. */
+static void
+peer_set_nick(struct peer *p, const char *nick)
+{
+	if (strcmp(p->nick, nick) == 0)
+		return;
+	if (p->nick[0] != '\0' && nick[0] != '\0')
+		engine_notice(
+		    p->eng, p, FE_INFO, "%s is now known as %s", p->name, nick);
+	snprintf(p->nick, sizeof p->nick, "%s", nick);
+	if (p->origin == PEER_LEARNED)
+		engine_save(p->eng);
+	p->eng->fe->peer_changed(p->eng->fe_arg, p);
+}
+
+/*
+ * The address to dial p back at, from the LISTEN fields of its HELLO on
+ * c: the first that fits, a port alone paired with the address c comes
+ * from, and a loopback address only if c is on loopback too. 0 if none.
+ */
+static int
+conn_listen_addr(
+    const struct conn *c, const struct proto_msg *m, char *out, size_t len)
+{
+	const struct proto_listen *l;
+	char seen[UTIL_HOST_MAX], host[UTIL_HOST_MAX], *why;
+	uint16_t port;
+	int seen_lo, lo;
+	unsigned i;
+
+	if (util_parse_hostport(c->addr, seen, &port, 1, &why) == -1) {
+		free(why);
+		return 0;
+	}
+	/* A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d. */
+	if (strncasecmp(seen, "::ffff:", 7) == 0 && strchr(seen, '.') != NULL)
+		memmove(seen, seen + 7, strlen(seen + 7) + 1);
+	seen_lo = strncmp(seen, "127.", 4) == 0 || strcmp(seen, "::1") == 0;
+	for (i = 0; i < m->u.hello.nlisten; i++) {
+		l = &m->u.hello.listen[i];
+		if (l->family == 0)
+			snprintf(host, sizeof host, "%s", seen);
+		else if (inet_ntop(l->family == 4 ? AF_INET : AF_INET6, l->addr,
+		             host, sizeof host) == NULL)
+			continue;
+		lo = strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+		if (lo && !seen_lo)
+			continue;
+		snprintf(out, len,
+		    strchr(host, ':') != NULL ? "[%s]:%u" : "%s:%u", host,
+		    l->port);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * HELLO on p's connection c: its nick, and where it listens. A learned
+ * peer or a request without an address typed by the user is dialled
+ * there from now on (remembered, and updated by later HELLOs).
+ */
+static void
+peer_hello(struct peer *p, struct conn *c, const struct proto_msg *m)
+{
+	char addr[UTIL_HOST_MAX + 8];
+
+	peer_set_nick(p, m->u.hello.nick);
+	if (p->origin == PEER_CONFIG ||
+	    (p->address != NULL && !p->addr_learned))
+		return;
+	if (!conn_listen_addr(c, m, addr, sizeof addr))
+		return;
+	if (p->address != NULL && strcmp(p->address, addr) == 0)
+		return;
+	free(p->address);
+	p->address = xstrdup(addr);
+	p->addr_learned = 1;
+	p->autoconnect = 1;
+	log_debug("%s listens on %s", p->name, addr);
+	if (p->origin == PEER_LEARNED)
+		engine_save(p->eng);
+	p->eng->fe->peer_changed(p->eng->fe_arg, p);
+}
+
+/*
+ * BYE on p's own connection. 1 if it told the user that p went offline
+ * (so the connection closes without another notice).
+ */
+static int
+peer_bye(struct peer *p, uint8_t reason)
+{
+	switch (reason) {
+	case PROTO_BYE_DECLINED:
+		p->refused = 1;
+		engine_notice(p->eng, p, FE_WARN,
+		    "%s declined the contact request", p->name);
+		/* Remembered: not dialled again until /connect. */
+		if (p->origin == PEER_LEARNED && !p->declined_us) {
+			p->declined_us = 1;
+			engine_save(p->eng);
+		}
+		return 0;
+	case PROTO_BYE_DISCONNECTED:
+		/* They chose to go: no redial until /connect or a restart. */
+		p->refused = p->disconnected = 1;
+		if (p->state != PEER_ONLINE)
+			return 0;
+		engine_notice(p->eng, p, FE_INFO,
+		    "%s disconnected (/connect %s dials again)", p->name,
+		    p->name);
+		return 1;
+	case PROTO_BYE_QUIT:
+		if (p->state != PEER_ONLINE)
+			return 0;
+		engine_notice(p->eng, p, FE_INFO, "%s quit", p->name);
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 static void
 conn_handle(struct conn *c, const struct proto_msg *m)
@@ -1149,12 +1501,9 @@ conn_handle(struct conn *c, const struct proto_msg *m)
 	case PROTO_PONG:
 		return;
 	case PROTO_BYE:
-		if (p != NULL && m->u.reason == PROTO_BYE_DECLINED) {
-			p->refused = 1;
-			engine_notice(eng, p, FE_WARN,
-			    "%s declined the "
-			    "contact request",
-			    p->name);
+		if (p != NULL && p->conn == c && peer_bye(p, m->u.reason)) {
+			conn_close(c, NULL); /* peer_bye() told the user */
+			return;
 		}
 		conn_close(c, proto_bye_text(m->u.reason));
 		return;
@@ -1168,13 +1517,17 @@ conn_handle(struct conn *c, const struct proto_msg *m)
 		if (c->hello_timer != NULL)
 			loop_timer_del(c->hello_timer);
 		c->hello_timer = NULL;
-		if (p != NULL && strcmp(p->nick, m->u.hello.nick) != 0) {
-			snprintf(
-			    p->nick, sizeof p->nick, "%s", m->u.hello.nick);
-			eng->fe->peer_changed(eng->fe_arg, p);
-		}
-		if (p != NULL)
+		if (p != NULL) {
+			peer_hello(p, c, m);
 			peer_update(p);
+		}
+		return;
+	case PROTO_NICK:
+		if (p == NULL || p->state != PEER_ONLINE) {
+			conn_fail(c, "nick before hello");
+			return;
+		}
+		peer_set_nick(p, m->u.nick);
 		return;
 	case PROTO_CHAT:
 		if (p == NULL || p->state != PEER_ONLINE) {
@@ -1837,6 +2190,9 @@ engine_create(struct loop *loop, const struct conf *conf,
 	LIST_INIT(&eng->conns);
 	LIST_INIT(&eng->dead);
 	eng->state_path = xasprintf("%s/%s", conf->data_dir, ENGINE_STATE_FILE);
+	eng->declined_path =
+	    xasprintf("%s/%s", conf->data_dir, ENGINE_DECLINED_FILE);
+	snprintf(eng->nick, sizeof eng->nick, "%s", conf->nick);
 	eng->flips = flip_create(eng);
 	eng->store = store_open(conf->history ? conf->data_dir : NULL, cause);
 	if (eng->store == NULL) {
@@ -1855,7 +2211,8 @@ engine_create(struct loop *loop, const struct conf *conf,
 			p->address = xstrdup(cp->address);
 		p->autoconnect = cp->autoconnect;
 	}
-	if (engine_load_state(eng, cause) == -1) {
+	if (engine_load_state(eng, cause) == -1 ||
+	    engine_load_declined(eng, cause) == -1) {
 		engine_free(eng);
 		return NULL;
 	}
@@ -1877,7 +2234,7 @@ engine_start(struct engine *eng, char **cause)
 		eng->fe->peer_changed(eng->fe_arg, eng->peers[i]);
 	eng->xfers = xfer_create(eng);
 	for (i = 0; i < eng->npeers; i++) {
-		if (eng->peers[i]->autoconnect &&
+		if (eng->peers[i]->autoconnect && !eng->peers[i]->refused &&
 		    eng->peers[i]->address != NULL)
 			conn_dial(
 			    eng, eng->peers[i], eng->peers[i]->address, 0);
@@ -1947,6 +2304,7 @@ engine_free(struct engine *eng)
 	free(eng->peers);
 	free(eng->declined);
 	free(eng->state_path);
+	free(eng->declined_path);
 	ident_wipe(eng->scratch, sizeof eng->scratch);
 	ident_wipe(eng->scratch2, sizeof eng->scratch2);
 	free(eng);
@@ -1988,6 +2346,22 @@ engine_find_peer(const struct engine *eng, const char *s)
 	return found;
 }
 
+/* An explicit /connect lifts an earlier refusal. */
+static void
+peer_lift(struct peer *p)
+{
+	p->refused = p->disconnected = 0;
+	p->backoff = ENGINE_BACKOFF_MIN;
+	if (p->retry != NULL) {
+		loop_timer_del(p->retry);
+		p->retry = NULL;
+	}
+	if (p->declined_us) {
+		p->declined_us = 0;
+		engine_save(p->eng);
+	}
+}
+
 int
 engine_connect(struct engine *eng, const char *target, char **cause)
 {
@@ -2009,15 +2383,33 @@ engine_connect(struct engine *eng, const char *target, char **cause)
 			    peer_state_name(p->state));
 			return -1;
 		}
-		/* An explicit /connect lifts an earlier refusal. */
-		p->refused = 0;
-		p->backoff = ENGINE_BACKOFF_MIN;
-		if (p->retry != NULL) {
-			loop_timer_del(p->retry);
-			p->retry = NULL;
-		}
+		peer_lift(p);
 	}
 	conn_dial(eng, p, target, 1);
+	return 0;
+}
+
+int
+engine_connect_peer(struct engine *eng, struct peer *p, char **cause)
+{
+	if (p->conn != NULL || p->dial != NULL) {
+		*cause =
+		    xasprintf("%s is already %s", p->name, peer_state_text(p));
+		return -1;
+	}
+	if (p->origin == PEER_UNKNOWN) {
+		*cause = xasprintf(
+		    "%s is a contact request: /accept %s", p->name, p->name);
+		return -1;
+	}
+	if (p->address == NULL) {
+		*cause = xasprintf("no address is known for %s: /connect "
+		                   "HOST:PORT",
+		    p->name);
+		return -1;
+	}
+	peer_lift(p);
+	conn_dial(eng, p, p->address, 1);
 	return 0;
 }
 
@@ -2029,11 +2421,24 @@ engine_accept(struct engine *eng, struct peer *p, char **cause)
 		return -1;
 	}
 	p->origin = PEER_LEARNED;
-	p->autoconnect = 0; /* they dial us; we have no address for them */
+	/* Dialled back where its HELLO said it listens, if it did. */
+	p->autoconnect = 1;
 	engine_save(eng);
-	engine_notice(eng, p, FE_INFO, "accepted %s", p->name);
-	if (p->conn != NULL && p->conn->state == CONN_OPEN)
+	if (p->conn != NULL && p->conn->state == CONN_OPEN) {
+		engine_notice(eng, p, FE_INFO, "accepted %s: online", p->name);
+		p->quiet_online = 1;
 		conn_send_hello(p->conn);
+	} else if (p->address != NULL) {
+		engine_notice(eng, p, FE_INFO,
+		    "accepted %s: its request's connection has gone; "
+		    "dialling it at %s",
+		    p->name, p->address);
+		conn_dial(eng, p, p->address, 1);
+	} else
+		engine_notice(eng, p, FE_INFO,
+		    "accepted %s: its request's connection has gone; it "
+		    "comes online when it connects again",
+		    p->name);
 	peer_update(p);
 	return 0;
 }
@@ -2045,9 +2450,8 @@ engine_decline(struct engine *eng, struct peer *p, char **cause)
 		*cause = xasprintf("%s is not a contact request", p->name);
 		return -1;
 	}
-	eng->declined = xreallocarray(
-	    eng->declined, eng->ndeclined + 1, sizeof *eng->declined);
-	memcpy(eng->declined[eng->ndeclined++], p->key, IDENT_KEYLEN);
+	engine_add_declined(eng, p->key);
+	engine_save_declined(eng);
 	engine_notice(eng, NULL, FE_INFO, "declined %s", p->name);
 	if (p->conn != NULL) {
 		p->conn->peer = NULL;
@@ -2090,17 +2494,109 @@ engine_trust(struct engine *eng, struct peer *p, char **cause)
 }
 
 int
+engine_rename(
+    struct engine *eng, struct peer *p, const char *name, char **cause)
+{
+	struct conf_peer *cp;
+	char old[sizeof p->name];
+
+	if (p->origin == PEER_CONFIG &&
+	    (cp = conf_find_peer(eng->conf, p->name)) != NULL) {
+		*cause = xasprintf("%s is named in %s:%d: rename it there and "
+		                   "restart (p2ptui never rewrites that file)",
+		    p->name, eng->conf->path, cp->line);
+		return -1;
+	}
+	if (p->origin == PEER_UNKNOWN) {
+		*cause = xasprintf("%s is not accepted yet: /accept %s first",
+		    p->name, p->name);
+		return -1;
+	}
+	if (conf_valid_name(name) == -1) {
+		*cause = xasprintf("a name is 1 to %d letters, digits, '.', "
+		                   "'_' or '-'",
+		    CONF_NAME_MAX);
+		return -1;
+	}
+	if (strcmp(p->name, name) == 0)
+		return 0;
+	if (engine_peer_by_name(eng, name) != NULL ||
+	    conf_find_peer(eng->conf, name) != NULL) {
+		*cause = xasprintf("the name %s is taken", name);
+		return -1;
+	}
+	snprintf(old, sizeof old, "%s", p->name);
+	snprintf(p->name, sizeof p->name, "%s", name);
+	if (engine_save(eng) == -1) {
+		snprintf(p->name, sizeof p->name, "%s", old);
+		*cause = xasprintf("cannot remember the new name of %s", old);
+		return -1;
+	}
+	engine_notice(eng, p, FE_INFO, "%s is now named %s", old, p->name);
+	eng->fe->peer_changed(eng->fe_arg, p);
+	return 0;
+}
+
+const char *
+engine_nick(const struct engine *eng)
+{
+	return eng->nick;
+}
+
+int
+engine_set_nick(
+    struct engine *eng, const char *nick, size_t *told, char **cause)
+{
+	struct proto_msg m;
+	struct peer *p;
+	size_t i, n = strlen(nick);
+
+	*told = 0;
+	if (n == 0 || n > PROTO_NICK_MAX) {
+		*cause = xasprintf("a nick is 1 to %d bytes (this one has %zu)",
+		    PROTO_NICK_MAX, n);
+		return -1;
+	}
+	if (!util_utf8_printable((const uint8_t *)nick, n)) {
+		*cause = xstrdup("a nick must be UTF-8 without control "
+		                 "characters");
+		return -1;
+	}
+	snprintf(eng->nick, sizeof eng->nick, "%s", nick);
+	memset(&m, 0, sizeof m);
+	m.type = PROTO_NICK;
+	snprintf(m.u.nick, sizeof m.u.nick, "%s", nick);
+	for (i = 0; i < eng->npeers; i++) {
+		p = eng->peers[i];
+		/* The others see it in the HELLO of their next connection. */
+		if (p->state == PEER_ONLINE && p->conn != NULL &&
+		    (p->conn->rcaps & PROTO_CAP_PEER) &&
+		    conn_send(p->conn, &m) == 0)
+			(*told)++;
+	}
+	return 0;
+}
+
+int
 engine_disconnect(struct engine *eng, struct peer *p, char **cause)
 {
 	if (p->conn == NULL && p->dial == NULL) {
 		*cause = xasprintf("%s is not connected", p->name);
 		return -1;
 	}
-	p->refused = 1; /* until the next /connect */
+	p->refused = p->disconnected = 1; /* until the next /connect */
 	if (p->dial != NULL)
 		conn_close(p->dial, NULL);
-	if (p->conn != NULL)
-		conn_bye(p->conn, PROTO_BYE_QUIT, "disconnected");
+	if (p->conn != NULL) {
+		/* Peers that know BYE(disconnected) do not dial back. */
+		conn_bye(p->conn,
+		    (p->conn->rcaps & PROTO_CAP_PEER) ? PROTO_BYE_DISCONNECTED
+		                                      : PROTO_BYE_QUIT,
+		    NULL);
+	}
+	engine_notice(eng, p, FE_INFO,
+	    "disconnected from %s: not dialled again until /connect %s",
+	    p->name, p->name);
 	peer_update(p);
 	return 0;
 }

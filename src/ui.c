@@ -108,7 +108,7 @@ ui_history_line(void *arg, struct peer *p, const struct engine_line *l)
 	struct ui_history *h = arg;
 	struct ui_line *ln;
 	const char *nick = l->outgoing && ui_active != NULL
-	    ? ui_active->app->conf->nick
+	    ? engine_nick(ui_active->app->engine)
 	    : p->name;
 
 	ln = ui_view_add_front(h->v, l->outgoing ? UI_SELF : UI_PEER,
@@ -335,7 +335,7 @@ ui_message(void *arg, struct peer *p, int outgoing, const uint8_t id[16],
 	 * peer is named by its name, not the nick it chose (see title). */
 	l = ui_view_add(v, outgoing ? UI_SELF : UI_PEER,
 	    outgoing ? (time_t)(time_ms / 1000) : time(NULL),
-	    outgoing ? ui->app->conf->nick : p->name, text, len);
+	    outgoing ? engine_nick(ui->app->engine) : p->name, text, len);
 	l->pending = outgoing;
 	memcpy(l->id, id, sizeof l->id);
 	if (p == ui->sel)
@@ -534,8 +534,8 @@ ui_status_draw(struct ui *ui)
 		snprintf(
 		    act + k, sizeof act - k, "%s0", k == 0 ? " | act " : ",");
 	ident_short(ui->app->id->pk, fp);
-	s = xasprintf(" %s (%s) | %s | %zu/%zu online%s | %s",
-	    ui->app->conf->nick, fp, ui->listen, online, n, act, ui->notice);
+	s = xasprintf(" %s (%s) | %s | %zu/%zu online%s | %s", engine_nick(eng),
+	    fp, ui->listen, online, n, act, ui->notice);
 	werase(w);
 	wmove(w, 0, 0);
 	whline(w, ' ' | ui->style.bar, getmaxx(w));

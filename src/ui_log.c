@@ -564,7 +564,7 @@ ui_title_draw(struct ui *ui)
 		nick = p->nick[0] != '\0' && strcmp(p->nick, p->name) != 0;
 		s = xasprintf(" %s%s%s%s | %s | key %s%s%s", p->name,
 		    nick ? " (calls itself \"" : "", nick ? p->nick : "",
-		    nick ? "\")" : "", peer_state_name(p->state), fp,
+		    nick ? "\")" : "", peer_state_text(p), fp,
 		    p->remote_addr[0] != '\0' ? " | " : "", p->remote_addr);
 	}
 	ui_put(w, s, strlen(s), width, ui->style.title);

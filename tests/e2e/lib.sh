@@ -261,6 +261,17 @@ introduce() {
 	wait_for "$1" "^online $b_name "
 }
 
+# ask A B [ADDR]: B dials A (at ADDR, default A's own address) and A
+# gets the contact request, left unanswered. Sets b_name (B as A calls
+# it) and a_name (A as B calls it).
+ask() {
+	node_cmd "$2" "/connect ${3:-$(node_addr "$1")}"
+	wait_for "$1" '^request '
+	b_name=$(field "$1" '^request ' 2)
+	wait_for "$2" '^info new peer '
+	a_name=$(field "$2" '^info new peer ' 4)
+}
+
 # pinned_homes UI PEER: homes for a terminal instance UI and a headless
 # PEER; each key in $T/NAME.fp, and PEER's configuration pins UI's key.
 # The UI's peers entry is left to the test (it knows PEER's address).

@@ -45,11 +45,13 @@ wait_for bob "^msg $a_name by fingerprint$"
 node_cmd alice "/msg nobody hi"
 wait_for alice "^error no peer 'nobody'"
 
-# Learned peers are remembered with their address.
-grep -q "^$a_fp $a_name 1 localhost:$port$" "$T/bob/.local/share/p2ptui/peers" ||
+# Learned peers are remembered with their address and nick; alice
+# learned where bob listens from his HELLO (flag h).
+b_port=$(node_addr bob | sed 's/.*://')
+grep -q "^$a_fp $a_name 1 localhost:$port - alice$" "$T/bob/.local/share/p2ptui/peers" ||
     fail "bob did not remember alice: $(cat "$T/bob/.local/share/p2ptui/peers")"
-grep -q "^$b_fp $b_name 0 -$" "$T/alice/.local/share/p2ptui/peers" ||
-    fail "alice did not remember the accepted key"
+grep -q "^$b_fp $b_name 1 127\.0\.0\.1:$b_port h bob$" "$T/alice/.local/share/p2ptui/peers" ||
+    fail "alice did not remember the accepted key: $(cat "$T/alice/.local/share/p2ptui/peers")"
 [ "$(stat -c %a "$T/bob/.local/share/p2ptui/peers")" = 600 ] || fail "peers file mode"
 
 # /quit says bye: the other side sees it at once, not after a timeout.
@@ -57,5 +59,5 @@ node_cmd alice "/quit"
 node_wait_exit alice
 [ "$node_status" = 0 ] || fail "alice exited with $node_status"
 wait_for bob "^offline $a_name $a_fp$"
-wait_for bob "went offline \(quit\)"
+wait_for bob "^info $a_name quit$"
 echo "session: ok"
