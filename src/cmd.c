@@ -1216,14 +1216,16 @@ static const struct {
 	{ "connect",
 	    "Dials HOST:PORT ([ADDR]:PORT for IPv6). A new key found there "
 	    "becomes a peer, remembered with the address and reconnected "
-	    "automatically." },
+	    "automatically. /connect PEER dials a known peer at its "
+	    "address, after /disconnect or a refusal." },
 	{ "decline",
 	    "Declines the contact request of PEER (or the only one "
-	    "waiting): it is told and removed, and its key is declined "
-	    "until you quit. With #N, declines a file offer." },
+	    "waiting): it is told and removed, and its key is declined at "
+	    "once from then on, also after restarts, until you /connect "
+	    "to it. With #N, declines a file offer." },
 	{ "disconnect",
-	    "Closes the connection to PEER, or stops dialling it; it is not "
-	    "redialled until the next /connect to its address." },
+	    "Closes the connection to PEER, or stops dialling it; neither "
+	    "side redials until /connect PEER or a restart." },
 	{ "flip",
 	    "Flips a coin with PEER (online), by commit and reveal: neither "
 	    "side can choose the result. /flips #ID shows the proof." },
@@ -1244,10 +1246,15 @@ static const struct {
 	{ "msg",
 	    "Sends TEXT to PEER; stored first, and queued while PEER "
 	    "is offline." },
+	{ "nick",
+	    "Changes your nickname to NAME (1 to 32 bytes, no control "
+	    "characters) until you quit; online peers are told at once, "
+	    "the others when they next connect." },
 	{ "peers",
 	    "Lists every peer, one a line: name, state (offline, "
-	    "connecting, waiting, request, online), fingerprint and "
-	    "address." },
+	    "connecting, waiting, request, online; request (offline), "
+	    "offline (declined), offline (disconnected)), fingerprint, "
+	    "address and the nick it announced." },
 	{ "pick",
 	    "Picks one of 2 to 32 options, separated by |, fairly with "
 	    "PEER. The first word is the peer only if it names one and "
@@ -1255,6 +1262,10 @@ static const struct {
 	{ "quit",
 	    "Leaves p2ptui: connected peers are told, and anything not "
 	    "delivered stays queued for the next start." },
+	{ "rename",
+	    "Gives PEER (the selected one by default) a local name: 1 to "
+	    "32 letters, digits, '.', '_' or '-', kept across restarts. "
+	    "Peers named in the configuration are renamed there." },
 	{ "roll",
 	    "Rolls N dice of M sides (1d6 by default; 1 to 100 dice of 2 "
 	    "to 1000 sides) fairly with PEER. Each die is shown up to 20 "
