@@ -1,6 +1,7 @@
 #!/bin/bash
 # A declined contact request: the requester is told and stops retrying;
-# the decliner forgets the request and refuses the key for this run.
+# the decliner forgets the request and refuses the key (peer_decline.sh:
+# also after restarts).
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 
 node_start alice
