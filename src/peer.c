@@ -981,8 +981,11 @@ peer_update(struct peer *p)
 			    FE_INFO, "%s is online (%s)", p->name, addr);
 		p->quiet_online = p->was_waiting = 0;
 		p->been_online = 1;
-		/* Whatever stopped us dialling it is over. */
-		p->refused = p->disconnected = 0;
+		/* A disconnect or decline is over (a key mismatch at its
+		 * address is not: that refusal stays until /connect). */
+		if (p->disconnected || p->declined_us)
+			p->refused = 0;
+		p->disconnected = 0;
 		if (p->declined_us) {
 			p->declined_us = 0;
 			engine_save(p->eng);
