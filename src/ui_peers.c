@@ -8,16 +8,20 @@
  *    2 ~ bob                connecting or waiting to be accepted
  *    3 ? 3cpdxllz           a contact request (the short fingerprint)
  *    4 - carol              offline
+ *    5 + bobby (Bob)        a name from /rename, and the nick it chose
  *
- * A peer is shown by its name (the configuration's, or its short
- * fingerprint), never by the nick it chose: a peer could pose as
- * another. The list scrolls to keep the selected entry visible.
+ * A peer is shown by its name (the configuration's, one given with
+ * /rename, or its short fingerprint), never by the nick it chose alone:
+ * a peer could pose as another. The nick follows, dim and in
+ * parentheses, where it differs and fits whole. The list scrolls to keep
+ * the selected entry visible.
  */
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "engine.h"
+#include "line.h"
 #include "ui.h"
 
 static char
@@ -42,10 +46,10 @@ ui_peers_draw(struct ui *ui)
 	WINDOW *w = ui->w_peers;
 	struct peer *p;
 	size_t i, n = ui_nviews(ui), sel = ui_selected_index(ui);
-	char head[8], tail[16];
+	char head[8], tail[16], nick[sizeof p->nick + 3];
 	const char *name;
 	unsigned unread;
-	int h, width, usable, row, c, tw;
+	int h, width, usable, row, c, tw, nw;
 	attr_t attr;
 
 	werase(w);
@@ -83,7 +87,15 @@ ui_peers_draw(struct ui *ui)
 		whline(w, ' ' | attr, usable);
 		c = ui_put(w, head, strlen(head), usable, attr);
 		if (usable - c - tw > 0)
-			ui_put(w, name, strlen(name), usable - c - tw, attr);
+			c += ui_put(
+			    w, name, strlen(name), usable - c - tw, attr);
+		if (p != NULL && p->nick[0] != '\0' &&
+		    strcmp(p->nick, p->name) != 0) {
+			snprintf(nick, sizeof nick, " (%s)", p->nick);
+			nw = line_width(nick, strlen(nick));
+			if (nw <= usable - c - tw)
+				ui_put(w, nick, strlen(nick), nw, attr | A_DIM);
+		}
 		if (tw > 0 && tw <= usable - c) {
 			wmove(w, row, usable - tw);
 			ui_put(w, tail, (size_t)tw, tw, attr);
