@@ -367,9 +367,7 @@ ui_comp_collect(struct ui *ui, size_t start, const char *word)
 		}
 		return;
 	}
-	if (c != NULL && strcmp(c->name, "connect") == 0)
-		return;
-	ui_comp_peers(ui, word);
+	ui_comp_peers(ui, word); /* /connect takes a peer too */
 }
 
 /*

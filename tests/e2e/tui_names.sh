@@ -1,7 +1,8 @@
 #!/bin/bash
 # The terminal UI shows a peer by its name and, where it fits, the nick
 # it chose beside it: a contact request (short fingerprint), the same
-# peer renamed with /rename, and again after it changes its nick.
+# peer renamed with /rename, and again after it changes its nick; Tab
+# completes the new name after /connect too.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 
 node_home alice >/dev/null
@@ -30,6 +31,11 @@ wait_screen ui '│ bobby \(calls itself "Bobo"\) \| online \|'
 # A nick too long for the column is left out, not cut.
 node_cmd bob "/nick Robert Smith the Third"
 wait_screen ui '^>1 \+ bobby +│'
+# Tab completes the new name, also after /connect.
+keys ui -l "/connect bo"
+keys ui Tab
+wait_screen ui '^> /connect bobby ?$'
+keys ui C-u
 keys ui C-c
 wait_screen ui '^\[exit 0\]'
 echo "tui_names: ok"
