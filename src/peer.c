@@ -445,6 +445,7 @@ engine_load_state(struct engine *eng, char **cause)
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
 		off = 0;
+		why = NULL;
 		if (sscanf(line, "%127s %127s %d %299s%n", fpbuf, name, &autoc,
 		        addr, &off) != 4 ||
 		    engine_state_rest(line + off, flags, nick) == -1 ||
@@ -457,6 +458,7 @@ engine_load_state(struct engine *eng, char **cause)
 			*cause = xasprintf("%s:%d: malformed line (move the "
 			                   "file away to forget learned peers)",
 			    eng->state_path, lineno);
+			free(why);
 			fclose(f);
 			return -1;
 		}

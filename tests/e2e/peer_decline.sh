@@ -31,4 +31,16 @@ for round in 1 2; do
 	[ "$(count alice '^request ')" = 0 ] || fail "round $round: a new request"
 	[ "$(count bob '^(online|waiting) ')" = 0 ] || fail "round $round: bob got in"
 done
+
+# A damaged state file stops the start with its line, leaking nothing.
+node_kill alice
+node_kill bob
+for f in "alice/.local/share/p2ptui/declined" "bob/.local/share/p2ptui/peers"; do
+	n=${f%%/*}
+	echo "notakey x 1 -" >>"$T/$f"
+	HOME="$T/$n" "$P2PTUI" --headless </dev/null >/dev/null 2>"$T/$n.err2"
+	st=$?
+	grep -q "^p2ptui: $T/$f:[0-9]*: malformed line" "$T/$n.err2" &&
+	    [ "$st" = 1 ] || fail "$f: status $st: $(cat "$T/$n.err2")"
+done
 echo "peer_decline: ok"
