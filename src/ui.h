@@ -163,6 +163,8 @@ void ui_log_draw(const struct ui_style *, WINDOW *, struct ui_view *);
 /* Write up to n bytes of s at the cursor, in at most maxcols columns;
  * returns the columns used. */
 int ui_put(WINDOW *, const char *s, size_t n, int maxcols, attr_t);
+/* Put one grapheme cluster (line.h) of n wide characters in one cell. */
+void ui_put_cluster(WINDOW *, const wchar_t *s, size_t n);
 void ui_title_draw(struct ui *);
 
 /* ui_peers.c */

@@ -1210,7 +1210,7 @@ ui_input_draw(struct ui *ui)
 {
 	WINDOW *w = ui->w_input;
 	const struct line *l = &ui->line;
-	size_t i, off = ui->input_off;
+	size_t i, k, off = ui->input_off;
 	int width = getmaxx(w), avail = width - 3, x, cw, used;
 
 	werase(w);
@@ -1224,27 +1224,33 @@ ui_input_draw(struct ui *ui)
 		off = l->cursor > (size_t)avail / 3
 		    ? l->cursor - (size_t)avail / 3
 		    : 0;
-	for (used = 0, i = off; i < l->cursor; i++)
-		used += line_wcwidth(l->buf[i]);
+	for (used = 0, i = off; i < l->cursor; i = k) {
+		k = line_cluster_after(l->buf, l->len, i);
+		used += line_wcluster_width(l->buf + i, k - i);
+	}
 	if (used > avail) {
-		for (used = 0, i = l->cursor; i > 0; i--) {
-			cw = line_wcwidth(l->buf[i - 1]);
+		for (used = 0, i = l->cursor; i > 0; i = k) {
+			k = line_cluster_before(l->buf, i);
+			cw = line_wcluster_width(l->buf + k, i - k);
 			if (used + cw > avail * 2 / 3)
 				break;
 			used += cw;
 		}
 		off = i;
 	}
-	for (used = 0, i = 0; i < l->len && used <= avail; i++)
-		used += line_wcwidth(l->buf[i]);
+	for (used = 0, i = 0; i < l->len && used <= avail; i = k) {
+		k = line_cluster_after(l->buf, l->len, i);
+		used += line_wcluster_width(l->buf + i, k - i);
+	}
 	if (used <= avail)
 		off = 0; /* it all fits */
 	ui->input_off = off;
-	for (x = 2, i = off; i < l->len; i++) {
-		cw = line_wcwidth(l->buf[i]);
+	for (x = 2, i = off; i < l->len; i = k) {
+		k = line_cluster_after(l->buf, l->len, i);
+		cw = line_wcluster_width(l->buf + i, k - i);
 		if (x + cw > 2 + avail)
 			break;
-		waddnwstr(w, &l->buf[i], 1);
+		ui_put_cluster(w, l->buf + i, k - i);
 		x += cw;
 	}
 	if (i < l->len) {
@@ -1253,7 +1259,9 @@ ui_input_draw(struct ui *ui)
 	}
 	if (off > 0)
 		mvwaddch(w, 0, 1, '<' | A_REVERSE);
-	for (x = 2, i = off; i < l->cursor; i++)
-		x += line_wcwidth(l->buf[i]);
+	for (x = 2, i = off; i < l->cursor; i = k) {
+		k = line_cluster_after(l->buf, l->len, i);
+		x += line_wcluster_width(l->buf + i, k - i);
+	}
 	wmove(w, 0, x);
 }

@@ -29,6 +29,7 @@
 #include "ident.h"
 #include "line.h"
 #include "ui.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct ui_view *
@@ -79,9 +80,16 @@ static struct ui_line *
 ui_line_new(enum ui_kind kind, time_t when, const char *nick, const char *text,
     size_t len)
 {
-	size_t nlen = nick != NULL ? strlen(nick) : 0;
+	size_t nlen = nick != NULL ? strlen(nick) : 0, elen;
 	struct ui_line *l;
+	char *esc;
 
+	/* Measured and drawn as shown: bidirectional controls escaped. */
+	if ((esc = util_bidi_escape(text, len, &elen)) != NULL) {
+		l = ui_line_new(kind, when, nick, esc, elen);
+		free(esc);
+		return l;
+	}
 	if (nlen > 255)
 		nlen = 255;
 	if (len > UINT32_MAX - 1)
@@ -235,7 +243,6 @@ ui_rows_next(struct ui_rows *r, size_t *off, size_t *len, int *x)
 	const struct ui_fmt *f = r->f;
 	size_t k, skip;
 	int avail, cols, w;
-	wchar_t wc;
 
 	if (r->done)
 		return 0;
@@ -252,7 +259,7 @@ ui_rows_next(struct ui_rows *r, size_t *off, size_t *len, int *x)
 	}
 	k = line_wrap(f->text + r->pos, f->n - r->pos, avail, &cols, &skip);
 	if (k == 0 && skip == 0 && r->row > 0 && r->pos < f->n)
-		k = line_decode(f->text + r->pos, f->n - r->pos, &wc, &w);
+		k = line_cluster(f->text + r->pos, f->n - r->pos, &w);
 	*off = r->pos;
 	*len = k;
 	r->pos += k + skip;
@@ -426,33 +433,60 @@ ui_view_scroll(const struct ui_style *st, struct ui_view *v, int delta,
 
 /* --- drawing -------------------------------------------------------------- */
 
+void
+ui_put_cluster(WINDOW *w, const wchar_t *s, size_t n)
+{
+	wchar_t one[2] = { L' ', L'\0' };
+	cchar_t cc;
+	size_t i, j = 0;
+
+	if (n == 0)
+		return;
+	/* A zero-width character first joins nothing: put it on a space. */
+	if (wcwidth(s[0]) != 0)
+		one[0] = s[j++];
+	setcchar(&cc, one, A_NORMAL, 0, NULL);
+	/*
+	 * setcchar() stops at a spacing character, but the cell is written
+	 * out whole: the joined emoji after a ZWJ go in the same cell, so
+	 * curses advances by the first character's width as the terminal
+	 * does. A cell holds CCHARW_MAX characters: a longer cluster ends
+	 * before a joiner, showing its first part.
+	 */
+	for (i = 1; j < n && i < CCHARW_MAX; i++)
+		cc.chars[i] = s[j++];
+	if (j < n && i > 1 && cc.chars[i - 1] == LINE_ZWJ)
+		cc.chars[i - 1] = L'\0';
+	wadd_wch(w, &cc);
+}
+
 int
 ui_put(WINDOW *w, const char *s, size_t n, int maxcols, attr_t attr)
 {
-	wchar_t buf[128];
-	size_t k, nb = 0;
-	int cw, cols = 0;
-	wchar_t wc;
+	wchar_t buf[64];
+	size_t k, i, nb;
+	int cw, cols = 0, width;
+	char *esc;
 
+	/* Text from peers has them escaped already; names and titles here. */
+	if ((esc = util_bidi_escape(s, n, &k)) != NULL) {
+		cols = ui_put(w, esc, k, maxcols, attr);
+		free(esc);
+		return cols;
+	}
 	wattrset(w, attr);
 	while (n > 0) {
-		k = line_decode(s, n, &wc, &cw);
+		k = line_cluster(s, n, &cw);
 		if (cols + cw > maxcols)
 			break;
-		/* A zero-width character on its own would join nothing. */
-		if (cw == 0 && cols == 0 && nb == 0)
-			wc = L' ';
-		buf[nb++] = wc;
+		for (i = 0, nb = 0; i < k && nb < sizeof buf / sizeof buf[0];
+		     nb++)
+			i += line_decode(s + i, k - i, &buf[nb], &width);
+		ui_put_cluster(w, buf, nb);
 		cols += cw;
 		s += k;
 		n -= k;
-		if (nb == sizeof buf / sizeof buf[0]) {
-			waddnwstr(w, buf, (int)nb);
-			nb = 0;
-		}
 	}
-	if (nb > 0)
-		waddnwstr(w, buf, (int)nb);
 	wattrset(w, A_NORMAL);
 	return cols;
 }

@@ -242,6 +242,18 @@ wait_screen() {
 	done
 }
 
+# wait_cursor NAME COLUMN: wait until the cursor is in that column.
+wait_cursor() {
+	local deadline=$(($(now_ms) + TIMEOUT * 1000)) x
+	while x=$(tmux_cmd display -p -t "$1" '#{cursor_x}') && [ "$x" != "$2" ]; do
+		if [ "$(now_ms)" -ge "$deadline" ]; then
+			screen "$1" >&2
+			fail "$1: cursor at column $x, not $2"
+		fi
+		sleep 0.05
+	done
+}
+
 keys() {
 	local name=$1
 	shift

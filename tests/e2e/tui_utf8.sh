@@ -7,17 +7,6 @@
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 export LC_ALL=C.UTF-8
 
-wait_cursor() {
-	local deadline=$(($(now_ms) + TIMEOUT * 1000)) x
-	while x=$(tmux_cmd display -p -t "$1" '#{cursor_x}') && [ "$x" != "$2" ]; do
-		if [ "$(now_ms)" -ge "$deadline" ]; then
-			screen "$1" >&2
-			fail "$1: cursor at column $x, not $2"
-		fi
-		sleep 0.05
-	done
-}
-
 # rep N STRING: STRING N times.
 rep() {
 	local i out=""
