@@ -1081,6 +1081,7 @@ cmd_forget(struct cmd_ctx *ctx, const char *args)
 }
 
 static int cmd_help(struct cmd_ctx *, const char *);
+#define CMD_HELP_COL 24 /* widest "/name args" column in /help */
 
 static const struct cmd_entry cmd_table[] = {
 	{ "accept", "[PEER|#N]",
@@ -1231,8 +1232,8 @@ static int
 cmd_help(struct cmd_ctx *ctx, const char *args)
 {
 	const struct cmd_entry *c;
-	char *w = cmd_word(&args);
-	size_t i;
+	char *w = cmd_word(&args), *use;
+	size_t i, n, col = 0;
 
 	if (w != NULL) {
 		c = cmd_find(w[0] == '/' ? w + 1 : w);
@@ -1248,10 +1249,26 @@ cmd_help(struct cmd_ctx *ctx, const char *args)
 			cmd_reply(ctx, FE_INFO, "%s", cmd_detail(c->name));
 		return 0;
 	}
+	/* One column for "/name args", as wide as the widest that is not
+	 * too long; a longer one has its help on the next line. */
+	for (i = 0; i < CMD_COUNT; i++) {
+		n = strlen(cmd_table[i].name) + strlen(cmd_table[i].args) + 2;
+		if (n > col && n <= CMD_HELP_COL)
+			col = n;
+	}
 	for (i = 0; i < CMD_COUNT; i++) {
 		c = &cmd_table[i];
-		cmd_reply(
-		    ctx, FE_INFO, "/%-10s %-10s %s", c->name, c->args, c->help);
+		use = xasprintf(
+		    "/%s%s%s", c->name, *c->args != '\0' ? " " : "", c->args);
+		if (strlen(use) <= col)
+			cmd_reply(
+			    ctx, FE_INFO, "%-*s  %s", (int)col, use, c->help);
+		else {
+			cmd_reply(ctx, FE_INFO, "%s", use);
+			cmd_reply(
+			    ctx, FE_INFO, "%-*s  %s", (int)col, "", c->help);
+		}
+		free(use);
 	}
 	return 0;
 }
