@@ -227,6 +227,8 @@ cmd_send(struct cmd_ctx *ctx, struct peer *p, const char *text)
 	if (engine_send(
 	        ctx->app->engine, p, text, strlen(text), NULL, &cause) == -1)
 		return cmd_fail(ctx, cause);
+	if (ctx->sent != NULL)
+		ctx->sent(ctx->arg, p, text);
 	return 0;
 }
 

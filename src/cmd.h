@@ -17,6 +17,8 @@ struct cmd_ctx {
 	struct peer *current; /* the selected peer, or NULL */
 	/* Where command output goes. */
 	void (*reply)(void *arg, enum fe_level, const char *text);
+	/* A message was sent (to be shown where it was typed), or NULL. */
+	void (*sent)(void *arg, struct peer *, const char *text);
 	void *arg;
 };
 

@@ -263,12 +263,58 @@ ui_reply(void *arg, enum fe_level level, const char *text)
 	ui->dirty |= UI_DIRTY_LOG;
 }
 
-/* A passing remark in the status bar, not kept in any view. */
+void
+ui_notify_clear(struct ui *ui)
+{
+	if (ui->notice_timer != NULL)
+		loop_timer_del(ui->notice_timer);
+	ui->notice_timer = NULL;
+	ui->notice[0] = '\0';
+	ui->notice_peer = NULL;
+	ui->notice_xfer = -1;
+	ui->notice_comp = 0;
+	ui->dirty |= UI_DIRTY_STATUS;
+}
+
+static void
+ui_notice_expired(void *arg)
+{
+	struct ui *ui = arg;
+
+	ui->notice_timer = NULL;
+	ui_notify_clear(ui);
+}
+
+void
+ui_notify_about(struct ui *ui, const char *text, struct peer *p, int64_t xfer)
+{
+	ui_notify_clear(ui);
+	snprintf(ui->notice, sizeof ui->notice, "%s", text);
+	ui->notice_peer = p;
+	ui->notice_xfer = xfer;
+	ui->notice_timer =
+	    loop_timer_add(ui->app->loop, UI_NOTICE_MS, ui_notice_expired, ui);
+}
+
+/* A passing remark in the status bar, not kept in any view; it goes
+ * after UI_NOTICE_MS, or sooner when news makes it stale. */
 void
 ui_notify(struct ui *ui, const char *text)
 {
-	snprintf(ui->notice, sizeof ui->notice, "%s", text);
-	ui->dirty |= UI_DIRTY_STATUS;
+	ui_notify_about(ui, text, NULL, -1);
+}
+
+/* A message typed in another view (/msg): say there where it went. */
+static void
+ui_sent(void *arg, struct peer *p, const char *text)
+{
+	struct ui *ui = arg;
+
+	if (p == ui->sel)
+		return;
+	ui_view_add(ui_current_view(ui), UI_ECHO, time(NULL), p->name, text,
+	    strlen(text));
+	ui->dirty |= UI_DIRTY_LOG;
 }
 
 /* --- engine events ------------------------------------------------------ */
@@ -293,6 +339,9 @@ ui_peer_changed(void *arg, struct peer *p)
 		return;
 	ui_view_of(p);
 	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
+	/* "bob went offline" is wrong once bob is back. */
+	if (ui->notice_peer == p && p->state == PEER_ONLINE)
+		ui_notify_clear(ui);
 	/* The strip says when a transfer waits for the peer. */
 	if (p == ui->sel)
 		ui->dirty |= UI_DIRTY_TITLE | UI_DIRTY_XFERS;
@@ -309,6 +358,8 @@ ui_peer_removed(void *arg, struct peer *p)
 		ui->sel = NULL;
 		ui->dirty |= UI_DIRTY_TITLE | UI_DIRTY_LOG | UI_DIRTY_XFERS;
 	}
+	if (ui->notice_peer == p)
+		ui_notify_clear(ui);
 	ui_view_free(p->fe_data);
 	p->fe_data = NULL;
 	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
@@ -377,7 +428,7 @@ ui_notice(void *arg, struct peer *p, enum fe_level level, const char *text)
 		ui->system->unread++;
 		ui->dirty |= UI_DIRTY_PEERS;
 	}
-	ui_notify(ui, text);
+	ui_notify_about(ui, text, p, -1);
 }
 
 static void
@@ -478,6 +529,9 @@ ui_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 		ui->dirty |= UI_DIRTY_XFERS;
 	if (!changed)
 		return;
+	/* An offer accepted, a transfer ended: its older notice is stale. */
+	if (ui->notice_peer == p && ui->notice_xfer == x->num)
+		ui_notify_clear(ui);
 	ui_xfer_text(ui, p, x, buf, sizeof buf);
 	kind = x->state == XFER_FAILED ? UI_ERROR : UI_INFO;
 	ui_view_add(ui_view_of(p), kind, time(NULL), NULL, buf, strlen(buf));
@@ -495,7 +549,7 @@ ui_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 	if (offer || x->state >= XFER_DONE) {
 		ui_view_add(
 		    ui->system, kind, time(NULL), NULL, buf, strlen(buf));
-		ui_notify(ui, buf);
+		ui_notify_about(ui, buf, p, (int64_t)x->num);
 		if (ui->sel == NULL)
 			ui->dirty |= UI_DIRTY_LOG;
 	}
@@ -539,7 +593,7 @@ ui_status_draw(struct ui *ui)
 	werase(w);
 	wmove(w, 0, 0);
 	whline(w, ' ' | ui->style.bar, getmaxx(w));
-	ui_put(w, s, strlen(s), getmaxx(w), ui->style.bar);
+	ui_put_cut(w, s, getmaxx(w), ui->style.bar, ui->utf8);
 	free(s);
 }
 
@@ -685,8 +739,19 @@ static void
 ui_welcome(struct ui *ui)
 {
 	char fp[IDENT_FP_LEN + 1], reach[256], *s;
+	const char *w, *e;
 
 	ident_fingerprint(ui->app->id->pk, fp);
+	/* The configuration's warnings, one a line, without "p2ptui: ". */
+	for (w = ui->app->conf_warnings; w != NULL && *w != '\0'; w = e) {
+		e = w + strcspn(w, "\n");
+		if (strncmp(w, "p2ptui: ", 8) == 0)
+			w += 8;
+		s = xstrndup(w, (size_t)(e - w));
+		ui_notice(ui, NULL, FE_WARN, s);
+		free(s);
+		e += *e == '\n';
+	}
 	if (ui->app->created_conf) {
 		s = xasprintf("Welcome to p2ptui. A commented configuration "
 		              "was written to %s.",
@@ -780,8 +845,10 @@ ui_run(struct app *app, char **cause)
 	ui.app = app;
 	ui.ctx.app = app;
 	ui.ctx.reply = ui_reply;
+	ui.ctx.sent = ui_sent;
 	ui.ctx.arg = &ui;
 	ui.dirty = UI_DIRTY_ALL;
+	ui.notice_xfer = -1;
 	ui.started_ms = loop_now_ms();
 	ui.system = ui_view_create(UI_VIEW_LINES);
 
@@ -849,6 +916,9 @@ out:
 	log_set_fatal_hook(NULL);
 	ui_active = NULL;
 	ui.closing = 1;
+	if (ui.notice_timer != NULL)
+		loop_timer_del(ui.notice_timer);
+	ui.notice_timer = NULL;
 	ui_delete_windows(&ui);
 	ui_input_free(&ui);
 	ui_free_views(&ui);

@@ -21,6 +21,7 @@ struct peer;
 #define UI_MIN_ROWS 8
 #define UI_VIEW_LINES 10000 /* lines kept per view */
 #define UI_PASTE_MAX 65536 /* characters of a paste kept */
+#define UI_NOTICE_MS 10000 /* a notice stays this long in the status bar */
 
 /* What needs drawing at the end of this loop iteration. */
 #define UI_DIRTY_PEERS 0x01
@@ -39,6 +40,7 @@ enum ui_kind {
 	UI_INFO, /* a notice or command output */
 	UI_ERROR, /* a warning or an error */
 	UI_FLIP, /* a coin flip, roll or pick */
+	UI_ECHO, /* our message to another peer, echoed where typed */
 };
 
 /* One line of a view: one allocation, the nick and the text follow. */
@@ -107,6 +109,10 @@ struct ui {
 	struct line line;
 	size_t input_off; /* first character the input line shows */
 	char notice[256];
+	struct loop_timer *notice_timer; /* clears the notice */
+	struct peer *notice_peer; /* whom it is about, or NULL */
+	int64_t notice_xfer; /* and which transfer, or -1 */
+	int notice_comp; /* a completion listing: gone at the next key */
 	char listen[80];
 
 	/* Keys: escape sequences come one character at a time. */
@@ -135,6 +141,10 @@ void ui_select(struct ui *, size_t);
 void ui_select_unread(struct ui *);
 void ui_reply(void *, enum fe_level, const char *);
 void ui_notify(struct ui *, const char *);
+/* A notice about p (or NULL) and its transfer number (or -1), so that
+ * news making it stale clears it. */
+void ui_notify_about(struct ui *, const char *, struct peer *, int64_t xfer);
+void ui_notify_clear(struct ui *);
 /* Before scrolling back: load older stored lines into the view if the
  * scroll would come near its oldest (all of them for the top). */
 void ui_history_before_scroll(struct ui *, int to_top, int page);
@@ -163,6 +173,8 @@ void ui_log_draw(const struct ui_style *, WINDOW *, struct ui_view *);
 /* Write up to n bytes of s at the cursor, in at most maxcols columns;
  * returns the columns used. */
 int ui_put(WINDOW *, const char *s, size_t n, int maxcols, attr_t);
+/* s in at most maxcols columns, cut with an ellipsis if longer. */
+int ui_put_cut(WINDOW *, const char *s, int maxcols, attr_t, int utf8);
 /* Put one grapheme cluster (line.h) of n wide characters in one cell. */
 void ui_put_cluster(WINDOW *, const wchar_t *s, size_t n);
 void ui_title_draw(struct ui *);

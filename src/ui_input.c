@@ -455,6 +455,7 @@ ui_comp_show(struct ui *ui)
 		k += (size_t)snprintf(
 		    buf + k, sizeof buf - k, " %s", ui->comp[i]);
 	ui_notify(ui, buf);
+	ui->notice_comp = 1;
 }
 
 static void
@@ -897,8 +898,12 @@ ui_key(struct ui *ui, const struct ui_key *k)
 		ui_comp_cancel(ui);
 	else if (k->k == UK_RESIZE || k->k == UK_OTHER)
 		keep_comp = 1;
-	if (!keep_comp)
+	if (!keep_comp) {
 		ui_comp_reset(ui);
+		/* "19 matches: ..." was about the Tab before. */
+		if (ui->notice_comp)
+			ui_notify_clear(ui);
+	}
 
 	if (k->k == UK_CHAR) {
 		if (k->mod & UM_ALT)

@@ -202,6 +202,12 @@ ui_fmt_line(const struct ui_style *st, const struct ui_line *l, int width,
 	}
 	f->ts_len = k;
 	switch (l->kind) {
+	case UI_ECHO:
+		k += (size_t)snprintf(f->pre + k, sizeof f->pre - k,
+		    "-> %.*s: ", (int)l->nick_len, l->data);
+		f->mark_attr = st->self;
+		f->text_attr = A_NORMAL;
+		break;
 	case UI_SELF:
 	case UI_PEER:
 		k += (size_t)snprintf(f->pre + k, sizeof f->pre - k, "<%.*s> ",
@@ -489,6 +495,19 @@ ui_put(WINDOW *w, const char *s, size_t n, int maxcols, attr_t attr)
 	}
 	wattrset(w, A_NORMAL);
 	return cols;
+}
+
+int
+ui_put_cut(WINDOW *w, const char *s, int maxcols, attr_t attr, int utf8)
+{
+	const char *dots = utf8 ? "\xe2\x80\xa6" : "...";
+	int dw = utf8 ? 1 : 3, cols;
+	size_t n = strlen(s);
+
+	if (line_width(s, n) <= maxcols || maxcols <= dw)
+		return ui_put(w, s, n, maxcols, attr);
+	cols = ui_put(w, s, n, maxcols - dw, attr);
+	return cols + ui_put(w, dots, strlen(dots), dw, attr);
 }
 
 /* Draw rows [from, to] of line l at y. */

@@ -1,0 +1,59 @@
+#!/bin/bash
+# What the terminal UI tells at once: configuration warnings in the
+# system view while it runs (not only after it quits); a status bar that
+# does not go stale ("bob went offline" goes when bob is back, a
+# completion listing at the next key, a long notice ends with an
+# ellipsis); and /msg typed in another view echoed there.
+. "${top_srcdir:-.}/tests/e2e/lib.sh"
+export LC_ALL=C.UTF-8
+
+pinned_homes alice bob
+node_fix_addr bob bob_addr
+node_start bob
+cat >>"$T/alice/.p2ptui.conf" <<CONF
+timestamps = false;
+nik = "typo";
+peers = ( { name = "bob"; key = "$(cat "$T/bob.fp")"; address = "$bob_addr"; } );
+CONF
+tmux_start ui 80 24 "cd $T && HOME=$T/alice TERM=screen LC_ALL=C.UTF-8 $P2PTUI"
+wait_screen ui '│!! .*\.p2ptui\.conf:[0-9]+: warning:'
+wait_screen ui "unknown setting 'nik' \\(did you mean 'nick'\\?\\)\$"
+wait_for bob '^online alice '
+
+# /msg from the system view: sent, and echoed where it was typed.
+keys ui -l "/msg bob hello from afar"
+keys ui Enter
+wait_for bob '^msg alice hello from afar$'
+wait_screen ui '│-> bob: hello from afar$'
+keys ui M-1
+wait_screen ui '│<alice> hello from afar$'
+[ "$(screen ui | grep -c 'hello from afar')" = 1 ] || fail "echoed in bob's view"
+keys ui M-0
+
+# "bob went offline" stays only while it is true.
+node_kill bob
+wait_screen ui '\| bob went offline'
+node_start bob
+wait_for bob '^online alice '
+wait_screen ui '^>0   \[system\].*'
+deadline=$(($(now_ms) + TIMEOUT * 1000))
+while screen ui | tail -n 2 | grep -q 'went offline'; do
+	[ "$(now_ms)" -lt "$deadline" ] || fail "stale offline notice"
+	sleep 0.05
+done
+
+# A completion listing: cut with an ellipsis, gone at the next key.
+keys ui -l "/"
+keys ui Tab
+wait_screen ui '^ .*[0-9]+ matches: /accept .*…$'
+keys ui -l "h"
+deadline=$(($(now_ms) + TIMEOUT * 1000))
+while screen ui | grep -q 'matches:'; do
+	[ "$(now_ms)" -lt "$deadline" ] || fail "stale completion listing"
+	sleep 0.05
+done
+wait_screen ui '^> /accepth$'
+
+keys ui C-c
+wait_screen ui '^\[exit 0\]'
+echo "tui_status: ok"
