@@ -19,6 +19,8 @@ struct peer;
 
 #define UI_MIN_COLS 40
 #define UI_MIN_ROWS 8
+#define UI_PEERS_MIN 12 /* narrowest peer list */
+#define UI_LOG_COLS 60 /* the peer list shrinks to leave these to the log */
 #define UI_VIEW_LINES 10000 /* lines kept per view */
 #define UI_PASTE_MAX 65536 /* characters of a paste kept */
 #define UI_NOTICE_MS 10000 /* a notice stays this long in the status bar */

@@ -247,7 +247,7 @@ static int
 ui_rows_next(struct ui_rows *r, size_t *off, size_t *len, int *x)
 {
 	const struct ui_fmt *f = r->f;
-	size_t k, skip;
+	size_t k, skip, word;
 	int avail, cols, w;
 
 	if (r->done)
@@ -264,6 +264,15 @@ ui_rows_next(struct ui_rows *r, size_t *off, size_t *len, int *x)
 		*x = f->indent;
 	}
 	k = line_wrap(f->text + r->pos, f->n - r->pos, avail, &cols, &skip);
+	/* A word cut after the prefix goes whole to the next row if it fits
+	 * there: only a word longer than a row is broken. */
+	if (r->row == 0 && skip == 0 && k < f->n - r->pos) {
+		word = strcspn(f->text + r->pos, " ");
+		if (word > f->n - r->pos)
+			word = f->n - r->pos;
+		if (line_width(f->text + r->pos, word) <= r->width - f->indent)
+			k = 0;
+	}
 	if (k == 0 && skip == 0 && r->row > 0 && r->pos < f->n)
 		k = line_cluster(f->text + r->pos, f->n - r->pos, &w);
 	*off = r->pos;
