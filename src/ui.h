@@ -23,6 +23,7 @@ struct peer;
 #define UI_LOG_COLS 60 /* the peer list shrinks to leave these to the log */
 #define UI_VIEW_LINES 10000 /* lines kept per view */
 #define UI_PASTE_MAX 65536 /* characters of a paste kept */
+#define UI_READ_MAX 4096 /* keys taken from the terminal at once */
 #define UI_NOTICE_MS 10000 /* a notice stays this long in the status bar */
 
 /* What needs drawing at the end of this loop iteration. */
@@ -121,6 +122,9 @@ struct ui {
 	int esc; /* 0, or the state of an escape sequence */
 	char seq[32];
 	size_t seq_len;
+	int rd_ret[UI_READ_MAX]; /* what one read of the terminal brought */
+	wint_t rd_ch[UI_READ_MAX];
+	int tab_is_text; /* more text follows this Tab in the same read */
 	int pasting; /* between bracketed paste start and end */
 	int paste_cr; /* the last pasted character was a CR */
 	wchar_t *pastebuf;

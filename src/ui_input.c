@@ -864,6 +864,8 @@ ui_paste_flush(struct ui *ui)
 	ui->dirty |= UI_DIRTY_INPUT;
 }
 
+static const struct ui_key ui_space = { UK_CHAR, 0, L' ' };
+
 /* One key, whole. */
 static void
 ui_key(struct ui *ui, const struct ui_key *k)
@@ -888,7 +890,10 @@ ui_key(struct ui *ui, const struct ui_key *k)
 			ui_paste_char(ui, '\r');
 		return;
 	}
-	if (k->k == UK_CHAR && !(k->mod & UM_ALT) && k->ch == '\t') {
+	if (k->k == UK_CHAR && !(k->mod & UM_ALT) && k->ch == '\t' &&
+	    ui->tab_is_text)
+		k = &ui_space;
+	else if (k->k == UK_CHAR && !(k->mod & UM_ALT) && k->ch == '\t') {
 		ui_complete(ui, 0);
 		keep_comp = 1;
 	} else if (k->k == UK_BTAB) {
@@ -1186,11 +1191,26 @@ void
 ui_input_read(struct ui *ui)
 {
 	struct ui_key k;
-	wint_t ch;
-	int ret;
+	size_t i, n = 0, last = 0;
 
-	while ((ret = get_wch(&ch)) != ERR)
-		ui_input_one(ui, ret, ch);
+	/*
+	 * All that came at once first: a Tab with text after it in the same
+	 * read was pasted (without brackets), not typed to complete.
+	 */
+	do {
+		for (n = 0, last = 0; n < UI_READ_MAX &&
+		     (ui->rd_ret[n] = get_wch(&ui->rd_ch[n])) != ERR;
+		     n++) {
+			if (ui->rd_ret[n] != KEY_CODE_YES &&
+			    ui->rd_ch[n] >= 0x20 && ui->rd_ch[n] != 0x7f)
+				last = n;
+		}
+		for (i = 0; i < n; i++) {
+			ui->tab_is_text = i < last;
+			ui_input_one(ui, ui->rd_ret[i], ui->rd_ch[i]);
+		}
+		ui->tab_is_text = 0;
+	} while (n == UI_READ_MAX);
 	/* A lone ESC, or ESC O / ESC [ and nothing more: typed keys. */
 	if (ui->esc == UI_ESC_SEEN) {
 		ui->esc = UI_ESC_NONE;

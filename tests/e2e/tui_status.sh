@@ -3,7 +3,8 @@
 # system view while it runs (not only after it quits); a status bar that
 # does not go stale ("bob went offline" goes when bob is back, a
 # completion listing at the next key, a long notice ends with an
-# ellipsis); and /msg typed in another view echoed there.
+# ellipsis); /msg typed in another view echoed there; a Tab in a paste
+# without brackets is text.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 export LC_ALL=C.UTF-8
 
@@ -53,6 +54,13 @@ while screen ui | grep -q 'matches:'; do
 	sleep 0.05
 done
 wait_screen ui '^> /accepth$'
+keys ui C-e C-u
+wait_screen ui '^> ?$'
+
+# A paste without brackets: its tabs are text, never a completion.
+tmux_cmd set-buffer -b q "$(printf 'say\tbo\tthere')"
+tmux_cmd paste-buffer -b q -t ui
+wait_screen ui '^> say bo there$'
 
 keys ui C-c
 wait_screen ui '^\[exit 0\]'
