@@ -22,6 +22,7 @@
 #include "flip.h"
 #include "fmt.h"
 #include "loop.h"
+#include "net.h"
 #include "util.h"
 #include "xfer.h"
 #include "xmalloc.h"
@@ -1082,6 +1083,68 @@ cmd_forget(struct cmd_ctx *ctx, const char *args)
 	return 0;
 }
 
+/* --- views and identity ------------------------------------------------ */
+
+/* /clear: the view shown, on screen only (the history stays). */
+static int
+cmd_clear(struct cmd_ctx *ctx, const char *args)
+{
+	if (cmd_no_more(ctx, args, "clear") == -1)
+		return -1;
+	if (ctx->clear == NULL) {
+		cmd_reply(
+		    ctx, FE_ERROR, "/clear: only in the terminal interface");
+		return -1;
+	}
+	ctx->clear(ctx->arg);
+	return 0;
+}
+
+/* /close [PEER]: hide a conversation until its next message. */
+static int
+cmd_close(struct cmd_ctx *ctx, const char *args)
+{
+	struct peer *p;
+	char *cause;
+
+	if (ctx->close == NULL) {
+		cmd_reply(
+		    ctx, FE_ERROR, "/close: only in the terminal interface");
+		return -1;
+	}
+	if (args[strspn(args, " \t")] == '\0' && ctx->current == NULL) {
+		cmd_reply(ctx, FE_ERROR, "the system view cannot be closed");
+		return -1;
+	}
+	p = cmd_peer(ctx, &args, 0);
+	if (p == NULL || cmd_no_more(ctx, args, "close") == -1)
+		return -1;
+	if (ctx->close(ctx->arg, p, &cause) == -1)
+		return cmd_fail(ctx, cause);
+	return 0;
+}
+
+/* /myid: our key and addresses, and where it can be drawn, a QR code. */
+static int
+cmd_myid(struct cmd_ctx *ctx, const char *args)
+{
+	char fp[IDENT_FP_LEN + 1], reach[256];
+
+	if (cmd_no_more(ctx, args, "myid") == -1)
+		return -1;
+	ident_fingerprint(engine_own_key(ctx->app->engine), fp);
+	cmd_reply(ctx, FE_INFO, "your key: %s", fp);
+	if (ctx->listen != NULL && *ctx->listen != '\0') {
+		net_reachable(ctx->listen, reach, sizeof reach);
+		cmd_reply(ctx, FE_INFO, "listening on %s", ctx->listen);
+		if (strcmp(reach, ctx->listen) != 0)
+			cmd_reply(ctx, FE_INFO, "peers can dial %s", reach);
+	}
+	if (ctx->qr != NULL)
+		ctx->qr(ctx->arg, fp);
+	return 0;
+}
+
 static int cmd_help(struct cmd_ctx *, const char *);
 #define CMD_HELP_COL 24 /* widest "/name args" column in /help */
 
@@ -1091,6 +1154,9 @@ static const struct cmd_entry cmd_table[] = {
 	    cmd_accept },
 	{ "cancel", "#N", "stop a file transfer (see /transfers)",
 	    cmd_file_cancel },
+	{ "clear", "", "clear the view shown (the history stays)", cmd_clear },
+	{ "close", "[PEER]", "hide a conversation until its next message",
+	    cmd_close },
 	{ "connect", "HOST:PORT", "connect to a peer's address", cmd_connect },
 	{ "decline", "[PEER|#N]", "decline a contact request, or a file offer",
 	    cmd_decline },
@@ -1105,6 +1171,8 @@ static const struct cmd_entry cmd_table[] = {
 	{ "history", "[PEER] [COUNT]", "show the last messages with a peer",
 	    cmd_history },
 	{ "msg", "PEER TEXT", "send a message to a peer", cmd_msg },
+	{ "myid", "", "show your key, addresses and a QR code of the key",
+	    cmd_myid },
 	{ "peers", "", "list peers: name, state, key, address", cmd_peers },
 	{ "pick", "[PEER] A | B ...",
 	    "pick one of the options fairly with a peer", cmd_pick },

@@ -42,6 +42,7 @@ struct headless {
 	struct loop_watch *watch;
 	struct buf in;
 	int discarding; /* inside an overlong line */
+	char listen[80]; /* for /myid */
 };
 
 static void
@@ -131,6 +132,7 @@ hl_ready(void *arg, const char *addr)
 	char fp[IDENT_FP_LEN + 1];
 
 	ident_fingerprint(hl->app->id->pk, fp);
+	snprintf(hl->listen, sizeof hl->listen, "%s", addr);
 	printf("ready %s %s\n", fp, addr);
 }
 
@@ -372,6 +374,7 @@ headless_run(struct app *app, char **cause)
 	hl.ctx.app = app;
 	hl.ctx.reply = hl_reply;
 	hl.ctx.arg = &hl;
+	hl.ctx.listen = hl.listen;
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
 	app->engine =

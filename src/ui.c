@@ -54,6 +54,7 @@
 #include "log.h"
 #include "net.h"
 #include "loop.h"
+#include "qr.h"
 #include "ui.h"
 #include "xfer.h"
 #include "xmalloc.h"
@@ -185,30 +186,117 @@ ui_current_view(struct ui *ui)
 	return ui->sel != NULL ? ui_view_of(ui->sel) : ui->system;
 }
 
+/* Views: the system view, then the peers whose view is not closed. */
+static int
+ui_hidden(struct peer *p)
+{
+	return p->fe_data != NULL && ((struct ui_view *)p->fe_data)->hidden;
+}
+
 size_t
 ui_nviews(struct ui *ui)
 {
-	return engine_npeers(ui->app->engine) + 1;
+	return engine_npeers(ui->app->engine) + 1 - ui->nhidden;
 }
 
 struct peer *
 ui_view_peer(struct ui *ui, size_t i)
 {
-	return i == 0 ? NULL : engine_peer(ui->app->engine, i - 1);
+	struct engine *eng = ui->app->engine;
+	size_t k, n = engine_npeers(eng);
+
+	if (i == 0)
+		return NULL;
+	if (ui->nhidden == 0)
+		return engine_peer(eng, i - 1);
+	for (k = 0; k < n; k++) {
+		if (!ui_hidden(engine_peer(eng, k)) && --i == 0)
+			return engine_peer(eng, k);
+	}
+	return NULL;
 }
 
 size_t
 ui_selected_index(struct ui *ui)
 {
-	size_t i, n = engine_npeers(ui->app->engine);
+	size_t i, v = 0, n = engine_npeers(ui->app->engine);
+	struct peer *p;
 
 	if (ui->sel == NULL)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (engine_peer(ui->app->engine, i) == ui->sel)
-			return i + 1;
+		p = engine_peer(ui->app->engine, i);
+		if (ui_hidden(p))
+			continue;
+		v++;
+		if (p == ui->sel)
+			return v;
 	}
 	return 0;
+}
+
+/* Show p's view again (a new message came). */
+static void
+ui_unhide(struct ui *ui, struct peer *p)
+{
+	if (!ui_hidden(p))
+		return;
+	((struct ui_view *)p->fe_data)->hidden = 0;
+	ui->nhidden--;
+	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
+}
+
+static int
+ui_close(void *arg, struct peer *p, char **cause)
+{
+	struct ui *ui = arg;
+	struct ui_view *v = ui_view_of(p);
+
+	(void)cause;
+	if (!v->hidden) {
+		v->hidden = 1;
+		ui->nhidden++;
+	}
+	if (ui->sel == p)
+		ui_select(ui, 0);
+	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
+	return 0;
+}
+
+static void
+ui_clear(void *arg)
+{
+	struct ui *ui = arg;
+
+	ui_view_clear(ui_current_view(ui));
+	ui->dirty |= UI_DIRTY_LOG;
+}
+
+/* /myid: the key as a QR code, under the lines that gave it. */
+static void
+ui_qr(void *arg, const char *text)
+{
+	struct ui *ui = arg;
+	struct ui_view *v = ui_current_view(ui);
+	char **rows, *cause;
+	size_t n, i;
+
+	if (qr_rows(text, ui->utf8, &rows, &n, &cause) == -1) {
+		ui_reply(ui, FE_ERROR, cause);
+		free(cause);
+		return;
+	}
+	if (ui->w_log != NULL && n > 0 &&
+	    line_width(rows[0], strlen(rows[0])) > getmaxx(ui->w_log))
+		ui_reply(
+		    ui, FE_INFO, "(the window is too narrow for the QR code)");
+	else {
+		for (i = 0; i < n; i++)
+			ui_view_add(v, UI_RAW, time(NULL), NULL, rows[i],
+			    strlen(rows[i]));
+	}
+	qr_free(rows, n);
+	ui->dirty |= UI_DIRTY_LOG;
 }
 
 /* Show view i; its unread count is cleared. */
@@ -360,6 +448,8 @@ ui_peer_removed(void *arg, struct peer *p)
 	}
 	if (ui->notice_peer == p)
 		ui_notify_clear(ui);
+	if (ui_hidden(p))
+		ui->nhidden--;
 	ui_view_free(p->fe_data);
 	p->fe_data = NULL;
 	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
@@ -377,6 +467,7 @@ ui_message(void *arg, struct peer *p, int outgoing, const uint8_t id[16],
 		return;
 	/* A view created just now read this line from the store already. */
 	v = ui_view_of(p);
+	ui_unhide(ui, p);
 	if (v->count > 0 &&
 	    (l = ui_view_line(v, v->first + (int64_t)v->count - 1)) != NULL &&
 	    (l->kind == UI_SELF || l->kind == UI_PEER) &&
@@ -541,6 +632,7 @@ ui_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 	}
 	offer = !x->outgoing && x->state == XFER_OFFERED;
 	if (offer) {
+		ui_unhide(ui, p);
 		p->unread++;
 		ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
 		if (ui->app->conf->bell)
@@ -574,15 +666,17 @@ ui_status_draw(struct ui *ui)
 	struct engine *eng = ui->app->engine;
 	WINDOW *w = ui->w_status;
 	char fp[IDENT_SHORT_LEN + 1], act[64] = "", *s;
-	size_t i, k = 0, online = 0, n = engine_npeers(eng);
+	size_t i, k = 0, online = 0, v = 0, n = engine_npeers(eng);
 	struct peer *p;
 
 	for (i = 0; i < n; i++) {
 		p = engine_peer(eng, i);
 		online += p->state == PEER_ONLINE;
+		if (!ui_hidden(p))
+			v++;
 		if (p->unread > 0 && k + 8 < sizeof act)
 			k += (size_t)snprintf(act + k, sizeof act - k, "%s%zu",
-			    k == 0 ? " | act " : ",", i + 1);
+			    k == 0 ? " | act " : ",", v);
 	}
 	if (ui->system->unread > 0 && k + 8 < sizeof act)
 		snprintf(
@@ -852,6 +946,10 @@ ui_run(struct app *app, char **cause)
 	ui.ctx.app = app;
 	ui.ctx.reply = ui_reply;
 	ui.ctx.sent = ui_sent;
+	ui.ctx.clear = ui_clear;
+	ui.ctx.close = ui_close;
+	ui.ctx.qr = ui_qr;
+	ui.ctx.listen = ui.listen;
 	ui.ctx.arg = &ui;
 	ui.dirty = UI_DIRTY_ALL;
 	ui.notice_xfer = -1;

@@ -44,6 +44,7 @@ enum ui_kind {
 	UI_ERROR, /* a warning or an error */
 	UI_FLIP, /* a coin flip, roll or pick */
 	UI_ECHO, /* our message to another peer, echoed where typed */
+	UI_RAW, /* drawn as it is, no time or mark (a QR code) */
 };
 
 /* One line of a view: one allocation, the nick and the text follow. */
@@ -77,6 +78,7 @@ struct ui_view {
 	unsigned unread; /* the system view's (peers keep theirs) */
 	int64_t oldest_rowid; /* the oldest stored line held (0: none) */
 	int history_done; /* nothing older in the store, or full */
+	int hidden; /* closed (/close) until the next message */
 };
 
 /* How lines look; attributes are 0 where there is nothing to show. */
@@ -107,6 +109,7 @@ struct ui {
 
 	struct ui_view *system;
 	struct peer *sel; /* the view shown; NULL: the system view */
+	size_t nhidden; /* peers whose view is closed */
 	size_t peer_off; /* first entry the peer list shows */
 
 	struct line line;
@@ -158,6 +161,8 @@ void ui_history_before_scroll(struct ui *, int to_top, int page);
 /* ui_log.c: views and the conversation pane */
 struct ui_view *ui_view_create(size_t max);
 void ui_view_free(struct ui_view *);
+/* Drop every line (/clear): the history is not read into it again. */
+void ui_view_clear(struct ui_view *);
 /* Add a line at the end (dropping the oldest if full). */
 struct ui_line *ui_view_add(struct ui_view *, enum ui_kind, time_t,
     const char *nick, const char *text, size_t len);

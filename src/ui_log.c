@@ -55,6 +55,20 @@ ui_view_free(struct ui_view *v)
 	free(v);
 }
 
+void
+ui_view_clear(struct ui_view *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->count; i++)
+		free(v->ring[(v->head + i) % v->cap]);
+	v->first += (int64_t)v->count;
+	v->count = 0;
+	v->head = 0;
+	v->follow = 1;
+	v->history_done = 1;
+}
+
 /* Make room for one more line (the ring grows up to max). */
 static void
 ui_view_grow(struct ui_view *v)
@@ -191,7 +205,8 @@ ui_fmt_line(const struct ui_style *st, const struct ui_line *l, int width,
 	const char *mark;
 
 	f->pre[0] = '\0';
-	if (st->timestamps && localtime_r(&t, &tm) != NULL) {
+	if (l->kind != UI_RAW && st->timestamps &&
+	    localtime_r(&t, &tm) != NULL) {
 		/* The format is the user's own setting. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
@@ -214,6 +229,9 @@ ui_fmt_line(const struct ui_style *st, const struct ui_line *l, int width,
 		    (int)l->nick_len, l->data);
 		f->mark_attr = l->kind == UI_SELF ? st->self : st->peer;
 		f->text_attr = l->pending ? st->pending : A_NORMAL;
+		break;
+	case UI_RAW:
+		f->mark_attr = f->text_attr = A_NORMAL;
 		break;
 	default:
 		mark = l->kind == UI_ERROR ? "!! "

@@ -12,14 +12,7 @@ fam=$(printf '\U0001F469\u200d\U0001F469\u200d\U0001F467')
 heart=$(printf '\u2764\ufe0f')
 accent=$(printf 'e\u0301\u0303')
 rlo=$(printf '\u202e')
-pinned_homes alice bob
-node_start bob
-cat >>"$T/alice/.p2ptui.conf" <<CONF
-timestamps = false;
-peers = ( { name = "bob"; key = "$(cat "$T/bob.fp")"; address = "$(node_addr bob)"; } );
-CONF
-tmux_start ui 80 24 "cd $T && HOME=$T/alice TERM=screen LC_ALL=C.UTF-8 $P2PTUI"
-wait_for bob '^online alice '
+tui_with_bob 80 24
 keys ui M-1
 wait_screen ui '^>1 \+ bob '
 

@@ -37,22 +37,14 @@ wait_screen ui '\| bob went offline'
 node_start bob
 wait_for bob '^online alice '
 wait_screen ui '^>0   \[system\].*'
-deadline=$(($(now_ms) + TIMEOUT * 1000))
-while screen ui | tail -n 2 | grep -q 'went offline'; do
-	[ "$(now_ms)" -lt "$deadline" ] || fail "stale offline notice"
-	sleep 0.05
-done
+wait_screen_gone ui '\| bob went offline'
 
 # A completion listing: cut with an ellipsis, gone at the next key.
 keys ui -l "/"
 keys ui Tab
 wait_screen ui '^ .*[0-9]+ matches: /accept .*…$'
 keys ui -l "h"
-deadline=$(($(now_ms) + TIMEOUT * 1000))
-while screen ui | grep -q 'matches:'; do
-	[ "$(now_ms)" -lt "$deadline" ] || fail "stale completion listing"
-	sleep 0.05
-done
+wait_screen_gone ui 'matches:'
 wait_screen ui '^> /accepth$'
 keys ui C-e C-u
 wait_screen ui '^> ?$'
