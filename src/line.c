@@ -485,6 +485,12 @@ line_wrap(const char *s, size_t n, int width, int *cols, size_t *skip)
 
 	*skip = 0;
 	while (pos < n) {
+		if (s[pos] == '\n') {
+			/* A line break in the text ends the row. */
+			*cols = used;
+			*skip = 1;
+			return pos;
+		}
 		k = line_cluster(s + pos, n - pos, &w);
 		if (used + w > width)
 			break;

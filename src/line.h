@@ -108,11 +108,11 @@ int line_wcwidth(wchar_t);
 int line_width(const char *s, size_t n);
 /*
  * One row of wrapped text: how many bytes of s (n bytes) go on a row of
- * width columns, breaking after a space where possible; *cols gets the
- * columns they take and *skip the bytes to drop before the next row (the
- * space broken at). Zero-width characters stay with the character before.
- * Returns n if everything fits; 0 only if width is too small for the
- * first character.
+ * width columns, breaking at a newline, else after a space where
+ * possible; *cols gets the columns they take and *skip the bytes to drop
+ * before the next row (the newline or space broken at). Clusters are
+ * never split. Returns n if everything fits; 0 only if width is too
+ * small for the first character or s starts with a newline.
  */
 size_t line_wrap(const char *s, size_t n, int width, int *cols, size_t *skip);
 

@@ -24,6 +24,7 @@ struct peer;
 #define UI_VIEW_LINES 10000 /* lines kept per view */
 #define UI_PASTE_MAX 65536 /* characters of a paste kept */
 #define UI_READ_MAX 4096 /* keys taken from the terminal at once */
+#define UI_PASTE_ASK 5 /* a paste of more lines asks before sending */
 #define UI_NOTICE_MS 10000 /* a notice stays this long in the status bar */
 
 /* What needs drawing at the end of this loop iteration. */
@@ -130,6 +131,7 @@ struct ui {
 	int tab_is_text; /* more text follows this Tab in the same read */
 	int pasting; /* between bracketed paste start and end */
 	int paste_cr; /* the last pasted character was a CR */
+	size_t paste_lines; /* a long paste waits for Enter or Escape */
 	wchar_t *pastebuf;
 	size_t paste_len, paste_cap;
 

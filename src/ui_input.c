@@ -16,8 +16,10 @@
  * An ESC still pending when the read batch ends is the Escape key: the
  * terminal sends a sequence in one write, and curses has waited ESCDELAY
  * for the rest. Between the paste markers, text is collected and inserted
- * at once, newlines and tabs as spaces: a paste never sends anything by
- * itself.
+ * at once, newlines kept (one multi-line message) and tabs as spaces: a
+ * paste never sends anything by itself, and one of more than UI_PASTE_ASK
+ * lines asks first. Alt-Enter and Ctrl-J insert a newline; the input
+ * line shows each as a return arrow.
  */
 #include <curses.h>
 #include <dirent.h>
@@ -33,6 +35,7 @@
 #include "cmd.h"
 #include "engine.h"
 #include "line.h"
+#include "loop.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -86,6 +89,7 @@ static const struct {
 	const char *keys, *help;
 } ui_keys_help[] = {
 	{ "Enter", "send: a message, or a /command" },
+	{ "Alt-Enter, Ctrl-J", "a new line in the message" },
 	{ "Ctrl-C", "quit, like /quit" },
 	{ "Ctrl-N, Alt-Down", "next view: system, then each peer" },
 	{ "Ctrl-P, Alt-Up", "previous view" },
@@ -223,7 +227,12 @@ ui_utf8_to_wcs(const char *s, size_t *n)
 	int cw;
 
 	while (len > 0) {
-		k = line_decode(s, len, &w[i++], &cw);
+		/* Newlines stay: a multi-line message given back to edit. */
+		if (*s == '\n') {
+			w[i++] = L'\n';
+			k = 1;
+		} else
+			k = line_decode(s, len, &w[i++], &cw);
 		s += k;
 		len -= k;
 	}
@@ -563,7 +572,7 @@ ui_submit(struct ui *ui)
 		ui_reply(ui, FE_ERROR, "the line is not valid text");
 		return;
 	}
-	if (text[strspn(text, " ")] == '\0') {
+	if (text[strspn(text, " \n")] == '\0') {
 		free(text);
 		return;
 	}
@@ -665,6 +674,15 @@ ui_insert_char(struct ui *ui, wint_t ch)
 	line_insert(&ui->line, &wc, 1);
 }
 
+/* Alt-Enter, Ctrl-J: a new line in the message. */
+static void
+ui_newline(struct ui *ui)
+{
+	wchar_t nl = L'\n';
+
+	line_insert(&ui->line, &nl, 1);
+}
+
 /* A control character typed on its own. */
 static void
 ui_control(struct ui *ui, wint_t ch)
@@ -700,7 +718,9 @@ ui_control(struct ui *ui, wint_t ch)
 	case 12: /* Ctrl-L */
 		ui->dirty |= UI_DIRTY_ALL;
 		break;
-	case 10:
+	case 10: /* Ctrl-J */
+		ui_newline(ui);
+		break;
 	case 13:
 		ui_submit(ui);
 		break;
@@ -739,6 +759,10 @@ ui_alt_char(struct ui *ui, wint_t ch)
 		return;
 	}
 	switch (ch) {
+	case 10: /* Alt-Enter, Alt-Ctrl-J */
+	case 13:
+		ui_newline(ui);
+		break;
 	case 'a':
 	case 'A':
 		ui_select_unread(ui);
@@ -818,7 +842,10 @@ ui_fkey(struct ui *ui, const struct ui_key *k)
 			line_backspace(l);
 		break;
 	case UK_ENTER:
-		ui_submit(ui);
+		if (k->mod & UM_ALT)
+			ui_newline(ui);
+		else
+			ui_submit(ui);
 		break;
 	case UK_RESIZE:
 		ui->dirty |= UI_DIRTY_LAYOUT;
@@ -840,7 +867,9 @@ ui_paste_char(struct ui *ui, wint_t ch)
 	ui->paste_cr = ch == '\r';
 	if (ch == '\n' && cr)
 		return; /* CR LF is one line break */
-	if (ch == '\r' || ch == '\n' || ch == '\t')
+	if (ch == '\r' || ch == '\n')
+		wc = L'\n';
+	else if (ch == '\t')
 		wc = L' ';
 	else if (ch < 0x20 || ch == 0x7f || wcwidth(wc) < 0)
 		return;
@@ -866,6 +895,26 @@ ui_paste_flush(struct ui *ui)
 
 static const struct ui_key ui_space = { UK_CHAR, 0, L' ' };
 
+/* A paste of more than UI_PASTE_ASK lines asks before it is sent. */
+static void
+ui_paste_confirm(struct ui *ui)
+{
+	size_t i, lines = 1;
+	char buf[96];
+
+	for (i = 0; i < ui->line.len; i++)
+		lines += ui->line.buf[i] == L'\n';
+	if (lines <= UI_PASTE_ASK)
+		return;
+	snprintf(buf, sizeof buf, "paste %zu lines? Enter to send, Esc to edit",
+	    lines);
+	ui_notify(ui, buf);
+	/* A question stays until it is answered. */
+	loop_timer_del(ui->notice_timer);
+	ui->notice_timer = NULL;
+	ui->paste_lines = lines;
+}
+
 /* One key, whole. */
 static void
 ui_key(struct ui *ui, const struct ui_key *k)
@@ -881,7 +930,16 @@ ui_key(struct ui *ui, const struct ui_key *k)
 	if (k->k == UK_PASTE_END) {
 		ui_paste_flush(ui);
 		ui->pasting = 0;
+		ui_paste_confirm(ui);
 		return;
+	}
+	/* After a long paste: Enter sends it, Escape (or any key) goes on
+	 * editing. */
+	if (ui->paste_lines > 0) {
+		ui->paste_lines = 0;
+		ui_notify_clear(ui);
+		if (k->k == UK_ESC)
+			return;
 	}
 	if (ui->pasting) {
 		if (k->k == UK_CHAR)
@@ -1275,7 +1333,10 @@ ui_input_draw(struct ui *ui)
 		cw = line_wcluster_width(l->buf + i, k - i);
 		if (x + cw > 2 + avail)
 			break;
-		ui_put_cluster(w, l->buf + i, k - i);
+		if (l->buf[i] == L'\n')
+			ui_put_cluster(w, ui->utf8 ? L"\u21b5" : L"~", 1);
+		else
+			ui_put_cluster(w, l->buf + i, k - i);
 		x += cw;
 	}
 	if (i < l->len) {

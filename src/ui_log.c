@@ -5,7 +5,8 @@
  *
  * A line is drawn as a prefix, "[TIME ]<nick> " for messages or
  * "[TIME ]-- " / "!! " / "** " for notices, errors and flips, then the
- * text wrapped at spaces where possible; continuation rows are indented
+ * text wrapped at its newlines and at spaces where possible (other
+ * control characters show as '?'); continuation rows are indented
  * to the end of the prefix unless that would take more than half the
  * pane. Row counts are cached per line for the last width they were
  * measured at, so scrolling and drawing cost what is visible, not what is
@@ -285,7 +286,7 @@ ui_rows_next(struct ui_rows *r, size_t *off, size_t *len, int *x)
 	/* A word cut after the prefix goes whole to the next row if it fits
 	 * there: only a word longer than a row is broken. */
 	if (r->row == 0 && skip == 0 && k < f->n - r->pos) {
-		word = strcspn(f->text + r->pos, " ");
+		word = strcspn(f->text + r->pos, " \n");
 		if (word > f->n - r->pos)
 			word = f->n - r->pos;
 		if (line_width(f->text + r->pos, word) <= r->width - f->indent)

@@ -323,6 +323,10 @@ test_wrap(void **state)
 	assert_wrap("ab \U0001F600\U0001F600", 5, "ab|\U0001F600\U0001F600");
 	/* A combining mark stays with its letter. */
 	assert_wrap("abce\u0301f", 4, "abce\u0301|f");
+	/* A newline always ends a row, and is dropped. */
+	assert_wrap("one\ntwo three", 20, "one|two three");
+	assert_wrap("ab\n\ncd", 20, "ab||cd");
+	assert_wrap("abc def\ngh", 5, "abc|def|gh");
 	/* Too narrow for even one wide character. */
 	assert_int_equal(line_wrap("\u6f22", 3, 1, &cols, &skip), 0);
 	assert_int_equal(line_wrap("abc", 3, 0, &cols, &skip), 0);
