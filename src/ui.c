@@ -143,8 +143,10 @@ ui_history_more(struct peer *p, struct ui_view *v, size_t n)
 		free(cause);
 		return;
 	}
-	if (h.n < n)
+	if (h.n < n) {
 		v->history_done = 1;
+		ui_view_day_top(v);
+	}
 }
 
 /* A peer's view, created with the newest stored lines: the history is
@@ -422,11 +424,20 @@ static void
 ui_peer_changed(void *arg, struct peer *p)
 {
 	struct ui *ui = arg;
+	struct ui_view *v;
 
 	if (ui->closing)
 		return;
-	ui_view_of(p);
+	v = ui_view_of(p);
 	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
+	/* A new contact request is news in the system view. */
+	if (p->state == PEER_REQUEST && v->state != PEER_REQUEST + 1 &&
+	    ui->sel != NULL) {
+		ui->system->unread++;
+		if (ui->app->conf->bell)
+			ui->bell = 1;
+	}
+	v->state = (int)p->state + 1;
 	/* "bob went offline" is wrong once bob is back. */
 	if (ui->notice_peer == p && p->state == PEER_ONLINE)
 		ui_notify_clear(ui);

@@ -46,6 +46,7 @@ enum ui_kind {
 	UI_FLIP, /* a coin flip, roll or pick */
 	UI_ECHO, /* our message to another peer, echoed where typed */
 	UI_RAW, /* drawn as it is, no time or mark (a QR code) */
+	UI_DAY, /* "--- Friday 4 December 2026 ---" before a new day */
 };
 
 /* One line of a view: one allocation, the nick and the text follow. */
@@ -80,6 +81,7 @@ struct ui_view {
 	int64_t oldest_rowid; /* the oldest stored line held (0: none) */
 	int history_done; /* nothing older in the store, or full */
 	int hidden; /* closed (/close) until the next message */
+	int state; /* the peer's state last seen, plus one (0: none) */
 };
 
 /* How lines look; attributes are 0 where there is nothing to show. */
@@ -168,6 +170,10 @@ void ui_view_clear(struct ui_view *);
 /* Add a line at the end (dropping the oldest if full). */
 struct ui_line *ui_view_add(struct ui_view *, enum ui_kind, time_t,
     const char *nick, const char *text, size_t len);
+/* Lines of a new local day (ui_view_add() and ui_view_add_front() add
+ * them between lines of different days); ui_view_day_top() puts one
+ * over the oldest line, once nothing older is left to read. */
+void ui_view_day_top(struct ui_view *);
 /* Put an older line in front; NULL if the view is full. */
 struct ui_line *ui_view_add_front(struct ui_view *, enum ui_kind, time_t,
     const char *nick, const char *text, size_t len);

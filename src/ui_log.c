@@ -122,11 +122,91 @@ ui_line_new(enum ui_kind kind, time_t when, const char *nick, const char *text,
 	return l;
 }
 
+/* --- day lines ------------------------------------------------------- */
+
+/* The local day of t as yyyymmdd, 0 if unknown. */
+static long
+ui_day_of(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL)
+		return 0;
+	return (tm.tm_year + 1900L) * 10000 + (tm.tm_mon + 1) * 100 +
+	    tm.tm_mday;
+}
+
+/* The day line for t: English names, whatever the locale, so screens
+ * and scripts compare. */
+static struct ui_line *
+ui_day_line(int64_t t)
+{
+	static const char *wday[] = { "Sunday", "Monday", "Tuesday",
+		"Wednesday", "Thursday", "Friday", "Saturday" };
+	static const char *mon[] = { "January", "February", "March", "April",
+		"May", "June", "July", "August", "September", "October",
+		"November", "December" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[64];
+
+	if (localtime_r(&tt, &tm) == NULL)
+		return NULL;
+	snprintf(buf, sizeof buf, "--- %s %d %s %d ---", wday[tm.tm_wday % 7],
+	    tm.tm_mday, mon[tm.tm_mon % 12], tm.tm_year + 1900);
+	return ui_line_new(UI_DAY, tt, NULL, buf, strlen(buf));
+}
+
+/* The newest (else the oldest) line with a time of its own, or NULL. */
+static struct ui_line *
+ui_view_dated(const struct ui_view *v, int newest)
+{
+	struct ui_line *l;
+	size_t i;
+
+	for (i = 0; i < v->count && i < 64; i++) {
+		l = v->ring[(v->head + (newest ? v->count - 1 - i : i)) %
+		    v->cap];
+		if (l->kind != UI_DAY && l->kind != UI_RAW)
+			return l;
+	}
+	return NULL;
+}
+
+static void ui_view_push(struct ui_view *, struct ui_line *);
+static int ui_view_push_front(struct ui_view *, struct ui_line *);
+
+void
+ui_view_day_top(struct ui_view *v)
+{
+	struct ui_line *l = ui_view_dated(v, 0), *d;
+
+	if (l == NULL || v->ring[v->head]->kind == UI_DAY)
+		return;
+	if ((d = ui_day_line(l->when)) != NULL && !ui_view_push_front(v, d))
+		free(d);
+}
+
+/* --- adding lines ------------------------------------------------------ */
+
 struct ui_line *
 ui_view_add(struct ui_view *v, enum ui_kind kind, time_t when, const char *nick,
     const char *text, size_t len)
 {
-	struct ui_line *l = ui_line_new(kind, when, nick, text, len);
+	struct ui_line *l = ui_line_new(kind, when, nick, text, len), *last, *d;
+
+	if (kind != UI_RAW && (last = ui_view_dated(v, 1)) != NULL &&
+	    ui_day_of(last->when) != ui_day_of((int64_t)when) &&
+	    (d = ui_day_line((int64_t)when)) != NULL)
+		ui_view_push(v, d);
+	ui_view_push(v, l);
+	return l;
+}
+
+static void
+ui_view_push(struct ui_view *v, struct ui_line *l)
+{
 
 	if (v->count == v->max) {
 		free(v->ring[v->head]);
@@ -141,21 +221,38 @@ ui_view_add(struct ui_view *v, enum ui_kind kind, time_t when, const char *nick,
 	ui_view_grow(v);
 	v->ring[(v->head + v->count) % v->cap] = l;
 	v->count++;
-	return l;
+}
+
+static int
+ui_view_push_front(struct ui_view *v, struct ui_line *l)
+{
+	if (v->count == v->max)
+		return 0;
+	ui_view_grow(v);
+	v->head = (v->head + v->cap - 1) % v->cap;
+	v->ring[v->head] = l;
+	v->count++;
+	v->first--;
+	return 1;
 }
 
 struct ui_line *
 ui_view_add_front(struct ui_view *v, enum ui_kind kind, time_t when,
     const char *nick, const char *text, size_t len)
 {
-	if (v->count == v->max)
+	struct ui_line *l, *old = ui_view_dated(v, 0), *d;
+
+	/* The day of the line below begins here. */
+	if (old != NULL && ui_day_of(old->when) != ui_day_of((int64_t)when) &&
+	    v->ring[v->head]->kind != UI_DAY &&
+	    (d = ui_day_line(old->when)) != NULL && !ui_view_push_front(v, d))
+		free(d);
+	l = ui_line_new(kind, when, nick, text, len);
+	if (!ui_view_push_front(v, l)) {
+		free(l);
 		return NULL;
-	ui_view_grow(v);
-	v->head = (v->head + v->cap - 1) % v->cap;
-	v->ring[v->head] = ui_line_new(kind, when, nick, text, len);
-	v->count++;
-	v->first--;
-	return v->ring[v->head];
+	}
+	return l;
 }
 
 struct ui_line *
@@ -206,7 +303,7 @@ ui_fmt_line(const struct ui_style *st, const struct ui_line *l, int width,
 	const char *mark;
 
 	f->pre[0] = '\0';
-	if (l->kind != UI_RAW && st->timestamps &&
+	if (l->kind != UI_RAW && l->kind != UI_DAY && st->timestamps &&
 	    localtime_r(&t, &tm) != NULL) {
 		/* The format is the user's own setting. */
 #pragma GCC diagnostic push
@@ -233,6 +330,9 @@ ui_fmt_line(const struct ui_style *st, const struct ui_line *l, int width,
 		break;
 	case UI_RAW:
 		f->mark_attr = f->text_attr = A_NORMAL;
+		break;
+	case UI_DAY:
+		f->mark_attr = f->text_attr = st->info;
 		break;
 	default:
 		mark = l->kind == UI_ERROR ? "!! "
