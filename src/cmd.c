@@ -1204,6 +1204,13 @@ static const struct {
 	    "Stops transfer #N in either direction before it ends: your "
 	    "offer is withdrawn, an offer to you is declined, a partial "
 	    "file is deleted." },
+	{ "clear",
+	    "Empties the view shown, on screen only: /history and /search "
+	    "still find what it held. Terminal interface only." },
+	{ "close",
+	    "Hides the conversation with PEER (or the one shown) from the "
+	    "peer list until a message or offer comes or goes; the system "
+	    "view cannot be closed. Terminal interface only." },
 	{ "connect",
 	    "Dials HOST:PORT ([ADDR]:PORT for IPv6). A new key found there "
 	    "becomes a peer, remembered with the address and reconnected "
@@ -1235,6 +1242,10 @@ static const struct {
 	{ "msg",
 	    "Sends TEXT to PEER; stored first, and queued while PEER "
 	    "is offline." },
+	{ "myid",
+	    "Shows your key (the fingerprint peers pin), the address you "
+	    "listen on and, in the terminal interface, a QR code of the "
+	    "key for a phone to read." },
 	{ "peers",
 	    "Lists every peer, one a line: name, state (offline, "
 	    "connecting, waiting, request, online), fingerprint and "
