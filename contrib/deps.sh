@@ -5,7 +5,7 @@
 # already is root (a container without sudo).
 set -e
 PKGS="build-essential autoconf automake pkg-config
-libncurses-dev libsodium-dev libconfig-dev libsqlite3-dev
+libncurses-dev libsodium-dev libconfig-dev libsqlite3-dev libqrencode-dev
 libcmocka-dev tmux mandoc clang-format valgrind procps"
 missing=
 for p in $PKGS; do

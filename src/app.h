@@ -17,6 +17,7 @@ struct app {
 	int created_conf; /* first run: the configuration was just written */
 	int created_id; /* first run: the identity was just made */
 	char *log_path;
+	char *conf_warnings; /* lines conf_load() warned, "" if none */
 
 	struct conf *conf;
 	struct ident *id;

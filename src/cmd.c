@@ -22,6 +22,7 @@
 #include "flip.h"
 #include "fmt.h"
 #include "loop.h"
+#include "net.h"
 #include "util.h"
 #include "xfer.h"
 #include "xmalloc.h"
@@ -300,6 +301,8 @@ cmd_send(struct cmd_ctx *ctx, struct peer *p, const char *text)
 	if (engine_send(
 	        ctx->app->engine, p, text, strlen(text), NULL, &cause) == -1)
 		return cmd_fail(ctx, cause);
+	if (ctx->sent != NULL)
+		ctx->sent(ctx->arg, p, text);
 	return 0;
 }
 
@@ -1154,7 +1157,70 @@ cmd_forget(struct cmd_ctx *ctx, const char *args)
 	return 0;
 }
 
+/* --- views and identity ------------------------------------------------ */
+
+/* /clear: the view shown, on screen only (the history stays). */
+static int
+cmd_clear(struct cmd_ctx *ctx, const char *args)
+{
+	if (cmd_no_more(ctx, args, "clear") == -1)
+		return -1;
+	if (ctx->clear == NULL) {
+		cmd_reply(
+		    ctx, FE_ERROR, "/clear: only in the terminal interface");
+		return -1;
+	}
+	ctx->clear(ctx->arg);
+	return 0;
+}
+
+/* /close [PEER]: hide a conversation until its next message. */
+static int
+cmd_close(struct cmd_ctx *ctx, const char *args)
+{
+	struct peer *p;
+	char *cause;
+
+	if (ctx->close == NULL) {
+		cmd_reply(
+		    ctx, FE_ERROR, "/close: only in the terminal interface");
+		return -1;
+	}
+	if (args[strspn(args, " \t")] == '\0' && ctx->current == NULL) {
+		cmd_reply(ctx, FE_ERROR, "the system view cannot be closed");
+		return -1;
+	}
+	p = cmd_peer(ctx, &args, 0);
+	if (p == NULL || cmd_no_more(ctx, args, "close") == -1)
+		return -1;
+	if (ctx->close(ctx->arg, p, &cause) == -1)
+		return cmd_fail(ctx, cause);
+	return 0;
+}
+
+/* /myid: our key and addresses, and where it can be drawn, a QR code. */
+static int
+cmd_myid(struct cmd_ctx *ctx, const char *args)
+{
+	char fp[IDENT_FP_LEN + 1], reach[256];
+
+	if (cmd_no_more(ctx, args, "myid") == -1)
+		return -1;
+	ident_fingerprint(engine_own_key(ctx->app->engine), fp);
+	cmd_reply(ctx, FE_INFO, "your key: %s", fp);
+	if (ctx->listen != NULL && *ctx->listen != '\0') {
+		net_reachable(ctx->listen, reach, sizeof reach);
+		cmd_reply(ctx, FE_INFO, "listening on %s", ctx->listen);
+		if (strcmp(reach, ctx->listen) != 0)
+			cmd_reply(ctx, FE_INFO, "peers can dial %s", reach);
+	}
+	if (ctx->qr != NULL)
+		ctx->qr(ctx->arg, fp);
+	return 0;
+}
+
 static int cmd_help(struct cmd_ctx *, const char *);
+#define CMD_HELP_COL 24 /* widest "/name args" column in /help */
 
 static const struct cmd_entry cmd_table[] = {
 	{ "accept", "[PEER|#N]",
@@ -1162,6 +1228,9 @@ static const struct cmd_entry cmd_table[] = {
 	    cmd_accept },
 	{ "cancel", "#N", "stop a file transfer (see /transfers)",
 	    cmd_file_cancel },
+	{ "clear", "", "clear the view shown (the history stays)", cmd_clear },
+	{ "close", "[PEER]", "hide a conversation until its next message",
+	    cmd_close },
 	{ "connect", "HOST:PORT|PEER",
 	    "connect to an address, or dial a known peer again", cmd_connect },
 	{ "decline", "[PEER|#N]", "decline a contact request, or a file offer",
@@ -1177,6 +1246,8 @@ static const struct cmd_entry cmd_table[] = {
 	{ "history", "[PEER] [COUNT]", "show the last messages with a peer",
 	    cmd_history },
 	{ "msg", "PEER TEXT", "send a message to a peer", cmd_msg },
+	{ "myid", "", "show your key, addresses and a QR code of the key",
+	    cmd_myid },
 	{ "nick", "[NAME]", "change your nickname and tell online peers",
 	    cmd_nick },
 	{ "peers", "", "list peers: name, state, key, address, nick",
@@ -1213,6 +1284,13 @@ static const struct {
 	    "Stops transfer #N in either direction before it ends: your "
 	    "offer is withdrawn, an offer to you is declined, a partial "
 	    "file is deleted." },
+	{ "clear",
+	    "Empties the view shown, on screen only: /history and /search "
+	    "still find what it held. Terminal interface only." },
+	{ "close",
+	    "Hides the conversation with PEER (or the one shown) from the "
+	    "peer list until a message or offer comes or goes; the system "
+	    "view cannot be closed. Terminal interface only." },
 	{ "connect",
 	    "Dials HOST:PORT ([ADDR]:PORT for IPv6). A new key found there "
 	    "becomes a peer, remembered with the address and reconnected "
@@ -1246,6 +1324,10 @@ static const struct {
 	{ "msg",
 	    "Sends TEXT to PEER; stored first, and queued while PEER "
 	    "is offline." },
+	{ "myid",
+	    "Shows your key (the fingerprint peers pin), the address you "
+	    "listen on and, in the terminal interface, a QR code of the "
+	    "key for a phone to read." },
 	{ "nick",
 	    "Changes your nickname to NAME (1 to 32 bytes, no control "
 	    "characters) until you quit; online peers are told at once, "
@@ -1322,8 +1404,8 @@ static int
 cmd_help(struct cmd_ctx *ctx, const char *args)
 {
 	const struct cmd_entry *c;
-	char *w = cmd_word(&args);
-	size_t i;
+	char *w = cmd_word(&args), *use;
+	size_t i, n, col = 0;
 
 	if (w != NULL) {
 		c = cmd_find(w[0] == '/' ? w + 1 : w);
@@ -1339,10 +1421,26 @@ cmd_help(struct cmd_ctx *ctx, const char *args)
 			cmd_reply(ctx, FE_INFO, "%s", cmd_detail(c->name));
 		return 0;
 	}
+	/* One column for "/name args", as wide as the widest that is not
+	 * too long; a longer one has its help on the next line. */
+	for (i = 0; i < CMD_COUNT; i++) {
+		n = strlen(cmd_table[i].name) + strlen(cmd_table[i].args) + 2;
+		if (n > col && n <= CMD_HELP_COL)
+			col = n;
+	}
 	for (i = 0; i < CMD_COUNT; i++) {
 		c = &cmd_table[i];
-		cmd_reply(
-		    ctx, FE_INFO, "/%-10s %-10s %s", c->name, c->args, c->help);
+		use = xasprintf(
+		    "/%s%s%s", c->name, *c->args != '\0' ? " " : "", c->args);
+		if (strlen(use) <= col)
+			cmd_reply(
+			    ctx, FE_INFO, "%-*s  %s", (int)col, use, c->help);
+		else {
+			cmd_reply(ctx, FE_INFO, "%s", use);
+			cmd_reply(
+			    ctx, FE_INFO, "%-*s  %s", (int)col, "", c->help);
+		}
+		free(use);
 	}
 	return 0;
 }

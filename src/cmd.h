@@ -18,6 +18,15 @@ struct cmd_ctx {
 	/* Where command output goes. */
 	void (*reply)(void *arg, enum fe_level, const char *text);
 	void *arg;
+	/* Our listening address once known ("" before), for /myid. */
+	const char *listen;
+	/* Frontend hooks, NULL where they mean nothing (headless): a
+	 * message was sent (to show where it was typed); /clear the view
+	 * shown; /close p's view (-1 with *cause); show a QR code. */
+	void (*sent)(void *arg, struct peer *, const char *text);
+	void (*clear)(void *arg);
+	int (*close)(void *arg, struct peer *, char **cause);
+	void (*qr)(void *arg, const char *text);
 };
 
 struct cmd_entry {

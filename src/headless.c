@@ -7,8 +7,9 @@
  *
  * Fields never contain spaces. TEXT, always last, is escaped so that an
  * event is one line whatever a peer sends: backslash as \\, and any
- * control character as \n, \t or \xHH. The format is stable and
- * documented in p2ptui(1) under HEADLESS MODE.
+ * control character as \n, \t or \xHH; a bidirectional control as
+ * <U+202E> (util_bidi_at()), so it cannot reorder what a terminal shows. The
+ * format is stable and documented in p2ptui(1) under HEADLESS MODE.
  *
  * Output is buffered and flushed once per loop iteration, before the loop
  * sleeps, so a burst of messages costs one write.
@@ -29,6 +30,7 @@
 #include "ident.h"
 #include "loop.h"
 #include "proto.h"
+#include "util.h"
 #include "xfer.h"
 #include "xmalloc.h"
 
@@ -40,6 +42,7 @@ struct headless {
 	struct loop_watch *watch;
 	struct buf in;
 	int discarding; /* inside an overlong line */
+	char listen[80]; /* for /myid */
 };
 
 static void
@@ -47,10 +50,19 @@ hl_text(const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char c;
-	size_t i, run = 0;
+	size_t i, run = 0, k;
+	uint32_t cp;
 
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
+		if ((c == 0xe2 || c == 0xd8) &&
+		    (k = util_bidi_at(s + i, len - i, &cp)) > 0) {
+			fwrite(s + run, 1, i - run, stdout);
+			printf("<U+%04X>", (unsigned)cp);
+			i += k - 1;
+			run = i + 1;
+			continue;
+		}
 		if (c != '\\' && c >= 0x20 && c != 0x7f)
 			continue;
 		/* Write the run of plain bytes before it in one go. */
@@ -120,6 +132,7 @@ hl_ready(void *arg, const char *addr)
 	char fp[IDENT_FP_LEN + 1];
 
 	ident_fingerprint(hl->app->id->pk, fp);
+	snprintf(hl->listen, sizeof hl->listen, "%s", addr);
 	printf("ready %s %s\n", fp, addr);
 }
 
@@ -361,6 +374,7 @@ headless_run(struct app *app, char **cause)
 	hl.ctx.app = app;
 	hl.ctx.reply = hl_reply;
 	hl.ctx.arg = &hl;
+	hl.ctx.listen = hl.listen;
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
 	app->engine =

@@ -103,16 +103,14 @@ void
 line_left(struct line *l)
 {
 	l->killing = 0;
-	if (l->cursor > 0)
-		l->cursor--;
+	l->cursor = line_cluster_before(l->buf, l->cursor);
 }
 
 void
 line_right(struct line *l)
 {
 	l->killing = 0;
-	if (l->cursor < l->len)
-		l->cursor++;
+	l->cursor = line_cluster_after(l->buf, l->len, l->cursor);
 }
 
 void
@@ -186,7 +184,7 @@ line_backspace(struct line *l)
 {
 	l->killing = 0;
 	if (l->cursor > 0)
-		line_cut(l, l->cursor - 1, l->cursor);
+		line_cut(l, line_cluster_before(l->buf, l->cursor), l->cursor);
 }
 
 void
@@ -194,7 +192,8 @@ line_delete(struct line *l)
 {
 	l->killing = 0;
 	if (l->cursor < l->len)
-		line_cut(l, l->cursor, l->cursor + 1);
+		line_cut(l, l->cursor,
+		    line_cluster_after(l->buf, l->len, l->cursor));
 }
 
 void
@@ -385,6 +384,62 @@ line_wcwidth(wchar_t wc)
 	return w < 0 ? 1 : w;
 }
 
+/* Does wc (wcwidth w) join the cluster that prev ends? Zero-width
+ * characters do, and a printable character after a zero-width joiner. */
+static int
+line_joins(wchar_t prev, wchar_t wc, int w)
+{
+	return w == 0 || (prev == LINE_ZWJ && w > 0);
+}
+
+size_t
+line_cluster_after(const wchar_t *b, size_t n, size_t i)
+{
+	if (i >= n)
+		return n;
+	for (i++; i < n && line_joins(b[i - 1], b[i], wcwidth(b[i])); i++)
+		;
+	return i;
+}
+
+size_t
+line_cluster_before(const wchar_t *b, size_t i)
+{
+	if (i == 0)
+		return 0;
+	for (i--; i > 0 && line_joins(b[i - 1], b[i], wcwidth(b[i])); i--)
+		;
+	return i;
+}
+
+int
+line_wcluster_width(const wchar_t *b, size_t n)
+{
+	int w = n > 0 ? line_wcwidth(b[0]) : 0;
+
+	return w > 0 ? w : 1; /* a lone mark is drawn on a space */
+}
+
+size_t
+line_cluster(const char *s, size_t n, int *width)
+{
+	size_t pos, k;
+	wchar_t prev, wc;
+	int w;
+
+	pos = line_decode(s, n, &prev, width);
+	if (*width == 0)
+		*width = 1;
+	while (pos < n) {
+		k = line_decode(s + pos, n - pos, &wc, &w);
+		if (!line_joins(prev, wc, w))
+			break;
+		pos += k;
+		prev = wc;
+	}
+	return pos;
+}
+
 size_t
 line_decode(const char *s, size_t n, wchar_t *wc, int *width)
 {
@@ -410,12 +465,11 @@ line_decode(const char *s, size_t n, wchar_t *wc, int *width)
 int
 line_width(const char *s, size_t n)
 {
-	wchar_t wc;
 	size_t k;
 	int w, total = 0;
 
 	while (n > 0) {
-		k = line_decode(s, n, &wc, &w);
+		k = line_cluster(s, n, &w);
 		total += w;
 		s += k;
 		n -= k;
@@ -428,14 +482,19 @@ line_wrap(const char *s, size_t n, int width, int *cols, size_t *skip)
 {
 	size_t pos = 0, k, brk = 0;
 	int w, used = 0, brk_cols = 0;
-	wchar_t wc;
 
 	*skip = 0;
 	while (pos < n) {
-		k = line_decode(s + pos, n - pos, &wc, &w);
+		if (s[pos] == '\n') {
+			/* A line break in the text ends the row. */
+			*cols = used;
+			*skip = 1;
+			return pos;
+		}
+		k = line_cluster(s + pos, n - pos, &w);
 		if (used + w > width)
 			break;
-		if (wc == L' ' && pos > 0) {
+		if (s[pos] == ' ' && pos > 0) {
 			brk = pos;
 			brk_cols = used;
 		}

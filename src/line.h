@@ -42,6 +42,7 @@ void line_replace(
     struct line *, size_t start, size_t end, const wchar_t *s, size_t n);
 void line_clear(struct line *);
 
+/* Left, Right, Backspace and Delete take a whole cluster. */
 void line_left(struct line *);
 void line_right(struct line *);
 void line_home(struct line *);
@@ -80,7 +81,24 @@ size_t line_word_start(const struct line *);
 /*
  * UTF-8 measured in terminal columns. An invalid byte or a character
  * that is not printable counts as one column (the UI shows it as '?').
+ *
+ * Text is measured, wrapped, drawn and edited in grapheme clusters, as
+ * the terminal (tmux) draws them: a character with the zero-width
+ * characters after it (combining marks, variation selectors) and, after
+ * a zero-width joiner, the next character too (the family emoji
+ * U+1F469 U+200D U+1F469 U+200D U+1F467 is one cluster). A cluster is as
+ * wide as its first character; one that starts with a zero-width
+ * character is drawn on a space, one column.
  */
+#define LINE_ZWJ ((wchar_t)0x200d)
+/* Bytes of the cluster at s (n > 0 bytes); its columns in *width. */
+size_t line_cluster(const char *s, size_t n, int *width);
+/* Of wide characters b[0..n): the end of the cluster at i, and the start
+ * of the one before i. */
+size_t line_cluster_after(const wchar_t *b, size_t n, size_t i);
+size_t line_cluster_before(const wchar_t *b, size_t i);
+/* Columns of the cluster b[0..n). */
+int line_wcluster_width(const wchar_t *b, size_t n);
 /* Decode one character of s (n > 0 bytes); returns the bytes used (at
  * least 1) and stores the character to display and its width. */
 size_t line_decode(const char *s, size_t n, wchar_t *wc, int *width);
@@ -90,11 +108,11 @@ int line_wcwidth(wchar_t);
 int line_width(const char *s, size_t n);
 /*
  * One row of wrapped text: how many bytes of s (n bytes) go on a row of
- * width columns, breaking after a space where possible; *cols gets the
- * columns they take and *skip the bytes to drop before the next row (the
- * space broken at). Zero-width characters stay with the character before.
- * Returns n if everything fits; 0 only if width is too small for the
- * first character.
+ * width columns, breaking at a newline, else after a space where
+ * possible; *cols gets the columns they take and *skip the bytes to drop
+ * before the next row (the newline or space broken at). Clusters are
+ * never split. Returns n if everything fits; 0 only if width is too
+ * small for the first character or s starts with a newline.
  */
 size_t line_wrap(const char *s, size_t n, int width, int *cols, size_t *skip);
 

@@ -115,6 +115,9 @@ main(int argc, char **argv)
 	char *path = NULL, *cause = NULL, *lockpath;
 	char fp[IDENT_FP_LEN + 1];
 	int ch, fingerprint = 0, explicit, created, lockfd = -1, ret = 1;
+	int loaded;
+	size_t warn_len;
+	FILE *warn;
 
 	memset(&app, 0, sizeof app);
 	memset(&conf, 0, sizeof conf);
@@ -166,7 +169,15 @@ main(int argc, char **argv)
 	explicit = path != NULL;
 	if (!explicit)
 		path = conf_default_path();
-	if (conf_load(&conf, path, !explicit, &created, stderr, &cause) == -1)
+	/* Warnings go to stderr, and to the system view of the TUI, which
+	 * hides the terminal they were written to until it quits. */
+	if ((warn = open_memstream(&app.conf_warnings, &warn_len)) == NULL)
+		fatal("open_memstream: %s", strerror(errno));
+	loaded = conf_load(&conf, path, !explicit, &created, warn, &cause);
+	if (fclose(warn) != 0)
+		fatal("open_memstream: %s", strerror(errno));
+	fputs(app.conf_warnings, stderr);
+	if (loaded == -1)
 		goto out;
 	if (created) {
 		app.created_conf = 1;
@@ -218,6 +229,7 @@ out:
 			ret = 1;
 	}
 	ident_free(app.id);
+	free(app.conf_warnings);
 	free(app.log_path);
 	log_close();
 	conf_free(&conf);

@@ -54,6 +54,7 @@
 #include "log.h"
 #include "net.h"
 #include "loop.h"
+#include "qr.h"
 #include "ui.h"
 #include "xfer.h"
 #include "xmalloc.h"
@@ -142,8 +143,10 @@ ui_history_more(struct peer *p, struct ui_view *v, size_t n)
 		free(cause);
 		return;
 	}
-	if (h.n < n)
+	if (h.n < n) {
 		v->history_done = 1;
+		ui_view_day_top(v);
+	}
 }
 
 /* A peer's view, created with the newest stored lines: the history is
@@ -185,30 +188,117 @@ ui_current_view(struct ui *ui)
 	return ui->sel != NULL ? ui_view_of(ui->sel) : ui->system;
 }
 
+/* Views: the system view, then the peers whose view is not closed. */
+static int
+ui_hidden(struct peer *p)
+{
+	return p->fe_data != NULL && ((struct ui_view *)p->fe_data)->hidden;
+}
+
 size_t
 ui_nviews(struct ui *ui)
 {
-	return engine_npeers(ui->app->engine) + 1;
+	return engine_npeers(ui->app->engine) + 1 - ui->nhidden;
 }
 
 struct peer *
 ui_view_peer(struct ui *ui, size_t i)
 {
-	return i == 0 ? NULL : engine_peer(ui->app->engine, i - 1);
+	struct engine *eng = ui->app->engine;
+	size_t k, n = engine_npeers(eng);
+
+	if (i == 0)
+		return NULL;
+	if (ui->nhidden == 0)
+		return engine_peer(eng, i - 1);
+	for (k = 0; k < n; k++) {
+		if (!ui_hidden(engine_peer(eng, k)) && --i == 0)
+			return engine_peer(eng, k);
+	}
+	return NULL;
 }
 
 size_t
 ui_selected_index(struct ui *ui)
 {
-	size_t i, n = engine_npeers(ui->app->engine);
+	size_t i, v = 0, n = engine_npeers(ui->app->engine);
+	struct peer *p;
 
 	if (ui->sel == NULL)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (engine_peer(ui->app->engine, i) == ui->sel)
-			return i + 1;
+		p = engine_peer(ui->app->engine, i);
+		if (ui_hidden(p))
+			continue;
+		v++;
+		if (p == ui->sel)
+			return v;
 	}
 	return 0;
+}
+
+/* Show p's view again (a new message came). */
+static void
+ui_unhide(struct ui *ui, struct peer *p)
+{
+	if (!ui_hidden(p))
+		return;
+	((struct ui_view *)p->fe_data)->hidden = 0;
+	ui->nhidden--;
+	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
+}
+
+static int
+ui_close(void *arg, struct peer *p, char **cause)
+{
+	struct ui *ui = arg;
+	struct ui_view *v = ui_view_of(p);
+
+	(void)cause;
+	if (!v->hidden) {
+		v->hidden = 1;
+		ui->nhidden++;
+	}
+	if (ui->sel == p)
+		ui_select(ui, 0);
+	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
+	return 0;
+}
+
+static void
+ui_clear(void *arg)
+{
+	struct ui *ui = arg;
+
+	ui_view_clear(ui_current_view(ui));
+	ui->dirty |= UI_DIRTY_LOG;
+}
+
+/* /myid: the key as a QR code, under the lines that gave it. */
+static void
+ui_qr(void *arg, const char *text)
+{
+	struct ui *ui = arg;
+	struct ui_view *v = ui_current_view(ui);
+	char **rows, *cause;
+	size_t n, i;
+
+	if (qr_rows(text, ui->utf8, &rows, &n, &cause) == -1) {
+		ui_reply(ui, FE_ERROR, cause);
+		free(cause);
+		return;
+	}
+	if (ui->w_log != NULL && n > 0 &&
+	    line_width(rows[0], strlen(rows[0])) > getmaxx(ui->w_log))
+		ui_reply(
+		    ui, FE_INFO, "(the window is too narrow for the QR code)");
+	else {
+		for (i = 0; i < n; i++)
+			ui_view_add(v, UI_RAW, time(NULL), NULL, rows[i],
+			    strlen(rows[i]));
+	}
+	qr_free(rows, n);
+	ui->dirty |= UI_DIRTY_LOG;
 }
 
 /* Show view i; its unread count is cleared. */
@@ -263,12 +353,58 @@ ui_reply(void *arg, enum fe_level level, const char *text)
 	ui->dirty |= UI_DIRTY_LOG;
 }
 
-/* A passing remark in the status bar, not kept in any view. */
+void
+ui_notify_clear(struct ui *ui)
+{
+	if (ui->notice_timer != NULL)
+		loop_timer_del(ui->notice_timer);
+	ui->notice_timer = NULL;
+	ui->notice[0] = '\0';
+	ui->notice_peer = NULL;
+	ui->notice_xfer = -1;
+	ui->notice_comp = 0;
+	ui->dirty |= UI_DIRTY_STATUS;
+}
+
+static void
+ui_notice_expired(void *arg)
+{
+	struct ui *ui = arg;
+
+	ui->notice_timer = NULL;
+	ui_notify_clear(ui);
+}
+
+void
+ui_notify_about(struct ui *ui, const char *text, struct peer *p, int64_t xfer)
+{
+	ui_notify_clear(ui);
+	snprintf(ui->notice, sizeof ui->notice, "%s", text);
+	ui->notice_peer = p;
+	ui->notice_xfer = xfer;
+	ui->notice_timer =
+	    loop_timer_add(ui->app->loop, UI_NOTICE_MS, ui_notice_expired, ui);
+}
+
+/* A passing remark in the status bar, not kept in any view; it goes
+ * after UI_NOTICE_MS, or sooner when news makes it stale. */
 void
 ui_notify(struct ui *ui, const char *text)
 {
-	snprintf(ui->notice, sizeof ui->notice, "%s", text);
-	ui->dirty |= UI_DIRTY_STATUS;
+	ui_notify_about(ui, text, NULL, -1);
+}
+
+/* A message typed in another view (/msg): say there where it went. */
+static void
+ui_sent(void *arg, struct peer *p, const char *text)
+{
+	struct ui *ui = arg;
+
+	if (p == ui->sel)
+		return;
+	ui_view_add(ui_current_view(ui), UI_ECHO, time(NULL), p->name, text,
+	    strlen(text));
+	ui->dirty |= UI_DIRTY_LOG;
 }
 
 /* --- engine events ------------------------------------------------------ */
@@ -288,11 +424,23 @@ static void
 ui_peer_changed(void *arg, struct peer *p)
 {
 	struct ui *ui = arg;
+	struct ui_view *v;
 
 	if (ui->closing)
 		return;
-	ui_view_of(p);
+	v = ui_view_of(p);
 	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
+	/* A new contact request is news in the system view. */
+	if (p->state == PEER_REQUEST && v->state != PEER_REQUEST + 1 &&
+	    ui->sel != NULL) {
+		ui->system->unread++;
+		if (ui->app->conf->bell)
+			ui->bell = 1;
+	}
+	v->state = (int)p->state + 1;
+	/* "bob went offline" is wrong once bob is back. */
+	if (ui->notice_peer == p && p->state == PEER_ONLINE)
+		ui_notify_clear(ui);
 	/* The strip says when a transfer waits for the peer. */
 	if (p == ui->sel)
 		ui->dirty |= UI_DIRTY_TITLE | UI_DIRTY_XFERS;
@@ -309,6 +457,10 @@ ui_peer_removed(void *arg, struct peer *p)
 		ui->sel = NULL;
 		ui->dirty |= UI_DIRTY_TITLE | UI_DIRTY_LOG | UI_DIRTY_XFERS;
 	}
+	if (ui->notice_peer == p)
+		ui_notify_clear(ui);
+	if (ui_hidden(p))
+		ui->nhidden--;
 	ui_view_free(p->fe_data);
 	p->fe_data = NULL;
 	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
@@ -326,6 +478,7 @@ ui_message(void *arg, struct peer *p, int outgoing, const uint8_t id[16],
 		return;
 	/* A view created just now read this line from the store already. */
 	v = ui_view_of(p);
+	ui_unhide(ui, p);
 	if (v->count > 0 &&
 	    (l = ui_view_line(v, v->first + (int64_t)v->count - 1)) != NULL &&
 	    (l->kind == UI_SELF || l->kind == UI_PEER) &&
@@ -377,7 +530,7 @@ ui_notice(void *arg, struct peer *p, enum fe_level level, const char *text)
 		ui->system->unread++;
 		ui->dirty |= UI_DIRTY_PEERS;
 	}
-	ui_notify(ui, text);
+	ui_notify_about(ui, text, p, -1);
 }
 
 static void
@@ -478,6 +631,9 @@ ui_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 		ui->dirty |= UI_DIRTY_XFERS;
 	if (!changed)
 		return;
+	/* An offer accepted, a transfer ended: its older notice is stale. */
+	if (ui->notice_peer == p && ui->notice_xfer == x->num)
+		ui_notify_clear(ui);
 	ui_xfer_text(ui, p, x, buf, sizeof buf);
 	kind = x->state == XFER_FAILED ? UI_ERROR : UI_INFO;
 	ui_view_add(ui_view_of(p), kind, time(NULL), NULL, buf, strlen(buf));
@@ -487,6 +643,7 @@ ui_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 	}
 	offer = !x->outgoing && x->state == XFER_OFFERED;
 	if (offer) {
+		ui_unhide(ui, p);
 		p->unread++;
 		ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
 		if (ui->app->conf->bell)
@@ -495,7 +652,7 @@ ui_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 	if (offer || x->state >= XFER_DONE) {
 		ui_view_add(
 		    ui->system, kind, time(NULL), NULL, buf, strlen(buf));
-		ui_notify(ui, buf);
+		ui_notify_about(ui, buf, p, (int64_t)x->num);
 		if (ui->sel == NULL)
 			ui->dirty |= UI_DIRTY_LOG;
 	}
@@ -520,15 +677,17 @@ ui_status_draw(struct ui *ui)
 	struct engine *eng = ui->app->engine;
 	WINDOW *w = ui->w_status;
 	char fp[IDENT_SHORT_LEN + 1], act[64] = "", *s;
-	size_t i, k = 0, online = 0, n = engine_npeers(eng);
+	size_t i, k = 0, online = 0, v = 0, n = engine_npeers(eng);
 	struct peer *p;
 
 	for (i = 0; i < n; i++) {
 		p = engine_peer(eng, i);
 		online += p->state == PEER_ONLINE;
+		if (!ui_hidden(p))
+			v++;
 		if (p->unread > 0 && k + 8 < sizeof act)
 			k += (size_t)snprintf(act + k, sizeof act - k, "%s%zu",
-			    k == 0 ? " | act " : ",", i + 1);
+			    k == 0 ? " | act " : ",", v);
 	}
 	if (ui->system->unread > 0 && k + 8 < sizeof act)
 		snprintf(
@@ -539,7 +698,7 @@ ui_status_draw(struct ui *ui)
 	werase(w);
 	wmove(w, 0, 0);
 	whline(w, ' ' | ui->style.bar, getmaxx(w));
-	ui_put(w, s, strlen(s), getmaxx(w), ui->style.bar);
+	ui_put_cut(w, s, getmaxx(w), ui->style.bar, ui->utf8);
 	free(s);
 }
 
@@ -578,9 +737,15 @@ ui_layout(struct ui *ui)
 	}
 	/* stdscr underneath, refreshed once so get_wch never repaints it. */
 	wnoutrefresh(stdscr);
+	/* The conversation keeps UI_LOG_COLS where the list can shrink,
+	 * the list at least UI_PEERS_MIN and at most half. */
 	pw = ui->app->conf->peer_width;
+	if (pw > cols - UI_LOG_COLS)
+		pw = cols - UI_LOG_COLS;
 	if (pw > cols / 2)
 		pw = cols / 2;
+	if (pw < UI_PEERS_MIN)
+		pw = UI_PEERS_MIN;
 	ui->pw = pw;
 	/* The strip is at most half of what the panes above leave. */
 	ui->xfer_rows = xr = ui_xfers_rows(ui, rows);
@@ -685,8 +850,19 @@ static void
 ui_welcome(struct ui *ui)
 {
 	char fp[IDENT_FP_LEN + 1], reach[256], *s;
+	const char *w, *e;
 
 	ident_fingerprint(ui->app->id->pk, fp);
+	/* The configuration's warnings, one a line, without "p2ptui: ". */
+	for (w = ui->app->conf_warnings; w != NULL && *w != '\0'; w = e) {
+		e = w + strcspn(w, "\n");
+		if (strncmp(w, "p2ptui: ", 8) == 0)
+			w += 8;
+		s = xstrndup(w, (size_t)(e - w));
+		ui_notice(ui, NULL, FE_WARN, s);
+		free(s);
+		e += *e == '\n';
+	}
 	if (ui->app->created_conf) {
 		s = xasprintf("Welcome to p2ptui. A commented configuration "
 		              "was written to %s.",
@@ -780,8 +956,14 @@ ui_run(struct app *app, char **cause)
 	ui.app = app;
 	ui.ctx.app = app;
 	ui.ctx.reply = ui_reply;
+	ui.ctx.sent = ui_sent;
+	ui.ctx.clear = ui_clear;
+	ui.ctx.close = ui_close;
+	ui.ctx.qr = ui_qr;
+	ui.ctx.listen = ui.listen;
 	ui.ctx.arg = &ui;
 	ui.dirty = UI_DIRTY_ALL;
+	ui.notice_xfer = -1;
 	ui.started_ms = loop_now_ms();
 	ui.system = ui_view_create(UI_VIEW_LINES);
 
@@ -849,6 +1031,9 @@ out:
 	log_set_fatal_hook(NULL);
 	ui_active = NULL;
 	ui.closing = 1;
+	if (ui.notice_timer != NULL)
+		loop_timer_del(ui.notice_timer);
+	ui.notice_timer = NULL;
 	ui_delete_windows(&ui);
 	ui_input_free(&ui);
 	ui_free_views(&ui);

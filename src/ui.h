@@ -19,8 +19,13 @@ struct peer;
 
 #define UI_MIN_COLS 40
 #define UI_MIN_ROWS 8
+#define UI_PEERS_MIN 12 /* narrowest peer list */
+#define UI_LOG_COLS 60 /* the peer list shrinks to leave these to the log */
 #define UI_VIEW_LINES 10000 /* lines kept per view */
 #define UI_PASTE_MAX 65536 /* characters of a paste kept */
+#define UI_READ_MAX 4096 /* keys taken from the terminal at once */
+#define UI_PASTE_ASK 5 /* a paste of more lines asks before sending */
+#define UI_NOTICE_MS 10000 /* a notice stays this long in the status bar */
 
 /* What needs drawing at the end of this loop iteration. */
 #define UI_DIRTY_PEERS 0x01
@@ -39,6 +44,9 @@ enum ui_kind {
 	UI_INFO, /* a notice or command output */
 	UI_ERROR, /* a warning or an error */
 	UI_FLIP, /* a coin flip, roll or pick */
+	UI_ECHO, /* our message to another peer, echoed where typed */
+	UI_RAW, /* drawn as it is, no time or mark (a QR code) */
+	UI_DAY, /* "--- Friday 4 December 2026 ---" before a new day */
 };
 
 /* One line of a view: one allocation, the nick and the text follow. */
@@ -72,6 +80,8 @@ struct ui_view {
 	unsigned unread; /* the system view's (peers keep theirs) */
 	int64_t oldest_rowid; /* the oldest stored line held (0: none) */
 	int history_done; /* nothing older in the store, or full */
+	int hidden; /* closed (/close) until the next message */
+	int state; /* the peer's state last seen, plus one (0: none) */
 };
 
 /* How lines look; attributes are 0 where there is nothing to show. */
@@ -102,19 +112,28 @@ struct ui {
 
 	struct ui_view *system;
 	struct peer *sel; /* the view shown; NULL: the system view */
+	size_t nhidden; /* peers whose view is closed */
 	size_t peer_off; /* first entry the peer list shows */
 
 	struct line line;
 	size_t input_off; /* first character the input line shows */
 	char notice[256];
+	struct loop_timer *notice_timer; /* clears the notice */
+	struct peer *notice_peer; /* whom it is about, or NULL */
+	int64_t notice_xfer; /* and which transfer, or -1 */
+	int notice_comp; /* a completion listing: gone at the next key */
 	char listen[80];
 
 	/* Keys: escape sequences come one character at a time. */
 	int esc; /* 0, or the state of an escape sequence */
 	char seq[32];
 	size_t seq_len;
+	int rd_ret[UI_READ_MAX]; /* what one read of the terminal brought */
+	wint_t rd_ch[UI_READ_MAX];
+	int tab_is_text; /* more text follows this Tab in the same read */
 	int pasting; /* between bracketed paste start and end */
 	int paste_cr; /* the last pasted character was a CR */
+	size_t paste_lines; /* a long paste waits for Enter or Escape */
 	wchar_t *pastebuf;
 	size_t paste_len, paste_cap;
 
@@ -135,6 +154,10 @@ void ui_select(struct ui *, size_t);
 void ui_select_unread(struct ui *);
 void ui_reply(void *, enum fe_level, const char *);
 void ui_notify(struct ui *, const char *);
+/* A notice about p (or NULL) and its transfer number (or -1), so that
+ * news making it stale clears it. */
+void ui_notify_about(struct ui *, const char *, struct peer *, int64_t xfer);
+void ui_notify_clear(struct ui *);
 /* Before scrolling back: load older stored lines into the view if the
  * scroll would come near its oldest (all of them for the top). */
 void ui_history_before_scroll(struct ui *, int to_top, int page);
@@ -142,9 +165,15 @@ void ui_history_before_scroll(struct ui *, int to_top, int page);
 /* ui_log.c: views and the conversation pane */
 struct ui_view *ui_view_create(size_t max);
 void ui_view_free(struct ui_view *);
+/* Drop every line (/clear): the history is not read into it again. */
+void ui_view_clear(struct ui_view *);
 /* Add a line at the end (dropping the oldest if full). */
 struct ui_line *ui_view_add(struct ui_view *, enum ui_kind, time_t,
     const char *nick, const char *text, size_t len);
+/* Lines of a new local day (ui_view_add() and ui_view_add_front() add
+ * them between lines of different days); ui_view_day_top() puts one
+ * over the oldest line, once nothing older is left to read. */
+void ui_view_day_top(struct ui_view *);
 /* Put an older line in front; NULL if the view is full. */
 struct ui_line *ui_view_add_front(struct ui_view *, enum ui_kind, time_t,
     const char *nick, const char *text, size_t len);
@@ -163,6 +192,10 @@ void ui_log_draw(const struct ui_style *, WINDOW *, struct ui_view *);
 /* Write up to n bytes of s at the cursor, in at most maxcols columns;
  * returns the columns used. */
 int ui_put(WINDOW *, const char *s, size_t n, int maxcols, attr_t);
+/* s in at most maxcols columns, cut with an ellipsis if longer. */
+int ui_put_cut(WINDOW *, const char *s, int maxcols, attr_t, int utf8);
+/* Put one grapheme cluster (line.h) of n wide characters in one cell. */
+void ui_put_cluster(WINDOW *, const wchar_t *s, size_t n);
 void ui_title_draw(struct ui *);
 
 /* ui_peers.c */

@@ -16,8 +16,10 @@
  * An ESC still pending when the read batch ends is the Escape key: the
  * terminal sends a sequence in one write, and curses has waited ESCDELAY
  * for the rest. Between the paste markers, text is collected and inserted
- * at once, newlines and tabs as spaces: a paste never sends anything by
- * itself.
+ * at once, newlines kept (one multi-line message) and tabs as spaces: a
+ * paste never sends anything by itself, and one of more than UI_PASTE_ASK
+ * lines asks first. Alt-Enter and Ctrl-J insert a newline; the input
+ * line shows each as a return arrow.
  */
 #include <curses.h>
 #include <dirent.h>
@@ -33,6 +35,7 @@
 #include "cmd.h"
 #include "engine.h"
 #include "line.h"
+#include "loop.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -86,6 +89,7 @@ static const struct {
 	const char *keys, *help;
 } ui_keys_help[] = {
 	{ "Enter", "send: a message, or a /command" },
+	{ "Alt-Enter, Ctrl-J", "a new line in the message" },
 	{ "Ctrl-C", "quit, like /quit" },
 	{ "Ctrl-N, Alt-Down", "next view: system, then each peer" },
 	{ "Ctrl-P, Alt-Up", "previous view" },
@@ -223,7 +227,12 @@ ui_utf8_to_wcs(const char *s, size_t *n)
 	int cw;
 
 	while (len > 0) {
-		k = line_decode(s, len, &w[i++], &cw);
+		/* Newlines stay: a multi-line message given back to edit. */
+		if (*s == '\n') {
+			w[i++] = L'\n';
+			k = 1;
+		} else
+			k = line_decode(s, len, &w[i++], &cw);
 		s += k;
 		len -= k;
 	}
@@ -453,6 +462,7 @@ ui_comp_show(struct ui *ui)
 		k += (size_t)snprintf(
 		    buf + k, sizeof buf - k, " %s", ui->comp[i]);
 	ui_notify(ui, buf);
+	ui->notice_comp = 1;
 }
 
 static void
@@ -560,7 +570,7 @@ ui_submit(struct ui *ui)
 		ui_reply(ui, FE_ERROR, "the line is not valid text");
 		return;
 	}
-	if (text[strspn(text, " ")] == '\0') {
+	if (text[strspn(text, " \n")] == '\0') {
 		free(text);
 		return;
 	}
@@ -662,6 +672,15 @@ ui_insert_char(struct ui *ui, wint_t ch)
 	line_insert(&ui->line, &wc, 1);
 }
 
+/* Alt-Enter, Ctrl-J: a new line in the message. */
+static void
+ui_newline(struct ui *ui)
+{
+	wchar_t nl = L'\n';
+
+	line_insert(&ui->line, &nl, 1);
+}
+
 /* A control character typed on its own. */
 static void
 ui_control(struct ui *ui, wint_t ch)
@@ -697,7 +716,9 @@ ui_control(struct ui *ui, wint_t ch)
 	case 12: /* Ctrl-L */
 		ui->dirty |= UI_DIRTY_ALL;
 		break;
-	case 10:
+	case 10: /* Ctrl-J */
+		ui_newline(ui);
+		break;
 	case 13:
 		ui_submit(ui);
 		break;
@@ -736,6 +757,10 @@ ui_alt_char(struct ui *ui, wint_t ch)
 		return;
 	}
 	switch (ch) {
+	case 10: /* Alt-Enter, Alt-Ctrl-J */
+	case 13:
+		ui_newline(ui);
+		break;
 	case 'a':
 	case 'A':
 		ui_select_unread(ui);
@@ -815,7 +840,10 @@ ui_fkey(struct ui *ui, const struct ui_key *k)
 			line_backspace(l);
 		break;
 	case UK_ENTER:
-		ui_submit(ui);
+		if (k->mod & UM_ALT)
+			ui_newline(ui);
+		else
+			ui_submit(ui);
 		break;
 	case UK_RESIZE:
 		ui->dirty |= UI_DIRTY_LAYOUT;
@@ -837,7 +865,9 @@ ui_paste_char(struct ui *ui, wint_t ch)
 	ui->paste_cr = ch == '\r';
 	if (ch == '\n' && cr)
 		return; /* CR LF is one line break */
-	if (ch == '\r' || ch == '\n' || ch == '\t')
+	if (ch == '\r' || ch == '\n')
+		wc = L'\n';
+	else if (ch == '\t')
 		wc = L' ';
 	else if (ch < 0x20 || ch == 0x7f || wcwidth(wc) < 0)
 		return;
@@ -861,6 +891,28 @@ ui_paste_flush(struct ui *ui)
 	ui->dirty |= UI_DIRTY_INPUT;
 }
 
+static const struct ui_key ui_space = { UK_CHAR, 0, L' ' };
+
+/* A paste of more than UI_PASTE_ASK lines asks before it is sent. */
+static void
+ui_paste_confirm(struct ui *ui)
+{
+	size_t i, lines = 1;
+	char buf[96];
+
+	for (i = 0; i < ui->line.len; i++)
+		lines += ui->line.buf[i] == L'\n';
+	if (lines <= UI_PASTE_ASK)
+		return;
+	snprintf(buf, sizeof buf, "paste %zu lines? Enter to send, Esc to edit",
+	    lines);
+	ui_notify(ui, buf);
+	/* A question stays until it is answered. */
+	loop_timer_del(ui->notice_timer);
+	ui->notice_timer = NULL;
+	ui->paste_lines = lines;
+}
+
 /* One key, whole. */
 static void
 ui_key(struct ui *ui, const struct ui_key *k)
@@ -876,7 +928,16 @@ ui_key(struct ui *ui, const struct ui_key *k)
 	if (k->k == UK_PASTE_END) {
 		ui_paste_flush(ui);
 		ui->pasting = 0;
+		ui_paste_confirm(ui);
 		return;
+	}
+	/* After a long paste: Enter sends it, Escape (or any key) goes on
+	 * editing. */
+	if (ui->paste_lines > 0) {
+		ui->paste_lines = 0;
+		ui_notify_clear(ui);
+		if (k->k == UK_ESC)
+			return;
 	}
 	if (ui->pasting) {
 		if (k->k == UK_CHAR)
@@ -885,7 +946,10 @@ ui_key(struct ui *ui, const struct ui_key *k)
 			ui_paste_char(ui, '\r');
 		return;
 	}
-	if (k->k == UK_CHAR && !(k->mod & UM_ALT) && k->ch == '\t') {
+	if (k->k == UK_CHAR && !(k->mod & UM_ALT) && k->ch == '\t' &&
+	    ui->tab_is_text)
+		k = &ui_space;
+	else if (k->k == UK_CHAR && !(k->mod & UM_ALT) && k->ch == '\t') {
 		ui_complete(ui, 0);
 		keep_comp = 1;
 	} else if (k->k == UK_BTAB) {
@@ -895,8 +959,12 @@ ui_key(struct ui *ui, const struct ui_key *k)
 		ui_comp_cancel(ui);
 	else if (k->k == UK_RESIZE || k->k == UK_OTHER)
 		keep_comp = 1;
-	if (!keep_comp)
+	if (!keep_comp) {
 		ui_comp_reset(ui);
+		/* "19 matches: ..." was about the Tab before. */
+		if (ui->notice_comp)
+			ui_notify_clear(ui);
+	}
 
 	if (k->k == UK_CHAR) {
 		if (k->mod & UM_ALT)
@@ -1179,11 +1247,26 @@ void
 ui_input_read(struct ui *ui)
 {
 	struct ui_key k;
-	wint_t ch;
-	int ret;
+	size_t i, n = 0, last = 0;
 
-	while ((ret = get_wch(&ch)) != ERR)
-		ui_input_one(ui, ret, ch);
+	/*
+	 * All that came at once first: a Tab with text after it in the same
+	 * read was pasted (without brackets), not typed to complete.
+	 */
+	do {
+		for (n = 0, last = 0; n < UI_READ_MAX &&
+		     (ui->rd_ret[n] = get_wch(&ui->rd_ch[n])) != ERR;
+		     n++) {
+			if (ui->rd_ret[n] != KEY_CODE_YES &&
+			    ui->rd_ch[n] >= 0x20 && ui->rd_ch[n] != 0x7f)
+				last = n;
+		}
+		for (i = 0; i < n; i++) {
+			ui->tab_is_text = i < last;
+			ui_input_one(ui, ui->rd_ret[i], ui->rd_ch[i]);
+		}
+		ui->tab_is_text = 0;
+	} while (n == UI_READ_MAX);
 	/* A lone ESC, or ESC O / ESC [ and nothing more: typed keys. */
 	if (ui->esc == UI_ESC_SEEN) {
 		ui->esc = UI_ESC_NONE;
@@ -1208,7 +1291,7 @@ ui_input_draw(struct ui *ui)
 {
 	WINDOW *w = ui->w_input;
 	const struct line *l = &ui->line;
-	size_t i, off = ui->input_off;
+	size_t i, k, off = ui->input_off;
 	int width = getmaxx(w), avail = width - 3, x, cw, used;
 
 	werase(w);
@@ -1222,27 +1305,36 @@ ui_input_draw(struct ui *ui)
 		off = l->cursor > (size_t)avail / 3
 		    ? l->cursor - (size_t)avail / 3
 		    : 0;
-	for (used = 0, i = off; i < l->cursor; i++)
-		used += line_wcwidth(l->buf[i]);
+	for (used = 0, i = off; i < l->cursor; i = k) {
+		k = line_cluster_after(l->buf, l->len, i);
+		used += line_wcluster_width(l->buf + i, k - i);
+	}
 	if (used > avail) {
-		for (used = 0, i = l->cursor; i > 0; i--) {
-			cw = line_wcwidth(l->buf[i - 1]);
+		for (used = 0, i = l->cursor; i > 0; i = k) {
+			k = line_cluster_before(l->buf, i);
+			cw = line_wcluster_width(l->buf + k, i - k);
 			if (used + cw > avail * 2 / 3)
 				break;
 			used += cw;
 		}
 		off = i;
 	}
-	for (used = 0, i = 0; i < l->len && used <= avail; i++)
-		used += line_wcwidth(l->buf[i]);
+	for (used = 0, i = 0; i < l->len && used <= avail; i = k) {
+		k = line_cluster_after(l->buf, l->len, i);
+		used += line_wcluster_width(l->buf + i, k - i);
+	}
 	if (used <= avail)
 		off = 0; /* it all fits */
 	ui->input_off = off;
-	for (x = 2, i = off; i < l->len; i++) {
-		cw = line_wcwidth(l->buf[i]);
+	for (x = 2, i = off; i < l->len; i = k) {
+		k = line_cluster_after(l->buf, l->len, i);
+		cw = line_wcluster_width(l->buf + i, k - i);
 		if (x + cw > 2 + avail)
 			break;
-		waddnwstr(w, &l->buf[i], 1);
+		if (l->buf[i] == L'\n')
+			ui_put_cluster(w, ui->utf8 ? L"\u21b5" : L"~", 1);
+		else
+			ui_put_cluster(w, l->buf + i, k - i);
 		x += cw;
 	}
 	if (i < l->len) {
@@ -1251,7 +1343,9 @@ ui_input_draw(struct ui *ui)
 	}
 	if (off > 0)
 		mvwaddch(w, 0, 1, '<' | A_REVERSE);
-	for (x = 2, i = off; i < l->cursor; i++)
-		x += line_wcwidth(l->buf[i]);
+	for (x = 2, i = off; i < l->cursor; i = k) {
+		k = line_cluster_after(l->buf, l->len, i);
+		x += line_wcluster_width(l->buf + i, k - i);
+	}
 	wmove(w, 0, x);
 }

@@ -5,7 +5,8 @@
  *
  * A line is drawn as a prefix, "[TIME ]<nick> " for messages or
  * "[TIME ]-- " / "!! " / "** " for notices, errors and flips, then the
- * text wrapped at spaces where possible; continuation rows are indented
+ * text wrapped at its newlines and at spaces where possible (other
+ * control characters show as '?'); continuation rows are indented
  * to the end of the prefix unless that would take more than half the
  * pane. Row counts are cached per line for the last width they were
  * measured at, so scrolling and drawing cost what is visible, not what is
@@ -29,6 +30,7 @@
 #include "ident.h"
 #include "line.h"
 #include "ui.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct ui_view *
@@ -52,6 +54,20 @@ ui_view_free(struct ui_view *v)
 		free(v->ring[(v->head + i) % v->cap]);
 	free(v->ring);
 	free(v);
+}
+
+void
+ui_view_clear(struct ui_view *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->count; i++)
+		free(v->ring[(v->head + i) % v->cap]);
+	v->first += (int64_t)v->count;
+	v->count = 0;
+	v->head = 0;
+	v->follow = 1;
+	v->history_done = 1;
 }
 
 /* Make room for one more line (the ring grows up to max). */
@@ -79,9 +95,16 @@ static struct ui_line *
 ui_line_new(enum ui_kind kind, time_t when, const char *nick, const char *text,
     size_t len)
 {
-	size_t nlen = nick != NULL ? strlen(nick) : 0;
+	size_t nlen = nick != NULL ? strlen(nick) : 0, elen;
 	struct ui_line *l;
+	char *esc;
 
+	/* Measured and drawn as shown: bidirectional controls escaped. */
+	if ((esc = util_bidi_escape(text, len, &elen)) != NULL) {
+		l = ui_line_new(kind, when, nick, esc, elen);
+		free(esc);
+		return l;
+	}
 	if (nlen > 255)
 		nlen = 255;
 	if (len > UINT32_MAX - 1)
@@ -99,11 +122,91 @@ ui_line_new(enum ui_kind kind, time_t when, const char *nick, const char *text,
 	return l;
 }
 
+/* --- day lines ------------------------------------------------------- */
+
+/* The local day of t as yyyymmdd, 0 if unknown. */
+static long
+ui_day_of(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL)
+		return 0;
+	return (tm.tm_year + 1900L) * 10000 + (tm.tm_mon + 1) * 100 +
+	    tm.tm_mday;
+}
+
+/* The day line for t: English names, whatever the locale, so screens
+ * and scripts compare. */
+static struct ui_line *
+ui_day_line(int64_t t)
+{
+	static const char *wday[] = { "Sunday", "Monday", "Tuesday",
+		"Wednesday", "Thursday", "Friday", "Saturday" };
+	static const char *mon[] = { "January", "February", "March", "April",
+		"May", "June", "July", "August", "September", "October",
+		"November", "December" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[64];
+
+	if (localtime_r(&tt, &tm) == NULL)
+		return NULL;
+	snprintf(buf, sizeof buf, "--- %s %d %s %d ---", wday[tm.tm_wday % 7],
+	    tm.tm_mday, mon[tm.tm_mon % 12], tm.tm_year + 1900);
+	return ui_line_new(UI_DAY, tt, NULL, buf, strlen(buf));
+}
+
+/* The newest (else the oldest) line with a time of its own, or NULL. */
+static struct ui_line *
+ui_view_dated(const struct ui_view *v, int newest)
+{
+	struct ui_line *l;
+	size_t i;
+
+	for (i = 0; i < v->count && i < 64; i++) {
+		l = v->ring[(v->head + (newest ? v->count - 1 - i : i)) %
+		    v->cap];
+		if (l->kind != UI_DAY && l->kind != UI_RAW)
+			return l;
+	}
+	return NULL;
+}
+
+static void ui_view_push(struct ui_view *, struct ui_line *);
+static int ui_view_push_front(struct ui_view *, struct ui_line *);
+
+void
+ui_view_day_top(struct ui_view *v)
+{
+	struct ui_line *l = ui_view_dated(v, 0), *d;
+
+	if (l == NULL || v->ring[v->head]->kind == UI_DAY)
+		return;
+	if ((d = ui_day_line(l->when)) != NULL && !ui_view_push_front(v, d))
+		free(d);
+}
+
+/* --- adding lines ------------------------------------------------------ */
+
 struct ui_line *
 ui_view_add(struct ui_view *v, enum ui_kind kind, time_t when, const char *nick,
     const char *text, size_t len)
 {
-	struct ui_line *l = ui_line_new(kind, when, nick, text, len);
+	struct ui_line *l = ui_line_new(kind, when, nick, text, len), *last, *d;
+
+	if (kind != UI_RAW && (last = ui_view_dated(v, 1)) != NULL &&
+	    ui_day_of(last->when) != ui_day_of((int64_t)when) &&
+	    (d = ui_day_line((int64_t)when)) != NULL)
+		ui_view_push(v, d);
+	ui_view_push(v, l);
+	return l;
+}
+
+static void
+ui_view_push(struct ui_view *v, struct ui_line *l)
+{
 
 	if (v->count == v->max) {
 		free(v->ring[v->head]);
@@ -118,21 +221,38 @@ ui_view_add(struct ui_view *v, enum ui_kind kind, time_t when, const char *nick,
 	ui_view_grow(v);
 	v->ring[(v->head + v->count) % v->cap] = l;
 	v->count++;
-	return l;
+}
+
+static int
+ui_view_push_front(struct ui_view *v, struct ui_line *l)
+{
+	if (v->count == v->max)
+		return 0;
+	ui_view_grow(v);
+	v->head = (v->head + v->cap - 1) % v->cap;
+	v->ring[v->head] = l;
+	v->count++;
+	v->first--;
+	return 1;
 }
 
 struct ui_line *
 ui_view_add_front(struct ui_view *v, enum ui_kind kind, time_t when,
     const char *nick, const char *text, size_t len)
 {
-	if (v->count == v->max)
+	struct ui_line *l, *old = ui_view_dated(v, 0), *d;
+
+	/* The day of the line below begins here. */
+	if (old != NULL && ui_day_of(old->when) != ui_day_of((int64_t)when) &&
+	    v->ring[v->head]->kind != UI_DAY &&
+	    (d = ui_day_line(old->when)) != NULL && !ui_view_push_front(v, d))
+		free(d);
+	l = ui_line_new(kind, when, nick, text, len);
+	if (!ui_view_push_front(v, l)) {
+		free(l);
 		return NULL;
-	ui_view_grow(v);
-	v->head = (v->head + v->cap - 1) % v->cap;
-	v->ring[v->head] = ui_line_new(kind, when, nick, text, len);
-	v->count++;
-	v->first--;
-	return v->ring[v->head];
+	}
+	return l;
 }
 
 struct ui_line *
@@ -183,7 +303,8 @@ ui_fmt_line(const struct ui_style *st, const struct ui_line *l, int width,
 	const char *mark;
 
 	f->pre[0] = '\0';
-	if (st->timestamps && localtime_r(&t, &tm) != NULL) {
+	if (l->kind != UI_RAW && l->kind != UI_DAY && st->timestamps &&
+	    localtime_r(&t, &tm) != NULL) {
 		/* The format is the user's own setting. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
@@ -194,12 +315,24 @@ ui_fmt_line(const struct ui_style *st, const struct ui_line *l, int width,
 	}
 	f->ts_len = k;
 	switch (l->kind) {
+	case UI_ECHO:
+		k += (size_t)snprintf(f->pre + k, sizeof f->pre - k,
+		    "-> %.*s: ", (int)l->nick_len, l->data);
+		f->mark_attr = st->self;
+		f->text_attr = A_NORMAL;
+		break;
 	case UI_SELF:
 	case UI_PEER:
 		k += (size_t)snprintf(f->pre + k, sizeof f->pre - k, "<%.*s> ",
 		    (int)l->nick_len, l->data);
 		f->mark_attr = l->kind == UI_SELF ? st->self : st->peer;
 		f->text_attr = l->pending ? st->pending : A_NORMAL;
+		break;
+	case UI_RAW:
+		f->mark_attr = f->text_attr = A_NORMAL;
+		break;
+	case UI_DAY:
+		f->mark_attr = f->text_attr = st->info;
 		break;
 	default:
 		mark = l->kind == UI_ERROR ? "!! "
@@ -233,9 +366,8 @@ static int
 ui_rows_next(struct ui_rows *r, size_t *off, size_t *len, int *x)
 {
 	const struct ui_fmt *f = r->f;
-	size_t k, skip;
+	size_t k, skip, word;
 	int avail, cols, w;
-	wchar_t wc;
 
 	if (r->done)
 		return 0;
@@ -251,8 +383,17 @@ ui_rows_next(struct ui_rows *r, size_t *off, size_t *len, int *x)
 		*x = f->indent;
 	}
 	k = line_wrap(f->text + r->pos, f->n - r->pos, avail, &cols, &skip);
+	/* A word cut after the prefix goes whole to the next row if it fits
+	 * there: only a word longer than a row is broken. */
+	if (r->row == 0 && skip == 0 && k < f->n - r->pos) {
+		word = strcspn(f->text + r->pos, " \n");
+		if (word > f->n - r->pos)
+			word = f->n - r->pos;
+		if (line_width(f->text + r->pos, word) <= r->width - f->indent)
+			k = 0;
+	}
 	if (k == 0 && skip == 0 && r->row > 0 && r->pos < f->n)
-		k = line_decode(f->text + r->pos, f->n - r->pos, &wc, &w);
+		k = line_cluster(f->text + r->pos, f->n - r->pos, &w);
 	*off = r->pos;
 	*len = k;
 	r->pos += k + skip;
@@ -426,35 +567,75 @@ ui_view_scroll(const struct ui_style *st, struct ui_view *v, int delta,
 
 /* --- drawing -------------------------------------------------------------- */
 
+void
+ui_put_cluster(WINDOW *w, const wchar_t *s, size_t n)
+{
+	wchar_t one[2] = { L' ', L'\0' };
+	cchar_t cc;
+	size_t i, j = 0;
+
+	if (n == 0)
+		return;
+	/* A zero-width character first joins nothing: put it on a space. */
+	if (wcwidth(s[0]) != 0)
+		one[0] = s[j++];
+	setcchar(&cc, one, A_NORMAL, 0, NULL);
+	/*
+	 * setcchar() stops at a spacing character, but the cell is written
+	 * out whole: the joined emoji after a ZWJ go in the same cell, so
+	 * curses advances by the first character's width as the terminal
+	 * does. A cell holds CCHARW_MAX characters: a longer cluster ends
+	 * before a joiner, showing its first part.
+	 */
+	for (i = 1; j < n && i < CCHARW_MAX; i++)
+		cc.chars[i] = s[j++];
+	if (j < n && i > 1 && cc.chars[i - 1] == LINE_ZWJ)
+		cc.chars[i - 1] = L'\0';
+	wadd_wch(w, &cc);
+}
+
 int
 ui_put(WINDOW *w, const char *s, size_t n, int maxcols, attr_t attr)
 {
-	wchar_t buf[128];
-	size_t k, nb = 0;
-	int cw, cols = 0;
-	wchar_t wc;
+	wchar_t buf[64];
+	size_t k, i, nb;
+	int cw, cols = 0, width;
+	char *esc;
 
+	/* Text from peers has them escaped already; names and titles here. */
+	if ((esc = util_bidi_escape(s, n, &k)) != NULL) {
+		cols = ui_put(w, esc, k, maxcols, attr);
+		free(esc);
+		return cols;
+	}
 	wattrset(w, attr);
 	while (n > 0) {
-		k = line_decode(s, n, &wc, &cw);
+		k = line_cluster(s, n, &cw);
 		if (cols + cw > maxcols)
 			break;
-		/* A zero-width character on its own would join nothing. */
-		if (cw == 0 && cols == 0 && nb == 0)
-			wc = L' ';
-		buf[nb++] = wc;
+		for (i = 0, nb = 0; i < k && nb < sizeof buf / sizeof buf[0];
+		     nb++)
+			i += line_decode(s + i, k - i, &buf[nb], &width);
+		ui_put_cluster(w, buf, nb);
 		cols += cw;
 		s += k;
 		n -= k;
-		if (nb == sizeof buf / sizeof buf[0]) {
-			waddnwstr(w, buf, (int)nb);
-			nb = 0;
-		}
 	}
-	if (nb > 0)
-		waddnwstr(w, buf, (int)nb);
 	wattrset(w, A_NORMAL);
 	return cols;
+}
+
+int
+ui_put_cut(WINDOW *w, const char *s, int maxcols, attr_t attr, int utf8)
+{
+	const char *dots = utf8 ? "\xe2\x80\xa6" : "...";
+	int dw = utf8 ? 1 : 3, cols;
+	size_t n = strlen(s);
+
+	if (line_width(s, n) <= maxcols || maxcols <= dw)
+		return ui_put(w, s, n, maxcols, attr);
+	cols = ui_put(w, s, n, maxcols - dw, attr);
+	return cols + ui_put(w, dots, strlen(dots), dw, attr);
 }
 
 /* Draw rows [from, to] of line l at y. */

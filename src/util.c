@@ -311,6 +311,56 @@ util_utf8_char(const uint8_t *s, size_t len)
 	return 0;
 }
 
+size_t
+util_bidi_at(const char *s, size_t n, uint32_t *cp)
+{
+	const uint8_t *u = (const uint8_t *)s;
+
+	if (n >= 2 && u[0] == 0xd8 && u[1] == 0x9c) {
+		*cp = 0x061c;
+		return 2;
+	}
+	if (n < 3 || u[0] != 0xe2)
+		return 0;
+	if (u[1] == 0x80 &&
+	    ((u[2] >= 0xaa && u[2] <= 0xae) || u[2] == 0x8e || u[2] == 0x8f)) {
+		*cp = 0x2000 | (u[2] & 0x3f);
+		return 3;
+	}
+	if (u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9) {
+		*cp = 0x2040 | (u[2] & 0x3f);
+		return 3;
+	}
+	return 0;
+}
+
+char *
+util_bidi_escape(const char *s, size_t n, size_t *outlen)
+{
+	size_t i, k, o = 0, found = 0;
+	uint32_t cp;
+	char *out;
+
+	for (i = 0; i<n; i += k> 0 ? k : 1) {
+		if ((k = util_bidi_at(s + i, n - i, &cp)) > 0)
+			found++;
+	}
+	if (found == 0)
+		return NULL;
+	/* Each control of 2 or 3 bytes becomes 8. */
+	out = xmalloc(n + found * UTIL_BIDI_ESC_LEN + 1);
+	for (i = 0; i<n; i += k> 0 ? k : 1) {
+		if ((k = util_bidi_at(s + i, n - i, &cp)) > 0)
+			o += (size_t)snprintf(out + o, UTIL_BIDI_ESC_LEN + 1,
+			    "<U+%04X>", (unsigned)cp);
+		else
+			out[o++] = s[i];
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
 int
 util_safe_name(const char *name, char *out, size_t outlen)
 {

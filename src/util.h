@@ -41,6 +41,19 @@ int util_mkdir_p(const char *path, mode_t mode);
 int util_utf8_printable(const uint8_t *s, size_t len);
 
 /*
+ * Bidirectional controls (U+202A-202E, U+2066-2069, U+200E, U+200F,
+ * U+061C) would let a peer reorder what is shown around them, so every
+ * frontend shows them escaped as "<U+202E>". The one sanitiser:
+ * util_bidi_at() gives the bytes of the control at s (n bytes), storing
+ * its code point, or 0 if s does not start with one.
+ */
+#define UTIL_BIDI_ESC_LEN 8 /* "<U+202E>" */
+size_t util_bidi_at(const char *s, size_t n, uint32_t *cp);
+/* s (n bytes) with every bidirectional control escaped, allocated with
+ * its length in *outlen; NULL if there is none (use s as it is). */
+char *util_bidi_escape(const char *s, size_t n, size_t *outlen);
+
+/*
  * Take an exclusive lock on path (created 0600) and write our pid in it.
  * The kernel drops the lock when the process dies, so a stale file never
  * blocks. -1 with *cause naming the holder's pid if it is held.

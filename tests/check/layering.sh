@@ -25,6 +25,7 @@ check ncurses.h 'ui.c ui_*.c'
 check sodium.h 'noise.c ident.c'
 check libconfig.h 'conf.c'
 check sqlite3.h 'store.c'
+check qrencode.h 'qr.c'
 # Engine modules report through struct fe_ops, never by printing.
 for f in peer.c net.c proto.c noise.c cmd.c; do
 	[ -f "$f" ] || continue

@@ -242,6 +242,30 @@ wait_screen() {
 	done
 }
 
+# wait_screen_gone NAME REGEX: wait until the screen no longer matches.
+wait_screen_gone() {
+	local deadline=$(($(now_ms) + TIMEOUT * 1000))
+	while screen "$1" | grep -qE -- "$2"; do
+		if [ "$(now_ms)" -ge "$deadline" ]; then
+			screen "$1" >&2
+			fail "$1: /$2/ still on screen"
+		fi
+		sleep 0.05
+	done
+}
+
+# wait_cursor NAME COLUMN: wait until the cursor is in that column.
+wait_cursor() {
+	local deadline=$(($(now_ms) + TIMEOUT * 1000)) x
+	while x=$(tmux_cmd display -p -t "$1" '#{cursor_x}') && [ "$x" != "$2" ]; do
+		if [ "$(now_ms)" -ge "$deadline" ]; then
+			screen "$1" >&2
+			fail "$1: cursor at column $x, not $2"
+		fi
+		sleep 0.05
+	done
+}
+
 keys() {
 	local name=$1
 	shift
@@ -284,4 +308,23 @@ pinned_homes() {
 	done
 	printf 'peers = ( { name = "%s"; key = "%s"; } );\n' "$1" \
 	    "$(cat "$T/$1.fp")" >>"$T/$2/.p2ptui.conf"
+}
+
+# tui_with_bob COLS ROWS [CONFIG-LINE...]: a terminal UI "ui" of that
+# size for alice (timestamps off, then the lines given) and a headless
+# bob, pinned both ways, online.
+tui_with_bob() {
+	local cols=$1 rows=$2 line
+	shift 2
+	pinned_homes alice bob
+	node_start bob
+	{
+		echo 'timestamps = false;'
+		for line in "$@"; do echo "$line"; done
+		printf 'peers = ( { name = "bob"; key = "%s"; address = "%s"; } );\n' \
+		    "$(cat "$T/bob.fp")" "$(node_addr bob)"
+	} >>"$T/alice/.p2ptui.conf"
+	tmux_start ui "$cols" "$rows" \
+	    "cd $T && HOME=$T/alice TERM=screen LC_ALL=C.UTF-8 $P2PTUI"
+	wait_for bob '^online alice '
 }

@@ -5,18 +5,6 @@
 # and Ctrl-N, Ctrl-P, Alt-digit, Alt-A and Ctrl-X switch views.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 
-# wait_gone NAME REGEX: wait until the screen no longer matches.
-wait_gone() {
-	local deadline=$(($(now_ms) + TIMEOUT * 1000))
-	while screen "$1" | grep -qE -- "$2"; do
-		if [ "$(now_ms)" -ge "$deadline" ]; then
-			screen "$1" >&2
-			fail "$1: /$2/ still on screen"
-		fi
-		sleep 0.05
-	done
-}
-
 for n in alice bob carol; do
 	node_home $n >/dev/null
 	HOME="$T/$n" "$P2PTUI" --fingerprint >"$T/$n.fp" 2>/dev/null ||
@@ -58,7 +46,7 @@ screen ui | grep -q 'hello alice' && fail "bob's message in the system view"
 # Alt-1 shows bob's conversation and clears the count.
 keys ui M-1
 wait_screen ui '^>1 \+ bob +│<bob> hello alice$'
-wait_gone ui '\(1\)'
+wait_screen_gone ui '\(1\)'
 wait_screen ui '│ bob \| online \| key [a-z2-7]{8} \| 127\.0\.0\.1:[0-9]+'
 
 # Typed lines go to the peer shown, and show as ours.
@@ -86,7 +74,7 @@ keys ui C-x
 wait_screen ui '^>2 \+ carol +│'
 wait_screen ui '│<carol> from carol 1$'
 wait_screen ui '│<carol> from carol 2$'
-wait_gone ui '\(2\)'
+wait_screen_gone ui '\(2\)'
 screen ui | grep -qE 'hello alice|hi bob' && fail "bob's lines in carol's view"
 
 # Ctrl-P back to bob, Ctrl-N on to carol and round to the system view.

@@ -10,6 +10,15 @@ echo 'timestamps = false;' >>"$T/alice/.p2ptui.conf"
 cmds=$(echo /help | HOME="$T/alice" "$P2PTUI" --headless 2>/dev/null |
     sed -n 's|^info /\([a-z]*\) .*|\1|p')
 [ -n "$cmds" ] || fail "the headless /help listed no commands"
+# The help texts line up: each starts after the last run of two spaces,
+# in the same column, also after long arguments.
+cols=$(echo /help | HOME="$T/alice" "$P2PTUI" --headless 2>/dev/null |
+    grep '^info  *[^ ]' | sed 's/ *$//' |
+    awk '{ n = 0; s = $0; while (match(s, /  +[^ ]/)) {
+	n += RSTART + RLENGTH - 1; s = substr(s, RSTART + RLENGTH) }
+	if (n > 0) print n }' | sort -u)
+[ "$(echo "$cols" | wc -l)" = 1 ] && [ "$cols" -gt 10 ] ||
+    fail "/help columns do not line up: $cols"
 
 tmux_start ui 120 70 "cd $T && HOME=$T/alice TERM=screen $P2PTUI"
 wait_screen ui 'Your key:'

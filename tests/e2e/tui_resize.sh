@@ -7,14 +7,6 @@
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 export LC_ALL=C.UTF-8
 
-wait_cursor() {
-	local deadline=$(($(now_ms) + TIMEOUT * 1000)) x
-	while x=$(tmux_cmd display -p -t "$1" '#{cursor_x}') && [ "$x" != "$2" ]; do
-		[ "$(now_ms)" -lt "$deadline" ] || fail "$1: cursor at $x, not $2"
-		sleep 0.05
-	done
-}
-
 pinned_homes alice bob
 node_start bob
 cat >>"$T/alice/.p2ptui.conf" <<CONF

@@ -7,17 +7,6 @@
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 export LC_ALL=C.UTF-8
 
-wait_cursor() {
-	local deadline=$(($(now_ms) + TIMEOUT * 1000)) x
-	while x=$(tmux_cmd display -p -t "$1" '#{cursor_x}') && [ "$x" != "$2" ]; do
-		if [ "$(now_ms)" -ge "$deadline" ]; then
-			screen "$1" >&2
-			fail "$1: cursor at column $x, not $2"
-		fi
-		sleep 0.05
-	done
-}
-
 # rep N STRING: STRING N times.
 rep() {
 	local i out=""
@@ -100,13 +89,14 @@ wait_cursor ui 2
 keys ui C-k
 wait_screen ui '^> ?$'
 
-# A paste with newlines is one line, sent only on Enter.
-tmux_cmd set-buffer -b p "$(printf 'pasted one\npasted two')"
+# A paste with newlines and tabs is not sent by itself; its newlines
+# stay (one multi-line message, see tui_multiline.sh), tabs are spaces.
+tmux_cmd set-buffer -b p "$(printf 'pasted\tone\npasted two')"
 tmux_cmd paste-buffer -p -b p -t ui
-wait_screen ui '^> pasted one pasted two$'
-keys ui Enter
-wait_for bob '^msg alice pasted one pasted two$'
-[ "$(count bob '^msg alice pasted')" = 1 ] || fail "the paste was sent in pieces"
+wait_screen ui '^> pasted one↵pasted two$'
+keys ui C-a C-k
+wait_screen ui '^> ?$'
+[ "$(count bob '^msg alice pasted')" = 0 ] || fail "the paste was sent"
 
 # Tab completes commands and peer names.
 keys ui -l "/ms"

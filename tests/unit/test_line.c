@@ -323,10 +323,64 @@ test_wrap(void **state)
 	assert_wrap("ab \U0001F600\U0001F600", 5, "ab|\U0001F600\U0001F600");
 	/* A combining mark stays with its letter. */
 	assert_wrap("abce\u0301f", 4, "abce\u0301|f");
+	/* A newline always ends a row, and is dropped. */
+	assert_wrap("one\ntwo three", 20, "one|two three");
+	assert_wrap("ab\n\ncd", 20, "ab||cd");
+	assert_wrap("abc def\ngh", 5, "abc|def|gh");
 	/* Too narrow for even one wide character. */
 	assert_int_equal(line_wrap("\u6f22", 3, 1, &cols, &skip), 0);
 	assert_int_equal(line_wrap("abc", 3, 0, &cols, &skip), 0);
 	assert_int_equal(line_wrap("", 0, 5, &cols, &skip), 0);
+}
+
+/* Grapheme clusters: as tmux draws them, one cell as wide as the first
+ * character; the editor moves and deletes whole clusters. */
+#define FAMILY "\U0001F469\u200d\U0001F469\u200d\U0001F467"
+static void
+test_clusters(void **state)
+{
+	static const wchar_t fam[] = { 0x1f469, 0x200d, 0x1f469, 0x200d,
+		0x1f467 };
+	struct line l;
+	int w;
+
+	(void)state;
+	assert_int_equal(
+	    line_cluster(FAMILY "x", strlen(FAMILY) + 1, &w), strlen(FAMILY));
+	assert_int_equal(w, 2);
+	assert_int_equal(line_width("a" FAMILY "b", strlen(FAMILY) + 2), 4);
+	/* A variation selector and marks join; a lone mark takes a column. */
+	assert_int_equal(line_width("\u2764\ufe0f", 6), 1);
+	assert_int_equal(line_width("e\u0301\u0303", 5), 1);
+	assert_int_equal(line_width("\u0301", 2), 1);
+	/* Skin tones and flags are separate characters, as tmux has them. */
+	assert_int_equal(line_width("\U0001F44D\U0001F3FD", 8), 4);
+	assert_int_equal(line_width("\U0001F1EB\U0001F1F7", 8), 2);
+	/* Never wrapped inside a cluster. */
+	assert_wrap("abc" FAMILY "d", 4, "abc|" FAMILY "d");
+	assert_wrap("ab" FAMILY FAMILY, 4, "ab" FAMILY "|" FAMILY);
+
+	line_init(&l, 0);
+	line_insert(&l, L"a", 1);
+	line_insert(&l, fam, 5);
+	line_insert(&l, L"b", 1);
+	assert_int_equal(line_cluster_after(l.buf, l.len, 1), 6);
+	assert_int_equal(line_cluster_before(l.buf, 6), 1);
+	assert_int_equal(line_wcluster_width(l.buf + 1, 5), 2);
+	line_left(&l);
+	assert_int_equal(l.cursor, 6);
+	line_left(&l);
+	assert_int_equal(l.cursor, 1);
+	line_right(&l);
+	assert_int_equal(l.cursor, 6);
+	line_backspace(&l);
+	assert_line(&l, "ab", 1);
+	line_insert(&l, fam, 5);
+	line_home(&l);
+	line_right(&l);
+	line_delete(&l);
+	assert_line(&l, "ab", 1);
+	line_free(&l);
 }
 
 int
@@ -345,6 +399,7 @@ main(void)
 		cmocka_unit_test(test_replace_and_word_start),
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_clusters),
 	};
 
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL)

@@ -762,6 +762,58 @@ test_utf8_length_bound(void **state)
 	assert_int_equal(util_utf8_printable(s + 4, 3), 0);
 }
 
+/* Bidirectional controls are escaped, everything else kept byte for
+ * byte; each control found by code point over the whole range. */
+static void
+test_bidi_escape(void **state)
+{
+	static const uint32_t bidi[] = { 0x061c, 0x200e, 0x200f, 0x202a, 0x202b,
+		0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069 };
+	const char *s = "abc\xe2\x80\xae"
+	                "evil\xe2\x81\xa6x\xd8\x9c";
+	char buf[8], *out;
+	size_t n, k, found = 0, i;
+	uint32_t cp, got;
+
+	(void)state;
+	out = util_bidi_escape(s, strlen(s), &n);
+	assert_non_null(out);
+	assert_string_equal(out, "abc<U+202E>evil<U+2066>x<U+061C>");
+	assert_int_equal(n, strlen(out));
+	free(out);
+	/* Nothing to escape: NULL, also for neighbours of the controls. */
+	s = "caf\xc3\xa9 \xe2\x80\x8d \xe2\x80\xaf \xe2\x81\xaa \xd8\x9b";
+	assert_null(util_bidi_escape(s, strlen(s), &n));
+	/* A truncated control at the end is not one. */
+	assert_null(util_bidi_escape("\xe2\x80", 2, &n));
+	for (cp = 0x80; cp < 0x10000; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		if (cp < 0x800) {
+			buf[0] = (char)(0xc0 | (cp >> 6));
+			buf[1] = (char)(0x80 | (cp & 0x3f));
+			n = 2;
+		} else {
+			buf[0] = (char)(0xe0 | (cp >> 12));
+			buf[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			buf[2] = (char)(0x80 | (cp & 0x3f));
+			n = 3;
+		}
+		k = util_bidi_at(buf, n, &got);
+		for (i = 0; i < sizeof bidi / sizeof bidi[0]; i++) {
+			if (bidi[i] == cp)
+				break;
+		}
+		if (i < sizeof bidi / sizeof bidi[0]) {
+			assert_int_equal(k, n);
+			assert_int_equal(got, cp);
+			found++;
+		} else
+			assert_int_equal(k, 0);
+	}
+	assert_int_equal(found, sizeof bidi / sizeof bidi[0]);
+}
+
 /* Every code point from U+0000 to U+10FFFF, encoded by the book. */
 static void
 test_utf8_all_code_points(void **state)
@@ -1197,6 +1249,7 @@ main(void)
 		cmocka_unit_test(test_utf8_printable),
 		cmocka_unit_test(test_utf8_length_bound),
 		cmocka_unit_test(test_utf8_all_code_points),
+		cmocka_unit_test(test_bidi_escape),
 		cmocka_unit_test_setup_teardown(
 		    test_lock_basic, fs_setup, fs_teardown),
 		cmocka_unit_test_setup_teardown(
