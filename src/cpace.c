@@ -49,8 +49,9 @@
  *   sid = the Noise handshake hash of the session (64 bytes)
  *   CI  = lv_cat("p2ptui room v1", room_id, joiner's Noise static key,
  *         member's Noise static key)                   (cpace_room_ci)
- *   PRS = Argon2id13(password, salt, opslimit CPACE_PRS_OPSLIMIT,
- *         memlimit CPACE_PRS_MEMLIMIT, 32 bytes)         (cpace_prs)
+ *   PRS = Argon2id v1.3 (crypto_pwhash ALG_ARGON2ID13) of the
+ *         password: 3 passes (CPACE_PRS_OPSLIMIT), 128 MiB
+ *         (CPACE_PRS_MEMLIMIT), 1 lane, 32 bytes         (cpace_prs)
  *   salt = BLAKE2b with a 16-byte output (crypto_generichash, no key)
  *          of "p2ptui room prs v1" || room_id
  * The password is used as the bytes given (no RFC 8265 preparation).
