@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The user's identity (long-term keys in the data directory) and the text
- * form of public keys. With noise.c, the only owner of <sodium.h>.
+ * form of public keys. With noise.c and cpace.c, the only owners of
+ * <sodium.h>.
  *
  * A fingerprint is base32(public key || 2-byte checksum): 55 characters,
  * so a mistyped key in the configuration is reported as a typo instead of

@@ -22,12 +22,12 @@ check() {
 }
 check curses.h 'ui.c ui_*.c'
 check ncurses.h 'ui.c ui_*.c'
-check sodium.h 'noise.c ident.c'
+check sodium.h 'noise.c ident.c cpace.c'
 check libconfig.h 'conf.c'
 check sqlite3.h 'store.c'
 check qrencode.h 'qr.c'
 # Engine modules report through struct fe_ops, never by printing.
-for f in peer.c net.c proto.c noise.c cmd.c; do
+for f in peer.c net.c proto.c noise.c cpace.c cmd.c; do
 	[ -f "$f" ] || continue
 	if grep -nE '(^|[^a-z_])(printf|puts|perror)[[:space:]]*\(|(fputs|fprintf|fputc|putc)[[:space:]]*\([^;]*(stdout|stderr)' "$f"; then
 		echo "FAIL: src/$f prints; report through fe_ops instead"
