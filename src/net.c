@@ -102,6 +102,46 @@ net_addr_host(const struct sockaddr *sa, char out[NET_ADDRSTRLEN])
 		snprintf(out, NET_ADDRSTRLEN, "?");
 }
 
+/* Keep the first bits of the len bytes at p, clear the rest. */
+static void
+net_mask(uint8_t *p, size_t len, int bits)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++, bits -= 8) {
+		if (bits <= 0)
+			p[i] = 0;
+		else if (bits < 8)
+			p[i] &= (uint8_t)(0xff << (8 - bits));
+	}
+}
+
+void
+net_addr_prefix(const struct sockaddr *sa, int v4bits, int v6bits, uint8_t *out)
+{
+	const struct sockaddr_in6 *s6;
+	const struct sockaddr_in *s4;
+
+	memset(out, 0, NET_PREFIXLEN);
+	if (sa->sa_family == AF_INET6) {
+		s6 = (const void *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			out[0] = 4;
+			memcpy(out + 1, s6->sin6_addr.s6_addr + 12, 4);
+			net_mask(out + 1, 4, v4bits);
+			return;
+		}
+		out[0] = 6;
+		memcpy(out + 1, s6->sin6_addr.s6_addr, 16);
+		net_mask(out + 1, 16, v6bits);
+	} else if (sa->sa_family == AF_INET) {
+		s4 = (const void *)sa;
+		out[0] = 4;
+		memcpy(out + 1, &s4->sin_addr, 4);
+		net_mask(out + 1, 4, v4bits);
+	}
+}
+
 void
 net_reachable(const char *bound, char *out, size_t len)
 {

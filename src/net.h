@@ -42,6 +42,15 @@ void net_reachable(const char *bound, char *out, size_t len);
 void net_addr_str(const struct sockaddr *, char out[NET_ADDRSTRLEN]);
 /* The address without the port, for per-source limits. */
 void net_addr_host(const struct sockaddr *, char out[NET_ADDRSTRLEN]);
+/*
+ * The source address masked to a prefix, for per-source limits: the
+ * first v4bits of an IPv4 address (also when it arrives IPv4-mapped on
+ * an IPv6 socket) or the first v6bits of an IPv6 one, in NET_PREFIXLEN
+ * bytes (a family byte, then the address) that compare with memcmp.
+ */
+#define NET_PREFIXLEN 17
+void net_addr_prefix(
+    const struct sockaddr *, int v4bits, int v6bits, uint8_t *out);
 
 /* Read what is available into b (at most max bytes): >0, 0 at end of
  * file, -1 with errno (EAGAIN: nothing now). */
