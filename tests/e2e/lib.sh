@@ -28,6 +28,7 @@ cleanup() {
 	local pid
 	for pid in $_pids; do
 		kill "$pid" 2>/dev/null
+		kill -CONT "$pid" 2>/dev/null # a stopped one ends only then
 	done
 	for pid in $_pids; do
 		wait "$pid" 2>/dev/null
@@ -175,6 +176,16 @@ node_addr() {
 node_fp() {
 	wait_for "$1" '^ready '
 	field "$1" '^ready ' 2
+}
+
+# node_sockets NAME: how many sockets the node holds (1 is its listener).
+node_sockets() {
+	local pid n=0 f
+	eval "pid=\$pid_$1"
+	for f in /proc/"$pid"/fd/*; do
+		case $(readlink "$f" 2>/dev/null) in socket:*) n=$((n + 1)) ;; esac
+	done
+	echo $n
 }
 
 # count NAME REGEX: how many lines of NAME's output match.

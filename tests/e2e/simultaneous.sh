@@ -16,15 +16,6 @@ sed -i "s/^listen = .*/listen = \"$b_addr\";/" "$T/bob/.p2ptui.conf"
 echo "peers = ( { name = \"bob\"; address = \"$b_addr\"; key = \"$b_fp\"; } );" >>"$T/alice/.p2ptui.conf"
 echo "peers = ( { name = \"alice\"; address = \"$a_addr\"; key = \"$a_fp\"; } );" >>"$T/bob/.p2ptui.conf"
 
-# sockets PID: how many TCP sockets the process holds (1 is the listener).
-sockets() {
-	n=0
-	for f in /proc/"$1"/fd/*; do
-		case $(readlink "$f" 2>/dev/null) in socket:*) n=$((n + 1)) ;; esac
-	done
-	echo $n
-}
-
 for round in 1 2 3; do
 	node_start alice
 	node_start bob
@@ -33,9 +24,9 @@ for round in 1 2 3; do
 	# Exactly one session: each process ends with its listener and one
 	# connection (the loser is closed within the deadline).
 	deadline=$(($(now_ms) + TIMEOUT * 1000))
-	while [ "$(sockets $pid_alice)" != 2 ] || [ "$(sockets $pid_bob)" != 2 ]; do
+	while [ "$(node_sockets alice)" != 2 ] || [ "$(node_sockets bob)" != 2 ]; do
 		[ "$(now_ms)" -lt "$deadline" ] ||
-		    fail "round $round: alice has $(sockets $pid_alice) sockets, bob $(sockets $pid_bob)"
+		    fail "round $round: alice has $(node_sockets alice) sockets, bob $(node_sockets bob)"
 		sleep 0.05
 	done
 	node_cmd alice "/msg bob ping $round"

@@ -236,17 +236,12 @@ dial(const char *where)
 		die("connect %s: %s", where, strerror(errno));
 }
 
-void
-handshake(const char *nick)
+struct noise_hs *
+peer_hs_fresh(void)
 {
-	uint8_t sk[NOISE_KEYLEN], msg[256], payload[64];
-	const uint8_t *frame;
+	uint8_t sk[NOISE_KEYLEN];
 	struct noise_hs *hs;
-	struct proto_msg m;
-	uint16_t version;
-	uint32_t caps;
-	char *cause, fp[IDENT_FP_LEN + 1];
-	size_t len, plen;
+	char *cause;
 
 	hs = noise_hs_create(PROTO_NOISE, NOISE_INITIATOR,
 	    (const uint8_t *)PROTO_PROLOGUE, strlen(PROTO_PROLOGUE), &cause);
@@ -257,6 +252,22 @@ handshake(const char *nick)
 	ident_wipe(sk, sizeof sk);
 	if (noise_hs_start(hs, &cause) == -1)
 		die("noise: %s", cause);
+	return hs;
+}
+
+void
+handshake(const char *nick)
+{
+	uint8_t msg[256], payload[64];
+	const uint8_t *frame;
+	struct noise_hs *hs;
+	struct proto_msg m;
+	uint16_t version;
+	uint32_t caps;
+	char fp[IDENT_FP_LEN + 1];
+	size_t len, plen;
+
+	hs = peer_hs_fresh();
 	if (noise_hs_write(hs, NULL, 0, msg, sizeof msg, &len) == -1)
 		die("noise: message 1");
 	send_frame(msg, len);

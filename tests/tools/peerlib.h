@@ -43,6 +43,9 @@ uint64_t now_ms(void);
 /* n bytes as 2n hex digits and a NUL into out. */
 void hex(const uint8_t *p, size_t n, char *out);
 
+/* A started Noise_XX initiator with a fresh static key. */
+struct noise_hs *peer_hs_fresh(void);
+
 /* Connect to HOST:PORT. */
 void dial(const char *where);
 /*
