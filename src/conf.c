@@ -83,6 +83,10 @@ static const struct conf_option conf_options[] = {
 	    "Seconds a connection may take to authenticate." },
 	{ "handshake_rate", CONF_INT, OFF(handshake_rate), "5", 1, 1000,
 	    "New connections accepted per second from one address." },
+	{ "handshake_rate_total", CONF_INT, OFF(handshake_rate_total), "100", 1,
+	    100000,
+	    "New connections accepted per second from all addresses together "
+	    "(not counting those where known peers connected from)." },
 	{ "max_peers", CONF_INT, OFF(max_peers), "64", 1, 4096,
 	    "Most simultaneous connections; beyond it incoming ones are "
 	    "refused." },

@@ -57,6 +57,7 @@ struct conf {
 	int keepalive;
 	int handshake_timeout;
 	int handshake_rate;
+	int handshake_rate_total;
 	int max_peers;
 	int max_queue_kb;
 	int max_message;

@@ -57,9 +57,24 @@
 #include "xfer.h"
 #include "xmalloc.h"
 
-#define ENGINE_MAX_HANDSHAKES 32
+/* Limits on strangers; doc/PROTOCOL.md section 11 explains each. */
+#define ENGINE_MAX_HANDSHAKES 32 /* inbound handshakes in progress */
+#define ENGINE_HS_PER_SOURCE 4 /* ... from one address (IPv6: one /64) */
+#define ENGINE_MSG1_MS 2000 /* for handshake message 1 after the accept */
 #define ENGINE_MAX_REQUESTS 32
-#define ENGINE_RATE_SLOTS 64
+#define ENGINE_RATE_SLOTS 256 /* addresses and groups rate-limited */
+#define ENGINE_GROUP_RATE 4 /* a /24 or /48 gets 4 x handshake_rate */
+#define ENGINE_KNOWN_SLOTS 64 /* addresses trusted peers came from */
+#define ENGINE_READ_PAUSE (512 * 1024) /* output above which reading stops */
+#define ENGINE_REQ_QUEUE (4 * 1024) /* ... for a contact request */
+#define ENGINE_REQ_BURST (16 * 1024) /* bytes a request may send at once */
+#define ENGINE_REQ_RATE 1024 /* ... and per second after that */
+#define ENGINE_REQ_IDLE_MS (120 * 1000) /* an unanswered request's life */
+#define ENGINE_IGNORED_BURST (1024 * 1024) /* bytes of extension frames */
+#define ENGINE_IGNORED_RATE (64 * 1024) /* ... and per second after that */
+#define ENGINE_ACCEPT_PAUSE_MS 1000 /* out of descriptors: listen later */
+#define ENGINE_FOLD_MS 10000 /* repeated notices about strangers ... */
+#define ENGINE_FOLD_SHOWN 5 /* ... beyond these are counted, not shown */
 #define ENGINE_READ_MAX (256 * 1024)
 #define ENGINE_BACKOFF_MIN 1
 #define ENGINE_BACKOFF_MAX 300
@@ -72,6 +87,12 @@
 #define ENGINE_SAVE_NOTICE_MS 60000 /* a failing store is said this often */
 #define ENGINE_PUMP_BATCH 64
 #define ENGINE_LIMBO_MAX 4096
+
+/* A token bucket: refills at a rate per second up to a burst. */
+struct engine_bucket {
+	double tokens;
+	uint64_t last; /* ms */
+};
 
 enum conn_state {
 	CONN_RESOLVING,
@@ -99,6 +120,15 @@ struct conn {
 	int last_errno;
 
 	char addr[NET_ADDRSTRLEN]; /* remote address */
+	uint8_t src[NET_PREFIXLEN]; /* ... as an address (IPv6: its /64) */
+	uint64_t accepted_ms; /* inbound: when accepted */
+	uint64_t open_ms; /* when the handshake completed */
+	TAILQ_ENTRY(conn) hs_entry; /* inbound, in the handshake */
+	int in_hs; /* on eng->handshakes */
+	int counted; /* in eng->nsessions */
+	int paused; /* not read: too much output waits */
+	struct engine_bucket req_budget; /* bytes read as a contact request */
+	struct engine_bucket ignored; /* bytes of ignored extension frames */
 
 	struct noise_hs *hs;
 	struct noise_cipher tx, rx;
@@ -131,10 +161,27 @@ struct engine_event {
 	size_t len;
 };
 
+/* A rate-limited source: an address (level 0) or a group (level 1). */
 struct rate_slot {
-	char host[NET_ADDRSTRLEN];
-	double tokens;
+	uint8_t level;
+	uint8_t prefix[NET_PREFIXLEN];
+	struct engine_bucket b;
+};
+
+/* An address a trusted peer's connection came from, and when. */
+struct known_source {
+	uint8_t prefix[NET_PREFIXLEN];
 	uint64_t last;
+};
+
+/* Notices about strangers, shown a few at a time and then counted. */
+enum engine_fold_kind { FOLD_REQUEST, FOLD_STRANGER, FOLD_KINDS };
+struct engine_fold {
+	struct engine *eng;
+	enum engine_fold_kind kind;
+	uint64_t start; /* of the current window */
+	unsigned shown, folded;
+	struct loop_timer *timer;
 };
 
 struct engine {
@@ -146,6 +193,8 @@ struct engine {
 
 	int lfd;
 	struct loop_watch *lwatch;
+	struct loop_timer *accept_timer; /* listener paused: no descriptors */
+	uint64_t accept_warned; /* when that was last reported */
 	char listen_addr[NET_ADDRSTRLEN];
 	char *state_path;
 	char *declined_path;
@@ -157,10 +206,16 @@ struct engine {
 	LIST_HEAD(, conn) dead;
 	struct loop_timer *reap;
 	size_t nconns;
+	size_t nsessions; /* connections past the handshake, not closing */
+	TAILQ_HEAD(, conn) handshakes; /* inbound, oldest first */
+	size_t nhandshakes;
 
 	uint8_t (*declined)[IDENT_KEYLEN]; /* oldest first, remembered */
 	size_t ndeclined;
 	struct rate_slot rate[ENGINE_RATE_SLOTS];
+	struct engine_bucket global_rate;
+	struct known_source known[ENGINE_KNOWN_SLOTS];
+	struct engine_fold fold[FOLD_KINDS];
 	struct flips *flips;
 	struct xfers *xfers; /* from engine_start() on */
 	struct store *store;
@@ -186,6 +241,7 @@ static void engine_receive(
     struct conn *, struct peer *, const struct proto_msg *);
 static void engine_acked(
     struct conn *, struct peer *, const struct proto_msg *);
+static void engine_known_add(struct engine *, const uint8_t *);
 
 /* --- helpers ----------------------------------------------------------- */
 
@@ -205,6 +261,89 @@ engine_notice(struct engine *eng, struct peer *p, enum fe_level level,
 	va_end(ap);
 	log_debug("notice: %s", s);
 	eng->fe->notice(eng->fe_arg, p, level, s);
+	free(s);
+}
+
+/*
+ * Take n tokens from b, which refills at rate per second up to burst
+ * (a fresh bucket, last == 0, starts full): 1, or 0 if there are not
+ * that many (and none are taken).
+ */
+static int
+engine_bucket_take(
+    struct engine_bucket *b, double rate, double burst, double n, uint64_t now)
+{
+	if (b->last == 0)
+		b->tokens = burst;
+	else
+		b->tokens += (double)(now - b->last) * rate / 1000.0;
+	if (b->tokens > burst)
+		b->tokens = burst;
+	b->last = now;
+	if (b->tokens < n)
+		return 0;
+	b->tokens -= n;
+	return 1;
+}
+
+static void
+engine_fold_expired(void *arg)
+{
+	struct engine_fold *f = arg;
+	int secs = ENGINE_FOLD_MS / 1000;
+
+	f->timer = NULL;
+	if (f->kind == FOLD_REQUEST)
+		engine_notice(f->eng, NULL, FE_INFO,
+		    "%u more contact requests in the last %d seconds "
+		    "(/peers lists them)",
+		    f->folded, secs);
+	else
+		engine_notice(f->eng, NULL, FE_WARN,
+		    "%u more warnings about unknown connections in the last "
+		    "%d seconds (-v logs them)",
+		    f->folded, secs);
+	f->folded = 0;
+}
+
+/*
+ * A notice about a stranger (a contact request, an unauthenticated
+ * connection): a flood of them from rotating addresses must not bury
+ * everything else, so of each kind only ENGINE_FOLD_SHOWN are shown in
+ * ENGINE_FOLD_MS, and the rest become one line with their count at the
+ * end of that window.
+ */
+static void engine_notice_fold(struct engine *, enum engine_fold_kind,
+    struct peer *, enum fe_level, const char *, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+engine_notice_fold(struct engine *eng, enum engine_fold_kind kind,
+    struct peer *p, enum fe_level level, const char *fmt, ...)
+{
+	struct engine_fold *f = &eng->fold[kind];
+	uint64_t now = loop_now_ms();
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (f->timer == NULL && now - f->start >= ENGINE_FOLD_MS) {
+		f->start = now;
+		f->shown = 0;
+	}
+	if (f->shown < ENGINE_FOLD_SHOWN) {
+		f->shown++;
+		engine_notice(eng, p, level, "%s", s);
+	} else {
+		log_debug("notice (folded): %s", s);
+		f->folded++;
+		if (f->timer == NULL)
+			f->timer = loop_timer_add(eng->loop,
+			    f->start + ENGINE_FOLD_MS - now,
+			    engine_fold_expired, f);
+	}
 	free(s);
 }
 
@@ -607,12 +746,30 @@ engine_reap(void *arg)
 	}
 }
 
+/* An inbound connection whose key is an unanswered contact request. */
+static int
+conn_is_request(const struct conn *c)
+{
+	return !c->initiator && c->peer != NULL &&
+	    c->peer->origin == PEER_UNKNOWN;
+}
+
+/*
+ * Watch for what the connection can do now. Reading stops while more
+ * than a little output waits (much less for a contact request): what we
+ * read may make us answer, and a peer that sends but does not read must
+ * not make us hold its answers.
+ */
 static void
 conn_want_write(struct conn *c)
 {
+	size_t out = buf_used(&c->out);
+
+	c->paused =
+	    out > (conn_is_request(c) ? ENGINE_REQ_QUEUE : ENGINE_READ_PAUSE);
 	if (c->watch != NULL)
-		loop_watch_set(
-		    c->watch, POLLIN | (buf_used(&c->out) > 0 ? POLLOUT : 0));
+		loop_watch_set(c->watch,
+		    (c->paused ? 0 : POLLIN) | (out > 0 ? POLLOUT : 0));
 }
 
 static void
@@ -664,6 +821,28 @@ conn_detach(struct conn *c, const char *why)
 	c->want = NULL;
 }
 
+/* The handshake is over, one way or another: free its slot. */
+static void
+conn_hs_done(struct conn *c)
+{
+	if (!c->in_hs)
+		return;
+	TAILQ_REMOVE(&c->eng->handshakes, c, hs_entry);
+	c->eng->nhandshakes--;
+	c->in_hs = 0;
+}
+
+/* The connection no longer counts against max_peers. */
+static void
+conn_uncount(struct conn *c)
+{
+	if (c->counted)
+		c->eng->nsessions--;
+	c->counted = 0;
+}
+
+static void engine_accept_resume(void *);
+
 static void
 conn_close(struct conn *c, const char *why)
 {
@@ -673,6 +852,8 @@ conn_close(struct conn *c, const char *why)
 		return;
 	log_debug("conn %s closed: %s", c->addr, why != NULL ? why : "");
 	c->state = CONN_DEAD;
+	conn_hs_done(c);
+	conn_uncount(c);
 	if (c->timer != NULL)
 		loop_timer_del(c->timer);
 	c->timer = NULL;
@@ -699,6 +880,11 @@ conn_close(struct conn *c, const char *why)
 	LIST_INSERT_HEAD(&eng->dead, c, entry);
 	if (eng->reap == NULL)
 		eng->reap = loop_timer_add(eng->loop, 0, engine_reap, eng);
+	/* A descriptor is free again: listen again if we had stopped. */
+	if (eng->accept_timer != NULL) {
+		loop_timer_del(eng->accept_timer);
+		engine_accept_resume(eng);
+	}
 }
 
 /* A protocol violation: one notice, then close. */
@@ -714,8 +900,13 @@ conn_fail(struct conn *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	engine_notice(c->eng, c->peer != NULL ? c->peer : c->want, FE_WARN,
-	    "%s: %s", c->addr[0] != '\0' ? c->addr : c->target, s);
+	if ((c->peer == NULL && c->want == NULL) || conn_is_request(c))
+		engine_notice_fold(c->eng, FOLD_STRANGER, c->peer, FE_WARN,
+		    "%s: %s", c->addr, s);
+	else
+		engine_notice(c->eng, c->peer != NULL ? c->peer : c->want,
+		    FE_WARN, "%s: %s", c->addr[0] != '\0' ? c->addr : c->target,
+		    s);
 	conn_close(c, s);
 	free(s);
 }
@@ -742,6 +933,7 @@ conn_bye(struct conn *c, uint8_t reason, const char *why)
 		if (conn_send(c, &m) == -1)
 			return; /* closed: it was not reading */
 		conn_detach(c, why);
+		conn_uncount(c);
 		/* Written after the next commit, like everything else: an
 		 * acknowledgement queued before the BYE must not leave
 		 * before what it acknowledges is stored. */
@@ -907,6 +1099,12 @@ conn_keepalive(void *arg)
 		    c, "no answer for %d seconds", 3 * eng->conf->keepalive);
 		return;
 	}
+	if (conn_is_request(c) && now - c->open_ms >= ENGINE_REQ_IDLE_MS) {
+		/* The request stays listed; the connection does not wait
+		 * longer for the user (the peer dials again later). */
+		conn_close(c, "contact request unanswered");
+		return;
+	}
 	if (idle < ka) {
 		/* Heard from them recently: check again an interval after. */
 		conn_keepalive_arm(c, ka - idle);
@@ -1037,8 +1235,25 @@ conn_initiator_key(const struct conn *c)
 }
 
 /*
- * Make c the connection of p. If p already has one, keep the one whose
- * initiator's key is smaller (both sides decide alike). 0 if c won.
+ * Was old authenticated too long before c to be racing it? Two
+ * connections race when both sides dial at once; each was dialled
+ * before the other was authenticated, so they authenticate within
+ * handshake_timeout of each other (plus the transit time). A peer that
+ * dials while we hold an older session has lost that session (a
+ * half-open connection after a sleep, a network change, a crash).
+ */
+static int
+conn_settled(const struct conn *old, const struct conn *c)
+{
+	uint64_t race = 2 * (uint64_t)c->eng->conf->handshake_timeout * 1000;
+
+	return old->state == CONN_OPEN && c->open_ms - old->open_ms >= race;
+}
+
+/*
+ * Make c the connection of p. If p already has one, c replaces it if it
+ * is settled (above); otherwise keep the one whose initiator's key is
+ * smaller (both sides decide alike). 0 if c won.
  */
 static int
 conn_attach(struct conn *c, struct peer *p)
@@ -1046,7 +1261,8 @@ conn_attach(struct conn *c, struct peer *p)
 	struct conn *old = p->conn;
 
 	if (old != NULL && old != c) {
-		if (memcmp(conn_initiator_key(old), conn_initiator_key(c),
+		if (!conn_settled(old, c) &&
+		    memcmp(conn_initiator_key(old), conn_initiator_key(c),
 		        IDENT_KEYLEN) <= 0) {
 			conn_bye(c, PROTO_BYE_DUPLICATE, "duplicate");
 			/* A request we just chose to trust by dialling it:
@@ -1126,6 +1342,10 @@ conn_hs_split(struct conn *c)
 	noise_hs_free(c->hs);
 	c->hs = NULL;
 	c->state = CONN_OPEN;
+	c->open_ms = loop_now_ms();
+	conn_hs_done(c);
+	c->counted = 1;
+	c->eng->nsessions++;
 	conn_keepalive_arm(c, (uint64_t)c->eng->conf->keepalive * 1000);
 	return 0;
 }
@@ -1274,8 +1494,24 @@ conn_check_initiator(struct conn *c)
 		conn_fail(c, "a connection from ourselves");
 		return;
 	}
-	if ((p = engine_peer_by_key(eng, c->rkey)) != NULL &&
-	    p->origin != PEER_UNKNOWN) {
+	p = engine_peer_by_key(eng, c->rkey);
+	/* max_peers counts sessions; one that replaces its peer's own
+	 * connection does not add to them. */
+	if (eng->nsessions > (size_t)eng->conf->max_peers &&
+	    (p == NULL || p->conn == NULL)) {
+		if (p == NULL)
+			ident_short(c->rkey, name);
+		engine_notice_fold(eng, FOLD_STRANGER, p, FE_WARN,
+		    "refused %s at %s: %d connections are open (max_peers)",
+		    p != NULL ? p->name : name, c->addr, eng->conf->max_peers);
+		conn_bye(c,
+		    (c->rcaps & PROTO_CAP_PEER) ? PROTO_BYE_FULL
+		                                : PROTO_BYE_BUSY,
+		    "too many connections");
+		return;
+	}
+	if (p != NULL && p->origin != PEER_UNKNOWN) {
+		engine_known_add(eng, c->src);
 		if (conn_attach(c, p) == 0) {
 			conn_send_hello(c);
 			peer_update(p);
@@ -1300,7 +1536,7 @@ conn_check_initiator(struct conn *c)
 		return;
 	ident_fingerprint(p->key, fp);
 	peer_update(p);
-	engine_notice(eng, p, FE_INFO,
+	engine_notice_fold(eng, FOLD_REQUEST, p, FE_INFO,
 	    "contact request from %s at %s: "
 	    "/accept %s or /decline %s",
 	    fp, c->addr, p->name, p->name);
@@ -1312,6 +1548,7 @@ conn_handshake_frame(struct conn *c, const uint8_t *frame, size_t len)
 	uint8_t payload[64];
 	const uint8_t *rs;
 	struct peer *p;
+	uint64_t deadline, now;
 	uint16_t version;
 	uint32_t caps;
 	size_t plen;
@@ -1331,6 +1568,12 @@ conn_handshake_frame(struct conn *c, const uint8_t *frame, size_t len)
 			conn_fail(c, "handshake message 1 has a payload");
 			return;
 		}
+		/* Message 1 came in time: the rest of handshake_timeout. */
+		deadline = c->accepted_ms +
+		    (uint64_t)c->eng->conf->handshake_timeout * 1000;
+		now = loop_now_ms();
+		conn_timer(c, deadline > now ? deadline - now : 0,
+		    conn_handshake_expired);
 		conn_hs_write(c, 1);
 		return;
 	}
@@ -1346,6 +1589,7 @@ conn_handshake_frame(struct conn *c, const uint8_t *frame, size_t len)
 		/* Check the key before message 3 reveals who we are. */
 		if ((p = conn_check_responder(c)) == NULL)
 			return;
+		engine_known_add(c->eng, c->src);
 		if (conn_hs_write(c, 1) == -1 || conn_hs_split(c) == -1)
 			return;
 		if (c->want != NULL && c->want->dial == c)
@@ -1510,6 +1754,11 @@ conn_handle(struct conn *c, const struct proto_msg *m)
 			conn_close(c, NULL); /* peer_bye() told the user */
 			return;
 		}
+		if (m->u.reason == PROTO_BYE_FULL)
+			engine_notice(eng, p, FE_WARN,
+			    "%s refused the connection: it has too many "
+			    "connections (max_peers)",
+			    c->addr);
 		conn_close(c, proto_bye_text(m->u.reason));
 		return;
 	case PROTO_HELLO:
@@ -1590,35 +1839,28 @@ conn_open_frame(struct conn *c, const uint8_t *frame, size_t len)
 		conn_fail(c, "%s", why);
 		return;
 	}
+	/* Extensions are ignored, but not in unbounded amounts. */
+	if (m.type == 0 &&
+	    !engine_bucket_take(&c->ignored, ENGINE_IGNORED_RATE,
+	        ENGINE_IGNORED_BURST, (double)len, loop_now_ms())) {
+		ident_wipe(eng->scratch2, n);
+		conn_fail(c, "too many ignored extension messages");
+		return;
+	}
 	conn_handle(c, &m);
 	ident_wipe(eng->scratch2, n);
 }
 
+/* Handle the complete frames read, while output has room. */
 static void
-conn_read(struct conn *c)
+conn_process(struct conn *c)
 {
 	const uint8_t *frame;
-	ssize_t n;
 	size_t len;
 	int r;
 
-	n = net_read(c->fd, &c->in, ENGINE_READ_MAX);
-	if (n == 0) {
-		if (buf_used(&c->in) > 0 && c->state != CONN_CLOSING)
-			conn_fail(c,
-			    "connection closed in the middle of a "
-			    "frame");
-		else
-			conn_close(c, "connection closed");
-		return;
-	}
-	if (n == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			conn_close(c, strerror(errno));
-		return;
-	}
-	c->last_rx = loop_now_ms();
-	while (c->state == CONN_HANDSHAKE || c->state == CONN_OPEN) {
+	while ((c->state == CONN_HANDSHAKE || c->state == CONN_OPEN) &&
+	    !c->paused) {
 		r = proto_frame_next(
 		    buf_head(&c->in), buf_used(&c->in), &frame, &len);
 		if (r == 0)
@@ -1640,6 +1882,37 @@ conn_read(struct conn *c)
 }
 
 static void
+conn_read(struct conn *c)
+{
+	ssize_t n;
+
+	n = net_read(c->fd, &c->in, ENGINE_READ_MAX);
+	if (n == 0) {
+		if (buf_used(&c->in) > 0 && c->state != CONN_CLOSING)
+			conn_fail(c,
+			    "connection closed in the middle of a "
+			    "frame");
+		else
+			conn_close(c, "connection closed");
+		return;
+	}
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			conn_close(c, strerror(errno));
+		return;
+	}
+	c->last_rx = loop_now_ms();
+	/* A contact request gets a small budget: a key costs nothing. */
+	if (conn_is_request(c) &&
+	    !engine_bucket_take(&c->req_budget, ENGINE_REQ_RATE,
+	        ENGINE_REQ_BURST, (double)n, c->last_rx)) {
+		conn_fail(c, "sent more than a contact request may");
+		return;
+	}
+	conn_process(c);
+}
+
+static void
 conn_flush(struct conn *c)
 {
 	if (net_write(c->fd, &c->out) == -1 && errno != EAGAIN &&
@@ -1650,6 +1923,15 @@ conn_flush(struct conn *c)
 	if (c->state == CONN_CLOSING && buf_used(&c->out) == 0) {
 		conn_close(c, NULL);
 		return;
+	}
+	/* Output has drained: handle what was read but held back. */
+	if (c->paused) {
+		conn_want_write(c);
+		if (!c->paused && buf_used(&c->in) > 0) {
+			conn_process(c);
+			if (c->state == CONN_DEAD)
+				return;
+		}
 	}
 	if (c->peer != NULL && c->peer->conn == c && c->peer->pump_more &&
 	    buf_used(&c->out) < ENGINE_PUMP_WATERMARK / 2)
@@ -1691,7 +1973,12 @@ conn_io(int fd, int revents, void *arg)
 		conn_connected(c);
 		return;
 	}
-	if (revents & (POLLIN | POLLHUP | POLLERR))
+	if (c->paused && (revents & (POLLHUP | POLLERR))) {
+		/* Not reading, and what waits can no longer be sent. */
+		conn_close(c, "connection lost");
+		return;
+	}
+	if (!c->paused && (revents & (POLLIN | POLLHUP | POLLERR)))
 		conn_read(c);
 	/* Frames that depend on the open transaction (ACKs just queued by
 	 * the read above) wait for the commit hook: POLLOUT stays armed,
@@ -1725,6 +2012,7 @@ conn_try_next(struct conn *c)
 		len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 		                                : sizeof(struct sockaddr_in);
 		net_addr_str(sa, c->addr);
+		net_addr_prefix(sa, 32, 64, c->src);
 		if ((c->fd = net_connect(sa, len)) == -1) {
 			c->last_errno = errno;
 			continue;
@@ -2083,51 +2371,146 @@ engine_commit(void *arg)
 
 /* --- listening ---------------------------------------------------------- */
 
-/* Token bucket per source address: handshake_rate per second. */
-static int
-engine_rate_ok(struct engine *eng, const char *host)
+/*
+ * Addresses (IPv6: /64s) that trusted peers' connections came from or
+ * went to in this run: they skip the group and global rates below, so a
+ * flood from rotating addresses does not keep known peers out.
+ */
+static void
+engine_known_add(struct engine *eng, const uint8_t *src)
 {
-	struct rate_slot *slot = NULL, *oldest = &eng->rate[0];
-	uint64_t now = loop_now_ms();
-	double rate = eng->conf->handshake_rate;
+	struct known_source *k, *oldest = &eng->known[0];
+	size_t i;
+
+	for (i = 0; i < ENGINE_KNOWN_SLOTS; i++) {
+		k = &eng->known[i];
+		if (memcmp(k->prefix, src, NET_PREFIXLEN) == 0) {
+			oldest = k;
+			break;
+		}
+		if (k->last < oldest->last)
+			oldest = k;
+	}
+	memcpy(oldest->prefix, src, NET_PREFIXLEN);
+	oldest->last = loop_now_ms();
+}
+
+static int
+engine_known(const struct engine *eng, const uint8_t *src)
+{
+	size_t i;
+
+	for (i = 0; i < ENGINE_KNOWN_SLOTS; i++) {
+		if (eng->known[i].last != 0 &&
+		    memcmp(eng->known[i].prefix, src, NET_PREFIXLEN) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The rate slot of an address (level 0) or group (1), the least recently
+ * used one given over if it has none. */
+static struct engine_bucket *
+engine_rate_slot(struct engine *eng, uint8_t level, const uint8_t *prefix)
+{
+	struct rate_slot *slot, *oldest = &eng->rate[0];
 	size_t i;
 
 	for (i = 0; i < ENGINE_RATE_SLOTS; i++) {
-		if (strcmp(eng->rate[i].host, host) == 0) {
-			slot = &eng->rate[i];
-			break;
-		}
-		if (eng->rate[i].last < oldest->last)
-			oldest = &eng->rate[i];
+		slot = &eng->rate[i];
+		if (slot->b.last != 0 && slot->level == level &&
+		    memcmp(slot->prefix, prefix, NET_PREFIXLEN) == 0)
+			return &slot->b;
+		if (slot->b.last < oldest->b.last)
+			oldest = slot;
 	}
-	if (slot == NULL) {
-		slot = oldest;
-		snprintf(slot->host, sizeof slot->host, "%s", host);
-		slot->tokens = rate;
-		slot->last = now;
-	}
-	slot->tokens += (double)(now - slot->last) * rate / 1000.0;
-	if (slot->tokens > rate)
-		slot->tokens = rate;
-	slot->last = now;
-	if (slot->tokens < 1.0)
-		return 0;
-	slot->tokens -= 1.0;
-	return 1;
+	oldest->level = level;
+	memcpy(oldest->prefix, prefix, NET_PREFIXLEN);
+	oldest->b.last = 0; /* full */
+	return &oldest->b;
 }
 
+/*
+ * Token buckets for new connections: handshake_rate per second from one
+ * address (IPv6: /64), ENGINE_GROUP_RATE times that from its /24 (IPv6:
+ * /48), handshake_rate_total from everywhere; bursts up to the rate.
+ * A connection takes a token from each, or from none: NULL, or why not.
+ */
+static const char *
+engine_rate_ok(struct engine *eng, const uint8_t *src, const uint8_t *group)
+{
+	struct engine_bucket *a, *g, *all = &eng->global_rate;
+	uint64_t now = loop_now_ms();
+	double rate = eng->conf->handshake_rate,
+	       grate = rate * ENGINE_GROUP_RATE,
+	       total = eng->conf->handshake_rate_total;
+	int known = engine_known(eng, src);
+
+	a = engine_rate_slot(eng, 0, src);
+	if (!engine_bucket_take(a, rate, rate, 1, now))
+		return "too many connections from this address";
+	if (known)
+		return NULL;
+	g = engine_rate_slot(eng, 1, group);
+	if (!engine_bucket_take(g, grate, grate, 1, now)) {
+		a->tokens += 1;
+		return "too many connections from this network";
+	}
+	if (!engine_bucket_take(all, total, total, 1, now)) {
+		a->tokens += 1;
+		g->tokens += 1;
+		return "too many connections from everywhere";
+	}
+	return NULL;
+}
+
+/* Inbound handshakes in progress from the address src. */
 static size_t
-engine_handshakes(const struct engine *eng)
+engine_source_handshakes(const struct engine *eng, const uint8_t *src)
 {
 	const struct conn *c;
 	size_t n = 0;
 
-	LIST_FOREACH(c, &eng->conns, entry)
+	TAILQ_FOREACH(c, &eng->handshakes, hs_entry)
 	{
-		if (!c->initiator && c->state == CONN_HANDSHAKE)
+		if (memcmp(c->src, src, NET_PREFIXLEN) == 0)
 			n++;
 	}
 	return n;
+}
+
+static void
+engine_accept_resume(void *arg)
+{
+	struct engine *eng = arg;
+
+	eng->accept_timer = NULL;
+	if (eng->lwatch != NULL)
+		loop_watch_set(eng->lwatch, POLLIN);
+}
+
+/*
+ * Out of descriptors: the pending connection stays queued and the
+ * listener readable, so stop watching it (or the loop would spin) until
+ * a connection closes or a moment has passed.
+ */
+static void
+engine_accept_pause(struct engine *eng, int err)
+{
+	uint64_t now = loop_now_ms();
+
+	loop_watch_set(eng->lwatch, 0);
+	if (eng->accept_timer == NULL)
+		eng->accept_timer = loop_timer_add(eng->loop,
+		    ENGINE_ACCEPT_PAUSE_MS, engine_accept_resume, eng);
+	if (eng->accept_warned == 0 || now - eng->accept_warned >= 600 * 1000) {
+		eng->accept_warned = now;
+		engine_notice(eng, NULL, FE_WARN,
+		    "cannot accept connections: %s; new ones wait until a "
+		    "connection closes (raise the limit with ulimit -n)",
+		    strerror(err));
+	}
+	log_debug("accept: %s: listener paused", strerror(err));
 }
 
 static void
@@ -2135,41 +2518,61 @@ engine_accept_cb(int fd, int revents, void *arg)
 {
 	struct engine *eng = arg;
 	struct sockaddr_storage ss;
+	uint8_t src[NET_PREFIXLEN], group[NET_PREFIXLEN];
+	char addr[NET_ADDRSTRLEN];
 	socklen_t len;
 	struct conn *c;
-	char addr[NET_ADDRSTRLEN], host[NET_ADDRSTRLEN];
 	const char *refuse;
+	uint64_t ms;
 	int cfd, i;
 
 	(void)revents;
 	for (i = 0; i < 64; i++) {
 		if ((cfd = net_accept(fd, &ss, &len)) == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				engine_accept_pause(eng, errno);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != ECONNABORTED && errno != EINTR)
 				log_debug("accept: %s", strerror(errno));
 			return;
 		}
 		net_addr_str((struct sockaddr *)&ss, addr);
-		net_addr_host((struct sockaddr *)&ss, host);
+		net_addr_prefix((struct sockaddr *)&ss, 32, 64, src);
+		net_addr_prefix((struct sockaddr *)&ss, 24, 48, group);
 		refuse = NULL;
-		if (eng->nconns >= (size_t)eng->conf->max_peers)
+		/* Sessions beyond max_peers are told so after the handshake;
+		 * this bounds the descriptors. */
+		if (eng->nconns >=
+		    (size_t)eng->conf->max_peers + ENGINE_MAX_HANDSHAKES)
 			refuse = "too many connections";
-		else if (engine_handshakes(eng) >= ENGINE_MAX_HANDSHAKES)
-			refuse = "too many handshakes in progress";
-		else if (!engine_rate_ok(eng, host))
-			refuse = "too many connections from this address";
+		else if (engine_source_handshakes(eng, src) >=
+		    ENGINE_HS_PER_SOURCE)
+			refuse = "too many handshakes from this address";
+		else
+			refuse = engine_rate_ok(eng, src, group);
 		if (refuse != NULL) {
 			log_debug("refused %s: %s", addr, refuse);
 			close(cfd);
 			continue;
 		}
+		/* A full table gives way: the oldest handshake is dropped,
+		 * not the newcomer, so stalled ones cannot keep others out. */
+		if (eng->nhandshakes >= ENGINE_MAX_HANDSHAKES)
+			conn_close(TAILQ_FIRST(&eng->handshakes),
+			    "handshake table full: the oldest gave way");
 		c = conn_new(eng, 0);
 		c->fd = cfd;
 		snprintf(c->addr, sizeof c->addr, "%s", addr);
-		c->last_rx = c->last_tx = loop_now_ms();
+		memcpy(c->src, src, NET_PREFIXLEN);
+		c->last_rx = c->last_tx = c->accepted_ms = loop_now_ms();
+		TAILQ_INSERT_TAIL(&eng->handshakes, c, hs_entry);
+		c->in_hs = 1;
+		eng->nhandshakes++;
 		conn_hs_start(c);
 		c->watch = loop_watch_add(eng->loop, cfd, POLLIN, conn_io, c);
-		conn_timer(c, (uint64_t)eng->conf->handshake_timeout * 1000,
+		ms = (uint64_t)eng->conf->handshake_timeout * 1000;
+		conn_timer(c, ms < ENGINE_MSG1_MS ? ms : ENGINE_MSG1_MS,
 		    conn_handshake_expired);
 		log_debug("accepted %s", addr);
 	}
@@ -2194,6 +2597,11 @@ engine_create(struct loop *loop, const struct conf *conf,
 	eng->lfd = -1;
 	LIST_INIT(&eng->conns);
 	LIST_INIT(&eng->dead);
+	TAILQ_INIT(&eng->handshakes);
+	for (i = 0; i < FOLD_KINDS; i++) {
+		eng->fold[i].eng = eng;
+		eng->fold[i].kind = (enum engine_fold_kind)i;
+	}
 	eng->state_path = xasprintf("%s/%s", conf->data_dir, ENGINE_STATE_FILE);
 	eng->declined_path =
 	    xasprintf("%s/%s", conf->data_dir, ENGINE_DECLINED_FILE);
@@ -2288,6 +2696,12 @@ engine_free(struct engine *eng)
 	if (eng->reap != NULL)
 		loop_timer_del(eng->reap);
 	engine_reap(eng);
+	if (eng->accept_timer != NULL)
+		loop_timer_del(eng->accept_timer);
+	for (i = 0; i < FOLD_KINDS; i++) {
+		if (eng->fold[i].timer != NULL)
+			loop_timer_del(eng->fold[i].timer);
+	}
 	if (eng->lwatch != NULL)
 		loop_watch_del(eng->lwatch);
 	if (eng->lfd != -1)

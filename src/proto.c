@@ -722,6 +722,7 @@ proto_bye_text(uint8_t reason)
 		[PROTO_BYE_BUSY] = "busy",
 		[PROTO_BYE_TIMEOUT] = "timeout",
 		[PROTO_BYE_DISCONNECTED] = "disconnected",
+		[PROTO_BYE_FULL] = "too many connections",
 	};
 
 	return reason <= PROTO_BYE_MAX ? texts[reason] : "unknown";

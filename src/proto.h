@@ -100,13 +100,15 @@ enum proto_bye_reason {
 	PROTO_BYE_BUSY = 4,
 	PROTO_BYE_TIMEOUT = 5,
 	PROTO_BYE_DISCONNECTED = 6, /* the user disconnected (PROTO_CAP_PEER) */
-	PROTO_BYE_MAX = PROTO_BYE_DISCONNECTED,
+	PROTO_BYE_FULL = 7, /* the sender has max_peers sessions (ditto) */
+	PROTO_BYE_MAX = PROTO_BYE_FULL,
 };
 
 /*
  * Capability bits of the handshake payload (and HELLO). PROTO_CAP_PEER:
- * the sender understands HELLO fields after the nick, NICK and
- * BYE(disconnected); none of them is sent to a peer without the bit.
+ * the sender understands HELLO fields after the nick, NICK,
+ * BYE(disconnected) and BYE(full); none of them is sent to a peer without
+ * the bit.
  */
 #define PROTO_CAP_PEER 0x00000001u
 #define PROTO_CAPS PROTO_CAP_PEER
