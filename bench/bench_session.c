@@ -957,7 +957,8 @@ main(int argc, char **argv)
 	rawnode_path = argv[1];
 	workdir = argv[2];
 	what = argv[3];
-	node_conf = "handshake_rate = 1000;\nmax_peers = 4096;\n"
+	node_conf = "handshake_rate = 1000;\nhandshake_rate_total = 100000;\n"
+	            "max_peers = 4096;\n"
 	            "max_queue_kb = 1048576;\n";
 	child_pipe_size = PIPE_SIZE;
 	child_event = session_event;
