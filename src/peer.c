@@ -900,7 +900,7 @@ conn_fail(struct conn *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if ((c->peer == NULL && c->want == NULL) || conn_is_request(c))
+	if (!c->initiator && (c->peer == NULL || conn_is_request(c)))
 		engine_notice_fold(c->eng, FOLD_STRANGER, c->peer, FE_WARN,
 		    "%s: %s", c->addr, s);
 	else
@@ -1886,7 +1886,10 @@ conn_read(struct conn *c)
 {
 	ssize_t n;
 
-	n = net_read(c->fd, &c->in, ENGINE_READ_MAX);
+	/* Strangers get small reads: a buffer each is all they cost. */
+	n = net_read(c->fd, &c->in,
+	    c->state == CONN_HANDSHAKE || conn_is_request(c) ? ENGINE_REQ_BURST
+	                                                     : ENGINE_READ_MAX);
 	if (n == 0) {
 		if (buf_used(&c->in) > 0 && c->state != CONN_CLOSING)
 			conn_fail(c,
