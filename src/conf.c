@@ -87,6 +87,8 @@ static const struct conf_option conf_options[] = {
 	    100000,
 	    "New connections accepted per second from all addresses together "
 	    "(not counting those where known peers connected from)." },
+	{ "request_timeout", CONF_INT, OFF(request_timeout), "120", 5, 86400,
+	    "Seconds an unanswered contact request's connection stays open." },
 	{ "max_peers", CONF_INT, OFF(max_peers), "64", 1, 4096,
 	    "Most simultaneous connections; beyond it incoming ones are "
 	    "refused." },

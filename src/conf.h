@@ -58,6 +58,7 @@ struct conf {
 	int handshake_timeout;
 	int handshake_rate;
 	int handshake_rate_total;
+	int request_timeout;
 	int max_peers;
 	int max_queue_kb;
 	int max_message;

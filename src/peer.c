@@ -69,7 +69,6 @@
 #define ENGINE_REQ_QUEUE (4 * 1024) /* ... for a contact request */
 #define ENGINE_REQ_BURST (16 * 1024) /* bytes a request may send at once */
 #define ENGINE_REQ_RATE 1024 /* ... and per second after that */
-#define ENGINE_REQ_IDLE_MS (120 * 1000) /* an unanswered request's life */
 #define ENGINE_IGNORED_BURST (1024 * 1024) /* bytes of extension frames */
 #define ENGINE_IGNORED_RATE (64 * 1024) /* ... and per second after that */
 #define ENGINE_ACCEPT_PAUSE_MS 1000 /* out of descriptors: listen later */
@@ -1077,10 +1076,15 @@ static void conn_keepalive(void *);
 static void
 conn_keepalive_arm(struct conn *c, uint64_t delay_ms)
 {
-	uint64_t ka = (uint64_t)c->eng->conf->keepalive * 1000;
+	const struct conf *conf = c->eng->conf;
+	uint64_t ka = (uint64_t)conf->keepalive * 1000, now = loop_now_ms();
+	uint64_t end = c->open_ms + (uint64_t)conf->request_timeout * 1000;
 
-	conn_timer(c, delay_ms + ident_uniform((uint32_t)(ka / 4) + 1),
-	    conn_keepalive);
+	delay_ms += ident_uniform((uint32_t)(ka / 4) + 1);
+	/* An unanswered contact request is also checked when it is due. */
+	if (conn_is_request(c) && end < now + delay_ms)
+		delay_ms = end > now ? end - now : 0;
+	conn_timer(c, delay_ms, conn_keepalive);
 }
 
 static void
@@ -1099,7 +1103,8 @@ conn_keepalive(void *arg)
 		    c, "no answer for %d seconds", 3 * eng->conf->keepalive);
 		return;
 	}
-	if (conn_is_request(c) && now - c->open_ms >= ENGINE_REQ_IDLE_MS) {
+	if (conn_is_request(c) &&
+	    now - c->open_ms >= (uint64_t)eng->conf->request_timeout * 1000) {
 		/* The request stays listed; the connection does not wait
 		 * longer for the user (the peer dials again later). */
 		conn_close(c, "contact request unanswered");
@@ -1534,6 +1539,7 @@ conn_check_initiator(struct conn *c)
 	}
 	if (conn_attach(c, p) == -1)
 		return;
+	conn_keepalive_arm(c, (uint64_t)eng->conf->keepalive * 1000);
 	ident_fingerprint(p->key, fp);
 	peer_update(p);
 	engine_notice_fold(eng, FOLD_REQUEST, p, FE_INFO,

@@ -2,12 +2,16 @@
 # Issue 12.2: strangers must not make the node hold megabytes. 32
 # contact requests that send PINGs and never read the PONGs: the node
 # stops reading each once a little output waits, so its memory stays
-# small and an existing chat stays quick. A contact request streaming
-# ignored extension frames is closed at once, an accepted peer doing
-# the same after about a megabyte.
+# small and an existing chat stays quick. An accepted peer doing the
+# same is not read for a while, neither closed nor queued megabytes for.
+# A contact request streaming ignored extension frames is closed at
+# once, an accepted peer doing the same after about a megabyte. An
+# unanswered request's connection is closed after request_timeout.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 HOSTILE="$top_builddir/tests/tools/hostile"
 
+node_home alice >/dev/null
+echo "request_timeout = 5;" >>"$T/alice/.p2ptui.conf"
 node_start alice
 node_start bob
 a_addr=$(node_addr alice)
@@ -56,6 +60,24 @@ echo "alice: RSS $base KiB before, at most $most KiB during the flood"
 # Before the fix: 4 MiB of PONGs queued per request, over 100 MB.
 [ $((most - base)) -lt 40000 ] || fail "alice grew by $((most - base)) KiB"
 
+# An unanswered request that behaves: closed after 5 s, meanwhile.
+"$HOSTILE" "$a_addr" idle 15 127.0.12.1 >"$T/idle.out" 2>"$T/idle.err" &
+idle=$!
+_pids="$_pids $idle"
+
+# An accepted peer sending PINGs without reading the PONGs: alice
+# stops reading it (the client's sends block) instead of queueing them
+# up to max_queue_kb and dropping it; bob's chat is unaffected.
+base=$(rss alice)
+client_start ping alice "$HOSTILE" "$a_addr" pingflood 4 127.0.13.1
+roundtrip "beside the pings"
+client_done ping
+cat "$T/ping.out"
+wait_for ping '^still open after '
+n=$(rss alice)
+echo "alice: RSS $base KiB before, $n KiB after the pings"
+[ $((n - base)) -lt 8000 ] || fail "alice grew by $((n - base)) KiB"
+
 # A contact request streaming ignored frames is closed after its
 # small budget; the hostile client says after how much.
 "$HOSTILE" "$a_addr" extflood 10 127.0.10.1 >"$T/ext.out" 2>"$T/ext.err" ||
@@ -73,4 +95,8 @@ sent=$(field acc '^closed after ' 3)
 [ "$sent" -ge 1000000 ] || fail "closed after only $sent bytes"
 wait_for alice 'too many ignored extension messages'
 roundtrip after
+wait "$idle" || fail "idle: $(cat "$T/idle.err")"
+cat "$T/idle.out"
+ms=$(field idle '^closed after ' 3)
+[ "$ms" -ge 4500 ] && [ "$ms" -le 12000 ] || fail "the request was closed after $ms ms"
 echo "hostile_flood: ok"

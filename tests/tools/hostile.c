@@ -19,6 +19,12 @@
  *                node closes it, exit 1 if it has not after SECONDS.
  *   accepted     as extflood, but first print "online" and wait for the
  *                node's HELLO (the test accepts the request).
+ *   pingflood    as accepted, then PINGs without reading the PONGs:
+ *                "still open after BYTES" at the end, or "closed after
+ *                BYTES" and exit 1 if the node closes the connection.
+ *   idle         one contact request that answers PINGs and waits:
+ *                "closed after MS" when the node closes it, exit 1 if it
+ *                has not after SECONDS.
  *   rotate       full handshakes with fresh keys, one after another,
  *                each from the next SRC in turn. Prints "rotate completed
  *                X refused Y".
@@ -324,40 +330,70 @@ mode_requests(int n)
 	printf("closed %d\n", closed);
 }
 
+/* The node's next message, PINGs answered: 1 with *m, 0 once closed. */
+static int
+next_msg_of(struct hconn *h, struct proto_msg *m)
+{
+	static uint8_t buf[PROTO_FRAME_MAX];
+	uint8_t plain[16];
+	struct proto_msg pong;
+	const char *why;
+	size_t len;
+	int r;
+
+	for (;;) {
+		if ((r = read_frame(h->fd, buf)) == -1)
+			return 0;
+		if (r < NOISE_TAGLEN ||
+		    noise_cipher_decrypt(
+		        &h->rx, NULL, 0, buf, (size_t)r, buf) == -1 ||
+		    proto_decode(buf, (size_t)r - NOISE_TAGLEN, PROTO_TEXT_MAX,
+		        m, &why) == -1)
+			die("bad frame from the node");
+		if (m->type != PROTO_PING)
+			return 1;
+		memset(&pong, 0, sizeof pong);
+		pong.type = PROTO_PONG;
+		pong.u.token = m->u.token;
+		len = proto_encode(&pong, plain, sizeof plain);
+		if (send_plain(h, plain, len) == -1)
+			return 0;
+	}
+}
+
+/* A contact request the test accepts: "online", then the node's HELLO. */
+static void
+open_accepted(struct hconn *h)
+{
+	struct proto_msg m;
+
+	open_request(h);
+	fcntl(h->fd, F_SETFL, fcntl(h->fd, F_GETFL) & ~O_NONBLOCK);
+	printf("online\n");
+	do {
+		if (next_msg_of(h, &m) == 0)
+			die("closed before HELLO");
+	} while (m.type != PROTO_HELLO);
+}
+
 static void
 mode_extflood(int accepted)
 {
 	static uint8_t plain[65000];
-	struct hconn h;
-	struct proto_msg m;
-	unsigned long long sent = 0;
-	int r;
-
 	struct timeval tv = { 0, 200 * 1000 };
+	unsigned long long sent = 0;
+	struct hconn h;
 
-	open_request(&h);
-	fcntl(h.fd, F_SETFL, fcntl(h.fd, F_GETFL) & ~O_NONBLOCK);
-	setsockopt(h.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	if (accepted) {
-		printf("online\n");
-		fflush(stdout);
-		/* Wait for the node's HELLO (the test accepts us). */
-		for (;;) {
-			if ((r = read_frame(h.fd, plain)) == -1)
-				die("closed before HELLO");
-			if (noise_cipher_decrypt(
-			        &h.rx, NULL, 0, plain, (size_t)r, plain) == -1)
-				die("bad frame");
-			if (proto_decode(plain, (size_t)r - NOISE_TAGLEN,
-			        PROTO_TEXT_MAX, &m,
-			        &(const char *){ NULL }) == 0 &&
-			    m.type == PROTO_HELLO)
-				break;
-		}
+	if (accepted)
+		open_accepted(&h);
+	else {
+		open_request(&h);
+		fcntl(h.fd, F_SETFL, fcntl(h.fd, F_GETFL) & ~O_NONBLOCK);
 	}
+	/* The node may stop reading (that blocks us) or close. */
+	setsockopt(h.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	memset(plain, 0, sizeof plain);
 	plain[0] = 0x80;
-	/* The node may stop reading (that blocks us) or close. */
 	while (now_ms() < deadline) {
 		if (send_plain(&h, plain, sizeof plain) == -1) {
 			printf("closed after %llu\n", sent);
@@ -366,6 +402,72 @@ mode_extflood(int accepted)
 		sent += sizeof plain;
 	}
 	die("not closed after %llu bytes", sent);
+}
+
+/* An unanswered contact request that behaves: how long the node keeps
+ * it. */
+static void
+mode_idle(void)
+{
+	struct proto_msg m;
+	struct hconn h;
+	uint64_t t0;
+
+	open_request(&h);
+	fcntl(h.fd, F_SETFL, fcntl(h.fd, F_GETFL) & ~O_NONBLOCK);
+	t0 = now_ms();
+	while (next_msg_of(&h, &m) == 1)
+		;
+	if (now_ms() >= deadline)
+		die("not closed");
+	printf("closed after %llu ms\n", (unsigned long long)(now_ms() - t0));
+}
+
+/* An accepted peer that sends PINGs and never reads the PONGs: the
+ * node should stop reading it, not queue megabytes or close it. */
+static void
+mode_pingflood(void)
+{
+	struct pollfd pfd;
+	struct proto_msg m;
+	unsigned long long sent = 0;
+	uint8_t plain[16], frame[64];
+	size_t len, flen = 0, off = 0;
+	struct hconn h;
+	uint64_t now;
+	ssize_t w;
+
+	open_accepted(&h);
+	fcntl(h.fd, F_SETFL, fcntl(h.fd, F_GETFL) | O_NONBLOCK);
+	memset(&m, 0, sizeof m);
+	m.type = PROTO_PING;
+	len = proto_encode(&m, plain, sizeof plain);
+	while ((now = now_ms()) < deadline) {
+		if (off == flen) {
+			noise_cipher_encrypt(
+			    &h.tx, NULL, 0, plain, len, frame + 2);
+			flen = 2 + len + NOISE_TAGLEN;
+			proto_frame_header(frame, flen - 2);
+			off = 0;
+		}
+		w = send(h.fd, frame + off, flen - off, MSG_NOSIGNAL);
+		if (w > 0) {
+			off += (size_t)w;
+			sent += (unsigned long long)w;
+			continue;
+		}
+		if (w == -1 && errno == EAGAIN) {
+			/* Not read: wait for room, or the node's close. */
+			pfd.fd = h.fd;
+			pfd.events = POLLOUT;
+			if (poll(&pfd, 1, (int)(deadline - now)) == 0 ||
+			    !(pfd.revents & (POLLERR | POLLHUP)))
+				continue;
+		}
+		printf("closed after %llu\n", sent);
+		exit(1);
+	}
+	printf("still open after %llu\n", sent);
 }
 
 static void
@@ -426,6 +528,10 @@ main(int argc, char **argv)
 		mode_extflood(1);
 	else if (strcmp(mode, "rotate") == 0)
 		mode_rotate();
+	else if (strcmp(mode, "idle") == 0)
+		mode_idle();
+	else if (strcmp(mode, "pingflood") == 0)
+		mode_pingflood();
 	else
 		die("unknown mode %s", mode);
 	return 0;

@@ -240,7 +240,8 @@ static const char *option_names[] = { "nick", "listen", "data_dir",
 	"download_dir", "history", "timestamps", "timestamp_format", "colors",
 	"color_self", "color_peer", "color_system", "color_error", "peer_width",
 	"bell", "mouse", "keepalive", "handshake_timeout", "handshake_rate",
-	"handshake_rate_total", "max_peers", "max_queue_kb", "max_message" };
+	"handshake_rate_total", "request_timeout", "max_peers", "max_queue_kb",
+	"max_message" };
 
 /* Remove the '#' from every "#name = value;" line of text. */
 static char *
