@@ -294,8 +294,8 @@ engine_fold_expired(void *arg)
 	f->timer = NULL;
 	if (f->kind == FOLD_REQUEST)
 		engine_notice(f->eng, NULL, FE_INFO,
-		    "%u more contact requests in the last %d seconds "
-		    "(/peers lists them)",
+		    "%u more notices about contact requests in the last %d "
+		    "seconds (/peers lists the requests)",
 		    f->folded, secs);
 	else
 		engine_notice(f->eng, NULL, FE_WARN,
@@ -798,7 +798,8 @@ conn_detach(struct conn *c, const char *why)
 			/* The request stays listed until answered. */
 			peer_update(p);
 			if (why != NULL)
-				engine_notice(c->eng, p, FE_INFO,
+				engine_notice_fold(c->eng, FOLD_REQUEST, p,
+				    FE_INFO,
 				    "the contact request of %s is offline "
 				    "(%s); /accept %s still works",
 				    p->name, why, p->name);

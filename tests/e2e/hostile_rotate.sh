@@ -55,6 +55,6 @@ grep -E '^(info|warn) [0-9]+ more ' "$T/during.out"
 # per 10 s, plus the line with the count.
 [ "$requests" -le "$done" ] || fail "$requests request events for $done keys"
 [ "$notices" -le 30 ] || fail "$notices notices"
-grep -qE '^info [0-9]+ more contact requests in the last 10 seconds' "$T/alice.out" ||
-    wait_for alice '^info [0-9]+ more contact requests in the last 10 seconds'
+grep -qE '^info [0-9]+ more notices about contact requests in the last 10 seconds' "$T/alice.out" ||
+    wait_for alice '^info [0-9]+ more notices about contact requests in the last 10 seconds'
 echo "hostile_rotate: ok"
