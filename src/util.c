@@ -167,6 +167,28 @@ util_distance(const char *a, const char *b)
 	return best;
 }
 
+double
+util_rate_sample(
+    struct util_rate *r, int phase, uint64_t bytes, uint64_t now_ms)
+{
+	double inst;
+
+	if (r->ms == 0 || r->phase != phase || bytes < r->bytes ||
+	    now_ms < r->ms)
+		r->rate = 0;
+	else if (now_ms > r->ms) {
+		inst = (double)(bytes - r->bytes) * 1000.0 /
+		    (double)(now_ms - r->ms);
+		r->rate = r->rate == 0 ? inst : 0.5 * r->rate + 0.5 * inst;
+		if (r->rate < 1)
+			r->rate = 0;
+	}
+	r->bytes = bytes;
+	r->ms = now_ms;
+	r->phase = phase;
+	return r->rate;
+}
+
 char *
 util_expand_home(const char *path)
 {

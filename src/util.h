@@ -32,6 +32,21 @@ int util_parse_hostport(const char *s, char host[UTIL_HOST_MAX], uint16_t *port,
 /* Levenshtein distance (for "did you mean"). */
 size_t util_distance(const char *, const char *);
 
+/*
+ * A smoothed rate of a byte counter, sampled about once a second. The
+ * counter belongs to a phase (e.g. hashing, then sending): a new phase,
+ * or a counter that went back (a restart from 0), starts a new baseline
+ * instead of comparing unrelated numbers.
+ */
+struct util_rate {
+	uint64_t bytes, ms; /* the last sample; ms 0: none yet */
+	int phase;
+	double rate; /* per second, smoothed; 0 while unknown or idle */
+};
+/* Add a sample (now_ms > 0) and return the new rate. */
+double util_rate_sample(
+    struct util_rate *, int phase, uint64_t bytes, uint64_t now_ms);
+
 /* Expand a leading "~/" with $HOME; returns an allocated string. */
 char *util_expand_home(const char *path);
 /* mkdir -p with mode for each directory created. -1 with errno. */

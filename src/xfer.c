@@ -127,7 +127,7 @@ struct xf {
 	uint64_t kicked; /* unsynced when writeback was last started */
 	uint64_t synced_ms;
 
-	uint64_t rate_bytes, rate_ms; /* at the last tick */
+	struct util_rate rate; /* pub.bytes at the ticks, per state */
 	uint64_t reported; /* bytes at the last progress report */
 };
 
@@ -1604,6 +1604,7 @@ xfer_peer_down(struct xfers *xs, struct peer *p)
 		if (xf->pub.state == XFER_ACTIVE) {
 			xf_sync(xs, xf);
 			xf->pub.rate = 0;
+			xf->rate.ms = 0;
 			xf_report(xs, xf, 0);
 		}
 	}
@@ -1616,7 +1617,6 @@ xf_tick(void *arg)
 {
 	struct xfers *xs = arg;
 	uint64_t now = loop_now_ms();
-	double inst;
 	struct xf *xf;
 
 	xs->tick = NULL;
@@ -1625,17 +1625,10 @@ xf_tick(void *arg)
 		if (xf->pub.state != XFER_ACTIVE &&
 		    xf->pub.state != XFER_HASHING)
 			continue;
-		if (xf->rate_ms != 0 && now > xf->rate_ms) {
-			inst = (double)(xf->pub.bytes - xf->rate_bytes) *
-			    1000.0 / (double)(now - xf->rate_ms);
-			xf->pub.rate = xf->pub.rate == 0
-			    ? inst
-			    : 0.5 * xf->pub.rate + 0.5 * inst;
-			if (xf->pub.rate < 1)
-				xf->pub.rate = 0;
-		}
-		xf->rate_bytes = xf->pub.bytes;
-		xf->rate_ms = now;
+		/* Hashing counts up to the size, then sending starts
+		 * again from what the peer has: each state its own rate. */
+		xf->pub.rate = util_rate_sample(
+		    &xf->rate, (int)xf->pub.state, xf->pub.bytes, now);
 		if (!xf->pub.outgoing && xf->unsynced > 0 &&
 		    now - xf->synced_ms >= XFER_SYNC_MS)
 			xf_sync(xs, xf);

@@ -505,6 +505,32 @@ test_distance(void **state)
 	}
 }
 
+/* Transfer rates: a counter that restarts in a new phase (hashing 2 GiB,
+ * then sending from 0) gave 1.2 EiB/s, halving each second. */
+static void
+test_rate(void **state)
+{
+	struct util_rate r;
+
+	(void)state;
+	memset(&r, 0, sizeof r);
+	assert_true(util_rate_sample(&r, 0, 0, 1000) == 0);
+	assert_true(util_rate_sample(&r, 0, 1000000, 2000) == 1000000);
+	assert_true(util_rate_sample(&r, 0, 2000000000, 3000) > 1e8);
+	/* Sending starts: bytes back to 0 in a new phase. */
+	assert_true(util_rate_sample(&r, 1, 0, 4000) == 0);
+	assert_true(util_rate_sample(&r, 1, 500000, 5000) == 500000);
+	assert_true(util_rate_sample(&r, 1, 1000000, 6000) == 500000);
+	/* The same phase restarted from 0 (a resume): no wrap-around. */
+	assert_true(util_rate_sample(&r, 1, 100, 7000) == 0);
+	assert_true(util_rate_sample(&r, 1, 100, 8000) == 0);
+	/* Stalled: decays, then 0 below 1 byte per second. */
+	assert_true(util_rate_sample(&r, 1, 1100, 9000) == 1000);
+	assert_true(util_rate_sample(&r, 1, 1100, 10000) == 500);
+	/* Two samples in the same millisecond keep the rate. */
+	assert_true(util_rate_sample(&r, 1, 1200, 10000) == 500);
+}
+
 /* ~ expansion. */
 
 struct env_save {
@@ -1241,6 +1267,7 @@ main(void)
 		cmocka_unit_test(test_hostport_bad),
 		cmocka_unit_test(test_hostport_long_host),
 		cmocka_unit_test(test_distance),
+		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_expand_home),
 		cmocka_unit_test_setup_teardown(
 		    test_mkdir_p, fs_setup, fs_teardown),
