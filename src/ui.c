@@ -561,7 +561,7 @@ static void
 ui_xfer_text(
     struct ui *ui, struct peer *p, const struct xfer *x, char *buf, size_t len)
 {
-	const char *declined;
+	const char *declined, *why;
 	char size[FMT_SIZE_LEN];
 	long long n = (long long)x->num;
 
@@ -599,12 +599,13 @@ ui_xfer_text(
 	case XFER_CANCELLED:
 		declined = x->reason == PROTO_CANCEL_DECLINED ? "declined"
 		                                              : "cancelled";
-		if (x->by_peer)
-			snprintf(buf, len, "%s (#%lld) %s by %s", x->name, n,
-			    declined, p->name);
-		else
-			snprintf(
-			    buf, len, "%s (#%lld) %s", x->name, n, declined);
+		why = x->reason > PROTO_CANCEL_DECLINED
+		    ? proto_cancel_text((uint8_t)x->reason)
+		    : NULL;
+		snprintf(buf, len, "%s (#%lld) %s%s%s%s%s", x->name, n,
+		    declined, x->by_peer ? " by " : "",
+		    x->by_peer ? p->name : "", why != NULL ? ": " : "",
+		    why != NULL ? why : "");
 		break;
 	case XFER_FAILED:
 		snprintf(buf, len, "%s (#%lld) failed", x->name, n);

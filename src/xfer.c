@@ -1562,19 +1562,8 @@ xfer_handle(struct xfers *xs, struct peer *p, const struct proto_msg *m,
 			free(xf->pub.path);
 			xf->pub.path = NULL;
 		}
-		xf_notice(xs, xf, FE_INFO, "%s %s %s (#%" PRId64 ")%s%s",
-		    p->name,
-		    m->u.file.reason == PROTO_CANCEL_DECLINED ? "declined"
-		                                              : "stopped",
-		    xf->pub.name, xf->pub.num,
-		    m->u.file.reason == PROTO_CANCEL_DECLINED ||
-		            m->u.file.reason == PROTO_CANCEL_USER
-		        ? ""
-		        : ": ",
-		    m->u.file.reason == PROTO_CANCEL_DECLINED ||
-		            m->u.file.reason == PROTO_CANCEL_USER
-		        ? ""
-		        : proto_cancel_text(m->u.file.reason));
+		/* The report of the new state is the one line the user
+		 * sees about it: it names the peer and the reason. */
 		xf_end(xs, xf, XFER_CANCELLED, m->u.file.reason, 1);
 		return 0;
 	default:
