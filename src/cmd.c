@@ -889,7 +889,9 @@ cmd_xfer_state(const struct xfer *x, char *buf, size_t len)
 		snprintf(buf, len, "preparing (computing its hash)");
 		break;
 	case XFER_OFFERED:
-		if (x->outgoing)
+		if (x->outgoing && x->unsent)
+			snprintf(buf, len, "will offer when %s is online", who);
+		else if (x->outgoing)
 			snprintf(buf, len, "offered, waiting for %s", who);
 		else
 			snprintf(buf, len,

@@ -573,7 +573,11 @@ ui_xfer_text(
 		    ui->utf8 ? "\xe2\x80\xa6" : "...");
 		break;
 	case XFER_OFFERED:
-		if (x->outgoing)
+		if (x->outgoing && x->unsent)
+			snprintf(buf, len,
+			    "will offer %s (%s) when %s is online (#%lld)",
+			    x->name, size, p->name, n);
+		else if (x->outgoing)
 			snprintf(buf, len, "offered %s (%s) to %s (#%lld)",
 			    x->name, size, p->name, n);
 		else

@@ -566,6 +566,8 @@ xf_hashed(struct xfers *xs, struct xf *xf)
 	if (first)
 		xf_save(xs, xf, 0);
 	xf->due |= DUE_OFFER;
+	xf->pub.unsent =
+	    xf->pub.state == XFER_OFFERED && xf->pub.peer->state != PEER_ONLINE;
 	xf_report(xs, xf, 1);
 	xf_pump_one(xs, xf);
 }
@@ -1177,6 +1179,12 @@ xf_control(struct xfers *xs, struct xf *xf)
 		xf->due &= ~order[i].due;
 		if (xf_send_ctl(xs, xf, order[i].type) == -1)
 			return -1;
+		/* "will offer when bob is online" said before: now it is. */
+		if (order[i].due == DUE_OFFER && xf->pub.unsent) {
+			xf->pub.unsent = 0;
+			if (xf->pub.state == XFER_OFFERED)
+				xf_report(xs, xf, 1);
+		}
 	}
 	if (!xf->pub.outgoing && xf->pub.state == XFER_ACTIVE &&
 	    !xf->pub.stalled && xf_request(xs, xf) == -1)
