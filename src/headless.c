@@ -14,6 +14,7 @@
  * Output is buffered and flushed once per loop iteration, before the loop
  * sleeps, so a burst of messages costs one write.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -183,13 +184,18 @@ hl_message(void *arg, struct peer *p, int outgoing, const uint8_t id[16],
     int64_t time_ms, const char *text, size_t len)
 {
 	char hex[2 * PROTO_ID_LEN + 1];
+	size_t act;
 
 	(void)arg;
 	(void)time_ms;
 	hl_hex(id, PROTO_ID_LEN, hex);
 	if (outgoing)
 		printf("sent %s %s\n", p->name, hex);
-	else {
+	else if ((act = proto_action((const uint8_t *)text, len)) != 0) {
+		printf("action %s ", p->name);
+		hl_text(text + act, len - act);
+		putchar('\n');
+	} else {
 		printf("msg %s ", p->name);
 		hl_text(text, len);
 		putchar('\n');
@@ -294,6 +300,58 @@ hl_reply(void *arg, enum fe_level level, const char *text)
 	hl_notice(arg, NULL, level, text);
 }
 
+static int
+hl_xdigit(char c)
+{
+	if (!isxdigit((unsigned char)c))
+		return -1;
+	return isdigit((unsigned char)c) ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/*
+ * Undo hl_text() in place, so a script can send what it was sent (a
+ * multi-line message): \\, \n, \t and \xHH; a backslash before anything
+ * else stays as it is. Returns the new length.
+ */
+static size_t
+hl_unescape(char *s, size_t len)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] != '\\' || i + 1 == len) {
+			s[o++] = s[i];
+			continue;
+		}
+		switch (s[i + 1]) {
+		case '\\':
+			s[o++] = '\\';
+			i++;
+			continue;
+		case 'n':
+			s[o++] = '\n';
+			i++;
+			continue;
+		case 't':
+			s[o++] = '\t';
+			i++;
+			continue;
+		case 'x':
+			if (i + 3 < len && (hi = hl_xdigit(s[i + 2])) != -1 &&
+			    (lo = hl_xdigit(s[i + 3])) != -1) {
+				s[o++] = (char)(hi << 4 | lo);
+				i += 3;
+				continue;
+			}
+			break;
+		}
+		s[o++] = s[i];
+	}
+	s[o] = '\0';
+	return o;
+}
+
 static void
 hl_line(struct headless *hl, char *line, size_t len)
 {
@@ -303,6 +361,12 @@ hl_line(struct headless *hl, char *line, size_t len)
 		return;
 	if (memchr(line, '\0', len) != NULL) {
 		hl_reply(hl, FE_ERROR, "input line contains a NUL byte");
+		return;
+	}
+	len = hl_unescape(line, len);
+	if (memchr(line, '\0', len) != NULL) {
+		hl_reply(
+		    hl, FE_ERROR, "input line contains a NUL byte (\\x00)");
 		return;
 	}
 	cmd_execute(&hl->ctx, line);

@@ -2618,9 +2618,9 @@ engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
 		    "a message must be 1 to %d bytes", eng->conf->max_message);
 		return -1;
 	}
-	if (!util_utf8_printable((const uint8_t *)text, len)) {
+	if (!util_utf8_text((const uint8_t *)text, len)) {
 		*cause = xstrdup("a message must be UTF-8 without control "
-		                 "characters");
+		                 "characters other than newlines");
 		return -1;
 	}
 	if (p->origin == PEER_UNKNOWN) {

@@ -230,4 +230,13 @@ const char *proto_cancel_text(uint8_t reason);
 /* Text for a bye reason. */
 const char *proto_bye_text(uint8_t reason);
 
+/*
+ * A CHAT text that starts with "/me " is an action ("/me waves": alice
+ * waves), as in XEP-0245; a client that does not know it shows the text
+ * as it is. Returns PROTO_ACTION_LEN for an action, else 0.
+ */
+#define PROTO_ACTION "/me "
+#define PROTO_ACTION_LEN 4
+size_t proto_action(const uint8_t *text, size_t len);
+
 #endif

@@ -189,6 +189,29 @@ util_rate_sample(
 	return r->rate;
 }
 
+size_t
+util_text_cut(const char *s, size_t len, size_t max, size_t *next)
+{
+	size_t j;
+
+	if (len <= max) {
+		*next = len;
+		return len;
+	}
+	for (j = max; j > 0; j--) {
+		if (s[j] == ' ' || s[j] == '\n') {
+			*next = j + 1;
+			return j;
+		}
+	}
+	for (j = max; j > 0 && ((uint8_t)s[j] & 0xc0) == 0x80; j--)
+		;
+	if (j == 0)
+		j = max; /* not UTF-8 after all: cut anywhere */
+	*next = j;
+	return j;
+}
+
 char *
 util_expand_home(const char *path)
 {
@@ -237,8 +260,9 @@ util_mkdir_p(const char *path, mode_t mode)
 	return ret;
 }
 
-int
-util_utf8_printable(const uint8_t *s, size_t len)
+/* Well-formed UTF-8 without C0, DEL or C1, but for LF if lf. */
+static int
+util_utf8_check(const uint8_t *s, size_t len, int lf)
 {
 	size_t i = 0, n, k;
 	uint32_t cp;
@@ -247,7 +271,7 @@ util_utf8_printable(const uint8_t *s, size_t len)
 		uint8_t c = s[i];
 
 		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
+			if ((c < 0x20 && !(lf && c == '\n')) || c == 0x7f)
 				return 0;
 			i++;
 			continue;
@@ -278,6 +302,18 @@ util_utf8_printable(const uint8_t *s, size_t len)
 		i += n + 1;
 	}
 	return 1;
+}
+
+int
+util_utf8_printable(const uint8_t *s, size_t len)
+{
+	return util_utf8_check(s, len, 0);
+}
+
+int
+util_utf8_text(const uint8_t *s, size_t len)
+{
+	return util_utf8_check(s, len, 1);
 }
 
 int

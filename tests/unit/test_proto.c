@@ -613,8 +613,9 @@ test_chat_bad(void **state)
 		const char *text;
 		size_t len;
 	} bad[] = {
-		{ "line\nbreak", 10 },
+		{ "line\r\nbreak", 11 },
 		{ "\r", 1 },
+		{ "tab\t", 4 },
 		{ "\x1b]0;title\x07", 10 },
 		{ "nul\0", 4 },
 		{ "\x7f", 1 },
@@ -637,6 +638,13 @@ test_chat_bad(void **state)
 		if (decode_copy(encbuf, n, 4096, &m, NULL, &why) != -1)
 			fail_msg("chat text %zu accepted", i);
 	}
+	/* Line feeds, and only they, are allowed: anywhere, even alone. */
+	make_chat(&m, "two\nlines", 9);
+	n = proto_encode(&m, encbuf, sizeof encbuf);
+	assert_int_equal(decode_copy(encbuf, n, 4096, &m, NULL, &why), 0);
+	make_chat(&m, "\n", 1);
+	n = proto_encode(&m, encbuf, sizeof encbuf);
+	assert_int_equal(decode_copy(encbuf, n, 4096, &m, NULL, &why), 0);
 	/* Over max_text by one, with a small limit. */
 	make_chat(&m, "0123456789a", 11);
 	n = proto_encode(&m, encbuf, sizeof encbuf);
