@@ -66,6 +66,7 @@ enum {
 	ST_XFER_ENDED,
 	ST_XFER_FORGET,
 	ST_XFER_FIND,
+	ST_XFER_DELETE,
 	ST_MAX
 };
 
@@ -121,6 +122,7 @@ static const char *store_sql[ST_MAX] = {
 	                  "LIMIT ?1) ORDER BY id",
 	[ST_XFER_FORGET] =
 	    "DELETE FROM transfers WHERE key = ?1 AND state >= 2",
+	[ST_XFER_DELETE] = "DELETE FROM transfers WHERE id = ?1",
 	[ST_XFER_FIND] = "SELECT " STORE_XFER_COLUMNS " FROM transfers "
 	                 "WHERE key = ?1 AND xid = ?2 AND outgoing = ?3",
 };
@@ -877,6 +879,22 @@ store_xfer_update(struct store *s, const struct store_xfer *x, char **cause)
 		    "%s: no transfer #%lld", s->path, (long long)x->rowid);
 		return -1;
 	}
+	return 0;
+}
+
+int
+store_xfer_delete(struct store *s, int64_t rowid, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_XFER_DELETE];
+	int r;
+
+	if (store_begin(s, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, rowid);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE)
+		return store_write_failed(s, "deleting", cause);
 	return 0;
 }
 

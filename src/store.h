@@ -129,6 +129,8 @@ int store_xfer_add(struct store *, struct store_xfer *, char **cause);
  * x->rowid (an outgoing root is known only once the file is hashed); -1 with
  * *cause if there is no such row. */
 int store_xfer_update(struct store *, const struct store_xfer *, char **cause);
+/* Delete transfer rowid (its number is not reused: AUTOINCREMENT). */
+int store_xfer_delete(struct store *, int64_t rowid, char **cause);
 /* Transfers not ended (OFFERED, ACTIVE) in rowid order; then, if recent
  * > 0, the newest recent ended ones, oldest first. Pointers are valid
  * only during the callback, which may use the store (rows are read
