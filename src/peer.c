@@ -72,6 +72,9 @@
 #define ENGINE_SAVE_NOTICE_MS 60000 /* a failing store is said this often */
 #define ENGINE_PUMP_BATCH 64
 #define ENGINE_LIMBO_MAX 4096
+#define ENGINE_SHOWN_FILE "shown"
+#define ENGINE_SHOWN_LEN 21 /* the rowid in 20 digits, a newline */
+#define ENGINE_UNSHOWN_BATCH 256
 
 enum conn_state {
 	CONN_RESOLVING,
@@ -129,6 +132,7 @@ struct engine_event {
 	int64_t time_ms;
 	char *text;
 	size_t len;
+	int64_t rowid; /* EV_IN: its place in the store, or 0 */
 };
 
 struct rate_slot {
@@ -171,6 +175,12 @@ struct engine {
 	size_t nevents;
 	struct engine_event *limbo; /* held back by a failed write */
 	size_t nlimbo;
+	/* What the frontend has shown of the received messages: every
+	 * one up to rowid shown_upto (recorded in the file shown_fd), and
+	 * handed_upto of those given to it since. */
+	int shown_state; /* 0 not read yet, 1 shown_fd open, -1 none */
+	int shown_fd;
+	int64_t shown_upto, handed_upto;
 
 	uint8_t scratch[PROTO_FRAME_MAX];
 	uint8_t scratch2[PROTO_FRAME_MAX];
@@ -1809,6 +1819,7 @@ engine_event(struct engine *eng, enum engine_event_kind kind, struct peer *p,
 	ev->time_ms = time_ms;
 	ev->text = text != NULL ? xstrndup(text, len) : NULL;
 	ev->len = len;
+	ev->rowid = 0;
 }
 
 static void
@@ -1840,6 +1851,8 @@ engine_limbo_take(struct engine *eng, struct peer *p, const uint8_t *id,
 static void
 engine_event_show(struct engine *eng, const struct engine_event *ev)
 {
+	if (ev->kind == EV_IN && ev->rowid > eng->handed_upto)
+		eng->handed_upto = ev->rowid;
 	if (ev->kind == EV_DELIVERED)
 		eng->fe->delivered(eng->fe_arg, ev->peer, ev->id);
 	else
@@ -2011,9 +2024,11 @@ engine_receive(struct conn *c, struct peer *p, const struct proto_msg *m)
 			    held.text, held.len);
 		engine_event_free(&held);
 	}
-	if (inserted)
+	if (inserted) {
 		engine_event(eng, EV_IN, p, m->u.chat.id, m->u.chat.time_ms,
 		    (const char *)m->u.chat.text, m->u.chat.len);
+		eng->events[eng->nevents - 1].rowid = sm.rowid;
+	}
 	/* Duplicates are acknowledged again: the first ACK was lost. */
 	memset(&r, 0, sizeof r);
 	r.type = PROTO_ACK;
@@ -2038,6 +2053,86 @@ engine_acked(struct conn *c, struct peer *p, const struct proto_msg *m)
 	}
 	if (changed)
 		engine_event(eng, EV_DELIVERED, p, m->u.ack.id, 0, NULL, 0);
+}
+
+/*
+ * Read the record of what was shown, or start one at the newest stored
+ * message (a store older than the record has nothing to catch up on).
+ * Without a history on disk there is nothing to record.
+ */
+static void
+engine_shown_open(struct engine *eng)
+{
+	char buf[ENGINE_SHOWN_LEN + 1], *path, *end, *cause;
+	int64_t upto;
+	long long v;
+	ssize_t n;
+
+	if (eng->shown_state != 0)
+		return;
+	eng->shown_state = -1;
+	if (!eng->conf->history)
+		return;
+	path = xasprintf("%s/%s", eng->conf->data_dir, ENGINE_SHOWN_FILE);
+	eng->shown_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (eng->shown_fd == -1) {
+		engine_notice(eng, NULL, FE_WARN,
+		    "%s: %s: messages stored just before a crash may not be "
+		    "shown",
+		    path, strerror(errno));
+		free(path);
+		return;
+	}
+	free(path);
+	eng->shown_state = 1;
+	n = pread(eng->shown_fd, buf, ENGINE_SHOWN_LEN, 0);
+	if (n == ENGINE_SHOWN_LEN && buf[ENGINE_SHOWN_LEN - 1] == '\n') {
+		buf[ENGINE_SHOWN_LEN - 1] = '\0';
+		errno = 0;
+		v = strtoll(buf, &end, 10);
+		if (errno == 0 && *end == '\0' && v >= 0) {
+			eng->shown_upto = v;
+			if (eng->handed_upto < v)
+				eng->handed_upto = v;
+			return;
+		}
+	}
+	if (store_last_rowid(eng->store, &eng->shown_upto, &cause) == -1) {
+		engine_notice(eng, NULL, FE_WARN, "%s", cause);
+		free(cause);
+	}
+	if (eng->handed_upto < eng->shown_upto)
+		eng->handed_upto = eng->shown_upto;
+	upto = eng->shown_upto;
+	eng->shown_upto = -1; /* written now */
+	engine_shown(eng, upto);
+}
+
+int64_t
+engine_handed(const struct engine *eng)
+{
+	return eng->handed_upto;
+}
+
+void
+engine_shown(struct engine *eng, int64_t upto)
+{
+	char buf[ENGINE_SHOWN_LEN + 1];
+
+	engine_shown_open(eng);
+	if (eng->shown_state != 1 || upto <= eng->shown_upto)
+		return;
+	/* No fsync: this guards against a crash of the process, after
+	 * which the kernel still writes the page; the output it vouches
+	 * for is not synced either. */
+	snprintf(buf, sizeof buf, "%020lld\n", (long long)upto);
+	if (pwrite(eng->shown_fd, buf, ENGINE_SHOWN_LEN, 0) !=
+	    ENGINE_SHOWN_LEN) {
+		log_debug("engine: cannot record what was shown: %s",
+		    strerror(errno));
+		return;
+	}
+	eng->shown_upto = upto;
 }
 
 /*
@@ -2310,6 +2405,8 @@ engine_free(struct engine *eng)
 	free(eng->declined);
 	free(eng->state_path);
 	free(eng->declined_path);
+	if (eng->shown_state == 1)
+		close(eng->shown_fd);
 	ident_wipe(eng->scratch, sizeof eng->scratch);
 	ident_wipe(eng->scratch2, sizeof eng->scratch2);
 	free(eng);
@@ -2778,6 +2875,39 @@ engine_walk_one(void *arg, const uint8_t *key, const struct store_msg *sm)
 	l.text = sm->text;
 	l.len = sm->len;
 	return w->cb(w->arg, p, &l);
+}
+
+struct engine_unshown {
+	struct engine_walk w;
+	size_t n;
+};
+
+static int
+engine_unshown_one(void *arg, const uint8_t *key, const struct store_msg *sm)
+{
+	struct engine_unshown *u = arg;
+
+	u->n++;
+	u->w.eng->handed_upto = sm->rowid;
+	return u->w.cb != NULL ? engine_walk_one(&u->w, key, sm) : 0;
+}
+
+int
+engine_unshown(struct engine *eng, engine_line_cb cb, void *arg, char **cause)
+{
+	struct engine_unshown u = { { eng, NULL, cb, arg }, 0 };
+
+	engine_shown_open(eng);
+	if (eng->shown_state != 1)
+		return 0;
+	do {
+		u.n = 0;
+		if (store_received_after(eng->store, eng->handed_upto,
+		        ENGINE_UNSHOWN_BATCH, engine_unshown_one, &u,
+		        cause) == -1)
+			return -1;
+	} while (u.n == ENGINE_UNSHOWN_BATCH);
+	return 0;
 }
 
 int

@@ -77,6 +77,12 @@ int store_history(struct store *, const uint8_t key[STORE_KEYLEN],
  * with anyone if key is NULL, newest first. */
 int store_search(struct store *, const uint8_t *key, const char *text,
     size_t limit, store_cb, void *arg, char **cause);
+/* Received messages (from anyone) after rowid, oldest first, at most
+ * limit. */
+int store_received_after(struct store *, int64_t after, size_t limit, store_cb,
+    void *arg, char **cause);
+/* The rowid of the newest message, 0 if none. */
+int store_last_rowid(struct store *, int64_t *rowid, char **cause);
 /* Delete the history with key, and its ended transfers (unfinished ones
  * stay); *count receives how many messages. */
 int store_forget(struct store *, const uint8_t key[STORE_KEYLEN],

@@ -774,6 +774,8 @@ ui_draw(void *arg)
 	struct ui *ui = arg;
 	int dirty = ui->dirty;
 
+	/* Received lines are in the log model by now: shown. */
+	engine_shown(ui->app->engine, engine_handed(ui->app->engine));
 	if (dirty == 0)
 		return;
 	ui->dirty = 0;
@@ -1015,6 +1017,11 @@ ui_run(struct app *app, char **cause)
 	ui.paste_brackets = 1;
 
 	if (engine_start(app->engine, cause) == -1) {
+		ret = -1;
+		goto out;
+	}
+	/* What a crash kept from being shown is in the history views. */
+	if (engine_unshown(app->engine, NULL, NULL, cause) == -1) {
 		ret = -1;
 		goto out;
 	}
