@@ -219,7 +219,7 @@ hl_message(void *arg, struct peer *p, int outgoing, const uint8_t id[16],
 		hl_text(text, len);
 		putc('\n', hl_out);
 	}
-	if (!outgoing) {
+	if (!outgoing && ((struct headless *)arg)->app->engine != NULL) {
 		hl_marks =
 		    xreallocarray(hl_marks, hl_nmarks + 1, sizeof *hl_marks);
 		hl_marks[hl_nmarks].end = (size_t)ftello(hl_out);
@@ -290,11 +290,15 @@ hl_flip(void *arg, struct peer *p, const struct flip *fl)
 /*
  * file NAME NUM DIR STATE BYTES SIZE FILENAME, on every report (progress
  * included); DIR is in or out, FILENAME escaped as text. A received file
- * once saved adds: saved NAME NUM PATH.
+ * once saved adds: saved NAME NUM PATH; a transfer the peer stopped for
+ * a reason other than its user's: info NAME stopped FILENAME (#NUM):
+ * REASON.
  */
 static void
 hl_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 {
+	char *why;
+
 	(void)arg;
 	fprintf(hl_out, "file %s %lld %s %s %llu %llu ", p->name,
 	    (long long)x->num, x->outgoing ? "out" : "in",
@@ -302,6 +306,14 @@ hl_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 	    (unsigned long long)x->size);
 	hl_text(x->name, strlen(x->name));
 	putc('\n', hl_out);
+	/* The reason the peer gave, when the state does not say it. */
+	if (changed && x->state == XFER_CANCELLED && x->by_peer &&
+	    x->reason > PROTO_CANCEL_DECLINED) {
+		why = xasprintf("%s stopped %s (#%lld): %s", p->name, x->name,
+		    (long long)x->num, proto_cancel_text((uint8_t)x->reason));
+		hl_event_text("info", NULL, why, strlen(why));
+		free(why);
+	}
 	if (changed && x->state == XFER_DONE && !x->outgoing &&
 	    x->path != NULL) {
 		fprintf(hl_out, "saved %s %lld ", p->name, (long long)x->num);
