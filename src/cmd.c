@@ -1284,8 +1284,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ "help", "[COMMAND]", "list commands, or describe one", cmd_help },
 	{ "history", "[PEER] [COUNT]", "show the last messages with a peer",
 	    cmd_history },
-	{ "me", "ACTION", "send an action: /me waves shows * you waves",
-	    cmd_me },
+	{ "me", "ACTION", "send an action (/me waves: * you waves)", cmd_me },
 	{ "msg", "PEER TEXT", "send a message to a peer", cmd_msg },
 	{ "myid", "", "show your key, addresses and a QR code of the key",
 	    cmd_myid },
@@ -1362,9 +1361,14 @@ static const struct {
 	    "Shows the last COUNT messages (20; at most 10000) with PEER, "
 	    "oldest first: NAME in|out received|pending|delivered "
 	    "YYYY-MM-DDTHH:MM:SS TEXT." },
+	{ "me",
+	    "Sends ACTION to the peer shown, drawn as * NAME ACTION on "
+	    "both sides; elsewhere, and in headless mode, use /msg PEER "
+	    "/me ACTION." },
 	{ "msg",
 	    "Sends TEXT to PEER; stored first, and queued while PEER "
-	    "is offline." },
+	    "is offline. Text longer than max_message goes as several "
+	    "messages, cut at spaces." },
 	{ "myid",
 	    "Shows your key (the fingerprint peers pin), the address you "
 	    "listen on and, in the terminal interface, a QR code of the "

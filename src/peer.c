@@ -1931,6 +1931,9 @@ engine_pump_one(void *arg, const uint8_t *key, const struct store_msg *sm)
 {
 	struct peer *p = arg;
 	struct proto_msg m;
+	char *flat = NULL;
+	size_t i;
+	int r;
 
 	(void)key;
 	memset(&m, 0, sizeof m);
@@ -1940,7 +1943,18 @@ engine_pump_one(void *arg, const uint8_t *key, const struct store_msg *sm)
 	m.u.chat.time_ms = sm->sent_ms;
 	m.u.chat.text = (const uint8_t *)sm->text;
 	m.u.chat.len = sm->len;
-	if (conn_send(p->conn, &m) == -1)
+	/* A peer without the text capability closes the connection on a
+	 * line feed: it gets spaces instead, the same at every resend. */
+	if (!(p->conn->rcaps & PROTO_CAP_TEXT) &&
+	    memchr(sm->text, '\n', sm->len) != NULL) {
+		flat = xmalloc(sm->len);
+		for (i = 0; i < sm->len; i++)
+			flat[i] = sm->text[i] == '\n' ? ' ' : sm->text[i];
+		m.u.chat.text = (const uint8_t *)flat;
+	}
+	r = conn_send(p->conn, &m);
+	free(flat);
+	if (r == -1)
 		return 1;
 	p->conn->uncommitted = 1;
 	p->sent_upto = sm->rowid;

@@ -107,9 +107,12 @@ enum proto_bye_reason {
  * Capability bits of the handshake payload (and HELLO). PROTO_CAP_PEER:
  * the sender understands HELLO fields after the nick, NICK and
  * BYE(disconnected); none of them is sent to a peer without the bit.
+ * PROTO_CAP_TEXT: line feeds in CHAT text; a peer without it gets a
+ * space for each.
  */
 #define PROTO_CAP_PEER 0x00000001u
-#define PROTO_CAPS PROTO_CAP_PEER
+#define PROTO_CAP_TEXT 0x00000002u
+#define PROTO_CAPS (PROTO_CAP_PEER | PROTO_CAP_TEXT)
 
 /* HELLO fields after the nick: tag:u8 len:u8 value[len]. */
 #define PROTO_HELLO_LISTEN 0x01 /* port:u16 [IPv4[4] | IPv6[16]] */

@@ -46,4 +46,11 @@ node_cmd alice "/msg $b_name /me   "
 wait_for alice '^error nothing to send$'
 node_cmd bob "/history $a_name 1"
 wait_for bob 'here'
+# A peer that does not announce line feeds (the text capability) gets
+# spaces instead: its connection is not closed by them.
+client_start fp bob "$top_builddir/tests/tools/filepeer" "$(node_addr bob)" recvchat
+node_cmd bob '/msg '"$client_peer"' one\ntwo'
+wait_for fp "^chat $(printf 'one two' | od -An -tx1 | tr -d ' \n')$"
+client_done fp
+wait_for bob "^delivered $client_peer "
 exit 0

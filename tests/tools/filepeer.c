@@ -50,6 +50,11 @@
  *              for a 17th outstanding one; 18 is also enough if it does
  *              not.)
  *
+ * and as a peer without the text capability (no line feeds in chat,
+ * which peerlib never announces):
+ *
+ *   recvchat   acknowledge the first CHAT and print "chat TEXT-HEX"
+ *
  * Progress goes to stdout, one line per step ("online", "offered ID
  * SIZE", "accept HAVE", "request INDEX", "offer SIZE NAME-HEX", "cancel
  * REASON", "closed", ...), flushed at once. Every wait has a 20-second
@@ -361,6 +366,28 @@ play_offercancel(struct offer *o, const char *name)
 	return 0;
 }
 
+/* recvchat: the first CHAT's text, as the node sent it. */
+static int
+play_recvchat(void)
+{
+	static char text[2 * PROTO_TEXT_MAX + 1];
+	uint8_t id[PROTO_ID_LEN];
+	struct proto_msg m;
+
+	do {
+		if (next_msg(&m) == 0)
+			die("the node closed the connection");
+	} while (m.type != PROTO_CHAT);
+	hex(m.u.chat.text, m.u.chat.len, text);
+	say("chat %s", text);
+	memcpy(id, m.u.chat.id, sizeof id);
+	memset(&m, 0, sizeof m);
+	m.type = PROTO_ACK;
+	memcpy(m.u.ack.id, id, sizeof id);
+	send_msg(&m);
+	return 0;
+}
+
 /* The receiver's modes: the node offers us a file. */
 static int
 play_receiver(const char *mode)
@@ -430,7 +457,7 @@ main(int argc, char **argv)
 		if (argc != 4)
 			die("usage: filepeer HOST:PORT %s PATH", mode);
 	} else if (strcmp(mode, "badindex") == 0 ||
-	    strcmp(mode, "flood") == 0) {
+	    strcmp(mode, "flood") == 0 || strcmp(mode, "recvchat") == 0) {
 		if (argc != 3)
 			die("usage: filepeer HOST:PORT %s", mode);
 	} else
@@ -443,6 +470,8 @@ main(int argc, char **argv)
 	say("online");
 	if (strcmp(mode, "badindex") == 0 || strcmp(mode, "flood") == 0)
 		return play_receiver(mode);
+	if (strcmp(mode, "recvchat") == 0)
+		return play_recvchat();
 	if (strcmp(mode, "offer") == 0) {
 		for (i = 3; i + 1 < argc; i += 2) {
 			len = unhex(argv[i], name, sizeof name);

@@ -339,7 +339,7 @@ test_hello_listen(void **state)
 	memset(&m, 0, sizeof m);
 	m.type = PROTO_HELLO;
 	m.u.hello.version = 1;
-	m.u.hello.caps = PROTO_CAPS;
+	m.u.hello.caps = PROTO_CAP_PEER; /* as in the example */
 	strcpy(m.u.hello.nick, "bob");
 	m.u.hello.nlisten = 2;
 	m.u.hello.listen[0].port = 7070;
@@ -1319,7 +1319,7 @@ static void
 test_hs_payload(void **state)
 {
 	static const uint8_t want[] = { 0x00, PROTO_VERSION, 0, 0, 0,
-		PROTO_CAP_PEER };
+		PROTO_CAP_PEER | PROTO_CAP_TEXT };
 	uint8_t p[PROTO_HS_PAYLOAD_LEN + 1], *copy;
 	uint16_t version;
 	uint32_t caps;
