@@ -853,6 +853,18 @@ ui_winch(int signo, void *arg)
 	ui->dirty |= UI_DIRTY_LAYOUT;
 }
 
+/* A message received before a crash and never drawn: unread. */
+static int
+ui_unshown(void *arg, struct peer *p, const struct engine_line *l)
+{
+	struct ui *ui = arg;
+
+	(void)l;
+	p->unread++;
+	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
+	return 0;
+}
+
 static void
 ui_welcome(struct ui *ui)
 {
@@ -1020,8 +1032,9 @@ ui_run(struct app *app, char **cause)
 		ret = -1;
 		goto out;
 	}
-	/* What a crash kept from being shown is in the history views. */
-	if (engine_unshown(app->engine, NULL, NULL, cause) == -1) {
+	/* What a crash kept from being shown is in the history views:
+	 * count it unread. */
+	if (engine_unshown(app->engine, ui_unshown, &ui, cause) == -1) {
 		ret = -1;
 		goto out;
 	}

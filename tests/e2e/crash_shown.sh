@@ -21,42 +21,15 @@ keep() {
 	cat "$T/$1.out" >>"$T/$1.all"
 }
 
-# bob_start_piped: bob with its stdout into a fifo the test opens but
-# does not read yet (fd rd_bob), so bob blocks once the pipe is full.
-bob_start_piped() {
-	rm -f "$T/bob.in" "$T/bob.pipe"
-	mkfifo "$T/bob.in" "$T/bob.pipe"
-	(
-		for fd in $_fds; do
-			eval "exec $fd>&-"
-		done
-		HOME="$T/bob" exec "$P2PTUI" --headless <"$T/bob.in" \
-		    >"$T/bob.pipe" 2>>"$T/bob.err"
-	) &
-	pid_bob=$!
-	_pids="$_pids $!"
-	exec {fd_bob}>"$T/bob.in"
-	_fds="$_fds $fd_bob"
-	exec {rd_bob}<"$T/bob.pipe"
-}
-
 # 1. Stuck on a full pipe after storing: kill -9 there.
 node_kill bob
 keep bob
 : >"$T/bob.out"
-bob_start_piped
+node_start_piped bob
 pad=$(printf '%0900d' 0)
 seq 1 $STUCK | sed "s|^|/msg $b_name m |; s|\$| $pad|" >&"$fd_alice"
-deadline=$(($(now_ms) + TIMEOUT * 1000))
-until grep -q pipe "/proc/$pid_bob/wchan" 2>/dev/null; do
-	[ "$(now_ms)" -lt "$deadline" ] || fail "bob never blocked on its output"
-	sleep 0.05
-done
-kill -KILL "$pid_bob"
-wait "$pid_bob" 2>/dev/null
-cat <&"$rd_bob" >>"$T/bob.out"
-exec {rd_bob}<&-
-node_eof bob 2>/dev/null
+wait_blocked bob
+node_kill_piped bob
 got=$(count bob "^msg $a_name m ")
 [ "$got" -lt $STUCK ] || fail "bob printed everything before it blocked"
 keep bob
