@@ -19,10 +19,12 @@
 
 #include "app.h"
 #include "cmd.h"
+#include "conf.h"
 #include "flip.h"
 #include "fmt.h"
 #include "loop.h"
 #include "net.h"
+#include "proto.h"
 #include "util.h"
 #include "xfer.h"
 #include "xmalloc.h"
@@ -289,21 +291,56 @@ cmd_nick(struct cmd_ctx *ctx, const char *args)
 	return 0;
 }
 
+/*
+ * Send text to p, as several messages if it is longer than max_message:
+ * cut at spaces or newlines (util_text_cut); each part of an action
+ * (PROTO_ACTION, "/me ") is an action too.
+ */
 static int
 cmd_send(struct cmd_ctx *ctx, struct peer *p, const char *text)
 {
-	char *cause;
+	size_t max = (size_t)ctx->app->conf->max_message, len, n, off, next;
+	size_t pre;
+	char *cause, *part;
+	int r;
 
-	if (*text == '\0') {
+	len = strlen(text);
+	pre = proto_action((const uint8_t *)text, len);
+	if (text[pre + strspn(text + pre, " \n")] == '\0') {
 		cmd_reply(ctx, FE_ERROR, "nothing to send");
 		return -1;
 	}
-	if (engine_send(
-	        ctx->app->engine, p, text, strlen(text), NULL, &cause) == -1)
-		return cmd_fail(ctx, cause);
+	for (off = pre; off < len; off += next) {
+		n = util_text_cut(text + off, len - off, max - pre, &next);
+		part =
+		    xasprintf("%.*s%.*s", (int)pre, text, (int)n, text + off);
+		r = engine_send(
+		    ctx->app->engine, p, part, strlen(part), NULL, &cause);
+		free(part);
+		if (r == -1)
+			return cmd_fail(ctx, cause);
+	}
 	if (ctx->sent != NULL)
 		ctx->sent(ctx->arg, p, text);
 	return 0;
+}
+
+/* /me ACTION: to the selected peer ("/msg PEER /me ACTION" elsewhere). */
+static int
+cmd_me(struct cmd_ctx *ctx, const char *args)
+{
+	char *text;
+	int r;
+
+	if (ctx->current == NULL) {
+		cmd_reply(ctx, FE_ERROR,
+		    "no peer selected: use /msg PEER /me ACTION");
+		return -1;
+	}
+	text = xasprintf("%s%s", PROTO_ACTION, args);
+	r = cmd_send(ctx, ctx->current, text);
+	free(text);
+	return r;
 }
 
 static int
@@ -889,7 +926,9 @@ cmd_xfer_state(const struct xfer *x, char *buf, size_t len)
 		snprintf(buf, len, "preparing (computing its hash)");
 		break;
 	case XFER_OFFERED:
-		if (x->outgoing)
+		if (x->outgoing && x->unsent)
+			snprintf(buf, len, "will offer when %s is online", who);
+		else if (x->outgoing)
 			snprintf(buf, len, "offered, waiting for %s", who);
 		else
 			snprintf(buf, len,
@@ -1245,6 +1284,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ "help", "[COMMAND]", "list commands, or describe one", cmd_help },
 	{ "history", "[PEER] [COUNT]", "show the last messages with a peer",
 	    cmd_history },
+	{ "me", "ACTION", "send an action (/me waves: * you waves)", cmd_me },
 	{ "msg", "PEER TEXT", "send a message to a peer", cmd_msg },
 	{ "myid", "", "show your key, addresses and a QR code of the key",
 	    cmd_myid },
@@ -1321,9 +1361,14 @@ static const struct {
 	    "Shows the last COUNT messages (20; at most 10000) with PEER, "
 	    "oldest first: NAME in|out received|pending|delivered "
 	    "YYYY-MM-DDTHH:MM:SS TEXT." },
+	{ "me",
+	    "Sends ACTION to the peer shown, drawn as * NAME ACTION on "
+	    "both sides; elsewhere, and in headless mode, use /msg PEER "
+	    "/me ACTION." },
 	{ "msg",
 	    "Sends TEXT to PEER; stored first, and queued while PEER "
-	    "is offline." },
+	    "is offline. Text longer than max_message goes as several "
+	    "messages, cut at spaces." },
 	{ "myid",
 	    "Shows your key (the fingerprint peers pin), the address you "
 	    "listen on and, in the terminal interface, a QR code of the "

@@ -166,6 +166,18 @@ int engine_search(struct engine *, struct peer *, const char *text,
 /* Count p's stored messages, and how many of ours are still pending. */
 int engine_count(struct engine *, struct peer *, int64_t *total,
     int64_t *pending, char **cause);
+/*
+ * Messages are shown once even across crashes. A frontend records the
+ * received messages it has shown (headless: written to stdout; TUI: in
+ * the log model) with engine_shown(): those up to rowid upto, where
+ * engine_handed() is the rowid of the newest one given to it so far
+ * (through fe->message or engine_unshown()). At start, engine_unshown()
+ * gives it, oldest first, those received before a crash but never
+ * recorded shown (a NULL cb takes them as shown).
+ */
+int64_t engine_handed(const struct engine *);
+void engine_shown(struct engine *, int64_t upto);
+int engine_unshown(struct engine *, engine_line_cb, void *arg, char **cause);
 /* Delete p's history, pending messages included. */
 int engine_forget(struct engine *, struct peer *, int64_t *count, char **cause);
 

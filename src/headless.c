@@ -11,10 +11,17 @@
  * <U+202E> (util_bidi_at()), so it cannot reorder what a terminal shows. The
  * format is stable and documented in p2ptui(1) under HEADLESS MODE.
  *
- * Output is buffered and flushed once per loop iteration, before the loop
- * sleeps, so a burst of messages costs one write.
+ * Output accumulates in memory (hl_out, never stdout) and is written
+ * before the loop sleeps, in writes of whole lines of at most PIPE_BUF
+ * bytes (atomic on a pipe: a kill -9 leaves no half line), so a burst of
+ * messages costs few writes. After each write the received messages in
+ * it are recorded as shown (engine_shown()): a crash shows a message
+ * again at the next start only if it struck between the two, and never
+ * loses one that was stored.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +35,7 @@
 #include "engine.h"
 #include "flip.h"
 #include "ident.h"
+#include "log.h"
 #include "loop.h"
 #include "proto.h"
 #include "util.h"
@@ -35,6 +43,18 @@
 #include "xmalloc.h"
 
 #define HEADLESS_LINE_MAX 65536
+/* Events go to hl_out: stdio's stdout would overtake those held there. */
+#pragma GCC poison printf putchar puts
+
+static FILE *hl_out; /* the events of this iteration */
+static char *hl_obuf;
+static size_t hl_olen;
+/* Where each received message's line ends in hl_obuf, and its rowid. */
+static struct hl_mark {
+	size_t end;
+	int64_t rowid;
+} * hl_marks;
+static size_t hl_nmarks;
 
 struct headless {
 	struct app *app;
@@ -57,8 +77,8 @@ hl_text(const char *s, size_t len)
 		c = (unsigned char)s[i];
 		if ((c == 0xe2 || c == 0xd8) &&
 		    (k = util_bidi_at(s + i, len - i, &cp)) > 0) {
-			fwrite(s + run, 1, i - run, stdout);
-			printf("<U+%04X>", (unsigned)cp);
+			fwrite(s + run, 1, i - run, hl_out);
+			fprintf(hl_out, "<U+%04X>", (unsigned)cp);
 			i += k - 1;
 			run = i + 1;
 			continue;
@@ -66,37 +86,37 @@ hl_text(const char *s, size_t len)
 		if (c != '\\' && c >= 0x20 && c != 0x7f)
 			continue;
 		/* Write the run of plain bytes before it in one go. */
-		fwrite(s + run, 1, i - run, stdout);
+		fwrite(s + run, 1, i - run, hl_out);
 		run = i + 1;
 		if (c == '\\')
-			fputs("\\\\", stdout);
+			fputs("\\\\", hl_out);
 		else if (c == '\n')
-			fputs("\\n", stdout);
+			fputs("\\n", hl_out);
 		else if (c == '\t')
-			fputs("\\t", stdout);
+			fputs("\\t", hl_out);
 		else {
-			fputs("\\x", stdout);
-			putchar(hex[c >> 4]);
-			putchar(hex[c & 15]);
+			fputs("\\x", hl_out);
+			putc(hex[c >> 4], hl_out);
+			putc(hex[c & 15], hl_out);
 		}
 	}
-	fwrite(s + run, 1, len - run, stdout);
+	fwrite(s + run, 1, len - run, hl_out);
 }
 
 static void
 hl_event_text(
     const char *event, const char *fields, const char *text, size_t len)
 {
-	fputs(event, stdout);
+	fputs(event, hl_out);
 	if (fields != NULL && *fields != '\0') {
-		putchar(' ');
-		fputs(fields, stdout);
+		putc(' ', hl_out);
+		fputs(fields, hl_out);
 	}
 	if (text != NULL) {
-		putchar(' ');
+		putc(' ', hl_out);
 		hl_text(text, len);
 	}
-	putchar('\n');
+	putc('\n', hl_out);
 }
 
 static const char *
@@ -133,7 +153,7 @@ hl_ready(void *arg, const char *addr)
 
 	ident_fingerprint(hl->app->id->pk, fp);
 	snprintf(hl->listen, sizeof hl->listen, "%s", addr);
-	printf("ready %s %s\n", fp, addr);
+	fprintf(hl_out, "ready %s %s\n", fp, addr);
 }
 
 static void
@@ -155,18 +175,19 @@ hl_peer_changed(void *arg, struct peer *p)
 		strcpy(fp, "-");
 	switch (p->state) {
 	case PEER_ONLINE:
-		printf("online %s %s %s\n", p->name, fp, p->remote_addr);
+		fprintf(
+		    hl_out, "online %s %s %s\n", p->name, fp, p->remote_addr);
 		break;
 	case PEER_REQUEST:
-		printf("request %s %s %s\n", p->name, fp,
+		fprintf(hl_out, "request %s %s %s\n", p->name, fp,
 		    p->remote_addr[0] != '\0' ? p->remote_addr : "-");
 		break;
 	case PEER_WAITING:
-		printf("waiting %s %s\n", p->name, fp);
+		fprintf(hl_out, "waiting %s %s\n", p->name, fp);
 		break;
 	default:
 		if (old == PEER_ONLINE)
-			printf("offline %s %s\n", p->name, fp);
+			fprintf(hl_out, "offline %s %s\n", p->name, fp);
 		break;
 	}
 }
@@ -175,7 +196,7 @@ static void
 hl_peer_removed(void *arg, struct peer *p)
 {
 	(void)arg;
-	printf("removed %s\n", p->name);
+	fprintf(hl_out, "removed %s\n", p->name);
 }
 
 static void
@@ -183,16 +204,27 @@ hl_message(void *arg, struct peer *p, int outgoing, const uint8_t id[16],
     int64_t time_ms, const char *text, size_t len)
 {
 	char hex[2 * PROTO_ID_LEN + 1];
+	size_t act;
 
-	(void)arg;
 	(void)time_ms;
 	hl_hex(id, PROTO_ID_LEN, hex);
 	if (outgoing)
-		printf("sent %s %s\n", p->name, hex);
-	else {
-		printf("msg %s ", p->name);
+		fprintf(hl_out, "sent %s %s\n", p->name, hex);
+	else if ((act = proto_action((const uint8_t *)text, len)) != 0) {
+		fprintf(hl_out, "action %s ", p->name);
+		hl_text(text + act, len - act);
+		putc('\n', hl_out);
+	} else {
+		fprintf(hl_out, "msg %s ", p->name);
 		hl_text(text, len);
-		putchar('\n');
+		putc('\n', hl_out);
+	}
+	if (!outgoing && ((struct headless *)arg)->app->engine != NULL) {
+		hl_marks =
+		    xreallocarray(hl_marks, hl_nmarks + 1, sizeof *hl_marks);
+		hl_marks[hl_nmarks].end = (size_t)ftello(hl_out);
+		hl_marks[hl_nmarks++].rowid =
+		    engine_handed(((struct headless *)arg)->app->engine);
 	}
 }
 
@@ -203,7 +235,7 @@ hl_delivered(void *arg, struct peer *p, const uint8_t id[16])
 
 	(void)arg;
 	hl_hex(id, PROTO_ID_LEN, hex);
-	printf("delivered %s %s\n", p->name, hex);
+	fprintf(hl_out, "delivered %s %s\n", p->name, hex);
 }
 
 static void
@@ -229,51 +261,64 @@ hl_flip(void *arg, struct peer *p, const struct flip *fl)
 	(void)arg;
 	hl_hex(fl->id, PROTO_FLIP_ID_LEN, hex);
 	flip_draw_name(&fl->draw, draw, sizeof draw);
-	printf("flip %s %s %s %s %s", p->name, hex,
+	fprintf(hl_out, "flip %s %s %s %s %s", p->name, hex,
 	    fl->local ? "local" : "remote", flip_state_name(fl->state), draw);
 	if (fl->state == FLIP_ABANDONED)
-		printf(" %s", flip_end_name(fl->end));
+		fprintf(hl_out, " %s", flip_end_name(fl->end));
 	if (fl->state != FLIP_DONE) {
-		putchar('\n');
+		putc('\n', hl_out);
 		return;
 	}
 	switch (fl->draw.kind) {
 	case PROTO_DRAW_COIN:
-		fputs(fl->result[0] == 0 ? " heads" : " tails", stdout);
+		fputs(fl->result[0] == 0 ? " heads" : " tails", hl_out);
 		break;
 	case PROTO_DRAW_DICE:
-		printf(" %u ", fl->sum);
+		fprintf(hl_out, " %u ", fl->sum);
 		for (i = 0; i < fl->draw.count; i++)
-			printf(i == 0 ? "%u" : ",%u", fl->result[i]);
+			fprintf(hl_out, i == 0 ? "%u" : ",%u", fl->result[i]);
 		break;
 	case PROTO_DRAW_PICK:
 		opt = fl->draw.options[fl->result[0] % PROTO_PICK_MAX];
-		printf(" %u ", fl->result[0] + 1);
+		fprintf(hl_out, " %u ", fl->result[0] + 1);
 		hl_text(opt, strlen(opt));
 		break;
 	}
-	putchar('\n');
+	putc('\n', hl_out);
 }
 
 /*
  * file NAME NUM DIR STATE BYTES SIZE FILENAME, on every report (progress
  * included); DIR is in or out, FILENAME escaped as text. A received file
- * once saved adds: saved NAME NUM PATH.
+ * once saved adds: saved NAME NUM PATH; a transfer the peer stopped for
+ * a reason other than its user's: info NAME stopped FILENAME (#NUM):
+ * REASON.
  */
 static void
 hl_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 {
+	char *why;
+
 	(void)arg;
-	printf("file %s %lld %s %s %llu %llu ", p->name, (long long)x->num,
-	    x->outgoing ? "out" : "in", xfer_state_name(x->state),
-	    (unsigned long long)x->bytes, (unsigned long long)x->size);
+	fprintf(hl_out, "file %s %lld %s %s %llu %llu ", p->name,
+	    (long long)x->num, x->outgoing ? "out" : "in",
+	    xfer_state_name(x->state), (unsigned long long)x->bytes,
+	    (unsigned long long)x->size);
 	hl_text(x->name, strlen(x->name));
-	putchar('\n');
+	putc('\n', hl_out);
+	/* The reason the peer gave, when the state does not say it. */
+	if (changed && x->state == XFER_CANCELLED && x->by_peer &&
+	    x->reason > PROTO_CANCEL_DECLINED) {
+		why = xasprintf("%s stopped %s (#%lld): %s", p->name, x->name,
+		    (long long)x->num, proto_cancel_text((uint8_t)x->reason));
+		hl_event_text("info", NULL, why, strlen(why));
+		free(why);
+	}
 	if (changed && x->state == XFER_DONE && !x->outgoing &&
 	    x->path != NULL) {
-		printf("saved %s %lld ", p->name, (long long)x->num);
+		fprintf(hl_out, "saved %s %lld ", p->name, (long long)x->num);
 		hl_text(x->path, strlen(x->path));
-		putchar('\n');
+		putc('\n', hl_out);
 	}
 }
 
@@ -294,6 +339,58 @@ hl_reply(void *arg, enum fe_level level, const char *text)
 	hl_notice(arg, NULL, level, text);
 }
 
+static int
+hl_xdigit(char c)
+{
+	if (!isxdigit((unsigned char)c))
+		return -1;
+	return isdigit((unsigned char)c) ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/*
+ * Undo hl_text() in place, so a script can send what it was sent (a
+ * multi-line message): \\, \n, \t and \xHH; a backslash before anything
+ * else stays as it is. Returns the new length.
+ */
+static size_t
+hl_unescape(char *s, size_t len)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] != '\\' || i + 1 == len) {
+			s[o++] = s[i];
+			continue;
+		}
+		switch (s[i + 1]) {
+		case '\\':
+			s[o++] = '\\';
+			i++;
+			continue;
+		case 'n':
+			s[o++] = '\n';
+			i++;
+			continue;
+		case 't':
+			s[o++] = '\t';
+			i++;
+			continue;
+		case 'x':
+			if (i + 3 < len && (hi = hl_xdigit(s[i + 2])) != -1 &&
+			    (lo = hl_xdigit(s[i + 3])) != -1) {
+				s[o++] = (char)(hi << 4 | lo);
+				i += 3;
+				continue;
+			}
+			break;
+		}
+		s[o++] = s[i];
+	}
+	s[o] = '\0';
+	return o;
+}
+
 static void
 hl_line(struct headless *hl, char *line, size_t len)
 {
@@ -303,6 +400,12 @@ hl_line(struct headless *hl, char *line, size_t len)
 		return;
 	if (memchr(line, '\0', len) != NULL) {
 		hl_reply(hl, FE_ERROR, "input line contains a NUL byte");
+		return;
+	}
+	len = hl_unescape(line, len);
+	if (memchr(line, '\0', len) != NULL) {
+		hl_reply(
+		    hl, FE_ERROR, "input line contains a NUL byte (\\x00)");
 		return;
 	}
 	cmd_execute(&hl->ctx, line);
@@ -354,12 +457,88 @@ hl_stdin(int fd, int revents, void *arg)
 }
 
 static void
+hl_out_open(void)
+{
+	hl_obuf = NULL;
+	hl_olen = 0;
+	if ((hl_out = open_memstream(&hl_obuf, &hl_olen)) == NULL)
+		fatal("open_memstream: %s", strerror(errno));
+}
+
+/* Write all of buf; -1 with errno if stdout failed. */
+static int
+hl_write_all(const char *buf, size_t len)
+{
+	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < len) {
+		n = write(STDOUT_FILENO, buf + off, len - off);
+		if (n >= 0)
+			off += (size_t)n;
+		else if (errno == EAGAIN)
+			(void)poll(&pfd, 1, -1);
+		else if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Write the events of this iteration, whole lines at most PIPE_BUF bytes
+ * at a time (a longer line alone), recording the received messages
+ * written after each write; -1 with errno if stdout failed.
+ */
+static int
+hl_out_write(struct engine *eng)
+{
+	size_t off = 0, end, m = 0;
+	const char *nl;
+	int ret = 0;
+
+	if (fflush(hl_out) == EOF)
+		fatal("headless output: %s", strerror(errno));
+	while (off < hl_olen) {
+		end = off + PIPE_BUF < hl_olen ? off + PIPE_BUF : hl_olen;
+		if (end < hl_olen) {
+			nl = memrchr(hl_obuf + off, '\n', end - off);
+			if (nl == NULL)
+				nl = memchr(hl_obuf + end, '\n', hl_olen - end);
+			end = nl != NULL ? (size_t)(nl - hl_obuf) + 1 : hl_olen;
+		}
+		if (hl_write_all(hl_obuf + off, end - off) == -1) {
+			ret = -1;
+			break;
+		}
+		off = end;
+		while (m < hl_nmarks && hl_marks[m].end <= off)
+			m++;
+		if (m > 0 && eng != NULL)
+			engine_shown(eng, hl_marks[m - 1].rowid);
+	}
+	fclose(hl_out);
+	free(hl_obuf);
+	hl_nmarks = 0;
+	hl_out_open();
+	return ret;
+}
+
+static void
 hl_flush(void *arg)
 {
 	struct headless *hl = arg;
 
-	if (fflush(stdout) == EOF && errno == EPIPE)
+	if (hl_out_write(hl->app->engine) == -1 && errno == EPIPE)
 		app_quit(hl->app, 1);
+}
+
+/* A message received before a crash and never shown: shown now. */
+static int
+hl_unshown(void *arg, struct peer *p, const struct engine_line *l)
+{
+	hl_message(arg, p, 0, l->id, l->sent_ms, l->text, l->len);
+	return 0;
 }
 
 int
@@ -375,13 +554,19 @@ headless_run(struct app *app, char **cause)
 	hl.ctx.reply = hl_reply;
 	hl.ctx.arg = &hl;
 	hl.ctx.listen = hl.listen;
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	hl_out_open();
 
 	app->engine =
 	    engine_create(app->loop, app->conf, app->id, &hl_ops, &hl, cause);
-	if (app->engine == NULL)
-		return -1;
+	if (app->engine == NULL) {
+		ret = -1;
+		goto out;
+	}
 	if (engine_start(app->engine, cause) == -1) {
+		ret = -1;
+		goto out;
+	}
+	if (engine_unshown(app->engine, hl_unshown, &hl, cause) == -1) {
 		ret = -1;
 		goto out;
 	}
@@ -393,13 +578,24 @@ headless_run(struct app *app, char **cause)
 		ret = -1;
 	}
 	engine_shutdown(app->engine, 2000);
+	/* Show, flush and record what the last iteration received, so it
+	 * is not shown again at the next start. */
+	if (hl.watch != NULL)
+		loop_watch_del(hl.watch);
+	hl.watch = NULL;
+	loop_once(app->loop, 0);
 out:
 	if (hl.watch != NULL)
 		loop_watch_del(hl.watch);
 	loop_set_before_sleep(app->loop, NULL, NULL);
 	engine_free(app->engine);
 	app->engine = NULL;
-	fflush(stdout);
+	(void)hl_out_write(NULL);
+	fclose(hl_out);
+	free(hl_obuf);
+	hl_out = NULL;
+	free(hl_marks);
+	hl_marks = NULL;
 	buf_free(&hl.in);
 	return ret;
 }

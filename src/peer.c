@@ -86,6 +86,9 @@
 #define ENGINE_SAVE_NOTICE_MS 60000 /* a failing store is said this often */
 #define ENGINE_PUMP_BATCH 64
 #define ENGINE_LIMBO_MAX 4096
+#define ENGINE_SHOWN_FILE "shown"
+#define ENGINE_SHOWN_LEN 21 /* the rowid in 20 digits, a newline */
+#define ENGINE_UNSHOWN_BATCH 256
 
 /* A token bucket: refills at a rate per second up to a burst. */
 struct engine_bucket {
@@ -158,6 +161,7 @@ struct engine_event {
 	int64_t time_ms;
 	char *text;
 	size_t len;
+	int64_t rowid; /* EV_IN: its place in the store, or 0 */
 };
 
 /* A rate-limited source: an address (level 0) or a group (level 1). */
@@ -225,6 +229,12 @@ struct engine {
 	size_t nevents;
 	struct engine_event *limbo; /* held back by a failed write */
 	size_t nlimbo;
+	/* What the frontend has shown of the received messages: every
+	 * one up to rowid shown_upto (recorded in the file shown_fd), and
+	 * handed_upto of those given to it since. */
+	int shown_state; /* 0 not read yet, 1 shown_fd open, -1 none */
+	int shown_fd;
+	int64_t shown_upto, handed_upto;
 
 	uint8_t scratch[PROTO_FRAME_MAX];
 	uint8_t scratch2[PROTO_FRAME_MAX];
@@ -2107,6 +2117,7 @@ engine_event(struct engine *eng, enum engine_event_kind kind, struct peer *p,
 	ev->time_ms = time_ms;
 	ev->text = text != NULL ? xstrndup(text, len) : NULL;
 	ev->len = len;
+	ev->rowid = 0;
 }
 
 static void
@@ -2138,6 +2149,8 @@ engine_limbo_take(struct engine *eng, struct peer *p, const uint8_t *id,
 static void
 engine_event_show(struct engine *eng, const struct engine_event *ev)
 {
+	if (ev->kind == EV_IN && ev->rowid > eng->handed_upto)
+		eng->handed_upto = ev->rowid;
 	if (ev->kind == EV_DELIVERED)
 		eng->fe->delivered(eng->fe_arg, ev->peer, ev->id);
 	else
@@ -2216,6 +2229,9 @@ engine_pump_one(void *arg, const uint8_t *key, const struct store_msg *sm)
 {
 	struct peer *p = arg;
 	struct proto_msg m;
+	char *flat = NULL;
+	size_t i;
+	int r;
 
 	(void)key;
 	memset(&m, 0, sizeof m);
@@ -2225,7 +2241,18 @@ engine_pump_one(void *arg, const uint8_t *key, const struct store_msg *sm)
 	m.u.chat.time_ms = sm->sent_ms;
 	m.u.chat.text = (const uint8_t *)sm->text;
 	m.u.chat.len = sm->len;
-	if (conn_send(p->conn, &m) == -1)
+	/* A peer without the text capability closes the connection on a
+	 * line feed: it gets spaces instead, the same at every resend. */
+	if (!(p->conn->rcaps & PROTO_CAP_TEXT) &&
+	    memchr(sm->text, '\n', sm->len) != NULL) {
+		flat = xmalloc(sm->len);
+		for (i = 0; i < sm->len; i++)
+			flat[i] = sm->text[i] == '\n' ? ' ' : sm->text[i];
+		m.u.chat.text = (const uint8_t *)flat;
+	}
+	r = conn_send(p->conn, &m);
+	free(flat);
+	if (r == -1)
 		return 1;
 	p->conn->uncommitted = 1;
 	p->sent_upto = sm->rowid;
@@ -2309,9 +2336,11 @@ engine_receive(struct conn *c, struct peer *p, const struct proto_msg *m)
 			    held.text, held.len);
 		engine_event_free(&held);
 	}
-	if (inserted)
+	if (inserted) {
 		engine_event(eng, EV_IN, p, m->u.chat.id, m->u.chat.time_ms,
 		    (const char *)m->u.chat.text, m->u.chat.len);
+		eng->events[eng->nevents - 1].rowid = sm.rowid;
+	}
 	/* Duplicates are acknowledged again: the first ACK was lost. */
 	memset(&r, 0, sizeof r);
 	r.type = PROTO_ACK;
@@ -2336,6 +2365,86 @@ engine_acked(struct conn *c, struct peer *p, const struct proto_msg *m)
 	}
 	if (changed)
 		engine_event(eng, EV_DELIVERED, p, m->u.ack.id, 0, NULL, 0);
+}
+
+/*
+ * Read the record of what was shown, or start one at the newest stored
+ * message (a store older than the record has nothing to catch up on).
+ * Without a history on disk there is nothing to record.
+ */
+static void
+engine_shown_open(struct engine *eng)
+{
+	char buf[ENGINE_SHOWN_LEN + 1], *path, *end, *cause;
+	int64_t upto;
+	long long v;
+	ssize_t n;
+
+	if (eng->shown_state != 0)
+		return;
+	eng->shown_state = -1;
+	if (!eng->conf->history)
+		return;
+	path = xasprintf("%s/%s", eng->conf->data_dir, ENGINE_SHOWN_FILE);
+	eng->shown_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (eng->shown_fd == -1) {
+		engine_notice(eng, NULL, FE_WARN,
+		    "%s: %s: messages stored just before a crash may not be "
+		    "shown",
+		    path, strerror(errno));
+		free(path);
+		return;
+	}
+	free(path);
+	eng->shown_state = 1;
+	n = pread(eng->shown_fd, buf, ENGINE_SHOWN_LEN, 0);
+	if (n == ENGINE_SHOWN_LEN && buf[ENGINE_SHOWN_LEN - 1] == '\n') {
+		buf[ENGINE_SHOWN_LEN - 1] = '\0';
+		errno = 0;
+		v = strtoll(buf, &end, 10);
+		if (errno == 0 && *end == '\0' && v >= 0) {
+			eng->shown_upto = v;
+			if (eng->handed_upto < v)
+				eng->handed_upto = v;
+			return;
+		}
+	}
+	if (store_last_rowid(eng->store, &eng->shown_upto, &cause) == -1) {
+		engine_notice(eng, NULL, FE_WARN, "%s", cause);
+		free(cause);
+	}
+	if (eng->handed_upto < eng->shown_upto)
+		eng->handed_upto = eng->shown_upto;
+	upto = eng->shown_upto;
+	eng->shown_upto = -1; /* written now */
+	engine_shown(eng, upto);
+}
+
+int64_t
+engine_handed(const struct engine *eng)
+{
+	return eng->handed_upto;
+}
+
+void
+engine_shown(struct engine *eng, int64_t upto)
+{
+	char buf[ENGINE_SHOWN_LEN + 1];
+
+	engine_shown_open(eng);
+	if (eng->shown_state != 1 || upto <= eng->shown_upto)
+		return;
+	/* No fsync: this guards against a crash of the process, after
+	 * which the kernel still writes the page; the output it vouches
+	 * for is not synced either. */
+	snprintf(buf, sizeof buf, "%020lld\n", (long long)upto);
+	if (pwrite(eng->shown_fd, buf, ENGINE_SHOWN_LEN, 0) !=
+	    ENGINE_SHOWN_LEN) {
+		log_debug("engine: cannot record what was shown: %s",
+		    strerror(errno));
+		return;
+	}
+	eng->shown_upto = upto;
 }
 
 /*
@@ -2734,6 +2843,8 @@ engine_free(struct engine *eng)
 	free(eng->declined);
 	free(eng->state_path);
 	free(eng->declined_path);
+	if (eng->shown_state == 1)
+		close(eng->shown_fd);
 	ident_wipe(eng->scratch, sizeof eng->scratch);
 	ident_wipe(eng->scratch2, sizeof eng->scratch2);
 	free(eng);
@@ -3042,9 +3153,9 @@ engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
 		    "a message must be 1 to %d bytes", eng->conf->max_message);
 		return -1;
 	}
-	if (!util_utf8_printable((const uint8_t *)text, len)) {
+	if (!util_utf8_text((const uint8_t *)text, len)) {
 		*cause = xstrdup("a message must be UTF-8 without control "
-		                 "characters");
+		                 "characters other than newlines");
 		return -1;
 	}
 	if (p->origin == PEER_UNKNOWN) {
@@ -3202,6 +3313,39 @@ engine_walk_one(void *arg, const uint8_t *key, const struct store_msg *sm)
 	l.text = sm->text;
 	l.len = sm->len;
 	return w->cb(w->arg, p, &l);
+}
+
+struct engine_unshown {
+	struct engine_walk w;
+	size_t n;
+};
+
+static int
+engine_unshown_one(void *arg, const uint8_t *key, const struct store_msg *sm)
+{
+	struct engine_unshown *u = arg;
+
+	u->n++;
+	u->w.eng->handed_upto = sm->rowid;
+	return u->w.cb != NULL ? engine_walk_one(&u->w, key, sm) : 0;
+}
+
+int
+engine_unshown(struct engine *eng, engine_line_cb cb, void *arg, char **cause)
+{
+	struct engine_unshown u = { { eng, NULL, cb, arg }, 0 };
+
+	engine_shown_open(eng);
+	if (eng->shown_state != 1)
+		return 0;
+	do {
+		u.n = 0;
+		if (store_received_after(eng->store, eng->handed_upto,
+		        ENGINE_UNSHOWN_BATCH, engine_unshown_one, &u,
+		        cause) == -1)
+			return -1;
+	} while (u.n == ENGINE_UNSHOWN_BATCH);
+	return 0;
 }
 
 int

@@ -26,11 +26,13 @@
  *   draw      = 0x01                                  coin
  *             | 0x02 count:u8 sides:u16               dice
  *             | 0x03 n:u8 n * (len:u8 option[len])    pick
+ *   action    = CHAT whose text starts with "/me "    (a convention)
  *
  * Every message must be exactly as long as its fields; nick, text and
- * options are UTF-8 without control characters. HELLO fields of unknown
- * tags are skipped; a LISTEN has a port of 1 or more and a specific
- * address (not 0.0.0.0 or ::), or none. A draw has one encoding:
+ * options are UTF-8 without control characters, but for line feeds
+ * (U+000A) in chat text. HELLO fields of unknown tags are skipped; a
+ * LISTEN has a port of 1 or more and a specific address (not 0.0.0.0 or
+ * ::), or none. A draw has one encoding:
  * 1 <= count <= 100, 2 <= sides <= 1000, 2 <= n <= 32, 1 <= len <= 64.
  * Files: a name is 1 to 1024 bytes without NUL (any other byte: the
  * receiver sanitises it); size and have are at most 2^62; a leaf index
@@ -321,8 +323,8 @@ proto_decode(const uint8_t *p, size_t len, size_t max_text, struct proto_msg *m,
 			*why = "chat message too long";
 			return -1;
 		}
-		if (!util_utf8_printable(m->u.chat.text, m->u.chat.len)) {
-			*why = "chat text is not printable UTF-8";
+		if (!util_utf8_text(m->u.chat.text, m->u.chat.len)) {
+			*why = "chat text is not printable UTF-8 and newlines";
 			return -1;
 		}
 		return 0;
@@ -694,6 +696,15 @@ proto_draw_encode(const struct proto_draw *d, uint8_t *out, size_t cap)
 	default:
 		return 0;
 	}
+}
+
+size_t
+proto_action(const uint8_t *text, size_t len)
+{
+	return len >= PROTO_ACTION_LEN &&
+	        memcmp(text, PROTO_ACTION, PROTO_ACTION_LEN) == 0
+	    ? PROTO_ACTION_LEN
+	    : 0;
 }
 
 const char *

@@ -109,9 +109,12 @@ enum proto_bye_reason {
  * the sender understands HELLO fields after the nick, NICK,
  * BYE(disconnected) and BYE(full); none of them is sent to a peer without
  * the bit.
+ * PROTO_CAP_TEXT: line feeds in CHAT text; a peer without it gets a
+ * space for each.
  */
 #define PROTO_CAP_PEER 0x00000001u
-#define PROTO_CAPS PROTO_CAP_PEER
+#define PROTO_CAP_TEXT 0x00000002u
+#define PROTO_CAPS (PROTO_CAP_PEER | PROTO_CAP_TEXT)
 
 /* HELLO fields after the nick: tag:u8 len:u8 value[len]. */
 #define PROTO_HELLO_LISTEN 0x01 /* port:u16 [IPv4[4] | IPv6[16]] */
@@ -231,5 +234,14 @@ const char *proto_cancel_text(uint8_t reason);
 
 /* Text for a bye reason. */
 const char *proto_bye_text(uint8_t reason);
+
+/*
+ * A CHAT text that starts with "/me " is an action ("/me waves": alice
+ * waves), as in XEP-0245; a client that does not know it shows the text
+ * as it is. Returns PROTO_ACTION_LEN for an action, else 0.
+ */
+#define PROTO_ACTION "/me "
+#define PROTO_ACTION_LEN 4
+size_t proto_action(const uint8_t *text, size_t len);
 
 #endif

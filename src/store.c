@@ -66,6 +66,9 @@ enum {
 	ST_XFER_ENDED,
 	ST_XFER_FORGET,
 	ST_XFER_FIND,
+	ST_XFER_DELETE,
+	ST_RECEIVED_AFTER,
+	ST_LAST_ROWID,
 	ST_MAX
 };
 
@@ -121,6 +124,13 @@ static const char *store_sql[ST_MAX] = {
 	                  "LIMIT ?1) ORDER BY id",
 	[ST_XFER_FORGET] =
 	    "DELETE FROM transfers WHERE key = ?1 AND state >= 2",
+	[ST_RECEIVED_AFTER] =
+	    "SELECT m.id, m.msgid, m.state, m.seq, m.sent_ms, "
+	    "m.recv_ms, m.text, c.key FROM messages m "
+	    "JOIN conversations c ON c.id = m.conv "
+	    "WHERE m.id > ?1 AND m.state = 2 ORDER BY m.id LIMIT ?2",
+	[ST_LAST_ROWID] = "SELECT coalesce(max(id), 0) FROM messages",
+	[ST_XFER_DELETE] = "DELETE FROM transfers WHERE id = ?1",
 	[ST_XFER_FIND] = "SELECT " STORE_XFER_COLUMNS " FROM transfers "
 	                 "WHERE key = ?1 AND xid = ?2 AND outgoing = ?3",
 };
@@ -728,6 +738,34 @@ store_search(struct store *s, const uint8_t *key, const char *text,
 }
 
 int
+store_received_after(struct store *s, int64_t after, size_t limit, store_cb cb,
+    void *arg, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_RECEIVED_AFTER];
+
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, (int64_t)limit);
+	return store_walk(s, st, NULL, cb, arg, cause);
+}
+
+int
+store_last_rowid(struct store *s, int64_t *rowid, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_LAST_ROWID];
+	int r;
+
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*rowid = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (r != SQLITE_ROW) {
+		*cause = store_error(s, "reading");
+		return -1;
+	}
+	return 0;
+}
+
+int
 store_forget(struct store *s, const uint8_t key[STORE_KEYLEN], int64_t *count,
     char **cause)
 {
@@ -877,6 +915,22 @@ store_xfer_update(struct store *s, const struct store_xfer *x, char **cause)
 		    "%s: no transfer #%lld", s->path, (long long)x->rowid);
 		return -1;
 	}
+	return 0;
+}
+
+int
+store_xfer_delete(struct store *s, int64_t rowid, char **cause)
+{
+	sqlite3_stmt *st = s->st[ST_XFER_DELETE];
+	int r;
+
+	if (store_begin(s, cause) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, rowid);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE)
+		return store_write_failed(s, "deleting", cause);
 	return 0;
 }
 

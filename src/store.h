@@ -77,6 +77,12 @@ int store_history(struct store *, const uint8_t key[STORE_KEYLEN],
  * with anyone if key is NULL, newest first. */
 int store_search(struct store *, const uint8_t *key, const char *text,
     size_t limit, store_cb, void *arg, char **cause);
+/* Received messages (from anyone) after rowid, oldest first, at most
+ * limit. */
+int store_received_after(struct store *, int64_t after, size_t limit, store_cb,
+    void *arg, char **cause);
+/* The rowid of the newest message, 0 if none. */
+int store_last_rowid(struct store *, int64_t *rowid, char **cause);
 /* Delete the history with key, and its ended transfers (unfinished ones
  * stay); *count receives how many messages. */
 int store_forget(struct store *, const uint8_t key[STORE_KEYLEN],
@@ -129,6 +135,8 @@ int store_xfer_add(struct store *, struct store_xfer *, char **cause);
  * x->rowid (an outgoing root is known only once the file is hashed); -1 with
  * *cause if there is no such row. */
 int store_xfer_update(struct store *, const struct store_xfer *, char **cause);
+/* Delete transfer rowid (its number is not reused: AUTOINCREMENT). */
+int store_xfer_delete(struct store *, int64_t rowid, char **cause);
 /* Transfers not ended (OFFERED, ACTIVE) in rowid order; then, if recent
  * > 0, the newest recent ended ones, oldest first. Pointers are valid
  * only during the callback, which may use the store (rows are read

@@ -561,7 +561,7 @@ static void
 ui_xfer_text(
     struct ui *ui, struct peer *p, const struct xfer *x, char *buf, size_t len)
 {
-	const char *declined;
+	const char *declined, *why;
 	char size[FMT_SIZE_LEN];
 	long long n = (long long)x->num;
 
@@ -573,7 +573,11 @@ ui_xfer_text(
 		    ui->utf8 ? "\xe2\x80\xa6" : "...");
 		break;
 	case XFER_OFFERED:
-		if (x->outgoing)
+		if (x->outgoing && x->unsent)
+			snprintf(buf, len,
+			    "will offer %s (%s) when %s is online (#%lld)",
+			    x->name, size, p->name, n);
+		else if (x->outgoing)
 			snprintf(buf, len, "offered %s (%s) to %s (#%lld)",
 			    x->name, size, p->name, n);
 		else
@@ -599,12 +603,13 @@ ui_xfer_text(
 	case XFER_CANCELLED:
 		declined = x->reason == PROTO_CANCEL_DECLINED ? "declined"
 		                                              : "cancelled";
-		if (x->by_peer)
-			snprintf(buf, len, "%s (#%lld) %s by %s", x->name, n,
-			    declined, p->name);
-		else
-			snprintf(
-			    buf, len, "%s (#%lld) %s", x->name, n, declined);
+		why = x->reason > PROTO_CANCEL_DECLINED
+		    ? proto_cancel_text((uint8_t)x->reason)
+		    : NULL;
+		snprintf(buf, len, "%s (#%lld) %s%s%s%s%s", x->name, n,
+		    declined, x->by_peer ? " by " : "",
+		    x->by_peer ? p->name : "", why != NULL ? ": " : "",
+		    why != NULL ? why : "");
 		break;
 	case XFER_FAILED:
 		snprintf(buf, len, "%s (#%lld) failed", x->name, n);
@@ -769,6 +774,8 @@ ui_draw(void *arg)
 	struct ui *ui = arg;
 	int dirty = ui->dirty;
 
+	/* Received lines are in the log model by now: shown. */
+	engine_shown(ui->app->engine, engine_handed(ui->app->engine));
 	if (dirty == 0)
 		return;
 	ui->dirty = 0;
@@ -844,6 +851,18 @@ ui_winch(int signo, void *arg)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
 		resizeterm(ws.ws_row, ws.ws_col);
 	ui->dirty |= UI_DIRTY_LAYOUT;
+}
+
+/* A message received before a crash and never drawn: unread. */
+static int
+ui_unshown(void *arg, struct peer *p, const struct engine_line *l)
+{
+	struct ui *ui = arg;
+
+	(void)l;
+	p->unread++;
+	ui->dirty |= UI_DIRTY_PEERS | UI_DIRTY_STATUS;
+	return 0;
 }
 
 static void
@@ -1010,6 +1029,12 @@ ui_run(struct app *app, char **cause)
 	ui.paste_brackets = 1;
 
 	if (engine_start(app->engine, cause) == -1) {
+		ret = -1;
+		goto out;
+	}
+	/* What a crash kept from being shown is in the history views:
+	 * count it unread. */
+	if (engine_unshown(app->engine, ui_unshown, &ui, cause) == -1) {
 		ret = -1;
 		goto out;
 	}

@@ -3,14 +3,14 @@
  * Views and the conversation pane: the model (a bounded ring of lines per
  * view, each numbered by a seq that never changes) and its drawing.
  *
- * A line is drawn as a prefix, "[TIME ]<nick> " for messages or
- * "[TIME ]-- " / "!! " / "** " for notices, errors and flips, then the
- * text wrapped at its newlines and at spaces where possible (other
- * control characters show as '?'); continuation rows are indented
- * to the end of the prefix unless that would take more than half the
- * pane. Row counts are cached per line for the last width they were
- * measured at, so scrolling and drawing cost what is visible, not what is
- * held.
+ * A line is drawn as a prefix, "[TIME ]<nick> " for messages ("* nick "
+ * before the rest of an action, "/me ...") or "[TIME ]-- " / "!! " /
+ * "** " for notices, errors and flips, then the text wrapped at its
+ * newlines and at spaces where possible (other control characters show
+ * as '?'); continuation rows are indented to the end of the prefix
+ * unless that would take more than half the pane. Row counts are cached
+ * per line for the last width they were measured at, so scrolling and
+ * drawing cost what is visible, not what is held.
  *
  * Scrolling keeps the line and row at the bottom of the pane (anchor,
  * anchor_row), or follow when the view sits at the bottom. The top
@@ -29,6 +29,7 @@
 #include "engine.h"
 #include "ident.h"
 #include "line.h"
+#include "proto.h"
 #include "ui.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -299,7 +300,7 @@ ui_fmt_line(const struct ui_style *st, const struct ui_line *l, int width,
 {
 	time_t t = (time_t)l->when;
 	struct tm tm;
-	size_t k = 0;
+	size_t k = 0, act = 0;
 	const char *mark;
 
 	f->pre[0] = '\0';
@@ -323,8 +324,12 @@ ui_fmt_line(const struct ui_style *st, const struct ui_line *l, int width,
 		break;
 	case UI_SELF:
 	case UI_PEER:
-		k += (size_t)snprintf(f->pre + k, sizeof f->pre - k, "<%.*s> ",
-		    (int)l->nick_len, l->data);
+		/* An action, "/me waves", is "* alice waves". */
+		act = proto_action(
+		    (const uint8_t *)l->data + l->nick_len, l->len);
+		k += (size_t)snprintf(f->pre + k, sizeof f->pre - k,
+		    act != 0 ? "* %.*s " : "<%.*s> ", (int)l->nick_len,
+		    l->data);
 		f->mark_attr = l->kind == UI_SELF ? st->self : st->peer;
 		f->text_attr = l->pending ? st->pending : A_NORMAL;
 		break;
@@ -350,8 +355,8 @@ ui_fmt_line(const struct ui_style *st, const struct ui_line *l, int width,
 	f->plen = k;
 	f->pw = line_width(f->pre, k);
 	f->indent = f->pw <= width / 2 ? f->pw : 0;
-	f->text = l->data + l->nick_len;
-	f->n = l->len;
+	f->text = l->data + l->nick_len + act;
+	f->n = l->len - act;
 }
 
 /* Iterates over the rows of a line: the bytes of text each one shows. */

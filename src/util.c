@@ -167,6 +167,51 @@ util_distance(const char *a, const char *b)
 	return best;
 }
 
+double
+util_rate_sample(
+    struct util_rate *r, int phase, uint64_t bytes, uint64_t now_ms)
+{
+	double inst;
+
+	if (r->ms == 0 || r->phase != phase || bytes < r->bytes ||
+	    now_ms < r->ms)
+		r->rate = 0;
+	else if (now_ms > r->ms) {
+		inst = (double)(bytes - r->bytes) * 1000.0 /
+		    (double)(now_ms - r->ms);
+		r->rate = r->rate == 0 ? inst : 0.5 * r->rate + 0.5 * inst;
+		if (r->rate < 1)
+			r->rate = 0;
+	}
+	r->bytes = bytes;
+	r->ms = now_ms;
+	r->phase = phase;
+	return r->rate;
+}
+
+size_t
+util_text_cut(const char *s, size_t len, size_t max, size_t *next)
+{
+	size_t j;
+
+	if (len <= max) {
+		*next = len;
+		return len;
+	}
+	for (j = max; j > 0; j--) {
+		if (s[j] == ' ' || s[j] == '\n') {
+			*next = j + 1;
+			return j;
+		}
+	}
+	for (j = max; j > 0 && ((uint8_t)s[j] & 0xc0) == 0x80; j--)
+		;
+	if (j == 0)
+		j = max; /* not UTF-8 after all: cut anywhere */
+	*next = j;
+	return j;
+}
+
 char *
 util_expand_home(const char *path)
 {
@@ -215,8 +260,9 @@ util_mkdir_p(const char *path, mode_t mode)
 	return ret;
 }
 
-int
-util_utf8_printable(const uint8_t *s, size_t len)
+/* Well-formed UTF-8 without C0, DEL or C1, but for LF if lf. */
+static int
+util_utf8_check(const uint8_t *s, size_t len, int lf)
 {
 	size_t i = 0, n, k;
 	uint32_t cp;
@@ -225,7 +271,7 @@ util_utf8_printable(const uint8_t *s, size_t len)
 		uint8_t c = s[i];
 
 		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
+			if ((c < 0x20 && !(lf && c == '\n')) || c == 0x7f)
 				return 0;
 			i++;
 			continue;
@@ -256,6 +302,18 @@ util_utf8_printable(const uint8_t *s, size_t len)
 		i += n + 1;
 	}
 	return 1;
+}
+
+int
+util_utf8_printable(const uint8_t *s, size_t len)
+{
+	return util_utf8_check(s, len, 0);
+}
+
+int
+util_utf8_text(const uint8_t *s, size_t len)
+{
+	return util_utf8_check(s, len, 1);
 }
 
 int

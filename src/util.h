@@ -32,6 +32,31 @@ int util_parse_hostport(const char *s, char host[UTIL_HOST_MAX], uint16_t *port,
 /* Levenshtein distance (for "did you mean"). */
 size_t util_distance(const char *, const char *);
 
+/*
+ * A smoothed rate of a byte counter, sampled about once a second. The
+ * counter belongs to a phase (e.g. hashing, then sending): a new phase,
+ * or a counter that went back (a restart from 0), starts a new baseline
+ * instead of comparing unrelated numbers.
+ */
+struct util_rate {
+	uint64_t bytes, ms; /* the last sample; ms 0: none yet */
+	int phase;
+	double rate; /* per second, smoothed; 0 while unknown or idle */
+};
+/* Add a sample (now_ms > 0) and return the new rate. */
+double util_rate_sample(
+    struct util_rate *, int phase, uint64_t bytes, uint64_t now_ms);
+
+/*
+ * Where to cut text longer than max bytes into messages, as irssi does:
+ * the first part ends at the last space or newline that leaves it at
+ * most max bytes (the separator is dropped), or, in a word longer than
+ * that, at the last UTF-8 character boundary. Returns the first part's
+ * length (1 to max, or len if len <= max); *next is where the rest
+ * starts.
+ */
+size_t util_text_cut(const char *s, size_t len, size_t max, size_t *next);
+
 /* Expand a leading "~/" with $HOME; returns an allocated string. */
 char *util_expand_home(const char *path);
 /* mkdir -p with mode for each directory created. -1 with errno. */
@@ -39,6 +64,8 @@ int util_mkdir_p(const char *path, mode_t mode);
 
 /* 1 if s is valid UTF-8 without control characters. */
 int util_utf8_printable(const uint8_t *s, size_t len);
+/* The same, but line feeds (U+000A) are allowed: chat text. */
+int util_utf8_text(const uint8_t *s, size_t len);
 
 /*
  * Bidirectional controls (U+202A-202E, U+2066-2069, U+200E, U+200F,

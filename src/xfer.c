@@ -66,6 +66,10 @@
 #define XFER_BAD_MAX 3 /* failed leaves per connection before giving up */
 #define XFER_KEEP 50 /* ended transfers kept for /transfers */
 #define XFER_OFFERS_MAX 32 /* undecided offers per peer */
+/* New offers a peer may make: a burst, then this many a minute. */
+#define XFER_OFFER_BURST 32
+#define XFER_OFFER_RATE 20
+#define XFER_OFFER_SLOTS 16 /* peers whose offer rate is tracked */
 
 /* Control messages due on the peer's connection. */
 enum {
@@ -127,7 +131,7 @@ struct xf {
 	uint64_t kicked; /* unsynced when writeback was last started */
 	uint64_t synced_ms;
 
-	uint64_t rate_bytes, rate_ms; /* at the last tick */
+	struct util_rate rate; /* pub.bytes at the ticks, per state */
 	uint64_t reported; /* bytes at the last progress report */
 };
 
@@ -142,6 +146,12 @@ struct xfers {
 	struct loop_timer *retry;
 	uint8_t *buf; /* XFER_READ bytes for hashing and serving */
 	uint64_t flood_ms; /* when we last warned of too many offers */
+	struct xf_bucket { /* offers a peer may still make, LRU */
+		uint8_t key[IDENT_KEYLEN];
+		double tokens;
+		uint64_t last_ms; /* 0: a free slot */
+		uint64_t warned_ms; /* when we last said it was too fast */
+	} offer_rate[XFER_OFFER_SLOTS];
 };
 
 static void xf_pump_one(struct xfers *, struct xf *);
@@ -566,6 +576,8 @@ xf_hashed(struct xfers *xs, struct xf *xf)
 	if (first)
 		xf_save(xs, xf, 0);
 	xf->due |= DUE_OFFER;
+	xf->pub.unsent =
+	    xf->pub.state == XFER_OFFERED && xf->pub.peer->state != PEER_ONLINE;
 	xf_report(xs, xf, 1);
 	xf_pump_one(xs, xf);
 }
@@ -1177,6 +1189,12 @@ xf_control(struct xfers *xs, struct xf *xf)
 		xf->due &= ~order[i].due;
 		if (xf_send_ctl(xs, xf, order[i].type) == -1)
 			return -1;
+		/* "will offer when bob is online" said before: now it is. */
+		if (order[i].due == DUE_OFFER && xf->pub.unsent) {
+			xf->pub.unsent = 0;
+			if (xf->pub.state == XFER_OFFERED)
+				xf_report(xs, xf, 1);
+		}
 	}
 	if (!xf->pub.outgoing && xf->pub.state == XFER_ACTIVE &&
 	    !xf->pub.stalled && xf_request(xs, xf) == -1)
@@ -1370,6 +1388,52 @@ xf_refuse(struct xfers *xs, struct peer *p, const uint8_t *id)
 	}
 }
 
+/*
+ * Take a token from p's bucket of offers. If it is empty, decline the
+ * offer (saying so at most once a minute) and return 0.
+ */
+static int
+xf_offer_rate_ok(struct xfers *xs, struct peer *p, const uint8_t *id)
+{
+	uint64_t now = loop_now_ms();
+	struct xf_bucket *b, *oldest = &xs->offer_rate[0];
+	size_t i;
+
+	for (i = 0; i < XFER_OFFER_SLOTS; i++) {
+		b = &xs->offer_rate[i];
+		if (b->last_ms != 0 &&
+		    memcmp(b->key, p->key, IDENT_KEYLEN) == 0)
+			break;
+		if (b->last_ms < oldest->last_ms)
+			oldest = b;
+	}
+	if (i == XFER_OFFER_SLOTS) {
+		b = oldest;
+		memset(b, 0, sizeof *b);
+		memcpy(b->key, p->key, IDENT_KEYLEN);
+		b->tokens = XFER_OFFER_BURST;
+	} else {
+		b->tokens +=
+		    (double)(now - b->last_ms) * XFER_OFFER_RATE / 60000.0;
+		if (b->tokens > XFER_OFFER_BURST)
+			b->tokens = XFER_OFFER_BURST;
+	}
+	b->last_ms = now != 0 ? now : 1;
+	if (b->tokens >= 1) {
+		b->tokens -= 1;
+		return 1;
+	}
+	xf_cancel_id(xs, p, id, PROTO_CANCEL_DECLINED);
+	if (b->warned_ms == 0 || now - b->warned_ms >= 60000) {
+		b->warned_ms = now != 0 ? now : 1;
+		xf_notice(xs, NULL, FE_WARN,
+		    "%s offers files faster than %d a minute: declining the "
+		    "rest for now",
+		    p->name, XFER_OFFER_RATE);
+	}
+	return 0;
+}
+
 static void
 xf_offer(struct xfers *xs, struct peer *p, const struct proto_msg *m,
     const char **why)
@@ -1417,6 +1481,10 @@ xf_offer(struct xfers *xs, struct peer *p, const struct proto_msg *m,
 		xf_refuse(xs, p, m->u.file.id);
 		return;
 	}
+	/* Offers, even withdrawn at once, cost the user lines: a peer
+	 * makes at most XFER_OFFER_RATE a minute after a burst. */
+	if (!xf_offer_rate_ok(xs, p, m->u.file.id))
+		return;
 	xf = xf_new(xs, p, 0);
 	memcpy(xf->id, m->u.file.id, PROTO_XFER_ID_LEN);
 	memcpy(xf->root, m->u.file.root, MERKLE_HASHLEN);
@@ -1489,6 +1557,8 @@ xfer_handle(struct xfers *xs, struct peer *p, const struct proto_msg *m,
     const char **why)
 {
 	struct xf *xf;
+	char *cause;
+	int undecided;
 
 	*why = NULL;
 	switch (m->type) {
@@ -1562,20 +1632,19 @@ xfer_handle(struct xfers *xs, struct peer *p, const struct proto_msg *m,
 			free(xf->pub.path);
 			xf->pub.path = NULL;
 		}
-		xf_notice(xs, xf, FE_INFO, "%s %s %s (#%" PRId64 ")%s%s",
-		    p->name,
-		    m->u.file.reason == PROTO_CANCEL_DECLINED ? "declined"
-		                                              : "stopped",
-		    xf->pub.name, xf->pub.num,
-		    m->u.file.reason == PROTO_CANCEL_DECLINED ||
-		            m->u.file.reason == PROTO_CANCEL_USER
-		        ? ""
-		        : ": ",
-		    m->u.file.reason == PROTO_CANCEL_DECLINED ||
-		            m->u.file.reason == PROTO_CANCEL_USER
-		        ? ""
-		        : proto_cancel_text(m->u.file.reason));
+		undecided = !xf->pub.outgoing && xf->pub.state == XFER_OFFERED;
+		/* The report of the new state is the one line the user
+		 * sees about it: it names the peer and the reason. */
 		xf_end(xs, xf, XFER_CANCELLED, m->u.file.reason, 1);
+		/* Nothing was decided, nothing to keep: offer-then-cancel
+		 * pairs must not grow the store. */
+		if (undecided &&
+		    store_xfer_delete(
+		        engine_store(xs->eng), xf->pub.num, &cause) == -1) {
+			engine_write_failed(xs->eng);
+			xf_notice(xs, xf, FE_ERROR, "%s", cause);
+			free(cause);
+		}
 		return 0;
 	default:
 		*why = "unexpected file message";
@@ -1604,6 +1673,7 @@ xfer_peer_down(struct xfers *xs, struct peer *p)
 		if (xf->pub.state == XFER_ACTIVE) {
 			xf_sync(xs, xf);
 			xf->pub.rate = 0;
+			xf->rate.ms = 0;
 			xf_report(xs, xf, 0);
 		}
 	}
@@ -1616,7 +1686,6 @@ xf_tick(void *arg)
 {
 	struct xfers *xs = arg;
 	uint64_t now = loop_now_ms();
-	double inst;
 	struct xf *xf;
 
 	xs->tick = NULL;
@@ -1625,17 +1694,10 @@ xf_tick(void *arg)
 		if (xf->pub.state != XFER_ACTIVE &&
 		    xf->pub.state != XFER_HASHING)
 			continue;
-		if (xf->rate_ms != 0 && now > xf->rate_ms) {
-			inst = (double)(xf->pub.bytes - xf->rate_bytes) *
-			    1000.0 / (double)(now - xf->rate_ms);
-			xf->pub.rate = xf->pub.rate == 0
-			    ? inst
-			    : 0.5 * xf->pub.rate + 0.5 * inst;
-			if (xf->pub.rate < 1)
-				xf->pub.rate = 0;
-		}
-		xf->rate_bytes = xf->pub.bytes;
-		xf->rate_ms = now;
+		/* Hashing counts up to the size, then sending starts
+		 * again from what the peer has: each state its own rate. */
+		xf->pub.rate = util_rate_sample(
+		    &xf->rate, (int)xf->pub.state, xf->pub.bytes, now);
 		if (!xf->pub.outgoing && xf->unsynced > 0 &&
 		    now - xf->synced_ms >= XFER_SYNC_MS)
 			xf_sync(xs, xf);

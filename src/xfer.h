@@ -48,6 +48,8 @@ struct xfer {
 	char error[160]; /* the last problem, "" if none (e.g. disk full:
 	                    the .part is kept and the transfer waits) */
 	int stalled; /* in: waiting after a full disk; xfer_accept goes on */
+	int unsent; /* out, offered: reported while the peer was offline,
+	               so not made yet; reported again once it is */
 	int64_t created_ms, ended_ms;
 };
 

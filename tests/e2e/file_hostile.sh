@@ -195,6 +195,26 @@ wait_for node "^warn [0-9.:]+: too many file requests at once$"
 wait_for node "^offline $peer "
 still_works
 
+# 200 offers, each withdrawn at once: a withdrawn undecided offer leaves
+# no row in the store, and past a burst of 32 the node declines offers
+# (20 a minute), with one warning, so its output stays bounded too.
+db=$(find "$T/node" -name history.db | head -n 1)
+rows() {
+	sqlite3 "$db" "SELECT count(*) FROM transfers" || fail "cannot read $db"
+}
+rows0=$(rows) || exit 1
+lines0=$(wc -l <"$T/node.out")
+fp offercancel "$src/order.bin"
+wait_for "$c" '^declined 100$'
+fp_done
+wait_for node "^warn $peer offers files faster than 20 a minute: declining the rest for now$"
+still_works
+r=$(rows) || exit 1
+r=$((r - rows0))
+[ "$r" -le 1 ] || fail "$r rows kept for withdrawn offers"
+l=$(($(wc -l <"$T/node.out") - lines0))
+[ "$l" -le 100 ] || fail "$l lines printed for 200 withdrawn offers"
+
 # Nothing unverified reaches the disk: after a forged leaf 0 (and no
 # more data), the .part's leaf 0 is still the zeros posix_fallocate
 # reserved, not the peer's bytes. (Last: the node is stopped after it.)

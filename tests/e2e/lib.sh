@@ -91,6 +91,50 @@ node_start() {
 	eval "_fds=\"\$_fds \$fd_$name\""
 }
 
+# node_start_piped NAME: like node_start, but stdout goes to a fifo the
+# test opens (fd rd_NAME) and does not read yet, so the node blocks once
+# the pipe is full; `cat <&"$rd_NAME" >>"$T/NAME.out"` drains it.
+node_start_piped() {
+	local name=$1 home="$T/$1"
+	rm -f "$T/$name.in" "$T/$name.pipe"
+	mkfifo "$T/$name.in" "$T/$name.pipe"
+	(
+		for fd in $_fds; do
+			eval "exec $fd>&-"
+		done
+		HOME="$home" exec "$P2PTUI" --headless <"$T/$name.in" \
+		    >"$T/$name.pipe" 2>>"$T/$name.err"
+	) &
+	eval "pid_$name=$!"
+	_pids="$_pids $!"
+	eval "exec {fd_$name}>\"$T/$name.in\""
+	eval "_fds=\"\$_fds \$fd_$name\""
+	eval "exec {rd_$name}<\"$T/$name.pipe\""
+}
+
+# wait_blocked NAME: wait until NAME is blocked writing to a full pipe.
+wait_blocked() {
+	local pid deadline
+	eval "pid=\$pid_$1"
+	deadline=$(($(now_ms) + TIMEOUT * 1000))
+	until grep -q pipe "/proc/$pid/wchan" 2>/dev/null; do
+		[ "$(now_ms)" -lt "$deadline" ] || fail "$1 never blocked on its output"
+		sleep 0.05
+	done
+}
+
+# node_kill_piped NAME: kill -9 a node of node_start_piped, then drain
+# what reached its pipe into $T/NAME.out.
+node_kill_piped() {
+	local pid rd
+	eval "pid=\$pid_$1 rd=\$rd_$1"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	cat <&"$rd" >>"$T/$1.out"
+	eval "exec {rd_$1}<&-"
+	node_eof "$1" 2>/dev/null
+}
+
 # node_fix_addr NAME [VAR]: give NAME a fixed listen address, so its
 # peers find it again after restarts: start it once on a free port, stop
 # it, and write that address into its configuration (and into VAR).

@@ -30,6 +30,10 @@
  *   offerflood PATH
  *              offer PATH 40 times at once: the node keeps 32 offers
  *              undecided and declines the rest: "declined 8"
+ *   offercancel PATH
+ *              offer PATH and withdraw the offer at once, 200 times with
+ *              new ids: once the node's allowance of offers is used up
+ *              it declines them; "declined 100" after 100 declines
  *   wrongsize PATH
  *              offer a size one byte larger than PATH with the root of
  *              its real content, and serve the claimed lengths (the
@@ -45,6 +49,11 @@
  *              reads the second request of the batch, so 18 are needed
  *              for a 17th outstanding one; 18 is also enough if it does
  *              not.)
+ *
+ * and as a peer without the text capability (no line feeds in chat,
+ * which peerlib never announces):
+ *
+ *   recvchat   acknowledge the first CHAT and print "chat TEXT-HEX"
  *
  * Progress goes to stdout, one line per step ("online", "offered ID
  * SIZE", "accept HAVE", "request INDEX", "offer SIZE NAME-HEX", "cancel
@@ -73,6 +82,8 @@
 #define FLOOD 18
 #define MAX_FILES 48
 #define FLOOD_OFFERS 40 /* the node keeps 32 undecided */
+#define CANCEL_PAIRS 200 /* offercancel: offers, each withdrawn */
+#define CANCEL_DECLINED 100 /* declines it waits for */
 
 /* A file we offer. */
 struct offer {
@@ -147,13 +158,27 @@ node_cb(void *arg, unsigned int level, uint64_t index, const uint8_t *hash)
 	return 0;
 }
 
+static void
+send_offer(const struct offer *o, const uint8_t *name, size_t namelen)
+{
+	struct proto_msg m;
+
+	memset(&m, 0, sizeof m);
+	m.type = PROTO_FILE_OFFER;
+	memcpy(m.u.file.id, o->id, sizeof o->id);
+	m.u.file.size = o->claimed;
+	memcpy(m.u.file.root, o->root, sizeof o->root);
+	m.u.file.name = (const char *)name;
+	m.u.file.namelen = namelen;
+	send_msg(&m);
+}
+
 /* Hash the file at path and offer it under the raw name. */
 static void
 offer_file(const uint8_t *name, size_t namelen, const char *path, int extra)
 {
 	struct offer *o;
 	struct merkle_builder *mb;
-	struct proto_msg m;
 	char idhex[2 * PROTO_XFER_ID_LEN + 1];
 	ssize_t n;
 
@@ -173,14 +198,7 @@ offer_file(const uint8_t *name, size_t namelen, const char *path, int extra)
 	o->claimed = o->size + (uint64_t)extra;
 	ident_random(o->id, sizeof o->id);
 
-	memset(&m, 0, sizeof m);
-	m.type = PROTO_FILE_OFFER;
-	memcpy(m.u.file.id, o->id, sizeof o->id);
-	m.u.file.size = o->claimed;
-	memcpy(m.u.file.root, o->root, sizeof o->root);
-	m.u.file.name = (const char *)name;
-	m.u.file.namelen = namelen;
-	send_msg(&m);
+	send_offer(o, name, namelen);
 	hex(o->id, sizeof o->id, idhex);
 	say("offered %s %" PRIu64, idhex, o->claimed);
 }
@@ -320,6 +338,56 @@ play_sender(const char *mode)
 	return 0;
 }
 
+/* offercancel: offer o's file under new ids, withdrawing each at once,
+ * then count the node's declines. */
+static int
+play_offercancel(struct offer *o, const char *name)
+{
+	struct proto_msg m;
+	int i, declined = 0;
+
+	for (i = 0; i < CANCEL_PAIRS; i++) {
+		ident_random(o->id, sizeof o->id);
+		send_offer(o, (const uint8_t *)name, strlen(name));
+		memset(&m, 0, sizeof m);
+		m.type = PROTO_FILE_CANCEL;
+		memcpy(m.u.file.id, o->id, sizeof o->id);
+		m.u.file.reason = PROTO_CANCEL_USER;
+		send_msg(&m);
+	}
+	while (declined < CANCEL_DECLINED) {
+		if (next_msg(&m) == 0)
+			die("the node closed the connection");
+		if (m.type == PROTO_FILE_CANCEL &&
+		    m.u.file.reason == PROTO_CANCEL_DECLINED)
+			declined++;
+	}
+	say("declined %d", declined);
+	return 0;
+}
+
+/* recvchat: the first CHAT's text, as the node sent it. */
+static int
+play_recvchat(void)
+{
+	static char text[2 * PROTO_TEXT_MAX + 1];
+	uint8_t id[PROTO_ID_LEN];
+	struct proto_msg m;
+
+	do {
+		if (next_msg(&m) == 0)
+			die("the node closed the connection");
+	} while (m.type != PROTO_CHAT);
+	hex(m.u.chat.text, m.u.chat.len, text);
+	say("chat %s", text);
+	memcpy(id, m.u.chat.id, sizeof id);
+	memset(&m, 0, sizeof m);
+	m.type = PROTO_ACK;
+	memcpy(m.u.ack.id, id, sizeof id);
+	send_msg(&m);
+	return 0;
+}
+
 /* The receiver's modes: the node offers us a file. */
 static int
 play_receiver(const char *mode)
@@ -384,11 +452,12 @@ main(int argc, char **argv)
 	} else if (strcmp(mode, "corrupt") == 0 ||
 	    strcmp(mode, "alwaysbad") == 0 || strcmp(mode, "badorder") == 0 ||
 	    strcmp(mode, "forgeonce") == 0 || strcmp(mode, "wrongsize") == 0 ||
-	    strcmp(mode, "offerflood") == 0) {
+	    strcmp(mode, "offerflood") == 0 ||
+	    strcmp(mode, "offercancel") == 0) {
 		if (argc != 4)
 			die("usage: filepeer HOST:PORT %s PATH", mode);
 	} else if (strcmp(mode, "badindex") == 0 ||
-	    strcmp(mode, "flood") == 0) {
+	    strcmp(mode, "flood") == 0 || strcmp(mode, "recvchat") == 0) {
 		if (argc != 3)
 			die("usage: filepeer HOST:PORT %s", mode);
 	} else
@@ -401,6 +470,8 @@ main(int argc, char **argv)
 	say("online");
 	if (strcmp(mode, "badindex") == 0 || strcmp(mode, "flood") == 0)
 		return play_receiver(mode);
+	if (strcmp(mode, "recvchat") == 0)
+		return play_recvchat();
 	if (strcmp(mode, "offer") == 0) {
 		for (i = 3; i + 1 < argc; i += 2) {
 			len = unhex(argv[i], name, sizeof name);
@@ -416,6 +487,8 @@ main(int argc, char **argv)
 		     i++)
 			offer_file((const uint8_t *)base, strlen(base), argv[3],
 			    strcmp(mode, "wrongsize") == 0);
+		if (strcmp(mode, "offercancel") == 0)
+			return play_offercancel(&offers[0], base);
 	}
 	return play_sender(mode);
 }

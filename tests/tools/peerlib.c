@@ -278,6 +278,8 @@ handshake(const char *nick)
 	    proto_hs_payload_decode(payload, plen, &version, &caps) == -1)
 		die("noise: bad message 2");
 	proto_hs_payload_encode(payload);
+	/* Line feeds in chat are beyond us: the node must not send them. */
+	payload[5] &= (uint8_t)~PROTO_CAP_TEXT;
 	if (noise_hs_write(
 	        hs, payload, PROTO_HS_PAYLOAD_LEN, msg, sizeof msg, &len) == -1)
 		die("noise: message 3");

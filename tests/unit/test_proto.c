@@ -339,7 +339,7 @@ test_hello_listen(void **state)
 	memset(&m, 0, sizeof m);
 	m.type = PROTO_HELLO;
 	m.u.hello.version = 1;
-	m.u.hello.caps = PROTO_CAPS;
+	m.u.hello.caps = PROTO_CAP_PEER; /* as in the example */
 	strcpy(m.u.hello.nick, "bob");
 	m.u.hello.nlisten = 2;
 	m.u.hello.listen[0].port = 7070;
@@ -613,8 +613,9 @@ test_chat_bad(void **state)
 		const char *text;
 		size_t len;
 	} bad[] = {
-		{ "line\nbreak", 10 },
+		{ "line\r\nbreak", 11 },
 		{ "\r", 1 },
+		{ "tab\t", 4 },
 		{ "\x1b]0;title\x07", 10 },
 		{ "nul\0", 4 },
 		{ "\x7f", 1 },
@@ -637,6 +638,13 @@ test_chat_bad(void **state)
 		if (decode_copy(encbuf, n, 4096, &m, NULL, &why) != -1)
 			fail_msg("chat text %zu accepted", i);
 	}
+	/* Line feeds, and only they, are allowed: anywhere, even alone. */
+	make_chat(&m, "two\nlines", 9);
+	n = proto_encode(&m, encbuf, sizeof encbuf);
+	assert_int_equal(decode_copy(encbuf, n, 4096, &m, NULL, &why), 0);
+	make_chat(&m, "\n", 1);
+	n = proto_encode(&m, encbuf, sizeof encbuf);
+	assert_int_equal(decode_copy(encbuf, n, 4096, &m, NULL, &why), 0);
 	/* Over max_text by one, with a small limit. */
 	make_chat(&m, "0123456789a", 11);
 	n = proto_encode(&m, encbuf, sizeof encbuf);
@@ -1311,7 +1319,7 @@ static void
 test_hs_payload(void **state)
 {
 	static const uint8_t want[] = { 0x00, PROTO_VERSION, 0, 0, 0,
-		PROTO_CAP_PEER };
+		PROTO_CAP_PEER | PROTO_CAP_TEXT };
 	uint8_t p[PROTO_HS_PAYLOAD_LEN + 1], *copy;
 	uint16_t version;
 	uint32_t caps;

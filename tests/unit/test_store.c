@@ -758,6 +758,77 @@ test_xfer_forget(void **state)
 	assert_int_equal(xs.x[0].rowid, keep);
 }
 
+/* Received messages after a rowid, from everyone, oldest first; the
+ * newest rowid (what a frontend has shown is recorded by these). */
+static void
+test_received_after(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m;
+	struct seen seen = { 0 };
+	char *cause = NULL;
+	int64_t last, first;
+	int inserted;
+
+	assert_int_equal(store_last_rowid(fx->s, &last, &cause), 0);
+	assert_int_equal(last, 0);
+	msg(&m, 1, "in a");
+	assert_int_equal(
+	    store_add_incoming(fx->s, key_a, &m, &inserted, &cause), 0);
+	first = m.rowid;
+	msg(&m, 2, "out a");
+	assert_int_equal(store_add_outgoing(fx->s, key_a, &m, &cause), 0);
+	msg(&m, 3, "in b");
+	assert_int_equal(
+	    store_add_incoming(fx->s, key_b, &m, &inserted, &cause), 0);
+	msg(&m, 4, "in a again");
+	assert_int_equal(
+	    store_add_incoming(fx->s, key_a, &m, &inserted, &cause), 0);
+	assert_int_equal(store_commit(fx->s, &cause), 0);
+	assert_int_equal(store_last_rowid(fx->s, &last, &cause), 0);
+	assert_int_equal(last, m.rowid);
+
+	assert_int_equal(
+	    store_received_after(fx->s, 0, 10, collect, &seen, &cause), 0);
+	assert_int_equal(seen.n, 3);
+	assert_string_equal(seen.text[0], "in a");
+	assert_string_equal(seen.text[1], "in b");
+	assert_string_equal(seen.text[2], "in a again");
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(
+	    store_received_after(fx->s, first, 1, collect, &seen, &cause), 0);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.text[0], "in b");
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(
+	    store_received_after(fx->s, last, 10, collect, &seen, &cause), 0);
+	assert_int_equal(seen.n, 0);
+}
+
+/* A deleted transfer is gone, and its number is not given again. */
+static void
+test_xfer_delete(void **state)
+{
+	struct fx *fx = *state;
+	struct store_xfer x;
+	struct xseen xs = { 0 };
+	char *cause = NULL;
+	int64_t gone;
+
+	xfer(&x, key_a, 1, 0);
+	assert_int_equal(store_xfer_add(fx->s, &x, &cause), 0);
+	gone = x.rowid;
+	assert_int_equal(store_xfer_delete(fx->s, gone, &cause), 0);
+	assert_int_equal(store_commit(fx->s, &cause), 0);
+	xlist(fx->s, 10, &xs);
+	assert_int_equal(xs.n, 0);
+	xfer(&x, key_a, 2, 0);
+	assert_int_equal(store_xfer_add(fx->s, &x, &cause), 0);
+	assert_true(x.rowid > gone);
+	/* Deleting what is not there is no error. */
+	assert_int_equal(store_xfer_delete(fx->s, gone, &cause), 0);
+}
+
 /* The schema version of the file in dir, read with SQLite directly. */
 static int
 user_version(const char *dir)
@@ -904,6 +975,10 @@ main(void)
 		cmocka_unit_test(test_xfer_memory_store),
 		cmocka_unit_test_setup_teardown(
 		    test_xfer_find, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_received_after, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_xfer_delete, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -505,6 +505,63 @@ test_distance(void **state)
 	}
 }
 
+/* Transfer rates: a counter that restarts in a new phase (hashing 2 GiB,
+ * then sending from 0) gave 1.2 EiB/s, halving each second. */
+static void
+test_rate(void **state)
+{
+	struct util_rate r;
+
+	(void)state;
+	memset(&r, 0, sizeof r);
+	assert_true(util_rate_sample(&r, 0, 0, 1000) == 0);
+	assert_true(util_rate_sample(&r, 0, 1000000, 2000) == 1000000);
+	assert_true(util_rate_sample(&r, 0, 2000000000, 3000) > 1e8);
+	/* Sending starts: bytes back to 0 in a new phase. */
+	assert_true(util_rate_sample(&r, 1, 0, 4000) == 0);
+	assert_true(util_rate_sample(&r, 1, 500000, 5000) == 500000);
+	assert_true(util_rate_sample(&r, 1, 1000000, 6000) == 500000);
+	/* The same phase restarted from 0 (a resume): no wrap-around. */
+	assert_true(util_rate_sample(&r, 1, 100, 7000) == 0);
+	assert_true(util_rate_sample(&r, 1, 100, 8000) == 0);
+	/* Stalled: decays, then 0 below 1 byte per second. */
+	assert_true(util_rate_sample(&r, 1, 1100, 9000) == 1000);
+	assert_true(util_rate_sample(&r, 1, 1100, 10000) == 500);
+	/* Two samples in the same millisecond keep the rate. */
+	assert_true(util_rate_sample(&r, 1, 1200, 10000) == 500);
+}
+
+/* Long messages split at spaces, or inside a long word at a character. */
+static void
+test_text_cut(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t max, cut, next;
+	} cases[] = {
+		{ "short", 10, 5, 5 },
+		{ "exactly10!", 10, 10, 10 },
+		{ "hello world again", 10, 5, 6 },
+		{ "hello worl d", 10, 10, 11 }, /* the space just after */
+		{ "one\ntwo three", 10, 7, 8 },
+		{ "abcdefghijklmnop", 10, 10, 10 },
+		/* "é" is 2 bytes at 9-10: cut before it. */
+		{ "abcdefghi\xc3\xa9z", 10, 9, 9 },
+		/* "😀" is 4 bytes at 8-11. */
+		{ "abcdefgh\xf0\x9f\x98\x80z", 10, 8, 8 },
+		{ " leading", 4, 4, 4 },
+	};
+	size_t i, next, cut;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cut = util_text_cut(
+		    cases[i].s, strlen(cases[i].s), cases[i].max, &next);
+		if (cut != cases[i].cut || next != cases[i].next)
+			fail_msg("case %zu: cut %zu next %zu", i, cut, next);
+	}
+}
+
 /* ~ expansion. */
 
 struct env_save {
@@ -1241,6 +1298,8 @@ main(void)
 		cmocka_unit_test(test_hostport_bad),
 		cmocka_unit_test(test_hostport_long_host),
 		cmocka_unit_test(test_distance),
+		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_text_cut),
 		cmocka_unit_test(test_expand_home),
 		cmocka_unit_test_setup_teardown(
 		    test_mkdir_p, fs_setup, fs_teardown),
