@@ -83,7 +83,7 @@ static const struct conf_option conf_options[] = {
 	    "Seconds a connection may take to authenticate." },
 	{ "handshake_rate", CONF_INT, OFF(handshake_rate), "5", 1, 1000,
 	    "New connections accepted per second from one address." },
-	{ "max_peers", CONF_INT, OFF(max_peers), "64", 1, 4096,
+	{ "max_peers", CONF_INT, OFF(max_peers), "64", 1, 65536,
 	    "Most simultaneous connections; beyond it incoming ones are "
 	    "refused." },
 	{ "max_queue_kb", CONF_INT, OFF(max_queue_kb), "4096", 64, 1048576,
