@@ -74,6 +74,7 @@
 #include <unistd.h>
 
 #include "benchlib.h"
+#include "benchpeer.h"
 #include "ident.h"
 #include "noise.h"
 #include "proto.h"
@@ -265,28 +266,10 @@ hs_close(struct hs_conn *h)
 	h->inlen = 0;
 }
 
-/* Dial from the next source address in 127.0.0.2-250. */
 static void
 hs_dial(struct hs_conn *h)
 {
-	struct sockaddr_in src;
-	int one = 1;
-
-	if ((h->fd = socket(
-	         AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
-		die("socket: %s", strerror(errno));
-	/* Let connect() pick the port: ports are per source address. */
-	setsockopt(
-	    h->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-	memset(&src, 0, sizeof src);
-	src.sin_family = AF_INET;
-	src.sin_addr.s_addr = htonl(0x7f000002 + hsb.nsrc++ % 249);
-	if (bind(h->fd, (struct sockaddr *)&src, sizeof src) == -1)
-		die("bind 127.0.0.x: %s", strerror(errno));
-	if (connect(h->fd, (struct sockaddr *)&hsb.node, sizeof hsb.node) ==
-	        -1 &&
-	    errno != EINPROGRESS)
-		die("connect: %s", strerror(errno));
+	h->fd = bp_dial(&hsb.node, &hsb.nsrc);
 	h->state = HS_CONNECTING;
 }
 
@@ -298,43 +281,16 @@ hs_restart(struct hs_conn *h)
 	hs_dial(h);
 }
 
-static int
-hs_send(struct hs_conn *h, const uint8_t *msg, size_t len)
-{
-	uint8_t frame[2 + 256];
-
-	proto_frame_header(frame, len);
-	memcpy(frame + 2, msg, len);
-	/* A fresh socket takes a few dozen bytes at once. */
-	return send(h->fd, frame, 2 + len, MSG_NOSIGNAL) == (ssize_t)(2 + len)
-	    ? 0
-	    : -1;
-}
-
 /* One frame from the node; -1 when the connection is finished. */
 static int
 hs_frame(struct hs_conn *h, const uint8_t *frame, size_t len)
 {
-	uint8_t payload[PROTO_HS_PAYLOAD_LEN], msg[256], plain[PROTO_FRAME_MAX];
+	uint8_t plain[PROTO_FRAME_MAX];
 	struct proto_msg m;
 	const char *why;
-	uint16_t version;
-	uint32_t caps;
-	size_t plen, mlen;
 
 	if (h->state == HS_MSG2) {
-		if (noise_hs_read(
-		        h->hs, frame, len, plain, sizeof plain, &plen) == -1 ||
-		    proto_hs_payload_decode(plain, plen, &version, &caps) ==
-		        -1) {
-			hsb.failed++;
-			return -1;
-		}
-		proto_hs_payload_encode(payload);
-		if (noise_hs_write(h->hs, payload, sizeof payload, msg,
-		        sizeof msg, &mlen) == -1 ||
-		    noise_hs_split(h->hs, &h->tx, &h->rx) == -1 ||
-		    hs_send(h, msg, mlen) == -1) {
+		if (bp_msg3(h->fd, h->hs, frame, len, &h->tx, &h->rx) == -1) {
 			hsb.failed++;
 			return -1;
 		}
@@ -359,12 +315,10 @@ hs_frame(struct hs_conn *h, const uint8_t *frame, size_t len)
 static void
 hs_event(struct hs_conn *h, int revents, int slot)
 {
-	uint8_t msg[256];
 	const uint8_t *frame;
 	socklen_t elen = sizeof(int);
-	size_t len, mlen;
+	size_t len;
 	ssize_t n;
-	char *cause;
 	int err = 0, r;
 
 	if (h->state == HS_CONNECTING) {
@@ -375,20 +329,10 @@ hs_event(struct hs_conn *h, int revents, int slot)
 			hs_restart(h);
 			return;
 		}
-		h->hs = noise_hs_create(PROTO_NOISE, NOISE_INITIATOR,
-		    (const uint8_t *)PROTO_PROLOGUE, strlen(PROTO_PROLOGUE),
-		    &cause);
-		if (h->hs == NULL)
-			die("noise: %s", cause);
 		/* Alternate two keys per slot: the previous connection with a
 		 * key is surely closed at the node before the key returns. */
-		noise_hs_set_s(h->hs, hsb.sk[2 * slot + (h->gen & 1)]);
-		if (noise_hs_start(h->hs, &cause) == -1)
-			die("noise: %s", cause);
-		if (noise_hs_write(h->hs, NULL, 0, msg, sizeof msg, &mlen) ==
-		    -1)
-			die("noise: cannot write message 1");
-		if (hs_send(h, msg, mlen) == -1) {
+		h->hs = bp_msg1(h->fd, hsb.sk[2 * slot + (h->gen & 1)]);
+		if (h->hs == NULL) {
 			hsb.refused++;
 			hs_restart(h);
 			return;
@@ -460,15 +404,7 @@ bench_handshake(int conc, double secs)
 	node = node_start("hsnode", conf);
 	free(conf);
 	node_wait_ready(node);
-	if ((p = strrchr(node->addr, ':')) == NULL)
-		die("bad address %s", node->addr);
-	*p = '\0';
-	memset(&hsb.node, 0, sizeof hsb.node);
-	hsb.node.sin_family = AF_INET;
-	hsb.node.sin_port = htons((uint16_t)atoi(p + 1));
-	if (inet_pton(AF_INET, node->addr, &hsb.node.sin_addr) != 1)
-		die("bad address %s", node->addr);
-	*p = ':';
+	bp_node_addr(node->addr, &hsb.node);
 
 	fprintf(stderr, "handshake: %d connections at a time for %.0f s\n",
 	    conc, secs);

@@ -31,6 +31,8 @@ int children_stop_ms = 5000;
 void (*child_event)(struct child *, const char *, uint64_t);
 void (*pump_tick)(void);
 uint64_t tick_next;
+int pump_extra_fd = -1;
+void (*pump_extra)(void);
 
 uint64_t
 now_ns(void)
@@ -413,9 +415,10 @@ children_service(const struct pollfd *pfd, size_t n)
 void
 pump(int timeout_ms)
 {
-	struct pollfd pfd[2 * MAX_CHILDREN];
+	struct pollfd pfd[2 * MAX_CHILDREN + 1];
 	size_t n = children_pollfds(pfd);
 	uint64_t now;
+	int extra = pump_extra_fd != -1;
 
 	if (pump_tick != NULL) {
 		now = now_ns();
@@ -424,12 +427,19 @@ pump(int timeout_ms)
 		else if ((tick_next - now) / 1000000 < (uint64_t)timeout_ms)
 			timeout_ms = (int)((tick_next - now) / 1000000);
 	}
-	if (poll(pfd, (nfds_t)n, timeout_ms) == -1) {
+	if (extra) {
+		pfd[n].fd = pump_extra_fd;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+	}
+	if (poll(pfd, (nfds_t)n + (nfds_t)extra, timeout_ms) == -1) {
 		if (errno == EINTR)
 			return;
 		die("poll: %s", strerror(errno));
 	}
 	children_service(pfd, n);
+	if (extra && pfd[n].revents != 0)
+		pump_extra();
 	if (pump_tick != NULL && now_ns() >= tick_next)
 		pump_tick();
 }

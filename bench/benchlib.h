@@ -67,6 +67,10 @@ extern void (*child_event)(struct child *c, const char *line, uint64_t now);
  * no longer than until then); it moves tick_next on. */
 extern void (*pump_tick)(void);
 extern uint64_t tick_next;
+/* If not -1, pump() also polls this descriptor (an epoll set of the
+ * program's own sockets, say) and calls pump_extra() when it is readable. */
+extern int pump_extra_fd;
+extern void (*pump_extra)(void);
 
 #define PREFIX(line, lit) (strncmp(line, lit, sizeof lit - 1) == 0)
 

@@ -20,6 +20,9 @@ BCFLAGS="-std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
 # What the programs that drive headless nodes compile with.
 # shellcheck disable=SC2034
 BENCHLIB=$top_srcdir/bench/benchlib.c
+# ... and those that also play a p2ptui session's client side.
+# shellcheck disable=SC2034
+BENCHPEER=$top_srcdir/bench/benchpeer.c
 
 # bench_tmpdir ME NAME: T, a new directory NAME.XXXXXX under TMPDIR,
 # removed at exit; with KEEP_BENCH_DIR kept, less the big input files

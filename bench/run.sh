@@ -6,7 +6,7 @@
 # build's p2ptui and prints a report with the baselines (raw TCP for the
 # session layer, history = false for the message store), ratios and
 # targets. Numbers, not tests: it fails only if a benchmark cannot run.
-# About four minutes: the idle measurement has to sit through whole
+# About six minutes: the idle measurements have to sit through whole
 # keepalive periods, and bench_xfer.sh takes a minute and a half.
 #
 #   bench_noise     Noise_XX handshakes in one process (both roles)
@@ -14,6 +14,10 @@
 #                   durable), latency and idle wakeups, with real
 #                   headless nodes; see its header
 #   rawnode         the raw-TCP node the session figures are compared with
+#   bench_scale     N sessions from separate keys into one headless node
+#                   (N = 1000, 4000, 10000): its idle CPU and wakeups,
+#                   memory per session, one message to each; see its
+#                   header
 #   bench_xfer.sh   file transfers against a raw TCP copy: throughput,
 #                   RSS, chat round trips meanwhile; see its header
 #
@@ -49,16 +53,20 @@ bench_tmpdir bench p2ptui-bench
 # shellcheck disable=SC2086
 bench_cc bench_noise -I"$top_srcdir/src" "$LIB" $LIBS
 # shellcheck disable=SC2086
-bench_cc bench_session -I"$top_srcdir/src" "$BENCHLIB" "$LIB" $LIBS
+bench_cc bench_session -I"$top_srcdir/src" "$BENCHLIB" "$BENCHPEER" "$LIB" \
+    $LIBS
 bench_cc rawnode
+# shellcheck disable=SC2086
+bench_cc bench_scale -I"$top_srcdir/src" "$BENCHLIB" "$BENCHPEER" "$LIB" \
+    $LIBS
 
 # --- run -------------------------------------------------------------------
 if [ -n "${BENCH_QUICK:-}" ]; then
 	NOISE_SECS=0.5 HS="-t 1" TPUT="-n 20000 -r 1" DUR="-n 20000 -r 1"
-	LAT="-s 500" IDLE="-t 5"
+	LAT="-s 500" IDLE="-t 5" SCALE="-k 5 -t 2" SCALE_N="100 400 1000"
 else
 	NOISE_SECS=2 HS="-t 5" TPUT="-n 200000 -r 3" DUR="-n 100000 -r 3"
-	LAT="-s 5000" IDLE="-t 40"
+	LAT="-s 5000" IDLE="-t 40" SCALE="-t 10" SCALE_N="1000 4000 10000"
 fi
 # Counting fsyncs needs strace with --seccomp-bpf, and ptrace allowed.
 if STRACE=$(command -v strace) &&
@@ -94,6 +102,9 @@ for what in handshake throughput durable latency idle; do
 	run "$what" "$T/bench_session" $opts "$P2PTUI" "$T/rawnode" \
 	    "$T/$what" "$what"
 done
+echo "bench: sessions at scale" >&2
+# shellcheck disable=SC2086
+run scale "$T/bench_scale" $SCALE "$P2PTUI" "$T/scale" $SCALE_N
 
 # --- report ----------------------------------------------------------------
 noise=$(get noise_hs_per_s)
@@ -133,6 +144,14 @@ row "" "p2ptui" "raw TCP" "p2p vs raw" "target" ""
 row "1a handshakes/s, in-process" "$(or "$noise")" "" "" "" ""
 row "1b handshakes/s, loopback, one node" "$(or "$hs")" "" "" \
     ">= 2000/s" "$(verdict "$(calc 'print (a >= 2000)' "$hs")")"
+row "1c handshakes/s per node core" "$(calc 'printf "%.0f", 1e6 / a' \
+    "$hs_cpu")" "" "" "" ""
+row "   responder floor (1 + 3 X25519)" "$(calc \
+    'printf "%.0f", 1e6 / (a + 3 * b)' "$xb_us" "$x_us")" "" \
+    "$(calc 'printf "%.2f", 1e6 / a / (1e6 / (b + 3 * c))' "$hs_cpu" \
+    "$xb_us" "$x_us")" ">= 0.6" "$(verdict "$(calc \
+    'print (1e6 / a / (1e6 / (b + 3 * c)) >= 0.6)' "$hs_cpu" "$xb_us" \
+    "$x_us")")"
 row "2  one-way msg/s, 100 B (median)" "$(or "$tp")" \
     "$(or "$tr")" "$(calc 'printf "%.2f", a / b' "$tp" "$tr")" \
     ">= 100000/s" "$(verdict "$(calc 'print (a >= 100000)' "$tp")")"
@@ -232,6 +251,23 @@ printf ' -f -c (untimed, whole\n      lifetimes): %s / %s, %s / %s per' \
     "$(or "$(get dur_fsync_per_s_a)")" "$(or "$(get dur_fsync_per_s_b)")"
 printf ' second (sender / receiver) at %s msg/s\n' \
     "$(or "$(get dur_fsync_msg_per_s)")"
+
+echo
+printf 'Sessions at scale (history = false; idle: keepalive %s s)\n' \
+    "$(echo "$SCALE" | sed -n 's/.*-k \([0-9]*\).*/\1/p' | grep . || echo 20)"
+printf '  %-8s %9s %9s %9s %9s %10s %10s\n' sessions \
+    "idle CPU" "wakeup/s" "us/wakeup" "pings/s" "B/session" "deliver ms"
+for n in $SCALE_N; do
+	printf '  %-8s %8s%% %9s %9s %9s %10s %10s\n' "$n" \
+	    "$(or "$(get "scale_${n}_idle_cpu_pct")")" \
+	    "$(or "$(get "scale_${n}_idle_wakeups_per_s")")" \
+	    "$(or "$(get "scale_${n}_idle_us_per_wakeup")")" \
+	    "$(or "$(get "scale_${n}_idle_pings_per_s")")" \
+	    "$(or "$(get "scale_${n}_bytes_per_session")")" \
+	    "$(or "$(get "scale_${n}_deliver_ms")")"
+done
+printf '  target: idle CPU < 1%% at 10000, us/wakeup independent of the'
+printf ' number of sessions\n'
 
 if ! top_builddir="$top_builddir" sh "$top_srcdir/bench/bench_xfer.sh"; then
 	failed="$failed xfer"

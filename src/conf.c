@@ -89,7 +89,7 @@ static const struct conf_option conf_options[] = {
 	    "(not counting those where known peers connected from)." },
 	{ "request_timeout", CONF_INT, OFF(request_timeout), "120", 5, 86400,
 	    "Seconds an unanswered contact request's connection stays open." },
-	{ "max_peers", CONF_INT, OFF(max_peers), "64", 1, 4096,
+	{ "max_peers", CONF_INT, OFF(max_peers), "64", 1, 65536,
 	    "Most simultaneous connections; beyond it incoming ones are "
 	    "refused." },
 	{ "max_queue_kb", CONF_INT, OFF(max_queue_kb), "4096", 64, 1048576,

@@ -1,37 +1,57 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The event loop: one thread, one poll(2) per iteration, in the manner of
- * redis ae.c and tmux. An iteration is: before-sleep hook, poll, fd
- * callbacks, due timers.
+ * The event loop: one thread, one epoll(7) set, in the manner of redis
+ * ae.c and tmux. An iteration is: commit and before-sleep hooks, pending
+ * event-mask changes, epoll_wait, fd callbacks, due timers. Work per
+ * wakeup is proportional to what happened (the ready descriptors, the due
+ * timers), never to the number of watchers.
  *
  * What it owns:
- *  - The watchers, in two parallel arrays: pfds[i] is what poll() sees and
- *    watches[i] is who gets the result. pfds is handed to poll() as is,
- *    so there is no per-iteration rebuild and loop_watch_set() is a single
- *    store (it is called whenever an output buffer fills or drains).
+ *  - The watchers. Each is registered in the epoll set with its own
+ *    address as the event's data, so a reported event leads straight to
+ *    its watcher. All of them are also in the array watches (watches[i]
+ *    ->idx == i) only so that loop_free() can find them; adding and
+ *    removing is O(1) (the last slot moves into a removed one's place).
+ *  - The event mask the kernel has (kevents) apart from the one wanted
+ *    (events): loop_watch_set() only queues the watcher in changes, and
+ *    the loop makes one epoll_ctl(MOD) per watcher whose mask really
+ *    differs just before it sleeps. An output buffer that fills and
+ *    drains within one iteration costs no system call.
+ *  - Descriptors epoll refuses (EPERM: regular files, /dev/null), which
+ *    poll(2) reports as always ready: they live in the array ready and
+ *    are handed what they ask for on every iteration, and the loop does
+ *    not sleep while one of them asks for something.
+ *  - A second watcher of a descriptor that is already in the set
+ *    (EEXIST) is registered through a private duplicate (kfd), closed
+ *    with the watcher.
  *  - The pending timers, in a binary min-heap ordered by (due, seq). seq is
  *    the insertion counter, so timers due at the same nanosecond fire in
  *    the order they were added.
  *  - The signal self-pipe and the sigactions it replaced.
  *
  * Invariants:
- *  - watches[i]->idx == i, and pfds[i].fd is watches[i]->fd, or -1 once
- *    that watcher is dead (poll() ignores negative fds).
- *  - Dead watchers exist only between a loop_watch_del() made during fd
- *    dispatch and the reap right after it. Dispatch walks the arrays by
- *    index, so their slots must not move or be freed mid-pass; outside
- *    dispatch a deletion frees at once.
- *  - Watchers are only ever appended during dispatch, beyond the count
- *    given to poll(), so a watcher added by a callback never sees revents
- *    that poll() reported for someone else.
+ *  - A watcher is deleted before its descriptor is closed (the kernel
+ *    keys the set by descriptor: a closed and reused number would
+ *    otherwise take the old registration's place).
+ *  - A deleted watcher leaves the epoll set at once, but its memory lives
+ *    on until the end of the dispatch pass if one is running: the events
+ *    epoll_wait returned may still point at it (the classic epoll
+ *    use-after-free). Such dead watchers are skipped and reaped after the
+ *    pass; outside dispatch a deletion frees at once.
+ *  - The ready array is walked by index during dispatch; its slots do not
+ *    move then (deletions wait for the reap), and watchers appended by a
+ *    callback lie beyond the count being walked, so a watcher added by a
+ *    callback never sees revents of this pass.
  *  - heap[i]->idx == i for every pending timer. A timer whose callback is
  *    running has already left the heap (idx == LOOP_UNLINKED); the loop
  *    frees it when the callback returns, and loop_timer_del() on it is a
  *    no-op.
- *  - No pointer into pfds, watches or heap is held across a callback:
- *    callbacks may add (and so reallocate) and delete anything.
+ *  - No pointer into watches, ready, changes or heap is held across a
+ *    callback: callbacks may add (and so reallocate) and delete anything.
  *  - Callbacks must not call loop_once(), loop_run() or loop_free().
  */
+#include <sys/epoll.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -49,14 +69,26 @@
 
 #define LOOP_NS_PER_MS 1000000ULL
 #define LOOP_UNLINKED SIZE_MAX
+#define LOOP_MAX_EVENTS 256 /* per epoll_wait; the rest come next time */
+
+/* An array of watchers, each knowing its slot (by offset of the index). */
+struct loop_warray {
+	struct loop_watch **v;
+	size_t n;
+	size_t cap;
+};
 
 struct loop_watch {
 	struct loop *loop;
 	int fd;
-	int events;
+	int kfd; /* what the epoll set knows: fd, or a duplicate of it */
+	int events; /* wanted */
+	int kevents; /* registered in the kernel */
 	loop_fd_cb cb;
 	void *arg;
-	size_t idx;
+	size_t idx; /* in watches */
+	size_t chg; /* in changes, or LOOP_UNLINKED */
+	size_t rdy; /* in ready (not in the epoll set), or LOOP_UNLINKED */
 	int dead;
 	struct loop_watch *next_dead;
 };
@@ -78,10 +110,11 @@ struct loop_sig {
 };
 
 struct loop {
-	struct pollfd *pfds;
-	struct loop_watch **watches;
-	size_t nwatch;
-	size_t watchcap;
+	int epfd;
+	struct epoll_event events[LOOP_MAX_EVENTS];
+	struct loop_warray watches;
+	struct loop_warray changes;
+	struct loop_warray ready;
 	int dispatching;
 	struct loop_watch *dead;
 
@@ -112,6 +145,8 @@ struct loop {
 static volatile sig_atomic_t loop_sig_fd = -1;
 static struct loop *loop_sig_owner;
 
+static void loop_watch_free(struct loop_watch *);
+
 static uint64_t
 loop_now_ns(void)
 {
@@ -135,6 +170,8 @@ loop_create(void)
 
 	loop = xcalloc(1, sizeof *loop);
 	loop->sigpipe[0] = loop->sigpipe[1] = -1;
+	if ((loop->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1: %s", strerror(errno));
 	return loop;
 }
 
@@ -165,10 +202,12 @@ loop_free(struct loop *loop)
 		close(loop->sigpipe[1]);
 	}
 
-	for (i = 0; i < loop->nwatch; i++)
-		free(loop->watches[i]);
-	free(loop->watches);
-	free(loop->pfds);
+	for (i = 0; i < loop->watches.n; i++)
+		loop_watch_free(loop->watches.v[i]);
+	free(loop->watches.v);
+	free(loop->changes.v);
+	free(loop->ready.v);
+	close(loop->epfd);
 
 	for (i = 0; i < loop->ntimer; i++)
 		free(loop->heap[i]);
@@ -179,36 +218,113 @@ loop_free(struct loop *loop)
 
 /* Watchers. */
 
+static void
+loop_warray_add(struct loop_warray *a, struct loop_watch *w, size_t *idx)
+{
+	size_t cap;
+
+	if (a->n == a->cap) {
+		cap = a->cap == 0 ? 16 : a->cap * 2;
+		a->v = xreallocarray(a->v, cap, sizeof *a->v);
+		a->cap = cap;
+	}
+	*idx = a->n;
+	a->v[a->n++] = w;
+}
+
+/*
+ * Take the watcher at *idx out of a, where off is the offset of that
+ * index in struct loop_watch; the last slot moves into its place.
+ */
+static void
+loop_warray_del(struct loop_warray *a, size_t *idx, size_t off)
+{
+	size_t i = *idx, last = --a->n;
+
+	if (i != last) {
+		a->v[i] = a->v[last];
+		*(size_t *)(void *)((char *)a->v[i] + off) = i;
+	}
+	*idx = LOOP_UNLINKED;
+}
+
+static uint32_t
+loop_epoll_mask(int events)
+{
+	uint32_t m = 0;
+
+	if (events & POLLIN)
+		m |= EPOLLIN;
+	if (events & POLLOUT)
+		m |= EPOLLOUT;
+	if (events & POLLPRI)
+		m |= EPOLLPRI;
+	return m;
+}
+
+static int
+loop_poll_mask(uint32_t m)
+{
+	int revents = 0;
+
+	if (m & EPOLLIN)
+		revents |= POLLIN;
+	if (m & EPOLLOUT)
+		revents |= POLLOUT;
+	if (m & EPOLLPRI)
+		revents |= POLLPRI;
+	if (m & EPOLLERR)
+		revents |= POLLERR;
+	if (m & EPOLLHUP)
+		revents |= POLLHUP;
+	return revents;
+}
+
+static int
+loop_epoll_ctl(struct loop *loop, int op, struct loop_watch *w, int events)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.events = loop_epoll_mask(events);
+	ev.data.ptr = w;
+	return epoll_ctl(loop->epfd, op, w->kfd, &ev);
+}
+
 struct loop_watch *
 loop_watch_add(struct loop *loop, int fd, int events, loop_fd_cb cb, void *arg)
 {
 	struct loop_watch *w;
-	size_t i, cap;
+	int err;
 
 	if (fd < 0 || cb == NULL)
 		fatal("loop_watch_add: bad watcher (fd %d)", fd);
 
-	if (loop->nwatch == loop->watchcap) {
-		cap = loop->watchcap == 0 ? 16 : loop->watchcap * 2;
-		loop->pfds = xreallocarray(loop->pfds, cap, sizeof *loop->pfds);
-		loop->watches =
-		    xreallocarray(loop->watches, cap, sizeof *loop->watches);
-		loop->watchcap = cap;
-	}
-
 	w = xcalloc(1, sizeof *w);
 	w->loop = loop;
-	w->fd = fd;
-	w->events = events;
+	w->fd = w->kfd = fd;
+	w->events = w->kevents = events;
 	w->cb = cb;
 	w->arg = arg;
+	w->chg = w->rdy = LOOP_UNLINKED;
 
-	i = loop->nwatch++;
-	w->idx = i;
-	loop->watches[i] = w;
-	loop->pfds[i].fd = fd;
-	loop->pfds[i].events = (short)events;
-	loop->pfds[i].revents = 0;
+	err = 0;
+	if (loop_epoll_ctl(loop, EPOLL_CTL_ADD, w, events) == -1)
+		err = errno;
+	if (err == EEXIST) {
+		/* Watched twice: the set holds one entry per descriptor. */
+		if ((w->kfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+			fatal("loop_watch_add: dup fd %d: %s", fd,
+			    strerror(errno));
+		err = 0;
+		if (loop_epoll_ctl(loop, EPOLL_CTL_ADD, w, events) == -1)
+			err = errno;
+	}
+	if (err == EPERM)
+		loop_warray_add(&loop->ready, w, &w->rdy);
+	else if (err != 0)
+		fatal("epoll_ctl(ADD, fd %d): %s", fd, strerror(err));
+	loop_warray_add(&loop->watches, w, &w->idx);
 	return w;
 }
 
@@ -218,21 +334,49 @@ loop_watch_set(struct loop_watch *w, int events)
 	if (w->dead)
 		fatal("loop_watch_set on a deleted watcher (fd %d)", w->fd);
 	w->events = events;
-	w->loop->pfds[w->idx].events = (short)events;
+	if (w->chg == LOOP_UNLINKED && w->rdy == LOOP_UNLINKED)
+		loop_warray_add(&w->loop->changes, w, &w->chg);
 }
 
-/* Take w out of the arrays; the last slot moves into its place. */
+/* Tell the kernel the masks that changed since the last time. */
+static void
+loop_watch_flush(struct loop *loop)
+{
+	struct loop_watch *w;
+
+	while (loop->changes.n > 0) {
+		w = loop->changes.v[loop->changes.n - 1];
+		loop->changes.n--;
+		w->chg = LOOP_UNLINKED;
+		if (w->events == w->kevents)
+			continue;
+		if (loop_epoll_ctl(loop, EPOLL_CTL_MOD, w, w->events) == -1)
+			fatal("epoll_ctl(MOD, fd %d): %s", w->fd,
+			    strerror(errno));
+		w->kevents = w->events;
+	}
+}
+
+static void
+loop_watch_free(struct loop_watch *w)
+{
+	if (w->kfd != w->fd)
+		close(w->kfd);
+	free(w);
+}
+
+/* Take w out of the arrays. */
 static void
 loop_watch_unlink(struct loop *loop, struct loop_watch *w)
 {
-	size_t i = w->idx, last = --loop->nwatch;
-
-	if (i != last) {
-		loop->pfds[i] = loop->pfds[last];
-		loop->watches[i] = loop->watches[last];
-		loop->watches[i]->idx = i;
-	}
-	w->idx = LOOP_UNLINKED;
+	loop_warray_del(
+	    &loop->watches, &w->idx, offsetof(struct loop_watch, idx));
+	if (w->chg != LOOP_UNLINKED)
+		loop_warray_del(
+		    &loop->changes, &w->chg, offsetof(struct loop_watch, chg));
+	if (w->rdy != LOOP_UNLINKED)
+		loop_warray_del(
+		    &loop->ready, &w->rdy, offsetof(struct loop_watch, rdy));
 }
 
 void
@@ -246,21 +390,21 @@ loop_watch_del(struct loop_watch *w)
 		fatal("loop_watch_del: watcher deleted twice (fd %d)", w->fd);
 	loop = w->loop;
 
+	/* Out of the set now, so that the fd may be closed and reused. */
+	if (w->rdy == LOOP_UNLINKED)
+		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, w->kfd, NULL);
 	if (!loop->dispatching) {
 		loop_watch_unlink(loop, w);
-		free(w);
+		loop_watch_free(w);
 		return;
 	}
 
 	/*
-	 * The dispatch pass may still reach this slot (its revents can be
-	 * pending) and holds indexes into the arrays: keep the slot in place
-	 * and the memory alive, and make both poll() and dispatch skip it.
+	 * The events of this pass may still point at w, and the ready array
+	 * is walked by index: keep the memory and the slot, and make the
+	 * dispatch skip it.
 	 */
 	w->dead = 1;
-	loop->pfds[w->idx].fd = -1;
-	loop->pfds[w->idx].events = 0;
-	loop->pfds[w->idx].revents = 0;
 	w->next_dead = loop->dead;
 	loop->dead = w;
 }
@@ -273,37 +417,52 @@ loop_watch_reap(struct loop *loop)
 	while ((w = loop->dead) != NULL) {
 		loop->dead = w->next_dead;
 		loop_watch_unlink(loop, w);
-		free(w);
+		loop_watch_free(w);
 	}
 }
 
 static void
-loop_dispatch_fds(struct loop *loop, size_t npolled)
+loop_watch_call(struct loop_watch *w, int revents)
 {
-	struct loop_watch *w;
-	size_t i;
-	int revents;
+	if (w->dead)
+		return;
+	/*
+	 * An earlier callback of this pass may have stopped watching for
+	 * POLLOUT (its buffer drained): do not report it anyway. Errors
+	 * and hangups are always reported, as poll() does.
+	 */
+	revents &= w->events | POLLERR | POLLHUP;
+	if (revents != 0)
+		w->cb(w->fd, revents, w->arg);
+}
+
+static void
+loop_dispatch_fds(struct loop *loop, int n)
+{
+	size_t i, nready = loop->ready.n;
+	int j;
 
 	loop->dispatching = 1;
-	for (i = 0; i < npolled; i++) {
-		revents = loop->pfds[i].revents;
-		if (revents == 0)
-			continue;
-		loop->pfds[i].revents = 0;
-		w = loop->watches[i];
-		if (w->dead)
-			continue;
-		/*
-		 * An earlier callback of this pass may have stopped watching
-		 * for POLLOUT (its buffer drained): do not report it anyway.
-		 * Errors and hangups are always reported, as poll() does.
-		 */
-		revents &= w->events | POLLERR | POLLHUP | POLLNVAL;
-		if (revents != 0)
-			w->cb(w->fd, revents, w->arg);
-	}
+	for (j = 0; j < n; j++)
+		loop_watch_call(loop->events[j].data.ptr,
+		    loop_poll_mask(loop->events[j].events));
+	for (i = 0; i < nready; i++)
+		loop_watch_call(loop->ready.v[i], POLLIN | POLLOUT);
 	loop->dispatching = 0;
 	loop_watch_reap(loop);
+}
+
+/* Does a descriptor epoll cannot watch ask for something? */
+static int
+loop_ready_wanted(const struct loop *loop)
+{
+	size_t i;
+
+	for (i = 0; i < loop->ready.n; i++) {
+		if (loop->ready.v[i]->events & (POLLIN | POLLOUT))
+			return 1;
+	}
+	return 0;
 }
 
 /* Timers. */
@@ -453,7 +612,7 @@ loop_run_timers(struct loop *loop)
 }
 
 /*
- * Milliseconds poll() may sleep. Rounded up: rounding down would wake us
+ * Milliseconds epoll_wait() may sleep. Rounded up: rounding down would wake us
  * just before the next timer is due, to find nothing to do and poll again
  * with a zero timeout, spinning until the clock catches up.
  */
@@ -466,6 +625,8 @@ loop_poll_timeout(struct loop *loop, int max_ms)
 		max_ms = -1;
 	if (loop->running && loop->stop)
 		return 0; /* the hook asked to stop: do not block */
+	if (loop_ready_wanted(loop))
+		return 0;
 	if (loop->ntimer == 0)
 		return max_ms;
 
@@ -611,7 +772,6 @@ loop_set_before_sleep(struct loop *loop, loop_hook_cb cb, void *arg)
 int
 loop_once(struct loop *loop, int max_ms)
 {
-	size_t npolled;
 	int n, timeout;
 
 	if (loop->in_once)
@@ -623,10 +783,10 @@ loop_once(struct loop *loop, int max_ms)
 	if (loop->before_sleep != NULL)
 		loop->before_sleep(loop->before_sleep_arg);
 
-	/* After the hook: it may add timers or watchers. */
+	/* After the hooks: they may add timers or change watchers. */
+	loop_watch_flush(loop);
 	timeout = loop_poll_timeout(loop, max_ms);
-	npolled = loop->nwatch;
-	n = poll(loop->pfds, (nfds_t)npolled, timeout);
+	n = epoll_wait(loop->epfd, loop->events, LOOP_MAX_EVENTS, timeout);
 	loop->wakeups++;
 	if (n == -1) {
 		if (errno != EINTR) {
@@ -636,8 +796,7 @@ loop_once(struct loop *loop, int max_ms)
 		n = 0;
 	}
 
-	if (n > 0)
-		loop_dispatch_fds(loop, npolled);
+	loop_dispatch_fds(loop, n);
 	loop_run_timers(loop);
 
 	loop->in_once = 0;

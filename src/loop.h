@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The poll loop: file descriptor watchers, monotonic one-shot timers,
- * signals delivered through a self-pipe, and a hook that runs just before
- * the loop sleeps (where the UI redraws). One loop per process.
+ * The event loop (epoll): file descriptor watchers, monotonic one-shot
+ * timers, signals delivered through a self-pipe, and a hook that runs just
+ * before the loop sleeps (where the UI redraws). One loop per process.
  */
 #ifndef P2PTUI_LOOP_H
 #define P2PTUI_LOOP_H
@@ -26,7 +26,10 @@ void loop_free(struct loop *);
 /* Milliseconds from CLOCK_MONOTONIC. */
 uint64_t loop_now_ms(void);
 
-/* Watch fd for events; the watcher is owned by the loop. */
+/*
+ * Watch fd for events; the watcher is owned by the loop. Delete it before
+ * closing fd. Adding, changing and deleting are O(1).
+ */
 struct loop_watch *loop_watch_add(
     struct loop *, int fd, int events, loop_fd_cb, void *arg);
 void loop_watch_set(struct loop_watch *, int events);
@@ -49,13 +52,13 @@ int loop_signal(struct loop *, int signo, loop_signal_cb, void *arg);
 
 /*
  * Called once per iteration before the before-sleep hook. The engine
- * commits its batched writes here: sockets are only written after poll()
+ * commits its batched writes here: sockets are only written after the loop
  * reports them writable, so nothing queued in this iteration (an
  * acknowledgement) reaches the network before the commit.
  */
 void loop_set_commit_hook(struct loop *, loop_hook_cb, void *arg);
 
-/* Called once per iteration just before poll() may sleep. */
+/* Called once per iteration just before the loop may sleep. */
 void loop_set_before_sleep(struct loop *, loop_hook_cb, void *arg);
 
 /* Run one iteration, sleeping at most max_ms (-1: until an event). */
@@ -64,7 +67,7 @@ int loop_once(struct loop *, int max_ms);
 int loop_run(struct loop *);
 void loop_stop(struct loop *);
 
-/* Number of times poll() returned (for the idle-wakeup benchmark). */
+/* Number of times epoll_wait() returned (for the idle-wakeup benchmark). */
 uint64_t loop_wakeups(const struct loop *);
 
 #endif

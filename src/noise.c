@@ -27,9 +27,12 @@
  * and wipes all secrets; it is reached by any error, including calling
  * things in the wrong state.
  *
- * The whole structure lives in sodium_malloc() memory and is wiped when
- * freed; temporaries on the stack (DH outputs, HKDF and HMAC
- * intermediates) are wiped with sodium_memzero() before returning.
+ * The whole structure lives in sodium_malloc() memory (guarded, locked)
+ * and is wiped when freed; temporaries on the stack (DH outputs, HKDF and
+ * HMAC intermediates) are wiped with sodium_memzero() before returning.
+ * sodium_malloc() costs about ten system calls (mmap, mprotect, mlock),
+ * more than the rest of a handshake's bookkeeping, so freed states,
+ * wiped, go to a small per-process pool and are reused.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -132,6 +135,15 @@ struct noise_hs {
 
 /* Allocation size: a multiple of 64 so that sodium_malloc() aligns it. */
 #define NOISE_HS_SIZE ((sizeof(struct noise_hs) + 63) & ~(size_t)63)
+
+/*
+ * Wiped handshake states kept for reuse; more than this many handshakes
+ * at once allocate (and later free) the rest.
+ */
+#define NOISE_POOL_MAX 64
+
+static struct noise_hs *noise_pool[NOISE_POOL_MAX];
+static size_t noise_npool;
 
 static const uint8_t noise_empty[1];
 
@@ -324,18 +336,56 @@ noise_cipher_wipe(struct noise_cipher *c)
 	sodium_memzero(c, sizeof *c);
 }
 
-/* A public key is usable if a DH with it does not give all zeros. */
+/*
+ * The encodings of the points of order 1, 2, 4 and 8 (on the curve and its
+ * twist), the top bit cleared as X25519 clears it: 0, 1, the two points of
+ * order 8, p - 1, p and p + 1. They are exactly the keys for which X25519
+ * gives all zeros whatever the (clamped, so multiple of 8) scalar;
+ * test_noise checks this against crypto_scalarmult().
+ */
+static const uint8_t noise_low_order[][NOISE_DHLEN] = {
+	{ 0 },
+	{ 1 },
+	{ 0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3,
+	    0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32,
+	    0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00 },
+	{ 0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1,
+	    0x55, 0x9c, 0x83, 0xef, 0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c,
+	    0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57 },
+	{ 0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+	{ 0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+	{ 0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+};
+#define NOISE_NLOW (sizeof noise_low_order / sizeof noise_low_order[0])
+
+/*
+ * A public key is usable if a DH with it does not give all zeros, that is
+ * if it is none of the encodings above. Checked as soon as a key is read,
+ * without an X25519 of its own (it cost one per received key); the DH
+ * that uses the key still checks its result (noise_dh_token()).
+ */
 static int
 noise_key_ok(const uint8_t pk[NOISE_DHLEN])
 {
-	/* Clamped, any scalar is a multiple of 8: low order gives zero. */
-	static const uint8_t probe[NOISE_DHLEN] = { 1 };
-	uint8_t out[NOISE_DHLEN];
-	int r;
+	uint8_t diff[NOISE_NLOW] = { 0 }, k;
+	size_t i, j;
 
-	r = crypto_scalarmult(out, probe, pk);
-	sodium_memzero(out, sizeof out);
-	return r == 0;
+	for (j = 0; j < NOISE_DHLEN; j++) {
+		k = j == NOISE_DHLEN - 1 ? pk[j] & 0x7f : pk[j];
+		for (i = 0; i < NOISE_NLOW; i++)
+			diff[i] |= k ^ noise_low_order[i][j];
+	}
+	for (i = 0; i < NOISE_NLOW; i++) {
+		if (diff[i] == 0)
+			return 0;
+	}
+	return 1;
 }
 
 static void
@@ -714,7 +764,9 @@ noise_hs_create(const char *protocol_name, enum noise_role role,
 		return NULL;
 	}
 
-	if ((hs = sodium_malloc(NOISE_HS_SIZE)) == NULL)
+	if (noise_npool > 0)
+		hs = noise_pool[--noise_npool]; /* wiped when freed */
+	else if ((hs = sodium_malloc(NOISE_HS_SIZE)) == NULL)
 		fatal("out of memory allocating handshake state");
 	memset(hs, 0, NOISE_HS_SIZE);
 	hs->role = role;
@@ -741,7 +793,10 @@ noise_hs_free(struct noise_hs *hs)
 	if (hs == NULL)
 		return;
 	sodium_memzero(hs, NOISE_HS_SIZE);
-	sodium_free(hs);
+	if (noise_npool < NOISE_POOL_MAX)
+		noise_pool[noise_npool++] = hs;
+	else
+		sodium_free(hs);
 }
 
 /* Install a local key pair (s or e), deriving its public half. */

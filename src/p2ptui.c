@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,13 @@
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
+
+/*
+ * Descriptors beyond one per connection: the terminal, listening
+ * sockets, the loop, the database, the log, files being transferred,
+ * name resolutions in flight.
+ */
+#define P2PTUI_FD_RESERVE 256
 
 enum {
 	OPT_FINGERPRINT = 256,
@@ -105,6 +113,41 @@ prepare_data_dir(const char *dir, char **cause)
 		    dir, (unsigned)(sb.st_mode & 07777));
 	}
 	return 0;
+}
+
+/*
+ * Raise the soft limit on open files to what max_peers incoming and the
+ * configured outgoing connections need (it is often 1024, and accept()
+ * failing with EMFILE is no way to learn of it). If the hard limit is
+ * lower, go as high as it allows and say so.
+ */
+static void
+raise_nofile(const struct conf *conf)
+{
+	struct rlimit rl;
+	rlim_t need;
+
+	need = (rlim_t)conf->max_peers + conf->npeers + P2PTUI_FD_RESERVE;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= need))
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		fprintf(stderr,
+		    "p2ptui: max_peers = %d needs about %llu open files, but "
+		    "the hard limit is %llu (ulimit -Hn): fewer connections "
+		    "will fit\n",
+		    conf->max_peers, (unsigned long long)need,
+		    (unsigned long long)rl.rlim_max);
+		log_debug("open files: need %llu, hard limit %llu",
+		    (unsigned long long)need, (unsigned long long)rl.rlim_max);
+		need = rl.rlim_max;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_debug("setrlimit(RLIMIT_NOFILE, %llu): %s",
+		    (unsigned long long)need, strerror(errno));
 }
 
 int
@@ -219,6 +262,7 @@ main(int argc, char **argv)
 		}
 		log_debug("p2ptui %s starting", PACKAGE_VERSION);
 	}
+	raise_nofile(&conf);
 	app.conf = &conf;
 	ret = app_run(&app, &cause);
 out:

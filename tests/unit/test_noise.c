@@ -560,6 +560,65 @@ test_low_order(void **state)
 	}
 }
 
+/* Does noise refuse pk (as a known remote static, checked at start)? */
+static int
+noise_refuses(const uint8_t pk[NOISE_KEYLEN])
+{
+	struct noise_hs *hs;
+	char *cause;
+	int r;
+
+	hs = noise_hs_create("Noise_NK_25519_ChaChaPoly_BLAKE2b",
+	    NOISE_INITIATOR, NULL, 0, NULL);
+	assert_non_null(hs);
+	noise_hs_set_rs(hs, pk);
+	r = noise_hs_start(hs, &cause);
+	free(cause);
+	noise_hs_free(hs);
+	return r == -1;
+}
+
+/* Does X25519 with pk give all zeros (libsodium's DH failure)? */
+static int
+x25519_refuses(const uint8_t pk[NOISE_KEYLEN])
+{
+	static const uint8_t one[NOISE_KEYLEN] = { 1 };
+	uint8_t out[NOISE_KEYLEN];
+
+	return crypto_scalarmult(out, one, pk) != 0;
+}
+
+/*
+ * noise.c checks received keys against a list, without an X25519 of its
+ * own: it must refuse exactly the keys for which X25519 fails. The low-
+ * order keys with the top bit set and changed in one bit, and random ones.
+ */
+static void
+test_low_order_same_as_x25519(void **state)
+{
+	uint8_t pk[NOISE_KEYLEN];
+	size_t j, b;
+	int i, refused = 0;
+
+	(void)state;
+	for (j = 0; j < sizeof low_order / sizeof low_order[0]; j++) {
+		for (b = 0; b <= 8 * NOISE_KEYLEN; b++) {
+			memcpy(pk, low_order[j], NOISE_KEYLEN);
+			if (b < 8 * NOISE_KEYLEN)
+				pk[b / 8] ^= (uint8_t)(1 << (b % 8));
+			assert_int_equal(noise_refuses(pk), x25519_refuses(pk));
+			refused += noise_refuses(pk);
+		}
+	}
+	/* At least each key as is and with its (ignored) top bit flipped. */
+	assert_true(
+	    refused >= 2 * (int)(sizeof low_order / sizeof low_order[0]));
+	for (i = 0; i < 200; i++) {
+		randombytes_buf(pk, sizeof pk);
+		assert_int_equal(noise_refuses(pk), x25519_refuses(pk));
+	}
+}
+
 static void
 test_nonce_exhaustion(void **state)
 {
@@ -879,6 +938,7 @@ main(void)
 		cmocka_unit_test(test_too_long_payload),
 		cmocka_unit_test(test_out_of_turn),
 		cmocka_unit_test(test_low_order),
+		cmocka_unit_test(test_low_order_same_as_x25519),
 		cmocka_unit_test(test_nonce_exhaustion),
 		cmocka_unit_test(test_rekey),
 		cmocka_unit_test(test_psk),
