@@ -1380,17 +1380,20 @@ peer_set_nick(struct peer *p, const char *nick)
 
 /*
  * The address to dial p back at, from the LISTEN fields of its HELLO on
- * c: the first that fits, a port alone paired with the address c comes
- * from, and a loopback address only if c is on loopback too. 0 if none.
+ * c: the port of the first one that names no address or the address c
+ * comes from, at that address. A LISTEN naming another address is
+ * skipped: a peer must not make us dial a host it does not connect
+ * from (a third party's, or one on our own network). 0 if none.
  */
 static int
 conn_listen_addr(
     const struct conn *c, const struct proto_msg *m, char *out, size_t len)
 {
 	const struct proto_listen *l;
-	char seen[UTIL_HOST_MAX], host[UTIL_HOST_MAX], *why;
+	char seen[UTIL_HOST_MAX], *why;
+	uint8_t bin[16];
 	uint16_t port;
-	int seen_lo, lo;
+	int family = 0;
 	unsigned i;
 
 	if (util_parse_hostport(c->addr, seen, &port, 1, &why) == -1) {
@@ -1400,19 +1403,18 @@ conn_listen_addr(
 	/* A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d. */
 	if (strncasecmp(seen, "::ffff:", 7) == 0 && strchr(seen, '.') != NULL)
 		memmove(seen, seen + 7, strlen(seen + 7) + 1);
-	seen_lo = strncmp(seen, "127.", 4) == 0 || strcmp(seen, "::1") == 0;
+	if (inet_pton(AF_INET, seen, bin) == 1)
+		family = 4;
+	else if (inet_pton(AF_INET6, seen, bin) == 1)
+		family = 6;
 	for (i = 0; i < m->u.hello.nlisten; i++) {
 		l = &m->u.hello.listen[i];
-		if (l->family == 0)
-			snprintf(host, sizeof host, "%s", seen);
-		else if (inet_ntop(l->family == 4 ? AF_INET : AF_INET6, l->addr,
-		             host, sizeof host) == NULL)
-			continue;
-		lo = strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
-		if (lo && !seen_lo)
+		if (l->family != 0 &&
+		    (l->family != family ||
+		        memcmp(l->addr, bin, family == 4 ? 4 : 16) != 0))
 			continue;
 		snprintf(out, len,
-		    strchr(host, ':') != NULL ? "[%s]:%u" : "%s:%u", host,
+		    strchr(seen, ':') != NULL ? "[%s]:%u" : "%s:%u", seen,
 		    l->port);
 		return 1;
 	}
