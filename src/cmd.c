@@ -1400,6 +1400,14 @@ cmd_find(const char *name)
 	return found;
 }
 
+/* "/name args", or "/name" for a command without arguments. */
+static char *
+cmd_usage(const struct cmd_entry *c)
+{
+	return xasprintf(
+	    "/%s%s%s", c->name, *c->args != '\0' ? " " : "", c->args);
+}
+
 static int
 cmd_help(struct cmd_ctx *ctx, const char *args)
 {
@@ -1415,8 +1423,9 @@ cmd_help(struct cmd_ctx *ctx, const char *args)
 			return -1;
 		}
 		free(w);
-		cmd_reply(
-		    ctx, FE_INFO, "/%s %s: %s", c->name, c->args, c->help);
+		use = cmd_usage(c);
+		cmd_reply(ctx, FE_INFO, "%s: %s", use, c->help);
+		free(use);
 		if (cmd_detail(c->name) != NULL)
 			cmd_reply(ctx, FE_INFO, "%s", cmd_detail(c->name));
 		return 0;
@@ -1430,8 +1439,7 @@ cmd_help(struct cmd_ctx *ctx, const char *args)
 	}
 	for (i = 0; i < CMD_COUNT; i++) {
 		c = &cmd_table[i];
-		use = xasprintf(
-		    "/%s%s%s", c->name, *c->args != '\0' ? " " : "", c->args);
+		use = cmd_usage(c);
 		if (strlen(use) <= col)
 			cmd_reply(
 			    ctx, FE_INFO, "%-*s  %s", (int)col, use, c->help);
