@@ -322,7 +322,7 @@ peer_remove(struct engine *eng, struct peer *p)
  * ('-' for no address or no flags). FLAGS: 'h' the address came from the
  * peer's HELLO (later ones update it), 'd' the peer declined our contact
  * request (not dialled automatically). NICK, the rest of the line, is
- * the nick it announced last. Rewritten atomically (temporary file,
+ * the nick of its last HELLO. Rewritten atomically (temporary file,
  * fsync, rename).
  */
 /* Write a file of the data directory atomically (temporary file, fsync,
@@ -1363,19 +1363,22 @@ conn_handshake_frame(struct conn *c, const uint8_t *frame, size_t len)
 
 /* --- messages ----------------------------------------------------------- */
 
-/* The peer announced a nick, in HELLO or NICK. */
-static void
+/*
+ * The peer announced a nick, in HELLO or NICK; 1 if it changed. Not
+ * saved here: a peer may send NICK as often as it likes, and each save
+ * is an fsync. peer_hello() saves it, once a connection.
+ */
+static int
 peer_set_nick(struct peer *p, const char *nick)
 {
 	if (strcmp(p->nick, nick) == 0)
-		return;
+		return 0;
 	if (p->nick[0] != '\0' && nick[0] != '\0')
 		engine_notice(
 		    p->eng, p, FE_INFO, "%s is now known as %s", p->name, nick);
 	snprintf(p->nick, sizeof p->nick, "%s", nick);
-	if (p->origin == PEER_LEARNED)
-		engine_save(p->eng);
 	p->eng->fe->peer_changed(p->eng->fe_arg, p);
+	return 1;
 }
 
 /*
@@ -1430,15 +1433,16 @@ static void
 peer_hello(struct peer *p, struct conn *c, const struct proto_msg *m)
 {
 	char addr[UTIL_HOST_MAX + 8];
+	int save = peer_set_nick(p, m->u.hello.nick);
 
-	peer_set_nick(p, m->u.hello.nick);
 	if (p->origin == PEER_CONFIG ||
-	    (p->address != NULL && !p->addr_learned))
+	    (p->address != NULL && !p->addr_learned) ||
+	    !conn_listen_addr(c, m, addr, sizeof addr) ||
+	    (p->address != NULL && strcmp(p->address, addr) == 0)) {
+		if (save && p->origin == PEER_LEARNED)
+			engine_save(p->eng);
 		return;
-	if (!conn_listen_addr(c, m, addr, sizeof addr))
-		return;
-	if (p->address != NULL && strcmp(p->address, addr) == 0)
-		return;
+	}
 	free(p->address);
 	p->address = xstrdup(addr);
 	p->addr_learned = 1;
