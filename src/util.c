@@ -369,6 +369,7 @@ util_safe_name(const char *name, char *out, size_t outlen)
 {
 	const uint8_t *s = (const uint8_t *)name;
 	size_t len = strlen(name), cap, o = 0, i = 0, n;
+	uint32_t cp;
 
 	if (outlen < 8)
 		return -1;
@@ -382,6 +383,14 @@ util_safe_name(const char *name, char *out, size_t outlen)
 				break;
 			out[o++] = '_';
 			i++;
+			continue;
+		}
+		/* "a\u202Etxt.exe" would show as "aexe.txt" elsewhere. */
+		if (util_bidi_at(name + i, len - i, &cp) == n) {
+			if (o + 1 > cap)
+				break;
+			out[o++] = '_';
+			i += n;
 			continue;
 		}
 		if (o + n > cap)
