@@ -1264,167 +1264,133 @@ static int cmd_help(struct cmd_ctx *, const char *);
 static const struct cmd_entry cmd_table[] = {
 	{ "accept", "[PEER|#N]",
 	    "accept a contact request or a file offer; retry after a full disk",
-	    cmd_accept },
-	{ "cancel", "#N", "stop a file transfer (see /transfers)",
-	    cmd_file_cancel },
-	{ "clear", "", "clear the view shown (the history stays)", cmd_clear },
-	{ "close", "[PEER]", "hide a conversation until its next message",
-	    cmd_close },
-	{ "connect", "HOST:PORT|PEER",
-	    "connect to an address, or dial a known peer again", cmd_connect },
-	{ "decline", "[PEER|#N]", "decline a contact request, or a file offer",
-	    cmd_decline },
-	{ "disconnect", "[PEER]", "close the connection to a peer",
-	    cmd_disconnect },
-	{ "flip", "[PEER]", "flip a fair coin with a peer", cmd_flip },
-	{ "flips", "[PEER|#ID]",
-	    "list recent flips, or show one with its proof", cmd_flips },
-	{ "forget", "PEER", "delete the history with a peer (asks to confirm)",
-	    cmd_forget },
-	{ "help", "[COMMAND]", "list commands, or describe one", cmd_help },
-	{ "history", "[PEER] [COUNT]", "show the last messages with a peer",
-	    cmd_history },
-	{ "me", "ACTION", "send an action (/me waves: * you waves)", cmd_me },
-	{ "msg", "PEER TEXT", "send a message to a peer", cmd_msg },
-	{ "myid", "", "show your key, addresses and a QR code of the key",
-	    cmd_myid },
-	{ "nick", "[NAME]", "change your nickname and tell online peers",
-	    cmd_nick },
-	{ "peers", "", "list peers: name, state, key, address, nick",
-	    cmd_peers },
-	{ "pick", "[PEER] A | B ...",
-	    "pick one of the options fairly with a peer", cmd_pick },
-	{ "quit", "", "leave p2ptui", cmd_quit },
-	{ "rename", "[PEER] NAME", "give a peer a local name of your choice",
-	    cmd_rename },
-	{ "roll", "[PEER] [NdM]", "roll fair dice with a peer (1d6)",
-	    cmd_roll },
-	{ "search", "[-a] TEXT",
-	    "find TEXT in the history with this peer (-a: everyone)",
-	    cmd_search },
-	{ "send", "[PEER] PATH", "offer a file to a peer", cmd_file_send },
-	{ "transfers", "", "list file transfers: progress, state, where saved",
-	    cmd_file_list },
-	{ "trust", "PEER", "trust the new key a known peer presented",
-	    cmd_trust },
-};
-#define CMD_COUNT (sizeof cmd_table / sizeof cmd_table[0])
-
-/* What /help COMMAND says after the usage line; p2ptui(1) says more. */
-static const struct {
-	const char *name;
-	const char *text;
-} cmd_details[] = {
-	{ "accept",
 	    "Accepts the contact request of PEER, or of the only request "
 	    "waiting when no peer is given in the system view; the key is "
 	    "remembered. With #N, or for a peer with no request, accepts "
-	    "the file offer #N or the peer's newest one." },
-	{ "cancel",
+	    "the file offer #N or the peer's newest one.",
+	    cmd_accept },
+	{ "cancel", "#N", "stop a file transfer (see /transfers)",
 	    "Stops transfer #N in either direction before it ends: your "
 	    "offer is withdrawn, an offer to you is declined, a partial "
-	    "file is deleted." },
-	{ "clear",
+	    "file is deleted.",
+	    cmd_file_cancel },
+	{ "clear", "", "clear the view shown (the history stays)",
 	    "Empties the view shown, on screen only: /history and /search "
-	    "still find what it held. Terminal interface only." },
-	{ "close",
+	    "still find what it held. Terminal interface only.",
+	    cmd_clear },
+	{ "close", "[PEER]", "hide a conversation until its next message",
 	    "Hides the conversation with PEER (or the one shown) from the "
 	    "peer list until a message or offer comes or goes; the system "
-	    "view cannot be closed. Terminal interface only." },
-	{ "connect",
+	    "view cannot be closed. Terminal interface only.",
+	    cmd_close },
+	{ "connect", "HOST:PORT|PEER",
+	    "connect to an address, or dial a known peer again",
 	    "Dials HOST:PORT ([ADDR]:PORT for IPv6). A new key found there "
 	    "becomes a peer, remembered with the address and reconnected "
 	    "automatically. /connect PEER dials a known peer at its "
-	    "address, after /disconnect or a refusal." },
-	{ "decline",
+	    "address, after /disconnect or a refusal.",
+	    cmd_connect },
+	{ "decline", "[PEER|#N]", "decline a contact request, or a file offer",
 	    "Declines the contact request of PEER (or the only one "
 	    "waiting): it is told and removed, and its key is declined at "
 	    "once from then on, also after restarts, until you /connect "
-	    "to it. With #N, declines a file offer." },
-	{ "disconnect",
+	    "to it. With #N, declines a file offer.",
+	    cmd_decline },
+	{ "disconnect", "[PEER]", "close the connection to a peer",
 	    "Closes the connection to PEER, or stops dialling it; neither "
-	    "side redials until /connect PEER or a restart." },
-	{ "flip",
+	    "side redials until /connect PEER or a restart.",
+	    cmd_disconnect },
+	{ "flip", "[PEER]", "flip a fair coin with a peer",
 	    "Flips a coin with PEER (online), by commit and reveal: neither "
-	    "side can choose the result. /flips #ID shows the proof." },
-	{ "flips",
+	    "side can choose the result. /flips #ID shows the proof.",
+	    cmd_flip },
+	{ "flips", "[PEER|#ID]",
+	    "list recent flips, or show one with its proof",
 	    "Lists the recent flips, rolls and picks (with PEER, only "
-	    "theirs); #ID shows one with everything needed to check it." },
-	{ "forget",
+	    "theirs); #ID shows one with everything needed to check it.",
+	    cmd_flips },
+	{ "forget", "PEER", "delete the history with a peer (asks to confirm)",
 	    "Deletes every message with PEER, undelivered ones included. "
 	    "The first /forget says how many; repeat it within 30 seconds "
-	    "to confirm." },
-	{ "help",
+	    "to confirm.",
+	    cmd_forget },
+	{ "help", "[COMMAND]", "list commands, or describe one",
 	    "Lists every command, or describes COMMAND (with or without "
-	    "its slash, or a unique prefix)." },
-	{ "history",
+	    "its slash, or a unique prefix).",
+	    cmd_help },
+	{ "history", "[PEER] [COUNT]", "show the last messages with a peer",
 	    "Shows the last COUNT messages (20; at most 10000) with PEER, "
 	    "oldest first: NAME in|out received|pending|delivered "
-	    "YYYY-MM-DDTHH:MM:SS TEXT." },
-	{ "me",
+	    "YYYY-MM-DDTHH:MM:SS TEXT.",
+	    cmd_history },
+	{ "me", "ACTION", "send an action (/me waves: * you waves)",
 	    "Sends ACTION to the peer shown, drawn as * NAME ACTION on "
 	    "both sides; elsewhere, and in headless mode, use /msg PEER "
-	    "/me ACTION." },
-	{ "msg",
+	    "/me ACTION.",
+	    cmd_me },
+	{ "msg", "PEER TEXT", "send a message to a peer",
 	    "Sends TEXT to PEER; stored first, and queued while PEER "
 	    "is offline. Text longer than max_message goes as several "
-	    "messages, cut at spaces." },
-	{ "myid",
+	    "messages, cut at spaces.",
+	    cmd_msg },
+	{ "myid", "", "show your key, addresses and a QR code of the key",
 	    "Shows your key (the fingerprint peers pin), the address you "
 	    "listen on and, in the terminal interface, a QR code of the "
-	    "key for a phone to read." },
-	{ "nick",
+	    "key for a phone to read.",
+	    cmd_myid },
+	{ "nick", "[NAME]", "change your nickname and tell online peers",
 	    "Changes your nickname to NAME (1 to 32 bytes, no control "
 	    "characters) until you quit; online peers are told at once, "
-	    "the others when they next connect." },
-	{ "peers",
+	    "the others when they next connect.",
+	    cmd_nick },
+	{ "peers", "", "list peers: name, state, key, address, nick",
 	    "Lists every peer, one a line: name, state (offline, "
 	    "connecting, waiting, request, online; request (offline), "
 	    "offline (declined), offline (disconnected)), fingerprint, "
-	    "address and the nick it announced." },
-	{ "pick",
+	    "address and the nick it announced.",
+	    cmd_peers },
+	{ "pick", "[PEER] A | B ...",
+	    "pick one of the options fairly with a peer",
 	    "Picks one of 2 to 32 options, separated by |, fairly with "
 	    "PEER. The first word is the peer only if it names one and "
-	    "more words follow before the first |." },
-	{ "quit",
+	    "more words follow before the first |.",
+	    cmd_pick },
+	{ "quit", "", "leave p2ptui",
 	    "Leaves p2ptui: connected peers are told, and anything not "
-	    "delivered stays queued for the next start." },
-	{ "rename",
+	    "delivered stays queued for the next start.",
+	    cmd_quit },
+	{ "rename", "[PEER] NAME", "give a peer a local name of your choice",
 	    "Gives PEER (the selected one by default) a local name: 1 to "
 	    "32 letters, digits, '.', '_' or '-', kept across restarts. "
-	    "Peers named in the configuration are renamed there." },
-	{ "roll",
+	    "Peers named in the configuration are renamed there.",
+	    cmd_rename },
+	{ "roll", "[PEER] [NdM]", "roll fair dice with a peer (1d6)",
 	    "Rolls N dice of M sides (1d6 by default; 1 to 100 dice of 2 "
 	    "to 1000 sides) fairly with PEER. Each die is shown up to 20 "
-	    "dice, the sum always; /flips #ID lists every die." },
-	{ "search",
+	    "dice, the sum always; /flips #ID lists every die.",
+	    cmd_roll },
+	{ "search", "[-a] TEXT",
+	    "find TEXT in the history with this peer (-a: everyone)",
 	    "Lists the messages containing TEXT (ASCII case ignored) with "
 	    "the selected peer, or in all conversations with -a; the "
-	    "newest 100 at most, oldest first as by /history." },
-	{ "send",
+	    "newest 100 at most, oldest first as by /history.",
+	    cmd_search },
+	{ "send", "[PEER] PATH", "offer a file to a peer",
 	    "Offers the file at PATH to PEER (the selected one by default), "
 	    "now or when PEER is next online; it is sent once accepted, "
 	    "verified piece by piece and resumed after a disconnect. See "
-	    "/transfers." },
-	{ "transfers",
+	    "/transfers.",
+	    cmd_file_send },
+	{ "transfers", "", "list file transfers: progress, state, where saved",
 	    "Lists the file transfers, one a line: #N, in or out, peer, "
-	    "name, progress, and state or where the file was saved." },
-	{ "trust",
+	    "name, progress, and state or where the file was saved.",
+	    cmd_file_list },
+	{ "trust", "PEER", "trust the new key a known peer presented",
 	    "Accepts the new key a known peer presented, replacing the "
-	    "remembered one: check it with the peer first." },
+	    "remembered one: check it with the peer first.",
+	    cmd_trust },
 };
-
-static const char *
-cmd_detail(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof cmd_details / sizeof cmd_details[0]; i++) {
-		if (strcmp(cmd_details[i].name, name) == 0)
-			return cmd_details[i].text;
-	}
-	return NULL;
-}
+#define CMD_COUNT (sizeof cmd_table / sizeof cmd_table[0])
 
 static const struct cmd_entry *
 cmd_find(const char *name)
@@ -1445,6 +1411,14 @@ cmd_find(const char *name)
 	return found;
 }
 
+/* "/name args", or "/name" for a command without arguments. */
+static char *
+cmd_usage(const struct cmd_entry *c)
+{
+	return xasprintf(
+	    "/%s%s%s", c->name, *c->args != '\0' ? " " : "", c->args);
+}
+
 static int
 cmd_help(struct cmd_ctx *ctx, const char *args)
 {
@@ -1460,10 +1434,10 @@ cmd_help(struct cmd_ctx *ctx, const char *args)
 			return -1;
 		}
 		free(w);
-		cmd_reply(
-		    ctx, FE_INFO, "/%s %s: %s", c->name, c->args, c->help);
-		if (cmd_detail(c->name) != NULL)
-			cmd_reply(ctx, FE_INFO, "%s", cmd_detail(c->name));
+		use = cmd_usage(c);
+		cmd_reply(ctx, FE_INFO, "%s: %s", use, c->help);
+		free(use);
+		cmd_reply(ctx, FE_INFO, "%s", c->detail);
 		return 0;
 	}
 	/* One column for "/name args", as wide as the widest that is not
@@ -1475,8 +1449,7 @@ cmd_help(struct cmd_ctx *ctx, const char *args)
 	}
 	for (i = 0; i < CMD_COUNT; i++) {
 		c = &cmd_table[i];
-		use = xasprintf(
-		    "/%s%s%s", c->name, *c->args != '\0' ? " " : "", c->args);
+		use = cmd_usage(c);
 		if (strlen(use) <= col)
 			cmd_reply(
 			    ctx, FE_INFO, "%-*s  %s", (int)col, use, c->help);

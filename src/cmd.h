@@ -32,7 +32,8 @@ struct cmd_ctx {
 struct cmd_entry {
 	const char *name;
 	const char *args; /* usage of the arguments, "" if none */
-	const char *help;
+	const char *help; /* one line, for the /help list */
+	const char *detail; /* a few sentences, for /help NAME */
 	int (*exec)(struct cmd_ctx *, const char *args);
 };
 

@@ -470,7 +470,7 @@ peer_remove(struct engine *eng, struct peer *p)
  * ('-' for no address or no flags). FLAGS: 'h' the address came from the
  * peer's HELLO (later ones update it), 'd' the peer declined our contact
  * request (not dialled automatically). NICK, the rest of the line, is
- * the nick it announced last. Rewritten atomically (temporary file,
+ * the nick of its last HELLO. Rewritten atomically (temporary file,
  * fsync, rename).
  */
 /* Write a file of the data directory atomically (temporary file, fsync,
@@ -1624,34 +1624,40 @@ conn_handshake_frame(struct conn *c, const uint8_t *frame, size_t len)
 
 /* --- messages ----------------------------------------------------------- */
 
-/* The peer announced a nick, in HELLO or NICK. */
-static void
+/*
+ * The peer announced a nick, in HELLO or NICK; 1 if it changed. Not
+ * saved here: a peer may send NICK as often as it likes, and each save
+ * is an fsync. peer_hello() saves it, once a connection.
+ */
+static int
 peer_set_nick(struct peer *p, const char *nick)
 {
 	if (strcmp(p->nick, nick) == 0)
-		return;
+		return 0;
 	if (p->nick[0] != '\0' && nick[0] != '\0')
 		engine_notice(
 		    p->eng, p, FE_INFO, "%s is now known as %s", p->name, nick);
 	snprintf(p->nick, sizeof p->nick, "%s", nick);
-	if (p->origin == PEER_LEARNED)
-		engine_save(p->eng);
 	p->eng->fe->peer_changed(p->eng->fe_arg, p);
+	return 1;
 }
 
 /*
  * The address to dial p back at, from the LISTEN fields of its HELLO on
- * c: the first that fits, a port alone paired with the address c comes
- * from, and a loopback address only if c is on loopback too. 0 if none.
+ * c: the port of the first one that names no address or the address c
+ * comes from, at that address. A LISTEN naming another address is
+ * skipped: a peer must not make us dial a host it does not connect
+ * from (a third party's, or one on our own network). 0 if none.
  */
 static int
 conn_listen_addr(
     const struct conn *c, const struct proto_msg *m, char *out, size_t len)
 {
 	const struct proto_listen *l;
-	char seen[UTIL_HOST_MAX], host[UTIL_HOST_MAX], *why;
+	char seen[UTIL_HOST_MAX], *why;
+	uint8_t bin[16];
 	uint16_t port;
-	int seen_lo, lo;
+	int family = 0;
 	unsigned i;
 
 	if (util_parse_hostport(c->addr, seen, &port, 1, &why) == -1) {
@@ -1661,19 +1667,18 @@ conn_listen_addr(
 	/* A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d. */
 	if (strncasecmp(seen, "::ffff:", 7) == 0 && strchr(seen, '.') != NULL)
 		memmove(seen, seen + 7, strlen(seen + 7) + 1);
-	seen_lo = strncmp(seen, "127.", 4) == 0 || strcmp(seen, "::1") == 0;
+	if (inet_pton(AF_INET, seen, bin) == 1)
+		family = 4;
+	else if (inet_pton(AF_INET6, seen, bin) == 1)
+		family = 6;
 	for (i = 0; i < m->u.hello.nlisten; i++) {
 		l = &m->u.hello.listen[i];
-		if (l->family == 0)
-			snprintf(host, sizeof host, "%s", seen);
-		else if (inet_ntop(l->family == 4 ? AF_INET : AF_INET6, l->addr,
-		             host, sizeof host) == NULL)
-			continue;
-		lo = strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
-		if (lo && !seen_lo)
+		if (l->family != 0 &&
+		    (l->family != family ||
+		        memcmp(l->addr, bin, family == 4 ? 4 : 16) != 0))
 			continue;
 		snprintf(out, len,
-		    strchr(host, ':') != NULL ? "[%s]:%u" : "%s:%u", host,
+		    strchr(seen, ':') != NULL ? "[%s]:%u" : "%s:%u", seen,
 		    l->port);
 		return 1;
 	}
@@ -1689,15 +1694,16 @@ static void
 peer_hello(struct peer *p, struct conn *c, const struct proto_msg *m)
 {
 	char addr[UTIL_HOST_MAX + 8];
+	int save = peer_set_nick(p, m->u.hello.nick);
 
-	peer_set_nick(p, m->u.hello.nick);
 	if (p->origin == PEER_CONFIG ||
-	    (p->address != NULL && !p->addr_learned))
+	    (p->address != NULL && !p->addr_learned) ||
+	    !conn_listen_addr(c, m, addr, sizeof addr) ||
+	    (p->address != NULL && strcmp(p->address, addr) == 0)) {
+		if (save && p->origin == PEER_LEARNED)
+			engine_save(p->eng);
 		return;
-	if (!conn_listen_addr(c, m, addr, sizeof addr))
-		return;
-	if (p->address != NULL && strcmp(p->address, addr) == 0)
-		return;
+	}
 	free(p->address);
 	p->address = xstrdup(addr);
 	p->addr_learned = 1;

@@ -743,14 +743,17 @@ ui_layout(struct ui *ui)
 	/* stdscr underneath, refreshed once so get_wch never repaints it. */
 	wnoutrefresh(stdscr);
 	/* The conversation keeps UI_LOG_COLS where the list can shrink,
-	 * the list at least UI_PEERS_MIN and at most half. */
+	 * the list at most half and at least UI_PEERS_MIN, or peer_width
+	 * if that is narrower (10 and 11 are valid settings). */
 	pw = ui->app->conf->peer_width;
 	if (pw > cols - UI_LOG_COLS)
 		pw = cols - UI_LOG_COLS;
 	if (pw > cols / 2)
 		pw = cols / 2;
 	if (pw < UI_PEERS_MIN)
-		pw = UI_PEERS_MIN;
+		pw = ui->app->conf->peer_width < UI_PEERS_MIN
+		    ? ui->app->conf->peer_width
+		    : UI_PEERS_MIN;
 	ui->pw = pw;
 	/* The strip is at most half of what the panes above leave. */
 	ui->xfer_rows = xr = ui_xfers_rows(ui, rows);

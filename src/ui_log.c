@@ -635,8 +635,15 @@ ui_put_cut(WINDOW *w, const char *s, int maxcols, attr_t attr, int utf8)
 {
 	const char *dots = utf8 ? "\xe2\x80\xa6" : "...";
 	int dw = utf8 ? 1 : 3, cols;
-	size_t n = strlen(s);
+	size_t n = strlen(s), k;
+	char *esc;
 
+	/* Measured as ui_put() draws it: bidirectional controls escaped. */
+	if ((esc = util_bidi_escape(s, n, &k)) != NULL) {
+		cols = ui_put_cut(w, esc, maxcols, attr, utf8);
+		free(esc);
+		return cols;
+	}
 	if (line_width(s, n) <= maxcols || maxcols <= dw)
 		return ui_put(w, s, n, maxcols, attr);
 	cols = ui_put(w, s, n, maxcols - dw, attr);

@@ -18,11 +18,14 @@
  */
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 #include "line.h"
 #include "ui.h"
+#include "util.h"
+#include "xmalloc.h"
 
 static char
 ui_state_mark(enum peer_state s)
@@ -45,8 +48,8 @@ ui_peers_draw(struct ui *ui)
 {
 	WINDOW *w = ui->w_peers;
 	struct peer *p;
-	size_t i, n = ui_nviews(ui), sel = ui_selected_index(ui);
-	char head[8], tail[16], nick[sizeof p->nick + 3];
+	size_t i, n = ui_nviews(ui), sel = ui_selected_index(ui), k;
+	char head[8], tail[16], *nick, *esc;
 	const char *name;
 	unsigned unread;
 	int h, width, usable, row, c, tw, nw;
@@ -91,10 +94,15 @@ ui_peers_draw(struct ui *ui)
 			    w, name, strlen(name), usable - c - tw, attr);
 		if (p != NULL && p->nick[0] != '\0' &&
 		    strcmp(p->nick, p->name) != 0) {
-			snprintf(nick, sizeof nick, " (%s)", p->nick);
+			/* Measured as drawn (bidirectional controls
+			 * escaped): whole, or not at all. */
+			esc = util_bidi_escape(p->nick, strlen(p->nick), &k);
+			nick = xasprintf(" (%s)", esc != NULL ? esc : p->nick);
 			nw = line_width(nick, strlen(nick));
 			if (nw <= usable - c - tw)
 				ui_put(w, nick, strlen(nick), nw, attr | A_DIM);
+			free(nick);
+			free(esc);
 		}
 		if (tw > 0 && tw <= usable - c) {
 			wmove(w, row, usable - tw);

@@ -399,19 +399,22 @@ util_bidi_escape(const char *s, size_t n, size_t *outlen)
 	uint32_t cp;
 	char *out;
 
-	for (i = 0; i<n; i += k> 0 ? k : 1) {
-		if ((k = util_bidi_at(s + i, n - i, &cp)) > 0)
+	for (i = 0; i < n; i++) {
+		if ((k = util_bidi_at(s + i, n - i, &cp)) > 0) {
 			found++;
+			i += k - 1;
+		}
 	}
 	if (found == 0)
 		return NULL;
 	/* Each control of 2 or 3 bytes becomes 8. */
 	out = xmalloc(n + found * UTIL_BIDI_ESC_LEN + 1);
-	for (i = 0; i<n; i += k> 0 ? k : 1) {
-		if ((k = util_bidi_at(s + i, n - i, &cp)) > 0)
+	for (i = 0; i < n; i++) {
+		if ((k = util_bidi_at(s + i, n - i, &cp)) > 0) {
 			o += (size_t)snprintf(out + o, UTIL_BIDI_ESC_LEN + 1,
 			    "<U+%04X>", (unsigned)cp);
-		else
+			i += k - 1;
+		} else
 			out[o++] = s[i];
 	}
 	out[o] = '\0';
@@ -424,6 +427,7 @@ util_safe_name(const char *name, char *out, size_t outlen)
 {
 	const uint8_t *s = (const uint8_t *)name;
 	size_t len = strlen(name), cap, o = 0, i = 0, n;
+	uint32_t cp;
 
 	if (outlen < 8)
 		return -1;
@@ -437,6 +441,14 @@ util_safe_name(const char *name, char *out, size_t outlen)
 				break;
 			out[o++] = '_';
 			i++;
+			continue;
+		}
+		/* "a\u202Etxt.exe" would show as "aexe.txt" elsewhere. */
+		if (util_bidi_at(name + i, len - i, &cp) == n) {
+			if (o + 1 > cap)
+				break;
+			out[o++] = '_';
+			i += n;
 			continue;
 		}
 		if (o + n > cap)

@@ -91,7 +91,9 @@ int util_lock(const char *path, int *fdp, char **cause);
 /*
  * A file name that is safe to create in the download directory, from a
  * name chosen by a peer: '/' and '\', control characters and invalid
- * UTF-8 become '_' (one per byte), a leading '.' gets a '_' before it (so
+ * UTF-8 become '_' (one per byte), a bidirectional control one '_' (it
+ * could disguise the extension wherever the file is listed later), a
+ * leading '.' gets a '_' before it (so
  * never ".", ".." or hidden), at most UTIL_NAME_MAX bytes (and outlen - 1)
  * without cutting a character, and "file" if nothing is left. -1 only if
  * outlen is below 8. Applying it to its own output changes nothing.

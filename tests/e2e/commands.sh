@@ -64,8 +64,11 @@ for c in $(sed -n 's|^info /\([a-z]*\) .*|\1|p' "$T/alice.out"); do
 	node_cmd alice "/help $c"
 	wait_for alice '^info ' $((n + 2))
 	grep '^info ' "$T/alice.out" | tail -n 2 >"$T/help"
-	grep -q "^info /$c .*: " "$T/help" || fail "/help $c: $(cat "$T/help")"
+	grep -qE "^info /$c( [^ ].*)?: " "$T/help" || fail "/help $c: $(cat "$T/help")"
 	grep -q '^info /' <(tail -n 1 "$T/help") &&
 	    fail "/help $c only repeats the list line"
 done
+# A command without arguments has no space before the colon.
+grep -q '^info /transfers: ' "$T/alice.out" ||
+    fail "/help transfers: $(grep '^info /transfers' "$T/alice.out")"
 echo "commands: ok"

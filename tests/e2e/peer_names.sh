@@ -27,10 +27,16 @@ wait_for alice "^error the name carol is taken$"
 node_cmd alice "/rename carol caroline"
 wait_for alice "^error carol is named in .*/\.p2ptui\.conf:[0-9]+: rename it there"
 
-# /nick: sanitised, bounded, sent to the online peer.
+# /nick: sanitised, bounded, sent to the online peer. A NICK does not
+# rewrite the peers file (a peer could send thousands, each an fsync):
+# the HELLO of the next connection brings the nick, and that saves it.
+peers_file="$T/alice/.local/share/p2ptui/peers"
+inode=$(stat -c %i "$peers_file")
 node_cmd bob "/nick  Bobby Tables  "
 wait_for bob "^info you are now known as Bobby Tables \(told 1 online peer;"
 wait_for alice "^info bobby is now known as Bobby Tables$"
+[ "$(stat -c %i "$peers_file")" = "$inode" ] ||
+    fail "a NICK rewrote the peers file: $(cat "$peers_file")"
 node_cmd alice "/peers"
 wait_for alice "^info bobby online [a-z2-7]{55} 127\.0\.0\.1:[0-9]+ Bobby Tables$"
 node_cmd bob "/nick 012345678901234567890123456789012"

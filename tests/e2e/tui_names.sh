@@ -31,6 +31,11 @@ wait_screen ui '│ bobby \(calls itself "Bobo"\) \| online \|'
 # A nick too long for the column is left out, not cut.
 node_cmd bob "/nick Robert Smith the Third"
 wait_screen ui '^>1 \+ bobby +│'
+# A nick with a bidirectional control is measured escaped, as it is
+# drawn: too long then, it is left out rather than cut mid-escape.
+node_cmd bob "/nick $(printf '\u202eab')"
+wait_screen ui '│ bobby \(calls itself "<U\+202E>ab"\) \| online \|'
+wait_screen ui '^>1 \+ bobby +│'
 # Tab completes the new name, also after /connect.
 keys ui -l "/connect bo"
 keys ui Tab

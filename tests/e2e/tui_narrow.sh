@@ -32,4 +32,14 @@ wait_screen ui '│[0-9:]+ <bobbybob> hello$'
 wait_screen ui '│extraordinarily long words$'
 keys ui C-c
 wait_screen ui '^\[exit 0\]'
+
+# peer_width below 12 is a valid setting: a wide terminal honours it.
+echo 'peer_width = 10;' >>"$T/alice/.p2ptui.conf"
+tmux_start ui2 100 24 "cd $T && HOME=$T/alice TERM=screen LC_ALL=C.UTF-8 $P2PTUI"
+wait_screen ui2 '1 \+ bobb.?│'
+screen ui2 | head -n 5 | while IFS= read -r row; do
+	[ "${row:9:1}" = "│" ] || fail "peer_width 10 is not 10 columns: '$row'"
+done || exit 1
+keys ui2 C-c
+wait_screen ui2 '^\[exit 0\]'
 echo "tui_narrow: ok"

@@ -52,5 +52,5 @@ expect "/cancel 7" '^error no transfer #7 '
 expect "/cancel seven" "^error 'seven' is not a transfer number"
 expect "/accept bob" '^error bob has no contact request or file offer waiting'
 expect "/help send" '^info /send \[PEER\] PATH: offer a file to a peer$'
-expect "/help transfers" '^info /transfers : list file transfers'
+expect "/help transfers" '^info /transfers: list file transfers'
 echo "xfer_commands: ok"

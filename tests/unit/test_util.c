@@ -1195,6 +1195,15 @@ test_safe_name(void **state)
 	safe_is("trunc\xc3", "trunc_");
 	safe_is("over\xc0\xaflong", "over__long");
 	safe_is("caf\xc3\xa9 \xe2\x82\xac.txt", "caf\xc3\xa9 \xe2\x82\xac.txt");
+	/* Bidirectional controls: "invoice<U+202E>fdp.exe" would be listed
+	 * as "invoiceexe.pdf". One '_' each. */
+	safe_is("invoice\xe2\x80\xae"
+	        "fdp.exe",
+	    "invoice_fdp.exe");
+	safe_is("a\xe2\x81\xa6"
+	        "b\xd8\x9c"
+	        "c\xe2\x80\x8f",
+	    "a_b_c_");
 	safe_is("", "file");
 
 	/* 300 x "é" (2 bytes): 100 whole characters, none cut. */
