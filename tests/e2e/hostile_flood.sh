@@ -64,6 +64,9 @@ echo "alice: RSS $base KiB before, at most $most KiB during the flood"
 "$HOSTILE" "$a_addr" idle 15 127.0.12.1 >"$T/idle.out" 2>"$T/idle.err" &
 idle=$!
 _pids="$_pids $idle"
+# Its request first: client_start below accepts the next new request,
+# which must be the ping client's, not this one.
+wait_for alice '^request ' 33
 
 # An accepted peer sending PINGs without reading the PONGs: alice
 # stops reading it (the client's sends block) instead of queueing them
