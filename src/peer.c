@@ -145,7 +145,8 @@ struct conn {
 	int unanswered; /* no HELLO a while after ours: not accepted */
 	uint64_t serial; /* unique per engine, never reused */
 	int uncommitted; /* queued ACKs or messages that depend on the
-	                    open transaction */
+	                    open transaction: on the engine's list */
+	LIST_ENTRY(conn) uncommitted_entry;
 	struct loop_timer *hello_timer;
 	uint64_t last_rx, last_tx;
 	struct buf in, out;
@@ -207,6 +208,9 @@ struct engine {
 	size_t npeers;
 	LIST_HEAD(, conn) conns;
 	LIST_HEAD(, conn) dead;
+	/* Connections with frames that wait for the commit hook, so the
+	 * hook costs what happened, not the number of connections. */
+	LIST_HEAD(, conn) uncommitted;
 	struct loop_timer *reap;
 	size_t nconns;
 	size_t nsessions; /* connections past the handshake, not closing */
@@ -851,6 +855,27 @@ conn_uncount(struct conn *c)
 	c->counted = 0;
 }
 
+/* Frames that depend on the open transaction were queued on c: it waits
+ * for the commit hook before it writes. */
+static void
+conn_hold(struct conn *c)
+{
+	if (c->uncommitted)
+		return;
+	c->uncommitted = 1;
+	LIST_INSERT_HEAD(&c->eng->uncommitted, c, uncommitted_entry);
+}
+
+/* The transaction c waited for has ended. */
+static void
+conn_release(struct conn *c)
+{
+	if (!c->uncommitted)
+		return;
+	c->uncommitted = 0;
+	LIST_REMOVE(c, uncommitted_entry);
+}
+
 static void engine_accept_resume(void *);
 
 static void
@@ -862,6 +887,7 @@ conn_close(struct conn *c, const char *why)
 		return;
 	log_debug("conn %s closed: %s", c->addr, why != NULL ? why : "");
 	c->state = CONN_DEAD;
+	conn_release(c);
 	conn_hs_done(c);
 	conn_uncount(c);
 	if (c->timer != NULL)
@@ -2260,7 +2286,7 @@ engine_pump_one(void *arg, const uint8_t *key, const struct store_msg *sm)
 	free(flat);
 	if (r == -1)
 		return 1;
-	p->conn->uncommitted = 1;
+	conn_hold(p->conn);
 	p->sent_upto = sm->rowid;
 	p->pump_sent++;
 	return 0;
@@ -2352,7 +2378,7 @@ engine_receive(struct conn *c, struct peer *p, const struct proto_msg *m)
 	r.type = PROTO_ACK;
 	memcpy(r.u.ack.id, m->u.chat.id, PROTO_ID_LEN);
 	if (conn_send(c, &r) == 0)
-		c->uncommitted = 1;
+		conn_hold(c);
 }
 
 static void
@@ -2464,7 +2490,7 @@ static void
 engine_commit(void *arg)
 {
 	struct engine *eng = arg;
-	struct conn *c, *next;
+	struct conn *c;
 	uint64_t now = loop_now_ms();
 	char *cause;
 	int failed = eng->write_failed;
@@ -2485,12 +2511,10 @@ engine_commit(void *arg)
 		failed = 1;
 	}
 	engine_events_flush(eng, 1, failed);
-	for (c = LIST_FIRST(&eng->conns); c != NULL; c = next) {
-		next = LIST_NEXT(c, entry);
-		if (failed && c->uncommitted)
+	while ((c = LIST_FIRST(&eng->uncommitted)) != NULL) {
+		conn_release(c);
+		if (failed)
 			conn_close(c, "cannot save messages");
-		else
-			c->uncommitted = 0;
 	}
 }
 
@@ -2721,6 +2745,7 @@ engine_create(struct loop *loop, const struct conf *conf,
 	eng->fe_arg = fe_arg;
 	eng->lfd = -1;
 	LIST_INIT(&eng->conns);
+	LIST_INIT(&eng->uncommitted);
 	LIST_INIT(&eng->dead);
 	TAILQ_INIT(&eng->handshakes);
 	for (i = 0; i < FOLD_KINDS; i++) {
