@@ -28,7 +28,12 @@ cleanup() {
 	local pid
 	for pid in $_pids; do
 		kill "$pid" 2>/dev/null
-		kill -CONT "$pid" 2>/dev/null # a stopped one ends only then
+		# A stopped one ends only once continued. Only a stopped one:
+		# a SIGCONT discards a pending SIGSTOP, and LeakSanitizer stops
+		# an exiting process with one (PTRACE_ATTACH) to check for
+		# leaks, so a blind SIGCONT can leave it spinning forever.
+		[ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != T ] ||
+		    kill -CONT "$pid" 2>/dev/null
 	done
 	for pid in $_pids; do
 		wait "$pid" 2>/dev/null
