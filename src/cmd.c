@@ -405,7 +405,7 @@ cmd_flip_start(
 {
 	char *cause;
 
-	if (flip_start(engine_flips(ctx->app->engine), p, draw, &cause) == -1)
+	if (flip_start(flip_of(ctx->app->engine), p, draw, &cause) == -1)
 		return cmd_fail(ctx, cause);
 	return 0;
 }
@@ -570,7 +570,7 @@ cmd_flip_details(struct cmd_ctx *ctx, const struct flip *fl)
 static int
 cmd_flips(struct cmd_ctx *ctx, const char *args)
 {
-	struct flips *f = engine_flips(ctx->app->engine);
+	struct flips *f = flip_of(ctx->app->engine);
 	const struct flip *fl;
 	struct peer *p = NULL;
 	char *w = cmd_word(&args), hex[2 * PROTO_FLIP_ID_LEN + 1], text[4096];
@@ -614,7 +614,7 @@ out:
 static struct xfers *
 cmd_xfers(struct cmd_ctx *ctx)
 {
-	struct xfers *xs = engine_xfers(ctx->app->engine);
+	struct xfers *xs = xfer_of(ctx->app->engine);
 
 	if (xs == NULL)
 		cmd_reply(ctx, FE_ERROR, "file transfer is not ready yet");

@@ -3,6 +3,10 @@
  * The engine: peers, their connections and chat, with no knowledge of
  * curses. It reports to the frontend only through struct fe_ops; the
  * curses UI, the headless frontend and unit-test stubs implement it.
+ *
+ * Implemented by conn.c, admit.c, peer.c and engine.c (engine_int.h),
+ * and for chat by chat.c; features (feature.h) use the part "for
+ * feature modules" below.
  */
 #ifndef P2PTUI_ENGINE_H
 #define P2PTUI_ENGINE_H
@@ -17,11 +21,9 @@ struct loop;
 struct engine;
 struct conn;
 struct flip;
-struct flips;
 struct proto_msg;
 struct store;
 struct xfer;
-struct xfers;
 
 enum peer_state {
 	PEER_OFFLINE,
@@ -67,6 +69,7 @@ struct peer {
 	uint64_t pump_serial; /* ... whose serial number is this */
 	int pump_more; /* more pending messages wait for buffer room */
 	int pump_sent; /* messages the current batch sent */
+	int pump_due; /* new messages (or a new session): pump now */
 	uint64_t forget_ms; /* when /forget was first asked, to confirm */
 	void *fe_data; /* the frontend's per-peer state */
 };
@@ -193,8 +196,6 @@ const uint8_t *engine_session_id(const struct peer *);
 const uint8_t *engine_own_key(const struct engine *);
 struct loop *engine_loop(const struct engine *);
 const struct fe_ops *engine_fe(const struct engine *, void **arg);
-struct flips *engine_flips(const struct engine *);
-struct xfers *engine_xfers(const struct engine *);
 const struct conf *engine_conf(const struct engine *);
 struct store *engine_store(const struct engine *);
 /* A store write of this iteration failed: nothing that depends on the
@@ -207,6 +208,19 @@ struct peer *engine_find_key(const struct engine *, const uint8_t *key);
 size_t engine_queued(const struct peer *);
 /* A number that changes with each new connection of p; 0 if none. */
 uint64_t engine_conn_serial(const struct peer *);
+/* The capabilities (PROTO_CAP_*) of p's connection; 0 if none. */
+uint32_t engine_peer_caps(const struct peer *);
+/* Messages just sent to p depend on this iteration's store writes: they
+ * leave only after the commit, and not at all if it fails. */
+void engine_hold(struct peer *);
+/* Close p's connection (why as in "NAME went offline (why)"). */
+void engine_drop(struct peer *, const char *why);
+/* p is online and a feature has something new for it: each feature, in
+ * table order, sends what fits (feature.h, pump). */
+void engine_pump(struct peer *);
+/* Tell the user something; peer may be NULL. */
+void engine_notice(struct engine *, struct peer *, enum fe_level,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Below this many queued bytes a feature may add bulk data (files);
  * chat is never held back by it. */
 #define ENGINE_BULK_WATERMARK (256 * 1024)

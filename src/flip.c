@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "feature.h"
 #include "flip.h"
 #include "ident.h"
 #include "loop.h"
@@ -943,4 +944,49 @@ flip_describe(const struct flip *fl, char *buf, size_t len)
 		}
 		break;
 	}
+}
+
+/* --- the feature ------------------------------------------------------------
+ */
+
+static void *
+flip_feature_create(struct engine *eng, char **cause)
+{
+	(void)cause;
+	return flip_create(eng);
+}
+
+static void
+flip_feature_free(void *state)
+{
+	flip_free(state);
+}
+
+static int
+flip_feature_message(
+    void *state, struct peer *p, const struct proto_msg *m, const char **why)
+{
+	return flip_handle(state, p, m, why);
+}
+
+static void
+flip_feature_offline(void *state, struct peer *p)
+{
+	flip_peer_down(state, p);
+}
+
+const struct feature flip_feature = {
+	.name = "flip",
+	.type_lo = PROTO_FLIP_FIRST,
+	.type_hi = PROTO_FLIP_LAST,
+	.create = flip_feature_create,
+	.free = flip_feature_free,
+	.message = flip_feature_message,
+	.offline = flip_feature_offline,
+};
+
+struct flips *
+flip_of(const struct engine *eng)
+{
+	return engine_feature(eng, &flip_feature);
 }

@@ -22,6 +22,7 @@
 #include "proto.h"
 
 struct engine;
+struct feature;
 struct flips;
 struct peer;
 
@@ -146,5 +147,10 @@ void flip_outcome(struct flip *, const uint8_t key_a[IDENT_KEYLEN],
  * largest multiple of n that fits, else 0: draw another x.
  */
 int flip_reduce(uint32_t x, unsigned bits, uint32_t n, uint32_t *v);
+
+/* The feature (feature.h), and its state in an engine (NULL before
+ * engine_start()): how frontends and commands reach it. */
+extern const struct feature flip_feature;
+struct flips *flip_of(const struct engine *);
 
 #endif

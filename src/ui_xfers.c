@@ -42,7 +42,7 @@ ui_xfer_moving(const struct xfer *x)
 static size_t
 ui_xfers_collect(struct ui *ui, const struct xfer **out, size_t max)
 {
-	struct xfers *xs = engine_xfers(ui->app->engine);
+	struct xfers *xs = xfer_of(ui->app->engine);
 	const struct xfer *x;
 	size_t n = 0;
 	int pass;

@@ -41,6 +41,7 @@
 
 #include "conf.h"
 #include "engine.h"
+#include "feature.h"
 #include "ident.h"
 #include "log.h"
 #include "loop.h"
@@ -2084,4 +2085,57 @@ xfer_state_name(enum xfer_state s)
 		return "failed";
 	}
 	return "?";
+}
+
+/* --- the feature ------------------------------------------------------------
+ */
+
+static void *
+xfer_feature_create(struct engine *eng, char **cause)
+{
+	(void)cause;
+	return xfer_create(eng);
+}
+
+static void
+xfer_feature_free(void *state)
+{
+	xfer_free(state);
+}
+
+static int
+xfer_feature_message(
+    void *state, struct peer *p, const struct proto_msg *m, const char **why)
+{
+	return xfer_handle(state, p, m, why);
+}
+
+static void
+xfer_feature_offline(void *state, struct peer *p)
+{
+	xfer_peer_down(state, p);
+}
+
+static int
+xfer_feature_pump(void *state, struct peer *p)
+{
+	xfer_pump(state, p);
+	return 0;
+}
+
+const struct feature xfer_feature = {
+	.name = "file",
+	.type_lo = PROTO_FILE_FIRST,
+	.type_hi = PROTO_FILE_LAST,
+	.create = xfer_feature_create,
+	.free = xfer_feature_free,
+	.message = xfer_feature_message,
+	.offline = xfer_feature_offline,
+	.pump = xfer_feature_pump,
+};
+
+struct xfers *
+xfer_of(const struct engine *eng)
+{
+	return engine_feature(eng, &xfer_feature);
 }

@@ -19,6 +19,7 @@
 #include "proto.h"
 
 struct engine;
+struct feature;
 struct peer;
 struct xfers;
 
@@ -95,5 +96,10 @@ const struct xfer *xfer_find(const struct xfers *, int64_t num);
 const struct xfer *xfer_pending_offer(const struct xfers *, struct peer *);
 
 const char *xfer_state_name(enum xfer_state);
+
+/* The feature (feature.h), and its state in an engine (NULL before
+ * engine_start()): how frontends and commands reach it. */
+extern const struct feature xfer_feature;
+struct xfers *xfer_of(const struct engine *);
 
 #endif

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The engine object: create, start, shutdown and free; the store's
+ * transaction, committed once per loop iteration by the commit hook;
+ * notices to the frontend (and the folding of floods of them); and the
+ * dispatch to the features of feature.h, by message type range through
+ * the table in features.c. It never names a feature's functions.
+ */
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/queue.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "engine_int.h"
+#include "feature.h"
+#include "ident.h"
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* --- notices ---------------------------------------------------------------
+ */
+
+void
+engine_notice(struct engine *eng, struct peer *p, enum fe_level level,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	log_debug("notice: %s", s);
+	eng->fe->notice(eng->fe_arg, p, level, s);
+	free(s);
+}
+
+static void
+engine_fold_expired(void *arg)
+{
+	struct engine_fold *f = arg;
+	int secs = ENGINE_FOLD_MS / 1000;
+
+	f->timer = NULL;
+	if (f->kind == FOLD_REQUEST)
+		engine_notice(f->eng, NULL, FE_INFO,
+		    "%u more notices about contact requests in the last %d "
+		    "seconds (/peers lists the requests)",
+		    f->folded, secs);
+	else
+		engine_notice(f->eng, NULL, FE_WARN,
+		    "%u more warnings about unknown connections in the last "
+		    "%d seconds (-v logs them)",
+		    f->folded, secs);
+	f->folded = 0;
+}
+
+/*
+ * A notice about a stranger (a contact request, an unauthenticated
+ * connection): a flood of them from rotating addresses must not bury
+ * everything else, so of each kind only ENGINE_FOLD_SHOWN are shown in
+ * ENGINE_FOLD_MS, and the rest become one line with their count at the
+ * end of that window.
+ */
+void
+engine_notice_fold(struct engine *eng, enum engine_fold_kind kind,
+    struct peer *p, enum fe_level level, const char *fmt, ...)
+{
+	struct engine_fold *f = &eng->fold[kind];
+	uint64_t now = loop_now_ms();
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (f->timer == NULL && now - f->start >= ENGINE_FOLD_MS) {
+		f->start = now;
+		f->shown = 0;
+	}
+	if (f->shown < ENGINE_FOLD_SHOWN) {
+		f->shown++;
+		engine_notice(eng, p, level, "%s", s);
+	} else {
+		log_debug("notice (folded): %s", s);
+		f->folded++;
+		if (f->timer == NULL)
+			f->timer = loop_timer_add(eng->loop,
+			    f->start + ENGINE_FOLD_MS - now,
+			    engine_fold_expired, f);
+	}
+	free(s);
+}
+
+/*
+ * The commit hook: end this iteration's transaction. If that or any write
+ * of this iteration failed, nothing that depends on it may reach the
+ * network: the connections with such frames queued (ACKs, new messages)
+ * are dropped unsent and the peers resend later; and only what the store
+ * really has is shown.
+ */
+static void
+engine_commit(void *arg)
+{
+	struct engine *eng = arg;
+	uint64_t now = loop_now_ms();
+	char *cause;
+	int failed = eng->write_failed;
+	size_t i;
+
+	eng->write_failed = 0;
+	if (store_dirty(eng->store) && store_commit(eng->store, &cause) == -1) {
+		/* A full disk fails every resend: say so once a minute. */
+		if (eng->save_notice_ms == 0 ||
+		    now - eng->save_notice_ms >= ENGINE_SAVE_NOTICE_MS) {
+			engine_notice(eng, NULL, FE_ERROR,
+			    "cannot save messages: %s. Nothing unsaved was "
+			    "acknowledged: the senders will send it again; "
+			    "what you typed just now was not sent",
+			    cause);
+			eng->save_notice_ms = now;
+		}
+		free(cause);
+		failed = 1;
+	}
+	for (i = 0; eng->fstate != NULL && i < nfeatures; i++) {
+		if (features[i]->commit != NULL && eng->fstate[i] != NULL)
+			features[i]->commit(eng->fstate[i], failed);
+	}
+	conn_commit(eng, failed);
+}
+
+/* The state of the feature features[i], or NULL before engine_start(). */
+static void *
+engine_fstate(const struct engine *eng, size_t i)
+{
+	return eng->fstate != NULL ? eng->fstate[i] : NULL;
+}
+
+/* --- the public interface ------------------------------------------------ */
+
+struct engine *
+engine_create(struct loop *loop, const struct conf *conf,
+    const struct ident *id, const struct fe_ops *fe, void *fe_arg, char **cause)
+{
+	struct engine *eng = xcalloc(1, sizeof *eng);
+	size_t i;
+
+	eng->loop = loop;
+	eng->conf = conf;
+	eng->id = id;
+	eng->fe = fe;
+	eng->fe_arg = fe_arg;
+	eng->lfd = -1;
+	LIST_INIT(&eng->conns);
+	LIST_INIT(&eng->uncommitted);
+	LIST_INIT(&eng->dead);
+	TAILQ_INIT(&eng->handshakes);
+	for (i = 0; i < FOLD_KINDS; i++) {
+		eng->fold[i].eng = eng;
+		eng->fold[i].kind = (enum engine_fold_kind)i;
+	}
+	eng->state_path = xasprintf("%s/%s", conf->data_dir, ENGINE_STATE_FILE);
+	eng->declined_path =
+	    xasprintf("%s/%s", conf->data_dir, ENGINE_DECLINED_FILE);
+	snprintf(eng->nick, sizeof eng->nick, "%s", conf->nick);
+	eng->store = store_open(conf->history ? conf->data_dir : NULL, cause);
+	if (eng->store == NULL) {
+		engine_free(eng);
+		return NULL;
+	}
+	loop_set_commit_hook(loop, engine_commit, eng);
+	if (peer_init(eng, cause) == -1) {
+		engine_free(eng);
+		return NULL;
+	}
+	return eng;
+}
+
+int
+engine_start(struct engine *eng, char **cause)
+{
+	size_t i;
+
+	eng->lfd = net_listen(eng->conf->listen, eng->listen_addr, cause);
+	if (eng->lfd == -1)
+		return -1;
+	eng->lwatch =
+	    loop_watch_add(eng->loop, eng->lfd, POLLIN, admit_accept_cb, eng);
+	eng->fe->ready(eng->fe_arg, eng->listen_addr);
+	for (i = 0; i < eng->npeers; i++)
+		eng->fe->peer_changed(eng->fe_arg, eng->peers[i]);
+	/* After the frontend knows the peers: features report on them. */
+	eng->fstate = xcalloc(nfeatures, sizeof *eng->fstate);
+	for (i = 0; i < nfeatures; i++) {
+		eng->fstate[i] = features[i]->create(eng, cause);
+		if (eng->fstate[i] == NULL)
+			return -1;
+	}
+	for (i = 0; i < eng->npeers; i++) {
+		if (eng->peers[i]->autoconnect && !eng->peers[i]->refused &&
+		    eng->peers[i]->address != NULL)
+			conn_dial(
+			    eng, eng->peers[i], eng->peers[i]->address, 0);
+	}
+	return 0;
+}
+
+void
+engine_shutdown(struct engine *eng, int max_ms)
+{
+	struct conn *c, *next;
+	uint64_t deadline = loop_now_ms() + (uint64_t)max_ms;
+	uint64_t now;
+
+	if (eng->lwatch != NULL)
+		loop_watch_del(eng->lwatch);
+	eng->lwatch = NULL;
+	for (c = LIST_FIRST(&eng->conns); c != NULL; c = next) {
+		next = LIST_NEXT(c, entry);
+		if (c->state == CONN_OPEN)
+			conn_bye(c, PROTO_BYE_QUIT, NULL);
+		else if (c->state != CONN_CLOSING)
+			conn_close(c, NULL);
+	}
+	while (!LIST_EMPTY(&eng->conns) && (now = loop_now_ms()) < deadline)
+		loop_once(eng->loop, (int)(deadline - now));
+}
+
+void
+engine_free(struct engine *eng)
+{
+	struct conn *c;
+	size_t i;
+
+	if (eng == NULL)
+		return;
+	/* Say bye where we can; a blocked socket just gets closed. */
+	while ((c = LIST_FIRST(&eng->conns)) != NULL) {
+		if (c->state == CONN_OPEN) {
+			conn_bye(c, PROTO_BYE_QUIT, NULL);
+			if (c->state != CONN_DEAD)
+				conn_close(c, NULL);
+		} else
+			conn_close(c, NULL);
+	}
+	if (eng->reap != NULL)
+		loop_timer_del(eng->reap);
+	conn_reap(eng);
+	if (eng->accept_timer != NULL)
+		loop_timer_del(eng->accept_timer);
+	for (i = 0; i < FOLD_KINDS; i++) {
+		if (eng->fold[i].timer != NULL)
+			loop_timer_del(eng->fold[i].timer);
+	}
+	if (eng->lwatch != NULL)
+		loop_watch_del(eng->lwatch);
+	if (eng->lfd != -1)
+		close(eng->lfd);
+	/* The features' last commit, then their free (which may write:
+	 * a feature may record what it has), then the store's last commit. */
+	if (eng->store != NULL)
+		engine_commit(eng);
+	for (i = nfeatures; eng->fstate != NULL && i-- > 0;) {
+		if (eng->fstate[i] != NULL)
+			features[i]->free(eng->fstate[i]);
+	}
+	free(eng->fstate);
+	eng->fstate = NULL;
+	if (eng->store != NULL) {
+		engine_commit(eng);
+		loop_set_commit_hook(eng->loop, NULL, NULL);
+		store_close(eng->store);
+	}
+	peer_free_all(eng);
+	free(eng->declined);
+	free(eng->state_path);
+	free(eng->declined_path);
+	ident_wipe(eng->scratch, sizeof eng->scratch);
+	ident_wipe(eng->scratch2, sizeof eng->scratch2);
+	free(eng);
+}
+
+const uint8_t *
+engine_own_key(const struct engine *eng)
+{
+	return eng->id->pk;
+}
+
+struct loop *
+engine_loop(const struct engine *eng)
+{
+	return eng->loop;
+}
+
+const struct fe_ops *
+engine_fe(const struct engine *eng, void **arg)
+{
+	*arg = eng->fe_arg;
+	return eng->fe;
+}
+
+const struct conf *
+engine_conf(const struct engine *eng)
+{
+	return eng->conf;
+}
+
+struct store *
+engine_store(const struct engine *eng)
+{
+	return eng->store;
+}
+
+void
+engine_write_failed(struct engine *eng)
+{
+	eng->write_failed = 1;
+}
+
+/* --- the features ------------------------------------------------------------
+ */
+
+void *
+engine_feature(const struct engine *eng, const struct feature *f)
+{
+	size_t i;
+
+	for (i = 0; eng->fstate != NULL && i < nfeatures; i++) {
+		if (features[i] == f)
+			return eng->fstate[i];
+	}
+	return NULL;
+}
+
+int
+engine_dispatch(struct conn *c, const struct proto_msg *m)
+{
+	const struct feature *f;
+	struct peer *p = c->peer;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < nfeatures; i++) {
+		f = features[i];
+		if (m->type < f->type_lo || m->type > f->type_hi)
+			continue;
+		if (p == NULL || p->state != PEER_ONLINE)
+			conn_fail(c, "%s message before hello", f->name);
+		else if (f->message != NULL &&
+		    engine_fstate(c->eng, i) != NULL &&
+		    f->message(engine_fstate(c->eng, i), p, m, &why) == -1)
+			conn_fail(c, "%s", why);
+		return 1;
+	}
+	return 0;
+}
+
+/* Which of a feature's per-peer hooks engine_tell() calls. */
+enum engine_hook { ENGINE_ONLINE, ENGINE_OFFLINE, ENGINE_REMOVED };
+
+static void
+engine_tell(struct peer *p, enum engine_hook which)
+{
+	void (*hook)(void *, struct peer *);
+	const struct feature *f;
+	size_t i;
+
+	for (i = 0; i < nfeatures; i++) {
+		f = features[i];
+		if (which == ENGINE_ONLINE)
+			hook = f->online;
+		else if (which == ENGINE_OFFLINE)
+			hook = f->offline;
+		else
+			hook = f->removed;
+		if (hook != NULL && engine_fstate(p->eng, i) != NULL)
+			hook(engine_fstate(p->eng, i), p);
+	}
+}
+
+void
+engine_online(struct peer *p)
+{
+	engine_tell(p, ENGINE_ONLINE);
+	engine_pump(p);
+}
+
+void
+engine_offline(struct peer *p)
+{
+	engine_tell(p, ENGINE_OFFLINE);
+}
+
+void
+engine_removed(struct peer *p)
+{
+	engine_tell(p, ENGINE_REMOVED);
+}
+
+void
+engine_pump(struct peer *p)
+{
+	size_t i;
+
+	for (i = 0; i < nfeatures && p->state == PEER_ONLINE; i++) {
+		if (features[i]->pump != NULL &&
+		    engine_fstate(p->eng, i) != NULL &&
+		    features[i]->pump(engine_fstate(p->eng, i), p))
+			break; /* the rest wait for room */
+	}
+}
+
+/*
+ * Unlike engine_pump(), a feature with a backlog does not hold back the
+ * ones after it here, but each is called only below the bulk watermark.
+ */
+void
+engine_drained(struct peer *p)
+{
+	size_t i;
+
+	for (i = 0; i < nfeatures && p->state == PEER_ONLINE; i++) {
+		if (features[i]->pump != NULL &&
+		    engine_fstate(p->eng, i) != NULL &&
+		    engine_queued(p) < ENGINE_BULK_WATERMARK)
+			(void)features[i]->pump(engine_fstate(p->eng, i), p);
+	}
+}
