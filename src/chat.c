@@ -450,6 +450,10 @@ engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
 	struct store_msg sm;
 	int i;
 
+	if (ch == NULL) {
+		*cause = xstrdup("the engine has not started");
+		return -1;
+	}
 	if (len == 0 || len > (size_t)ch->conf->max_message) {
 		*cause = xasprintf(
 		    "a message must be 1 to %d bytes", ch->conf->max_message);

@@ -184,7 +184,7 @@ engine_create(struct loop *loop, const struct conf *conf,
 int
 engine_start(struct engine *eng, char **cause)
 {
-	size_t i;
+	size_t i, k;
 
 	eng->lfd = net_listen(eng->conf->listen, eng->listen_addr, cause);
 	if (eng->lfd == -1)
@@ -194,6 +194,20 @@ engine_start(struct engine *eng, char **cause)
 	eng->fe->ready(eng->fe_arg, eng->listen_addr);
 	for (i = 0; i < eng->npeers; i++)
 		eng->fe->peer_changed(eng->fe_arg, eng->peers[i]);
+	/* The table is ours: a feature on the session's types (0x01 to
+	 * 0x0f, conn.c's), on extensions or on another's types is a bug. */
+	for (i = 0; i < nfeatures; i++) {
+		if (features[i]->type_lo < 0x10 ||
+		    features[i]->type_lo > features[i]->type_hi ||
+		    features[i]->type_hi >= PROTO_EXTENSION)
+			fatal("feature %s: bad types", features[i]->name);
+		for (k = 0; k < i; k++) {
+			if (features[i]->type_lo <= features[k]->type_hi &&
+			    features[k]->type_lo <= features[i]->type_hi)
+				fatal("features %s and %s share types",
+				    features[k]->name, features[i]->name);
+		}
+	}
 	/* After the frontend knows the peers: features report on them. */
 	eng->fstate = xcalloc(nfeatures, sizeof *eng->fstate);
 	for (i = 0; i < nfeatures; i++) {
