@@ -16,8 +16,8 @@
  * the frontend has shown what was received, so a crash shows the rest
  * at the next start (engine_unshown()) and nothing twice.
  *
- * Per peer, the pump's position lives in struct peer (sent_upto,
- * pump_serial, pump_more, pump_sent, pump_due): only this file uses it.
+ * Per peer, where the pump is (struct chat_peer) is kept in the peer's
+ * slot for this feature (engine_peer_slot()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,7 +77,42 @@ struct chat {
 	int64_t shown_upto, handed_upto;
 };
 
+/* Where the pump is with a peer. */
+struct chat_peer {
+	struct peer *peer;
+	int64_t sent_upto; /* pending messages sent on this connection */
+	uint64_t serial; /* ... whose serial number is this */
+	int more; /* more pending messages wait for buffer room */
+	int sent; /* messages the current batch sent */
+	int due; /* new messages (or a new session): pump now */
+};
+
 static void chat_shown(struct chat *, int64_t);
+
+/* p's pump state, made on first use. */
+static struct chat_peer *
+chat_peer(struct peer *p)
+{
+	void **slot = engine_peer_slot(p, &chat_feature);
+	struct chat_peer *cp;
+
+	if (*slot == NULL) {
+		cp = xcalloc(1, sizeof *cp);
+		cp->peer = p;
+		*slot = cp;
+	}
+	return *slot;
+}
+
+/* Free p's pump state, if any. */
+static void
+chat_peer_free(struct peer *p)
+{
+	void **slot = engine_peer_slot(p, &chat_feature);
+
+	free(*slot);
+	*slot = NULL;
+}
 
 static int64_t
 chat_now_ms(void)
@@ -213,7 +248,8 @@ chat_events_flush(struct chat *ch, int show, int failed)
 static int
 chat_pump_one(void *arg, const uint8_t *key, const struct store_msg *sm)
 {
-	struct peer *p = arg;
+	struct chat_peer *cp = arg;
+	struct peer *p = cp->peer;
 	struct proto_msg m;
 	char *flat = NULL, *cause;
 	size_t i;
@@ -243,8 +279,8 @@ chat_pump_one(void *arg, const uint8_t *key, const struct store_msg *sm)
 		return 1;
 	}
 	engine_hold(p);
-	p->sent_upto = sm->rowid;
-	p->pump_sent++;
+	cp->sent_upto = sm->rowid;
+	cp->sent++;
 	return 0;
 }
 
@@ -256,30 +292,31 @@ chat_pump_one(void *arg, const uint8_t *key, const struct store_msg *sm)
 static void
 chat_pump(struct chat *ch, struct peer *p)
 {
+	struct chat_peer *cp = chat_peer(p);
 	uint64_t serial = engine_conn_serial(p);
 	size_t queued;
 	char *cause;
 
 	/* A new connection resends everything not acknowledged. */
-	if (serial != 0 && serial != p->pump_serial) {
-		p->pump_serial = serial;
-		p->sent_upto = 0;
+	if (serial != 0 && serial != cp->serial) {
+		cp->serial = serial;
+		cp->sent_upto = 0;
 	}
-	p->pump_more = 0;
+	cp->more = 0;
 	while ((queued = engine_queued(p)) != SIZE_MAX) {
 		if (queued >= CHAT_PUMP_WATERMARK) {
-			p->pump_more = 1;
+			cp->more = 1;
 			return;
 		}
-		p->pump_sent = 0;
-		if (store_pending(ch->store, p->key, p->sent_upto,
-		        CHAT_PUMP_BATCH, chat_pump_one, p, &cause) == -1) {
+		cp->sent = 0;
+		if (store_pending(ch->store, p->key, cp->sent_upto,
+		        CHAT_PUMP_BATCH, chat_pump_one, cp, &cause) == -1) {
 			engine_notice(ch->eng, p, FE_ERROR, "%s", cause);
 			free(cause);
 			return;
 		}
 		/* A short batch was the end of the queue. */
-		if (p->pump_sent < CHAT_PUMP_BATCH)
+		if (cp->sent < CHAT_PUMP_BATCH)
 			break;
 	}
 }
@@ -494,7 +531,7 @@ engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
 	if (idp != NULL)
 		memcpy(idp, sm.id, STORE_IDLEN);
 	chat_event(ch, EV_OUT, p, sm.id, sm.sent_ms, text, len);
-	p->pump_due = 1;
+	chat_peer(p)->due = 1;
 	engine_pump(p);
 	return 0;
 }
@@ -604,12 +641,16 @@ engine_count(struct engine *eng, struct peer *p, int64_t *total,
 int
 engine_forget(struct engine *eng, struct peer *p, int64_t *count, char **cause)
 {
+	void **slot;
+
 	*count = 0;
 	if (!p->has_key)
 		return 0;
 	if (store_forget(engine_store(eng), p->key, count, cause) == -1)
 		return -1;
-	p->sent_upto = 0;
+	slot = engine_peer_slot(p, &chat_feature);
+	if (*slot != NULL)
+		((struct chat_peer *)*slot)->sent_upto = 0;
 	return 0;
 }
 
@@ -643,6 +684,8 @@ chat_free(void *state)
 	free(ch->limbo);
 	if (ch->shown_state == 1)
 		close(ch->shown_fd);
+	for (i = 0; i < engine_npeers(ch->eng); i++)
+		chat_peer_free(engine_peer(ch->eng, i));
 	free(ch);
 }
 
@@ -663,7 +706,7 @@ static void
 chat_online(void *state, struct peer *p)
 {
 	(void)state;
-	p->pump_due = 1;
+	chat_peer(p)->due = 1;
 }
 
 /* Something new to send (pump_due), or a backlog and the buffer half
@@ -671,12 +714,14 @@ chat_online(void *state, struct peer *p)
 static int
 chat_pump_hook(void *state, struct peer *p)
 {
-	if (p->pump_due ||
-	    (p->pump_more && engine_queued(p) < CHAT_PUMP_WATERMARK / 2)) {
-		p->pump_due = 0;
+	struct chat_peer *cp = chat_peer(p);
+
+	if (cp->due ||
+	    (cp->more && engine_queued(p) < CHAT_PUMP_WATERMARK / 2)) {
+		cp->due = 0;
 		chat_pump(state, p);
 	}
-	return p->pump_more;
+	return cp->more;
 }
 
 static void
@@ -685,7 +730,7 @@ chat_commit(void *state, int failed)
 	chat_events_flush(state, 1, failed);
 }
 
-/* Events for p are dropped: p is gone. */
+/* p is gone: its events are dropped, its pump state freed. */
 static void
 chat_removed(void *state, struct peer *p)
 {
@@ -700,6 +745,7 @@ chat_removed(void *state, struct peer *p)
 		if (ch->limbo[k].peer == p)
 			ch->limbo[k].peer = NULL;
 	}
+	chat_peer_free(p);
 }
 
 const struct feature chat_feature = {

@@ -351,6 +351,20 @@ engine_feature(const struct engine *eng, const struct feature *f)
 	return NULL;
 }
 
+void **
+engine_peer_slot(struct peer *p, const struct feature *f)
+{
+	size_t i;
+
+	if (p->fdata == NULL)
+		p->fdata = xcalloc(nfeatures, sizeof *p->fdata);
+	for (i = 0; i < nfeatures; i++) {
+		if (features[i] == f)
+			return &p->fdata[i];
+	}
+	fatal("feature %s is not in the table", f->name);
+}
+
 int
 engine_dispatch(struct conn *c, const struct proto_msg *m)
 {

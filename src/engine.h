@@ -20,6 +20,7 @@ struct conf;
 struct loop;
 struct engine;
 struct conn;
+struct feature;
 struct flip;
 struct proto_msg;
 struct store;
@@ -65,11 +66,7 @@ struct peer {
 	int quiet_online; /* we just accepted it: that said it */
 	int been_online; /* online before, in this run */
 	unsigned unread; /* for the frontend */
-	int64_t sent_upto; /* pending messages sent on this connection */
-	uint64_t pump_serial; /* ... whose serial number is this */
-	int pump_more; /* more pending messages wait for buffer room */
-	int pump_sent; /* messages the current batch sent */
-	int pump_due; /* new messages (or a new session): pump now */
+	void **fdata; /* the features' per-peer state (engine_peer_slot()) */
 	uint64_t forget_ms; /* when /forget was first asked, to confirm */
 	void *fe_data; /* the frontend's per-peer state */
 };
@@ -218,6 +215,9 @@ void engine_drop(struct peer *, const char *why);
 /* p is online and a feature has something new for it: each feature, in
  * table order, sends what fits (feature.h, pump). */
 void engine_pump(struct peer *);
+/* Where feature f may keep its own state for p (NULL until it stores
+ * something there); it frees that in its removed and free hooks. */
+void **engine_peer_slot(struct peer *, const struct feature *f);
 /* Tell the user something; peer may be NULL. */
 void engine_notice(struct engine *, struct peer *, enum fe_level,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -109,6 +109,7 @@ peer_free(struct peer *p)
 	if (p->retry != NULL)
 		loop_timer_del(p->retry);
 	free(p->address);
+	free(p->fdata);
 	free(p);
 }
 

@@ -40,7 +40,7 @@ includes() {
 # Features: the files that export a descriptor, and the ones to come.
 feature_files=$(grep -l '^const struct feature [a-z_]*_feature = ' *.c 2>/dev/null)
 feature_headers=$(for f in $feature_files; do echo "${f%.c}.h"; done)
-feature_headers="$feature_headers room.h swarm.h rdv.h"
+feature_headers="$feature_headers chat.h flip.h xfer.h room.h swarm.h rdv.h"
 engine_files='conn.c admit.c peer.c engine.c engine.h engine_int.h feature.h'
 frontend_header() {
 	case $1 in ui.h|ui_*.h|headless.h|cmd.h|app.h|web.h|web_*.h) return 0 ;; esac
