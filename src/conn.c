@@ -608,6 +608,8 @@ conn_handshake_frame(struct conn *c, const uint8_t *frame, size_t len)
 	peer_check_initiator(c);
 }
 
+/* --- the session's messages ---------------------------------------------- */
+
 /*
  * The address to dial p back at, from the LISTEN fields of its HELLO on
  * c: the port of the first one that names no address or the address c

@@ -525,6 +525,8 @@ peer_schedule(struct peer *p)
 		    : p->backoff * 2;
 }
 
+/* --- one session per peer, and whom to trust --------------------------- */
+
 /* The key of whoever dialled this connection. */
 static const uint8_t *
 peer_initiator_key(const struct conn *c)
@@ -867,6 +869,8 @@ peer_bye(struct peer *p, uint8_t reason)
 		return 0;
 	}
 }
+
+/* --- the user's peer commands ----------------------------------------- */
 
 size_t
 engine_npeers(const struct engine *eng)
