@@ -1,0 +1,88 @@
+#!/bin/bash
+# With a passphrase on the key, the terminal interface asks for it
+# before it starts, without echo: a wrong try then the right one starts
+# it; three wrong ones end it with status 1, the data directory as it
+# was; Ctrl-C at the prompt ends it with 130. Each time the terminal
+# echoes again afterwards.
+. "${top_srcdir:-.}/tests/e2e/lib.sh"
+export LC_ALL=C.UTF-8
+
+node_home alice >/dev/null
+echo 'timestamps = false;' >>"$T/alice/.p2ptui.conf"
+dir="$T/alice/.local/share/p2ptui"
+printf 'Open Sesame\n' | HOME="$T/alice" "$P2PTUI" --passphrase --passphrase-fd 0 \
+    --passphrase-cost interactive 2>"$T/set.err" || fail "--passphrase: $(cat "$T/set.err")"
+fp=$(HOME="$T/alice" "$P2PTUI" --fingerprint 2>/dev/null)
+# A first unlocked run, so the data directory has its usual files.
+echo /quit | HOME="$T/alice" "$P2PTUI" --headless --passphrase-fd 3 3<<<"Open Sesame" \
+    >"$T/first.out" 2>&1 || fail "first run: $(cat "$T/first.out")"
+
+# The pane runs p2ptui, then shows its status and whether the terminal
+# echoes. (A Ctrl-C interrupts the script too: it goes on, as a shell
+# prompt would.)
+cat >"$T/run.sh" <<RUN
+cd "$T"
+trap : INT
+HOME="$T/alice" TERM=screen "$P2PTUI"
+echo "[status \$?]"
+stty -a | tr ' ' '\n' | grep -xE -- '-?echo' | sed 's/^/echo:/'
+RUN
+
+# no_echo NAME WORD: WORD, typed at the prompt, is nowhere on the screen.
+no_echo() {
+	screen "$1" | grep -qF -- "$2" && fail "$1: '$2' was echoed: $(screen "$1")"
+	return 0
+}
+
+# wait_prompts NAME N: the screen shows N passphrase prompts.
+wait_prompts() {
+	local deadline=$(($(now_ms) + TIMEOUT * 1000))
+	until [ "$(screen "$1" | grep -c '^Passphrase for ')" -ge "$2" ]; do
+		[ "$(now_ms)" -lt "$deadline" ] || { screen "$1" >&2; fail "$1: no prompt $2"; }
+		sleep 0.05
+	done
+}
+
+# A wrong passphrase, then the right one.
+tmux_start ui 160 24 "bash $T/run.sh"
+wait_screen ui "^Passphrase for $dir/identity\\.key: ?\$"
+keys ui 'guess-one' Enter
+wait_screen ui '^Wrong passphrase, try again\.$'
+wait_prompts ui 2
+no_echo ui guess-one
+keys ui 'Open Sesame' Enter
+wait_screen ui "Your key: $fp"
+no_echo ui 'Open Sesame'
+keys ui '/quit' Enter
+wait_screen ui '^\[status 0\]$'
+wait_screen ui '^echo:echo$'
+
+# Three wrong ones: status 1, nothing touched.
+snapshot() {
+	(cd "$dir" && stat -c '%n %s %y' . * && sha256sum *)
+}
+snapshot >"$T/before"
+tmux_start three 160 24 "bash $T/run.sh"
+n=0
+for guess in first-guess second-guess third-guess; do
+	n=$((n + 1))
+	wait_prompts three $n
+	keys three "$guess" Enter
+done
+wait_screen three '^\[status 1\]$'
+wait_screen three "p2ptui: 3 wrong passphrases for $dir/identity\\.key; nothing was changed"
+wait_screen three '^echo:echo$'
+for guess in first-guess second-guess third-guess; do
+	no_echo three "$guess"
+done
+snapshot >"$T/after"
+diff -u "$T/before" "$T/after" >&2 || fail "three wrong passphrases changed the data directory"
+
+# Ctrl-C at the prompt: ended by SIGINT, the terminal echoes again.
+tmux_start intr 160 24 "bash $T/run.sh"
+wait_screen intr "^Passphrase for .*: ?$"
+keys intr 'half' C-c
+wait_screen intr '^\[status 130\]$'
+wait_screen intr '^echo:echo$'
+no_echo intr half
+echo "tui_passphrase: ok"
