@@ -392,14 +392,17 @@ pass_change(
 		goto out;
 	if (len == 0)
 		fprintf(stderr, "p2ptui: removed the passphrase of %s\n", path);
+	else if (f == NULL)
+		fprintf(stderr,
+		    "p2ptui: created a new identity in %s, protected by a "
+		    "passphrase (Argon2id, %lu passes, %llu MiB)\n",
+		    path, (unsigned long)cost->ops,
+		    (unsigned long long)(cost->mem >> 20));
 	else
 		fprintf(stderr,
 		    "p2ptui: %s the passphrase of %s (Argon2id, %lu passes, "
 		    "%llu MiB)\n",
-		    f == NULL    ? "created a new identity protected by"
-		        : locked ? "changed"
-		                 : "set",
-		    path, (unsigned long)cost->ops,
+		    locked ? "changed" : "set", path, (unsigned long)cost->ops,
 		    (unsigned long long)(cost->mem >> 20));
 	ret = 0;
 out:

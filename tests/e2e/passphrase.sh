@@ -126,7 +126,7 @@ grep -q "has no passphrase; nothing was changed" "$T/none.err" || fail "remove n
 node_home bob >/dev/null
 printf 'bob pass\n' | HOME="$T/bob" "$P2PTUI" --passphrase --passphrase-fd 0 $cost 2>"$T/bob.err" ||
     fail "new protected identity: $(cat "$T/bob.err")"
-grep -q "created a new identity protected by the passphrase" "$T/bob.err" || fail "bob: $(cat "$T/bob.err")"
+grep -q "created a new identity in .*, protected by a passphrase" "$T/bob.err" || fail "bob: $(cat "$T/bob.err")"
 bobkey="$T/bob/.local/share/p2ptui/identity.key"
 [ "$(stat -c %s "$bobkey")" = 172 ] || fail "bob's key is not protected"
 bobfp=$(HOME="$T/bob" "$P2PTUI" --fingerprint 2>/dev/null)

@@ -3,7 +3,8 @@
 # before it starts, without echo: a wrong try then the right one starts
 # it; three wrong ones end it with status 1, the data directory as it
 # was; Ctrl-C at the prompt ends it with 130. Each time the terminal
-# echoes again afterwards.
+# echoes again afterwards. --passphrase on the terminal asks for the
+# current passphrase and the new one twice.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 export LC_ALL=C.UTF-8
 
@@ -85,4 +86,35 @@ keys intr 'half' C-c
 wait_screen intr '^\[status 130\]$'
 wait_screen intr '^echo:echo$'
 no_echo intr half
+# --passphrase on the terminal: the current one, then the new one
+# twice, none of them echoed; two that differ change nothing.
+cat >"$T/change.sh" <<RUN
+HOME="$T/alice" "$P2PTUI" --passphrase --passphrase-cost interactive
+echo "[status \$?]"
+RUN
+tmux_start differ 160 24 "bash $T/change.sh"
+wait_screen differ "^Passphrase for $dir/identity\\.key: ?\$"
+keys differ 'Open Sesame' Enter
+wait_screen differ '^New passphrase \(empty to remove it\): ?$'
+keys differ 'new-one' Enter
+wait_screen differ '^The new passphrase again: ?$'
+keys differ 'new-two' Enter
+wait_screen differ '^\[status 1\]$'
+wait_screen differ 'p2ptui: the two new passphrases differ; nothing was changed'
+snapshot >"$T/after"
+diff -u "$T/before" "$T/after" >&2 || fail "differing new passphrases changed the data directory"
+tmux_start change 160 24 "bash $T/change.sh"
+wait_screen change "^Passphrase for $dir/identity\\.key: ?\$"
+keys change 'Open Sesame' Enter
+wait_screen change '^New passphrase \(empty to remove it\): ?$'
+keys change 'Close Sesame' Enter
+wait_screen change '^The new passphrase again: ?$'
+keys change 'Close Sesame' Enter
+wait_screen change '^\[status 0\]$'
+wait_screen change "p2ptui: changed the passphrase of $dir/identity\\.key"
+for word in Open Close; do
+	no_echo change "$word Sesame"
+done
+echo /quit | HOME="$T/alice" "$P2PTUI" --headless --passphrase-fd 3 3<<<"Close Sesame" \
+    >"$T/changed.out" 2>&1 || fail "the new passphrase: $(cat "$T/changed.out")"
 echo "tui_passphrase: ok"
