@@ -101,6 +101,7 @@ pass_read_line(int fd, char *buf, size_t *len, const sigset_t *mask,
 			buf[n++] = c;
 		total++;
 	}
+	ident_wipe(&c, sizeof c);
 	if (n > 0 && buf[n - 1] == '\r') {
 		n--;
 		total--;
