@@ -16,7 +16,9 @@
  * program are blocked meanwhile except inside ppoll(), so one that
  * arrives during a prompt is seen at once: the terminal is put back as
  * it was, then the signal is raised again with its former action
- * (SIGINT still ends the program with status 130).
+ * (SIGINT still ends the program with status 130). Ctrl-Z stops the
+ * program with the terminal as it was, and the prompt starts again
+ * once it is continued.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +37,7 @@
 
 #define PASS_BUFLEN (IDENT_PASS_MAX + 1)
 
-static const int pass_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static const int pass_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
 #define PASS_NSIGNALS (sizeof pass_signals / sizeof pass_signals[0])
 static volatile sig_atomic_t pass_signo;
 
@@ -137,6 +139,7 @@ struct pass_tty {
 	int fd; /* /dev/tty, -1 if not open */
 	int quiet; /* echo is off */
 	struct termios old;
+	struct termios quiet_mode;
 	struct sigaction saved[PASS_NSIGNALS];
 	sigset_t oldmask;
 };
@@ -151,7 +154,6 @@ static int
 pass_tty_begin(struct pass_tty *tty, const char *why, char **cause)
 {
 	struct sigaction sa;
-	struct termios quiet;
 	sigset_t block;
 	size_t i;
 
@@ -178,10 +180,10 @@ pass_tty_begin(struct pass_tty *tty, const char *why, char **cause)
 	}
 	sigprocmask(SIG_BLOCK, &block, &tty->oldmask);
 	tty->quiet = 1;
-	quiet = tty->old;
-	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK);
-	quiet.c_lflag |= ICANON | ECHONL | ISIG;
-	if (tcsetattr(tty->fd, TCSAFLUSH, &quiet) == -1) {
+	tty->quiet_mode = tty->old;
+	tty->quiet_mode.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK);
+	tty->quiet_mode.c_lflag |= ICANON | ECHONL | ISIG;
+	if (tcsetattr(tty->fd, TCSAFLUSH, &tty->quiet_mode) == -1) {
 		*cause = xasprintf("cannot turn off echo on the terminal: %s",
 		    strerror(errno));
 		return -1;
@@ -217,13 +219,50 @@ pass_tty_end(struct pass_tty *tty)
 	tty->fd = -1;
 }
 
+/*
+ * Stop for a Ctrl-Z (SIGTSTP) with the terminal as it was, as a shell
+ * expects; once continued, echo goes off again and what was typed of
+ * the line is dropped, so the prompt starts afresh.
+ */
+static void
+pass_tty_stop(struct pass_tty *tty)
+{
+	struct sigaction dfl, ours;
+	sigset_t tstp;
+
+	tcsetattr(tty->fd, TCSAFLUSH, &tty->old);
+	pass_say(tty->fd, "\n");
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGTSTP, &dfl, &ours);
+	sigemptyset(&tstp);
+	sigaddset(&tstp, SIGTSTP);
+	raise(SIGTSTP);
+	/* Stopped here, until SIGCONT. */
+	sigprocmask(SIG_UNBLOCK, &tstp, NULL);
+	sigprocmask(SIG_BLOCK, &tstp, NULL);
+	sigaction(SIGTSTP, &ours, NULL);
+	pass_signo = 0;
+	tcsetattr(tty->fd, TCSAFLUSH, &tty->quiet_mode);
+}
+
 static int
 pass_tty_ask(struct pass_tty *tty, const char *prompt, char *buf, size_t *len,
     char **cause)
 {
-	pass_say(tty->fd, prompt);
-	return pass_read_line(
-	    tty->fd, buf, len, &tty->oldmask, "the terminal", cause);
+	int ret;
+
+	for (;;) {
+		pass_say(tty->fd, prompt);
+		ret = pass_read_line(
+		    tty->fd, buf, len, &tty->oldmask, "the terminal", cause);
+		if (ret == 0 || pass_signo != SIGTSTP)
+			return ret;
+		free(*cause);
+		*cause = NULL;
+		pass_tty_stop(tty);
+	}
 }
 
 /*

@@ -2,8 +2,8 @@
 # With a passphrase on the key, the terminal interface asks for it
 # before it starts, without echo: a wrong try then the right one starts
 # it; three wrong ones end it with status 1, the data directory as it
-# was; Ctrl-C at the prompt ends it with 130. Each time the terminal
-# echoes again afterwards. --passphrase on the terminal asks for the
+# was; Ctrl-C at the prompt ends it with 130; Ctrl-Z stops it with echo
+# on. Each time the terminal echoes again afterwards. --passphrase on the terminal asks for the
 # current passphrase and the new one twice.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 export LC_ALL=C.UTF-8
@@ -86,12 +86,45 @@ keys intr 'half' C-c
 wait_screen intr '^\[status 130\]$'
 wait_screen intr '^echo:echo$'
 no_echo intr half
+# Ctrl-Z at the prompt: stopped with the terminal as it was (the shell
+# reads a line with echo); fg: echo off again and the prompt afresh
+# (what was typed before is dropped). A shell with job control, or the
+# stop would be discarded (an orphaned process group).
+cat >"$T/stop.sh" <<RUN
+cd "$T"
+set -m
+HOME="$T/alice" TERM=screen "$P2PTUI"
+echo "[stopped \$?]"
+read -r line
+fg
+echo "[status \$?]"
+RUN
+# echo_state NAME: echo or -echo, as the pane's terminal is set now.
+echo_state() {
+	stty -F "$(tmux_cmd display -p -t "$1" '#{pane_tty}')" -a |
+	    tr ' ' '\n' | grep -xE -- '-?echo'
+}
+tmux_start stop 160 24 "bash $T/stop.sh"
+wait_prompts stop 1
+[ "$(echo_state stop)" = -echo ] || fail "echo on at the prompt"
+keys stop 'partial' C-z
+wait_screen stop '\[stopped 148\]$'
+[ "$(echo_state stop)" = echo ] || fail "stopped with echo off"
+keys stop Enter
+wait_prompts stop 2
+[ "$(echo_state stop)" = -echo ] || fail "echo on at the prompt after fg"
+keys stop 'Open Sesame' Enter
+wait_screen stop "Your key: $fp"
+keys stop '/quit' Enter
+wait_screen stop '^\[status 0\]$'
+
 # --passphrase on the terminal: the current one, then the new one
 # twice, none of them echoed; two that differ change nothing.
 cat >"$T/change.sh" <<RUN
 HOME="$T/alice" "$P2PTUI" --passphrase --passphrase-cost interactive
 echo "[status \$?]"
 RUN
+snapshot >"$T/before"
 tmux_start differ 160 24 "bash $T/change.sh"
 wait_screen differ "^Passphrase for $dir/identity\\.key: ?\$"
 keys differ 'Open Sesame' Enter
