@@ -2,11 +2,26 @@
 /*
  * Identity: the key file and the text form of keys.
  *
- * Key file (IDENT_FILE in the data directory, mode 0600, 72 bytes):
- *   "p2ptuik1" | X25519 secret key (32) | Ed25519 seed (32)
- * Public keys are derived on load. The file is written to a temporary
- * name, synced, then link()ed into place, so a crash never leaves a
- * half-written identity and two first starts cannot overwrite each other.
+ * Key file (IDENT_FILE in the data directory, mode 0600), one of two
+ * forms told apart by their magic and size:
+ *
+ *   unprotected, 72 bytes:
+ *     "p2ptuik1" | X25519 secret key (32) | Ed25519 seed (32)
+ *   protected by a passphrase, 172 bytes:
+ *     "p2ptuie1" | opslimit u32 BE | memlimit u64 BE (bytes) | salt (16)
+ *     | nonce (24) | X25519 public key (32)      -- the header, 92 bytes
+ *     | XChaCha20-Poly1305-IETF(key, nonce, ad = header,
+ *         X25519 secret key | Ed25519 seed) (64 + 16 tag)
+ *   where key = Argon2id v1.3 (crypto_pwhash, 32 bytes) of the
+ *   passphrase with salt, opslimit and memlimit.
+ *
+ * Public keys are derived on load; a protected file's public key is
+ * also in its header, so the fingerprint is known without the
+ * passphrase, and checked against the derived one. A new file is
+ * written to a temporary name and synced, then link()ed into place (two
+ * first starts cannot overwrite each other) or rename()d over the old
+ * one (changing the passphrase): a crash never leaves a half-written
+ * identity, or none.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,9 +39,27 @@
 #include "xmalloc.h"
 
 #define IDENT_MAGIC "p2ptuik1"
+#define IDENT_MAGIC_ENC "p2ptuie1"
 #define IDENT_MAGICLEN 8
-#define IDENT_FILELEN (IDENT_MAGICLEN + 2 * IDENT_KEYLEN)
+#define IDENT_SECRETLEN (2 * IDENT_KEYLEN) /* X25519 sk | Ed25519 seed */
+#define IDENT_FILELEN (IDENT_MAGICLEN + IDENT_SECRETLEN)
+/* The protected form: offsets of the header's fields. */
+#define IDENT_OFF_OPS IDENT_MAGICLEN
+#define IDENT_OFF_MEM (IDENT_OFF_OPS + 4)
+#define IDENT_OFF_SALT (IDENT_OFF_MEM + 8)
+#define IDENT_OFF_NONCE (IDENT_OFF_SALT + crypto_pwhash_SALTBYTES)
+#define IDENT_OFF_PK \
+	(IDENT_OFF_NONCE + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
+#define IDENT_HDRLEN (IDENT_OFF_PK + IDENT_KEYLEN)
+#define IDENT_ENCLEN \
+	(IDENT_HDRLEN + IDENT_SECRETLEN + \
+	    crypto_aead_xchacha20poly1305_ietf_ABYTES)
 #define IDENT_CKLEN 2
+
+_Static_assert(IDENT_HDRLEN == 92 && IDENT_ENCLEN == 172,
+    "the key file format is documented with these sizes");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == 32,
+    "a 32-byte key from the passphrase");
 
 int
 ident_init(void)
@@ -34,8 +67,9 @@ ident_init(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
+/* The identity of a secret: X25519 secret key | Ed25519 seed. */
 static struct ident *
-ident_from_bytes(const uint8_t *file)
+ident_from_secret(const uint8_t *secret)
 {
 	struct ident *id = xcalloc(1, sizeof *id);
 
@@ -45,10 +79,10 @@ ident_from_bytes(const uint8_t *file)
 		ident_free(id);
 		return NULL;
 	}
-	memcpy(id->sk, file + IDENT_MAGICLEN, IDENT_KEYLEN);
+	memcpy(id->sk, secret, IDENT_KEYLEN);
 	crypto_scalarmult_base(id->pk, id->sk);
 	crypto_sign_seed_keypair(
-	    id->sign_pk, id->sign_sk, file + IDENT_MAGICLEN + IDENT_KEYLEN);
+	    id->sign_pk, id->sign_sk, secret + IDENT_KEYLEN);
 	return id;
 }
 
@@ -62,21 +96,167 @@ ident_free(struct ident *id)
 	free(id);
 }
 
-#define IDENT_TMP_FLAGS (O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW)
-
-static int
-ident_create(const char *dir, const char *path, char **cause)
+struct ident *
+ident_generate(void)
 {
-	uint8_t *file;
-	char *tmp;
-	int fd, ret = -1;
+	struct ident *id;
+	uint8_t *secret;
 
-	if ((file = sodium_malloc(IDENT_FILELEN)) == NULL) {
-		*cause = xstrdup("out of secure memory");
+	if ((secret = sodium_malloc(IDENT_SECRETLEN)) == NULL)
+		return NULL;
+	randombytes_buf(secret, IDENT_SECRETLEN);
+	id = ident_from_secret(secret);
+	sodium_free(secret);
+	return id;
+}
+
+void *
+ident_secret_alloc(size_t n)
+{
+	return sodium_malloc(n);
+}
+
+void
+ident_secret_free(void *p)
+{
+	sodium_free(p);
+}
+
+int
+ident_cost_parse(const char *name, struct ident_cost *cost)
+{
+	if (strcmp(name, "interactive") == 0) {
+		cost->ops = crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE;
+		cost->mem = crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE;
+	} else if (strcmp(name, "moderate") == 0) {
+		cost->ops = crypto_pwhash_argon2id_OPSLIMIT_MODERATE;
+		cost->mem = crypto_pwhash_argon2id_MEMLIMIT_MODERATE;
+	} else if (strcmp(name, "sensitive") == 0) {
+		cost->ops = crypto_pwhash_argon2id_OPSLIMIT_SENSITIVE;
+		cost->mem = crypto_pwhash_argon2id_MEMLIMIT_SENSITIVE;
+	} else
+		return -1;
+	return 0;
+}
+
+/* A cost we write and accept: libsodium's minimum up to our maximum. */
+static int
+ident_cost_valid(const struct ident_cost *cost)
+{
+	return cost->ops >= crypto_pwhash_argon2id_OPSLIMIT_MIN &&
+	    cost->ops <= IDENT_OPS_MAX &&
+	    cost->mem >= crypto_pwhash_argon2id_MEMLIMIT_MIN &&
+	    cost->mem <= IDENT_MEM_MAX && cost->mem % 1024 == 0;
+}
+
+static void
+ident_put_be(uint8_t *p, uint64_t v, size_t n)
+{
+	while (n-- > 0) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+ident_get_be(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
+}
+
+/* The key that pass and the header's salt and cost give; -1 if the
+ * memory cannot be had. */
+static int
+ident_pass_key(uint8_t *key, const uint8_t *hdr, const char *pass, size_t len)
+{
+	return crypto_pwhash(key, crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+	    pass, len, hdr + IDENT_OFF_SALT,
+	    ident_get_be(hdr + IDENT_OFF_OPS, 4),
+	    (size_t)ident_get_be(hdr + IDENT_OFF_MEM, 8),
+	    crypto_pwhash_ALG_ARGON2ID13);
+}
+
+/*
+ * The bytes of id's key file, in *filep (sodium_malloc; caller frees)
+ * and *lenp: protected by pass if len > 0.
+ */
+static int
+ident_encode(const struct ident *id, const char *pass, size_t len,
+    const struct ident_cost *cost, uint8_t **filep, size_t *lenp, char **cause)
+{
+	uint8_t *file, *secret = NULL, *key = NULL;
+	int ret = -1;
+
+	if (len > IDENT_PASS_MAX) {
+		*cause = xasprintf(
+		    "a passphrase is at most %d bytes", IDENT_PASS_MAX);
 		return -1;
 	}
-	memcpy(file, IDENT_MAGIC, IDENT_MAGICLEN);
-	randombytes_buf(file + IDENT_MAGICLEN, 2 * IDENT_KEYLEN);
+	if (len > 0 && !ident_cost_valid(cost)) {
+		*cause = xstrdup("passphrase cost out of range");
+		return -1;
+	}
+	if ((file = sodium_malloc(IDENT_ENCLEN)) == NULL ||
+	    (secret = sodium_malloc(IDENT_SECRETLEN)) == NULL ||
+	    (key = sodium_malloc(
+	         crypto_aead_xchacha20poly1305_ietf_KEYBYTES)) == NULL) {
+		*cause = xstrdup("out of secure memory");
+		goto out;
+	}
+	memcpy(secret, id->sk, IDENT_KEYLEN);
+	crypto_sign_ed25519_sk_to_seed(secret + IDENT_KEYLEN, id->sign_sk);
+	if (len == 0) {
+		memcpy(file, IDENT_MAGIC, IDENT_MAGICLEN);
+		memcpy(file + IDENT_MAGICLEN, secret, IDENT_SECRETLEN);
+		*lenp = IDENT_FILELEN;
+		ret = 0;
+		goto out;
+	}
+	memcpy(file, IDENT_MAGIC_ENC, IDENT_MAGICLEN);
+	ident_put_be(file + IDENT_OFF_OPS, cost->ops, 4);
+	ident_put_be(file + IDENT_OFF_MEM, cost->mem, 8);
+	randombytes_buf(file + IDENT_OFF_SALT, crypto_pwhash_SALTBYTES);
+	randombytes_buf(file + IDENT_OFF_NONCE,
+	    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	memcpy(file + IDENT_OFF_PK, id->pk, IDENT_KEYLEN);
+	if (ident_pass_key(key, file, pass, len) != 0) {
+		*cause = xasprintf("not enough memory for the passphrase "
+		                   "hash (%llu MiB)",
+		    (unsigned long long)(cost->mem >> 20));
+		goto out;
+	}
+	crypto_aead_xchacha20poly1305_ietf_encrypt(file + IDENT_HDRLEN, NULL,
+	    secret, IDENT_SECRETLEN, file, IDENT_HDRLEN, NULL,
+	    file + IDENT_OFF_NONCE, key);
+	*lenp = IDENT_ENCLEN;
+	ret = 0;
+out:
+	sodium_free(key);
+	sodium_free(secret);
+	if (ret == 0)
+		*filep = file;
+	else
+		sodium_free(file);
+	return ret;
+}
+
+#define IDENT_TMP_FLAGS (O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW)
+
+/*
+ * Put len bytes at path (in dir) through a synced temporary file:
+ * rename()d over what is there with replace, else link()ed, which fails
+ * if the file exists: then 1 and nothing is written. 0 when written.
+ */
+static int
+ident_write(const char *dir, const char *path, const uint8_t *file, size_t len,
+    int replace, char **cause)
+{
+	char *tmp;
+	int fd, ret = -1;
 
 	tmp = xasprintf("%s/.%s.%ld", dir, IDENT_FILE, (long)getpid());
 	/*
@@ -93,8 +273,8 @@ ident_create(const char *dir, const char *path, char **cause)
 		    xasprintf("cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (write(fd, file, IDENT_FILELEN) != IDENT_FILELEN ||
-	    fsync(fd) == -1) {
+	errno = 0;
+	if (write(fd, file, len) != (ssize_t)len || fsync(fd) == -1) {
 		*cause = xasprintf(
 		    "cannot write %s: %s", tmp, strerror(errno ? errno : EIO));
 		close(fd);
@@ -102,84 +282,295 @@ ident_create(const char *dir, const char *path, char **cause)
 		goto out;
 	}
 	close(fd);
-	/* link() fails if another process got there first: theirs wins. */
-	if (link(tmp, path) == -1 && errno != EEXIST) {
-		*cause =
-		    xasprintf("cannot create %s: %s", path, strerror(errno));
+	if (replace) {
+		if (rename(tmp, path) == -1) {
+			*cause = xasprintf(
+			    "cannot replace %s: %s", path, strerror(errno));
+			unlink(tmp);
+			goto out;
+		}
+		ret = 0;
+	} else {
+		/* link() fails if another process got there first. */
+		ret = link(tmp, path) == -1 ? errno : 0;
 		unlink(tmp);
-		goto out;
+		if (ret != 0 && ret != EEXIST) {
+			*cause = xasprintf(
+			    "cannot create %s: %s", path, strerror(ret));
+			ret = -1;
+			goto out;
+		}
+		ret = ret == EEXIST;
 	}
-	unlink(tmp);
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 		fsync(fd);
 		close(fd);
 	}
+out:
+	free(tmp);
+	return ret;
+}
+
+int
+ident_save(const char *dir, const struct ident *id, const char *pass,
+    size_t len, const struct ident_cost *cost, int replace, char **cause)
+{
+	uint8_t *file;
+	size_t n;
+	char *path;
+	int ret;
+
+	if (ident_encode(id, pass, len, cost, &file, &n, cause) == -1)
+		return -1;
+	path = xasprintf("%s/%s", dir, IDENT_FILE);
+	ret = ident_write(dir, path, file, n, replace, cause);
+	if (ret == 1) {
+		*cause =
+		    xasprintf("%s appeared meanwhile: nothing written", path);
+		ret = -1;
+	}
+	sodium_free(file);
+	free(path);
+	return ret;
+}
+
+/* A new unprotected identity at path, unless another process made one
+ * first: theirs wins. */
+static int
+ident_create(const char *dir, const char *path, char **cause)
+{
+	struct ident *id;
+	uint8_t *file;
+	size_t n;
+	int ret;
+
+	if ((id = ident_generate()) == NULL) {
+		*cause = xstrdup("out of secure memory");
+		return -1;
+	}
+	ret = ident_encode(id, NULL, 0, NULL, &file, &n, cause);
+	ident_free(id);
+	if (ret == -1)
+		return -1;
+	ret = ident_write(dir, path, file, n, 0, cause);
+	sodium_free(file);
+	return ret == -1 ? -1 : 0;
+}
+
+struct ident_file {
+	char *path;
+	uint8_t *bytes; /* sodium_malloc, IDENT_ENCLEN + 1 */
+	size_t len; /* IDENT_FILELEN or IDENT_ENCLEN */
+};
+
+void
+ident_file_free(struct ident_file *f)
+{
+	if (f == NULL)
+		return;
+	sodium_free(f->bytes);
+	free(f->path);
+	free(f);
+}
+
+const char *
+ident_file_path(const struct ident_file *f)
+{
+	return f->path;
+}
+
+static int
+ident_file_check(struct ident_file *f, int fd, char **cause)
+{
+	struct ident_cost cost;
+	struct stat sb;
+	ssize_t n;
+
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		*cause = xasprintf("%s: not a regular file", f->path);
+		return -1;
+	}
+	if (sb.st_uid != geteuid()) {
+		*cause = xasprintf("%s: owned by another user (uid %ld)",
+		    f->path, (long)sb.st_uid);
+		return -1;
+	}
+	if ((sb.st_mode & 077) != 0) {
+		*cause = xasprintf(
+		    "%s: permissions %04o are too open; the "
+		    "secret key must be readable only by you (chmod 600 %s)",
+		    f->path, (unsigned)(sb.st_mode & 07777), f->path);
+		return -1;
+	}
+	if ((f->bytes = sodium_malloc(IDENT_ENCLEN + 1)) == NULL) {
+		*cause = xstrdup("out of secure memory");
+		return -1;
+	}
+	f->len = 0;
+	while (f->len < IDENT_ENCLEN + 1) {
+		n = read(fd, f->bytes + f->len, IDENT_ENCLEN + 1 - f->len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			*cause = xasprintf("%s: not a p2ptui key file (%s)",
+			    f->path, strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		f->len += (size_t)n;
+	}
+	if (f->len == IDENT_FILELEN &&
+	    memcmp(f->bytes, IDENT_MAGIC, IDENT_MAGICLEN) == 0)
+		return 0;
+	if (f->len != IDENT_ENCLEN ||
+	    memcmp(f->bytes, IDENT_MAGIC_ENC, IDENT_MAGICLEN) != 0) {
+		*cause = xasprintf(
+		    "%s: not a p2ptui key file (wrong size or magic)", f->path);
+		return -1;
+	}
+	ident_file_locked(f, &cost);
+	if (!ident_cost_valid(&cost)) {
+		*cause = xasprintf("%s: passphrase cost out of range "
+		                   "(opslimit %lu, memlimit %llu)",
+		    f->path, (unsigned long)cost.ops,
+		    (unsigned long long)cost.mem);
+		return -1;
+	}
+	return 0;
+}
+
+struct ident_file *
+ident_open(const char *dir, int create, int *created, char **cause)
+{
+	struct ident_file *f = xcalloc(1, sizeof *f);
+	int fd;
+
+	*created = 0;
+	f->path = xasprintf("%s/%s", dir, IDENT_FILE);
+	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1 && errno == ENOENT && create) {
+		if (ident_create(dir, f->path, cause) == -1) {
+			ident_file_free(f);
+			return NULL;
+		}
+		*created = 1;
+		fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd == -1) {
+		*cause =
+		    xasprintf("cannot open %s: %s", f->path, strerror(errno));
+		ident_file_free(f);
+		return NULL;
+	}
+	if (ident_file_check(f, fd, cause) == -1) {
+		ident_file_free(f);
+		f = NULL;
+	}
+	close(fd);
+	return f;
+}
+
+int
+ident_file_locked(const struct ident_file *f, struct ident_cost *cost)
+{
+	if (f->len != IDENT_ENCLEN)
+		return 0;
+	if (cost != NULL) {
+		cost->ops = (uint32_t)ident_get_be(f->bytes + IDENT_OFF_OPS, 4);
+		cost->mem = ident_get_be(f->bytes + IDENT_OFF_MEM, 8);
+	}
+	return 1;
+}
+
+void
+ident_file_pk(const struct ident_file *f, uint8_t pk[IDENT_KEYLEN])
+{
+	if (ident_file_locked(f, NULL))
+		memcpy(pk, f->bytes + IDENT_OFF_PK, IDENT_KEYLEN);
+	else
+		crypto_scalarmult_base(pk, f->bytes + IDENT_MAGICLEN);
+}
+
+int
+ident_unlock(const struct ident_file *f, const char *pass, size_t len,
+    struct ident **idp, char **cause)
+{
+	uint8_t *key = NULL, *secret = NULL;
+	int ret = -1;
+
+	*idp = NULL;
+	if (!ident_file_locked(f, NULL)) {
+		if ((*idp = ident_from_secret(f->bytes + IDENT_MAGICLEN)) ==
+		    NULL) {
+			*cause = xstrdup("out of secure memory");
+			return -1;
+		}
+		return 0;
+	}
+	if (len > IDENT_PASS_MAX) {
+		*cause = xasprintf("%s: wrong passphrase (longer than %d "
+		                   "bytes)",
+		    f->path, IDENT_PASS_MAX);
+		return IDENT_BADPASS;
+	}
+	if ((key = sodium_malloc(
+	         crypto_aead_xchacha20poly1305_ietf_KEYBYTES)) == NULL ||
+	    (secret = sodium_malloc(IDENT_SECRETLEN)) == NULL) {
+		*cause = xstrdup("out of secure memory");
+		goto out;
+	}
+	if (ident_pass_key(key, f->bytes, pass, len) != 0) {
+		*cause = xasprintf("%s: not enough memory for the passphrase "
+		                   "hash (%llu MiB)",
+		    f->path,
+		    (unsigned long long)(ident_get_be(
+		                             f->bytes + IDENT_OFF_MEM, 8) >>
+		        20));
+		goto out;
+	}
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(secret, NULL, NULL,
+	        f->bytes + IDENT_HDRLEN, IDENT_ENCLEN - IDENT_HDRLEN, f->bytes,
+	        IDENT_HDRLEN, f->bytes + IDENT_OFF_NONCE, key) != 0) {
+		*cause = xasprintf("%s: wrong passphrase", f->path);
+		ret = IDENT_BADPASS;
+		goto out;
+	}
+	if ((*idp = ident_from_secret(secret)) == NULL) {
+		*cause = xstrdup("out of secure memory");
+		goto out;
+	}
+	/* Only a passphrase holder could make this file: still, the
+	 * fingerprint shown without it must be the one in use. */
+	if (!ident_key_equal((*idp)->pk, f->bytes + IDENT_OFF_PK)) {
+		*cause = xasprintf("%s: the public key in the header does "
+		                   "not match the secret key",
+		    f->path);
+		ident_free(*idp);
+		*idp = NULL;
+		goto out;
+	}
 	ret = 0;
 out:
-	sodium_free(file);
-	free(tmp);
+	sodium_free(secret);
+	sodium_free(key);
 	return ret;
 }
 
 struct ident *
 ident_load(const char *dir, int create, int *created, char **cause)
 {
+	struct ident_file *f;
 	struct ident *id = NULL;
-	struct stat sb;
-	uint8_t *file;
-	char *path = xasprintf("%s/%s", dir, IDENT_FILE);
-	ssize_t n;
-	int fd;
 
-	*created = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1 && errno == ENOENT && create) {
-		if (ident_create(dir, path, cause) == -1) {
-			free(path);
-			return NULL;
-		}
-		*created = 1;
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	}
-	if (fd == -1) {
-		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
-		free(path);
+	if ((f = ident_open(dir, create, created, cause)) == NULL)
 		return NULL;
-	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		*cause = xasprintf("%s: not a regular file", path);
-		goto fail;
-	}
-	if (sb.st_uid != geteuid()) {
-		*cause = xasprintf("%s: owned by another user (uid %ld)", path,
-		    (long)sb.st_uid);
-		goto fail;
-	}
-	if ((sb.st_mode & 077) != 0) {
+	if (ident_file_locked(f, NULL))
 		*cause = xasprintf(
-		    "%s: permissions %04o are too open; the "
-		    "secret key must be readable only by you (chmod 600 %s)",
-		    path, (unsigned)(sb.st_mode & 07777), path);
-		goto fail;
-	}
-	if ((file = sodium_malloc(IDENT_FILELEN + 1)) == NULL) {
-		*cause = xstrdup("out of secure memory");
-		goto fail;
-	}
-	n = read(fd, file, IDENT_FILELEN + 1);
-	if (n != IDENT_FILELEN ||
-	    memcmp(file, IDENT_MAGIC, IDENT_MAGICLEN) != 0) {
-		*cause = xasprintf("%s: not a p2ptui key file (%s)", path,
-		    n == -1 ? strerror(errno) : "wrong size or magic");
-		sodium_free(file);
-		goto fail;
-	}
-	if ((id = ident_from_bytes(file)) == NULL)
-		*cause = xstrdup("out of secure memory");
-	sodium_free(file);
-fail:
-	close(fd);
-	free(path);
+		    "%s is protected by a passphrase", ident_file_path(f));
+	else
+		ident_unlock(f, NULL, 0, &id, cause);
+	ident_file_free(f);
 	return id;
 }
 

@@ -33,12 +33,73 @@ int ident_init(void);
 /*
  * Load the identity from dir/identity.key; if it does not exist and
  * create is set, make one (written atomically, mode 0600) and set
- * *created. A key file others can read is refused, as ssh does.
+ * *created. A key file others can read is refused, as ssh does, and so
+ * is one protected by a passphrase (see ident_open()).
  * NULL with *cause (caller frees) on failure.
  */
 struct ident *ident_load(
     const char *dir, int create, int *created, char **cause);
 void ident_free(struct ident *);
+
+/*
+ * Passphrase protection of the key file. The cost of the passphrase
+ * hash (Argon2id) is chosen when a passphrase is set and stored in the
+ * file; opening uses the stored cost, within these bounds, so a crafted
+ * file cannot make us allocate or compute without limit.
+ */
+#define IDENT_PASS_MAX 1024 /* bytes of a passphrase */
+#define IDENT_OPS_MAX 16
+#define IDENT_MEM_MAX (1024ULL * 1024 * 1024)
+struct ident_cost {
+	uint32_t ops; /* Argon2id passes (crypto_pwhash opslimit) */
+	uint64_t mem; /* bytes of memory (memlimit), a multiple of 1024 */
+};
+/* "interactive", "moderate" or "sensitive" (libsodium's levels); -1 if
+ * the name is none of them. */
+int ident_cost_parse(const char *name, struct ident_cost *);
+
+/* A key file read and checked, possibly still locked by a passphrase. */
+struct ident_file;
+/*
+ * Read dir/identity.key, creating an unprotected one as ident_load()
+ * does if create is set. Nothing is decrypted yet. NULL with *cause
+ * (caller frees) on failure.
+ */
+struct ident_file *ident_open(
+    const char *dir, int create, int *created, char **cause);
+void ident_file_free(struct ident_file *);
+/* The file's path, for messages. */
+const char *ident_file_path(const struct ident_file *);
+/* 1 if the key file needs a passphrase; then *cost is its cost. */
+int ident_file_locked(const struct ident_file *, struct ident_cost *cost);
+/* The X25519 public key, which a locked file keeps in the clear. */
+void ident_file_pk(const struct ident_file *, uint8_t pk[IDENT_KEYLEN]);
+#define IDENT_BADPASS -2
+/*
+ * The identity in the file: pass (len bytes) decrypts a locked file and
+ * is ignored otherwise. 0 and *idp on success; IDENT_BADPASS if the
+ * passphrase is wrong (or the file was altered); -1 on other errors.
+ * Both failures set *cause (caller frees).
+ */
+int ident_unlock(const struct ident_file *, const char *pass, size_t len,
+    struct ident **idp, char **cause);
+/* A new identity, in memory only. */
+struct ident *ident_generate(void);
+/*
+ * Write id to dir/identity.key, protected by pass (len bytes) with cost
+ * if len > 0, unprotected if len is 0. With replace, the file takes the
+ * place of the existing one atomically; without, it is created only if
+ * there is none (-1 if one appeared). Either way no moment passes
+ * without a complete key file, and the secret reaches the disk only in
+ * the form asked for.
+ */
+int ident_save(const char *dir, const struct ident *, const char *pass,
+    size_t len, const struct ident_cost *, int replace, char **cause);
+
+/* Memory for secrets (passphrases): locked, guarded, wiped when freed.
+ * NULL if the system refuses it. */
+void *ident_secret_alloc(size_t);
+void ident_secret_free(void *);
 
 /* The fingerprint of pk: IDENT_FP_LEN characters plus a NUL. */
 void ident_fingerprint(

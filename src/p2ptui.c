@@ -3,9 +3,10 @@
  * main(): options, start-up order, exit status.
  *
  * Start-up: umask 077, configuration (created on first run), data
- * directory (made 0700 if it is not), lock (one instance per data
- * directory), identity (created on first run), then the engine and one
- * frontend (curses or headless) on one poll loop. Exit status: 0 normal,
+ * directory (made 0700 if it is not), identity (created on first run;
+ * unlocked with its passphrase if it has one, before anything is
+ * written), lock (one instance per data directory), then the engine and
+ * one frontend (curses or headless) on one poll loop. Exit status: 0 normal,
  * 1 bad usage, configuration or start-up error, 2 fatal error.
  */
 #include "config.h"
@@ -24,6 +25,7 @@
 #include "conf.h"
 #include "ident.h"
 #include "log.h"
+#include "pass.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -38,6 +40,9 @@ enum {
 	OPT_FINGERPRINT = 256,
 	OPT_HEADLESS,
 	OPT_DEFAULT_CONFIG,
+	OPT_PASSPHRASE,
+	OPT_PASSPHRASE_FD,
+	OPT_PASSPHRASE_COST,
 };
 
 static const struct option long_options[] = {
@@ -48,6 +53,9 @@ static const struct option long_options[] = {
 	{ "fingerprint", no_argument, NULL, OPT_FINGERPRINT },
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
 	{ "default-config", no_argument, NULL, OPT_DEFAULT_CONFIG },
+	{ "passphrase", no_argument, NULL, OPT_PASSPHRASE },
+	{ "passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD },
+	{ "passphrase-cost", required_argument, NULL, OPT_PASSPHRASE_COST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -55,8 +63,10 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: p2ptui [-hVv] [-c file] [--headless]\n"
+	    "usage: p2ptui [-hVv] [-c file] [--headless] [--passphrase-fd n]\n"
 	    "       p2ptui [-c file] --fingerprint\n"
+	    "       p2ptui [-c file] --passphrase [--passphrase-fd n]\n"
+	    "              [--passphrase-cost level]\n"
 	    "       p2ptui --default-config\n"
 	    "\n"
 	    "  -c, --config FILE   read FILE instead of ~/.p2ptui.conf\n"
@@ -68,6 +78,14 @@ usage(FILE *fp)
 	    "setting takes it\n"
 	    "      --headless      no screen: commands on stdin, events on "
 	    "stdout\n"
+	    "      --passphrase    set, change or remove the passphrase of your "
+	    "key\n"
+	    "      --passphrase-fd N\n"
+	    "                      read passphrases from descriptor N, one a "
+	    "line\n"
+	    "      --passphrase-cost interactive|moderate|sensitive\n"
+	    "                      the cost of a new passphrase's hash "
+	    "(moderate)\n"
 	    "      --default-config\n"
 	    "                      print the commented default configuration\n"
 	    "\n"
@@ -150,15 +168,55 @@ raise_nofile(const struct conf *conf)
 		    (unsigned long long)need, strerror(errno));
 }
 
+/* --passphrase-fd N: -1 with *cause if N is not a descriptor number. */
+static int
+parse_fd(const char *s, int *fd, char **cause)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 ||
+	    n > 0x7fffffff) {
+		*cause = xasprintf("--passphrase-fd: '%s' is not a file "
+		                   "descriptor number",
+		    s);
+		return -1;
+	}
+	*fd = (int)n;
+	return 0;
+}
+
+/* --fingerprint: the public key, which needs no passphrase. */
+static int
+print_fingerprint(const char *dir, int *created, char **cause)
+{
+	struct ident_file *f;
+	uint8_t pk[IDENT_KEYLEN];
+	char fp[IDENT_FP_LEN + 1];
+
+	if ((f = ident_open(dir, 1, created, cause)) == NULL)
+		return -1;
+	if (*created)
+		fprintf(stderr, "p2ptui: created a new identity in %s\n",
+		    ident_file_path(f));
+	ident_file_pk(f, pk);
+	ident_file_free(f);
+	ident_fingerprint(pk, fp);
+	printf("%s\n", fp);
+	return fflush(stdout) == 0 ? 0 : -1;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct app app;
 	struct conf conf;
 	char *path = NULL, *cause = NULL, *lockpath;
-	char fp[IDENT_FP_LEN + 1];
+	struct ident_cost cost;
 	int ch, fingerprint = 0, explicit, created, lockfd = -1, ret = 1;
-	int loaded;
+	int loaded, passphrase = 0, passfd = PASS_NOFD, costset = 0;
 	size_t warn_len;
 	FILE *warn;
 
@@ -189,17 +247,45 @@ main(int argc, char **argv)
 		case OPT_DEFAULT_CONFIG:
 			conf_write_default(stdout);
 			return fflush(stdout) == 0 ? 0 : 1;
+		case OPT_PASSPHRASE:
+			passphrase = 1;
+			break;
+		case OPT_PASSPHRASE_FD:
+			if (parse_fd(optarg, &passfd, &cause) == -1)
+				goto usage;
+			break;
+		case OPT_PASSPHRASE_COST:
+			if (ident_cost_parse(optarg, &cost) == -1) {
+				cause = xasprintf("--passphrase-cost: '%s' is "
+				                  "not interactive, moderate "
+				                  "or sensitive",
+				    optarg);
+				goto usage;
+			}
+			costset = 1;
+			break;
 		default:
 			usage(stderr);
 			return 1;
 		}
 	}
-	if (optind != argc) {
-		fprintf(
-		    stderr, "p2ptui: unexpected argument '%s'\n", argv[optind]);
+	if (optind != argc)
+		cause = xasprintf("unexpected argument '%s'", argv[optind]);
+	else if (passphrase && (fingerprint || app.headless))
+		cause = xstrdup("--passphrase goes with neither --fingerprint "
+		                "nor --headless");
+	else if (costset && !passphrase)
+		cause = xstrdup("--passphrase-cost goes with --passphrase");
+	if (cause != NULL) {
+usage:
+		fprintf(stderr, "p2ptui: %s\n", cause);
+		free(cause);
+		free(path);
 		usage(stderr);
 		return 1;
 	}
+	if (!costset && ident_cost_parse("moderate", &cost) == -1)
+		fatal("no moderate passphrase cost");
 	signal(SIGPIPE, SIG_IGN);
 	/* Every file p2ptui creates (history, logs, downloads) is private. */
 	umask(077);
@@ -232,25 +318,30 @@ main(int argc, char **argv)
 	if (prepare_data_dir(conf.data_dir, &cause) == -1)
 		goto out;
 
-	if (!fingerprint) {
-		lockpath = xasprintf("%s/lock", conf.data_dir);
-		ret = util_lock(lockpath, &lockfd, &cause);
-		free(lockpath);
-		if (ret == -1) {
-			ret = 1;
-			goto out;
-		}
+	if (passphrase) {
+		if (pass_change(conf.data_dir, passfd, &cost, &cause) == 0)
+			ret = 0;
+		goto out;
 	}
-	if ((app.id = ident_load(conf.data_dir, 1, &created, &cause)) == NULL)
+	if (fingerprint) {
+		if (print_fingerprint(conf.data_dir, &created, &cause) == 0)
+			ret = 0;
+		goto out;
+	}
+	/* Before the lock: a wrong passphrase must not even rewrite it. */
+	app.id =
+	    pass_load(conf.data_dir, passfd, !app.headless, &created, &cause);
+	if (app.id == NULL)
 		goto out;
 	app.created_id = created;
-	if (created && (fingerprint || app.headless))
+	if (created && app.headless)
 		fprintf(stderr, "p2ptui: created a new identity in %s/%s\n",
 		    conf.data_dir, IDENT_FILE);
-	if (fingerprint) {
-		ident_fingerprint(app.id->pk, fp);
-		printf("%s\n", fp);
-		ret = fflush(stdout) == 0 ? 0 : 1;
+	lockpath = xasprintf("%s/lock", conf.data_dir);
+	ret = util_lock(lockpath, &lockfd, &cause);
+	free(lockpath);
+	if (ret == -1) {
+		ret = 1;
 		goto out;
 	}
 	if (app.verbose) {

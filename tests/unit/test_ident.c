@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests for identities (src/ident.c): the text form of keys with its
- * checksum, and the key file (creation, permissions, damage). Keys used
+ * checksum, and the key file (creation, permissions, damage, and the
+ * form protected by a passphrase, built here byte by byte from the
+ * documented format with libsodium, at the smallest cost). Keys used
  * for the typo tests come from a fixed generator, so the results do not
  * change from run to run. Files live in a private temporary directory.
  */
@@ -691,6 +693,336 @@ test_load_stale_temp(void **state)
 	free(victim);
 }
 
+/* The cheapest cost: the tests are about the format, not Argon2id. */
+static const struct ident_cost cheap = { 1, 8192 };
+#define ENC_LEN 172
+#define HDR_LEN 92
+
+static void
+put_be(uint8_t *p, uint64_t v, size_t n)
+{
+	while (n-- > 0) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+/*
+ * A protected key file made from the format description alone: secret
+ * is the X25519 secret key and the Ed25519 seed.
+ */
+static void
+make_protected(uint8_t file[ENC_LEN], const uint8_t secret[64],
+    const char *pass, uint32_t ops, uint64_t mem)
+{
+	uint8_t key[32];
+	unsigned long long clen;
+
+	memcpy(file, "p2ptuie1", 8);
+	put_be(file + 8, ops, 4);
+	put_be(file + 12, mem, 8);
+	make_key(file + 20, 40); /* salt 16 (and 16 more, overwritten) */
+	make_key(file + 36, 41); /* nonce 24 */
+	assert_int_equal(crypto_scalarmult_base(file + 60, secret), 0);
+	assert_int_equal(
+	    crypto_pwhash(key, sizeof key, pass, strlen(pass), file + 20, ops,
+	        (size_t)mem, crypto_pwhash_ALG_ARGON2ID13),
+	    0);
+	assert_int_equal(
+	    crypto_aead_xchacha20poly1305_ietf_encrypt(file + HDR_LEN, &clen,
+	        secret, 64, file, HDR_LEN, NULL, file + 36, key),
+	    0);
+	assert_int_equal(clen, ENC_LEN - HDR_LEN);
+}
+
+/* A file written from the documented format opens with its passphrase
+ * and shows its public key without it. */
+static void
+test_pass_known_file(void **state)
+{
+	struct ident_file *f;
+	struct ident_cost cost;
+	struct ident *id;
+	const char *dir = *state;
+	char *path, *cause = NULL;
+	uint8_t secret[64], file[ENC_LEN], pk[IDENT_KEYLEN];
+	uint8_t spk[IDENT_KEYLEN], ssk[64];
+	int created;
+
+	path = keyfile_path(dir);
+	make_key(secret, 11);
+	make_key(secret + 32, 12);
+	make_protected(file, secret, "open sesame", 2, 16384);
+	write_file(path, file, sizeof file, 0600);
+
+	f = ident_open(dir, 1, &created, &cause);
+	if (f == NULL)
+		fail_msg("ident_open: %s", cause);
+	assert_int_equal(created, 0);
+	assert_int_equal(ident_file_locked(f, &cost), 1);
+	assert_int_equal(cost.ops, 2);
+	assert_int_equal(cost.mem, 16384);
+	ident_file_pk(f, pk);
+	assert_memory_equal(pk, file + 60, IDENT_KEYLEN);
+	assert_int_equal(ident_unlock(f, "open sesame", 11, &id, &cause), 0);
+	assert_memory_equal(id->sk, secret, IDENT_KEYLEN);
+	assert_memory_equal(id->pk, pk, IDENT_KEYLEN);
+	assert_int_equal(crypto_sign_seed_keypair(spk, ssk, secret + 32), 0);
+	assert_memory_equal(id->sign_pk, spk, IDENT_KEYLEN);
+	assert_memory_equal(id->sign_sk, ssk, 64);
+	ident_free(id);
+	ident_file_free(f);
+
+	/* ident_load() does not guess: a locked file is an error. */
+	id = ident_load(dir, 1, &created, &cause);
+	assert_null(id);
+	assert_non_null(strstr(cause, "protected by a passphrase"));
+	free(cause);
+	free(path);
+}
+
+/* Set, open, change and remove a passphrase; the keys stay the same. */
+static void
+test_pass_round_trip(void **state)
+{
+	struct ident_file *f;
+	struct ident_cost cost;
+	struct ident *id, *back;
+	struct stat sb;
+	const char *dir = *state;
+	char *path, *cause = NULL;
+	uint8_t file[ENC_LEN + 8], pk[IDENT_KEYLEN];
+	int created;
+
+	path = keyfile_path(dir);
+	id = ident_generate();
+	assert_non_null(id);
+	assert_int_equal(
+	    ident_save(dir, id, "hunter2", 7, &cheap, 0, &cause), 0);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(read_file(path, file, sizeof file), ENC_LEN);
+	assert_memory_equal(file, "p2ptuie1", 8);
+	assert_memory_equal(file + 60, id->pk, IDENT_KEYLEN);
+	/* Nowhere in the file in the clear. */
+	assert_null(memmem(file, ENC_LEN, id->sk, IDENT_KEYLEN));
+	assert_null(memmem(file, ENC_LEN, id->sign_sk, 32));
+	assert_int_equal(count_entries(dir), 1);
+	/* Without replace, an existing file stays. */
+	assert_int_equal(
+	    ident_save(dir, id, "other", 5, &cheap, 0, &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+
+	f = ident_open(dir, 0, &created, &cause);
+	assert_non_null(f);
+	assert_int_equal(ident_file_locked(f, &cost), 1);
+	assert_int_equal(cost.ops, cheap.ops);
+	assert_int_equal(cost.mem, cheap.mem);
+	ident_file_pk(f, pk);
+	assert_memory_equal(pk, id->pk, IDENT_KEYLEN);
+	assert_int_equal(ident_unlock(f, "hunter2", 7, &back, &cause), 0);
+	assert_memory_equal(back->sk, id->sk, IDENT_KEYLEN);
+	assert_memory_equal(back->sign_sk, id->sign_sk, 64);
+	ident_free(back);
+	ident_file_free(f);
+
+	/* Changed: a new salt and nonce, the old passphrase no longer. */
+	assert_int_equal(
+	    ident_save(dir, id, "correct horse", 13, &cheap, 1, &cause), 0);
+	f = ident_open(dir, 0, &created, &cause);
+	assert_non_null(f);
+	assert_int_equal(
+	    ident_unlock(f, "hunter2", 7, &back, &cause), IDENT_BADPASS);
+	assert_null(back);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(
+	    ident_unlock(f, "correct horse", 13, &back, &cause), 0);
+	assert_memory_equal(back->sk, id->sk, IDENT_KEYLEN);
+	ident_free(back);
+	ident_file_free(f);
+	assert_int_equal(count_entries(dir), 1);
+
+	/* Removed: the unprotected form, which ident_load() reads. */
+	assert_int_equal(ident_save(dir, id, NULL, 0, NULL, 1, &cause), 0);
+	assert_int_equal(read_file(path, file, sizeof file), KEYFILE_LEN);
+	assert_memory_equal(file, "p2ptuik1", 8);
+	back = ident_load(dir, 0, &created, &cause);
+	assert_non_null(back);
+	assert_memory_equal(back->pk, id->pk, IDENT_KEYLEN);
+	assert_memory_equal(back->sign_sk, id->sign_sk, 64);
+	ident_free(back);
+	f = ident_open(dir, 0, &created, &cause);
+	assert_int_equal(ident_file_locked(f, NULL), 0);
+	ident_file_pk(f, pk);
+	assert_memory_equal(pk, id->pk, IDENT_KEYLEN);
+	ident_file_free(f);
+	ident_free(id);
+	free(path);
+}
+
+/* Wrong passphrases fail, and leave the file as it was. */
+static void
+test_pass_wrong(void **state)
+{
+	static const char *wrong[] = { "", "hunter", "hunter22", "Hunter2",
+		"hunter2\n" };
+	struct ident_file *f;
+	struct ident *id, *back;
+	const char *dir = *state;
+	char *path, *cause;
+	uint8_t before[ENC_LEN], after[ENC_LEN + 8];
+	char big[IDENT_PASS_MAX + 2];
+	size_t i;
+	int created;
+
+	path = keyfile_path(dir);
+	id = ident_generate();
+	cause = NULL;
+	assert_int_equal(
+	    ident_save(dir, id, "hunter2", 7, &cheap, 0, &cause), 0);
+	assert_int_equal(read_file(path, before, sizeof before), ENC_LEN);
+	f = ident_open(dir, 0, &created, &cause);
+	assert_non_null(f);
+	for (i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+		cause = NULL;
+		assert_int_equal(
+		    ident_unlock(f, wrong[i], strlen(wrong[i]), &back, &cause),
+		    IDENT_BADPASS);
+		assert_null(back);
+		assert_non_null(strstr(cause, "wrong passphrase"));
+		free(cause);
+	}
+	memset(big, 'a', sizeof big);
+	cause = NULL;
+	assert_int_equal(
+	    ident_unlock(f, big, sizeof big, &back, &cause), IDENT_BADPASS);
+	free(cause);
+	cause = NULL;
+	/* Too long a passphrase is refused when setting one too. */
+	assert_int_equal(
+	    ident_save(dir, id, big, sizeof big, &cheap, 1, &cause), -1);
+	free(cause);
+	ident_file_free(f);
+	assert_int_equal(read_file(path, after, sizeof after), ENC_LEN);
+	assert_memory_equal(after, before, ENC_LEN);
+	assert_int_equal(count_entries(dir), 1);
+	ident_free(id);
+	free(path);
+}
+
+/*
+ * Every byte of a protected file matters: one changed bit anywhere is
+ * refused when opening (magic, cost) or unlocking, never a wrong key.
+ */
+static void
+test_pass_tampered(void **state)
+{
+	struct ident_file *f;
+	struct ident *id, *back;
+	const char *dir = *state;
+	char *path, *cause;
+	uint8_t good[ENC_LEN], file[ENC_LEN];
+	size_t i;
+	int created, ret;
+
+	path = keyfile_path(dir);
+	id = ident_generate();
+	cause = NULL;
+	assert_int_equal(ident_save(dir, id, "pw", 2, &cheap, 0, &cause), 0);
+	assert_int_equal(read_file(path, good, sizeof good), ENC_LEN);
+	for (i = 0; i < ENC_LEN; i++) {
+		memcpy(file, good, ENC_LEN);
+		/* These changes keep the cost in range (3 passes, 9 KiB):
+		 * the AEAD sees them, as part of the header. */
+		file[i] ^= i == 11 ? 0x02 : i == 18 ? 0x04 : 0x80;
+		write_file(path, file, ENC_LEN, 0600);
+		cause = NULL;
+		f = ident_open(dir, 0, &created, &cause);
+		if (f == NULL) {
+			assert_true(i < 20 && i != 11 && i != 18);
+			free(cause);
+			continue;
+		}
+		back = NULL;
+		ret = ident_unlock(f, "pw", 2, &back, &cause);
+		if (ret == 0)
+			fail_msg("byte %zu changed, still unlocked", i);
+		assert_null(back);
+		free(cause);
+		ident_file_free(f);
+	}
+	ident_free(id);
+	free(path);
+}
+
+/* The stored cost is bounded before anything is allocated for it. */
+static void
+test_pass_cost_bounds(void **state)
+{
+	static const struct {
+		uint32_t ops;
+		uint64_t mem;
+	} bad[] = {
+		{ 0, 8192 },
+		{ 17, 8192 },
+		{ 0xffffffff, 8192 },
+		{ 1, 4096 },
+		{ 1, 8192 + 512 },
+		{ 1, 2ULL << 30 },
+		{ 1, 100ULL << 30 },
+		{ 1, UINT64_MAX },
+	};
+	struct ident_cost cost;
+	struct ident_file *f;
+	struct ident *id;
+	const char *dir = *state;
+	char *path, *cause;
+	uint8_t secret[64], file[ENC_LEN];
+	size_t i;
+	int created;
+
+	path = keyfile_path(dir);
+	make_key(secret, 21);
+	make_key(secret + 32, 22);
+	make_protected(file, secret, "pw", 1, 8192);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		put_be(file + 8, bad[i].ops, 4);
+		put_be(file + 12, bad[i].mem, 8);
+		write_file(path, file, sizeof file, 0600);
+		cause = NULL;
+		f = ident_open(dir, 0, &created, &cause);
+		if (f != NULL)
+			fail_msg("cost %lu/%llu accepted",
+			    (unsigned long)bad[i].ops,
+			    (unsigned long long)bad[i].mem);
+		assert_non_null(strstr(cause, "out of range"));
+		free(cause);
+	}
+	/* Setting one is bounded the same way. */
+	id = ident_generate();
+	cost.ops = 1;
+	cost.mem = 2ULL << 30;
+	cause = NULL;
+	assert_int_equal(ident_save(dir, id, "pw", 2, &cost, 1, &cause), -1);
+	free(cause);
+	ident_free(id);
+	/* The named levels are libsodium's, within the bounds. */
+	assert_int_equal(ident_cost_parse("interactive", &cost), 0);
+	assert_int_equal(cost.ops, 2);
+	assert_int_equal(cost.mem, 64ULL << 20);
+	assert_int_equal(ident_cost_parse("moderate", &cost), 0);
+	assert_int_equal(cost.ops, 3);
+	assert_int_equal(cost.mem, 256ULL << 20);
+	assert_int_equal(ident_cost_parse("sensitive", &cost), 0);
+	assert_int_equal(cost.ops, 4);
+	assert_int_equal(cost.mem, 1ULL << 30);
+	assert_int_equal(ident_cost_parse("fast", &cost), -1);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -718,6 +1050,16 @@ main(void)
 		    test_load_not_regular, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_load_stale_temp, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_pass_known_file, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_pass_round_trip, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_pass_wrong, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_pass_tampered, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_pass_cost_bounds, dir_setup, dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
