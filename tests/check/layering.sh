@@ -22,7 +22,7 @@ check() {
 }
 check curses.h 'ui.c ui_*.c'
 check ncurses.h 'ui.c ui_*.c'
-check sodium.h 'noise.c ident.c cpace.c'
+check sodium.h 'noise.c ident.c cpace.c room_event.c'
 check libconfig.h 'conf.c'
 check sqlite3.h 'store.c'
 check qrencode.h 'qr.c'
