@@ -1,8 +1,8 @@
 #!/bin/sh
 # Each third-party header has one owning module (DESIGN.md section 3):
 # curses only in the UI, libsodium only in the crypto files, libconfig
-# only in conf.c, SQLite only in store.c. And the engine never talks to
-# the terminal: no stdio output from engine files.
+# only in conf.c, SQLite only in store.c and store_*.c. And the engine
+# never talks to the terminal: no stdio output from engine files.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$top_srcdir/src" || exit 1
 status=0
@@ -24,7 +24,7 @@ check curses.h 'ui.c ui_*.c'
 check ncurses.h 'ui.c ui_*.c'
 check sodium.h 'noise.c ident.c cpace.c room_event.c'
 check libconfig.h 'conf.c'
-check sqlite3.h 'store.c'
+check sqlite3.h 'store.c store_*.c'
 check qrencode.h 'qr.c'
 # Engine modules report through struct fe_ops, never by printing.
 for f in peer.c net.c proto.c noise.c cpace.c cmd.c; do
