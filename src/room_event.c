@@ -19,8 +19,8 @@
  * UTF-8, MSG text also line feeds):
  *
  *   CREATE = flags:u8 (bit 0: password; others 0) namelen:u8 name
- *            (1..32) commit[32] noise[32] nicklen:u8 nick (0..32)
- *            addrlen:u8 addr
+ *            (1..32) salt[16] commit[32] noise[32] nicklen:u8 nick
+ *            (0..32) addrlen:u8 addr
  *   ADD    = e[32] noise[32] nicklen:u8 nick addrlen:u8 addr
  *   LEAVE  = (empty)
  *   REMOVE = e[32] last:u64
@@ -42,6 +42,7 @@
 #define ROOM_SIG_LABEL "p2ptui room event v1"
 #define ROOM_ID_LABEL "p2ptui room id v1"
 #define ROOM_COMMIT_LABEL "p2ptui room key v1"
+#define ROOM_ROOMID_LABEL "p2ptui room name v1"
 #define ROOM_WRAP_LABEL "p2ptui room wrap v1"
 #define ROOM_LABEL(s) (const uint8_t *)(s), (sizeof(s) - 1)
 
@@ -313,10 +314,12 @@ room_body_decode(uint8_t kind, const uint8_t *p, size_t len,
 		off = 1;
 		if (room_get_str(p, len, &off, 1, ROOM_NAME_MAX, b->name) ==
 		        -1 ||
-		    len - off < ROOM_KEYLEN) {
+		    len - off < ROOM_SALTLEN + ROOM_KEYLEN) {
 			*why = "bad room name";
 			return -1;
 		}
+		memcpy(b->salt, p + off, ROOM_SALTLEN);
+		off += ROOM_SALTLEN;
 		memcpy(b->commit, p + off, ROOM_KEYLEN);
 		off += ROOM_KEYLEN;
 		if (room_member_decode(p, len, &off, 0, &b->member) == -1)
@@ -438,6 +441,7 @@ room_body_encode(
 	case ROOM_CREATE:
 		rc = room_put(out, cap, &off, &b->flags, 1) == -1 ||
 		        room_put_str(out, cap, &off, b->name) == -1 ||
+		        room_put(out, cap, &off, b->salt, ROOM_SALTLEN) == -1 ||
 		        room_put(out, cap, &off, b->commit, ROOM_KEYLEN) ==
 		            -1 ||
 		        room_member_encode(out, cap, &off, 0, &b->member) == -1
@@ -498,6 +502,20 @@ room_keypair(
 		crypto_sign_seed_keypair(pk, sk, seed);
 	else
 		crypto_sign_keypair(pk, sk);
+}
+
+void
+room_id_derive(const uint8_t e[ROOM_KEYLEN], const uint8_t salt[ROOM_SALTLEN],
+    uint8_t room[ROOM_IDLEN])
+{
+	crypto_generichash_state st;
+
+	room_init();
+	crypto_generichash_init(&st, NULL, 0, ROOM_IDLEN);
+	crypto_generichash_update(&st, ROOM_LABEL(ROOM_ROOMID_LABEL));
+	crypto_generichash_update(&st, e, ROOM_KEYLEN);
+	crypto_generichash_update(&st, salt, ROOM_SALTLEN);
+	crypto_generichash_final(&st, room, ROOM_IDLEN);
 }
 
 void

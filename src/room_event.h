@@ -24,6 +24,7 @@
 
 #define ROOM_EVENT_VERSION 1
 #define ROOM_IDLEN 16 /* a room id */
+#define ROOM_SALTLEN 16 /* CREATE's salt for the room id */
 #define ROOM_KEYLEN 32 /* E, a Noise key, an epoch key, a commitment */
 #define ROOM_SKLEN 64 /* E's secret key (libsodium's form) */
 #define ROOM_HASHLEN 32 /* an event id */
@@ -91,6 +92,7 @@ struct room_body {
 	uint8_t kind;
 	uint8_t flags; /* CREATE */
 	char name[ROOM_NAME_MAX + 1]; /* CREATE */
+	uint8_t salt[ROOM_SALTLEN]; /* CREATE */
 	uint8_t commit[ROOM_KEYLEN]; /* CREATE: epoch 0; REKEY: new epoch */
 	struct room_member_info member; /* CREATE, ADD */
 	uint8_t who[ROOM_KEYLEN]; /* REMOVE */
@@ -162,6 +164,10 @@ int room_put(uint8_t *out, size_t cap, size_t *off, const void *, size_t n);
 /* A new E key pair; from seed if not NULL (tests, examples). */
 void room_keypair(
     uint8_t pk[ROOM_KEYLEN], uint8_t sk[ROOM_SKLEN], const uint8_t *seed);
+/* The id of a room created by e with salt: BLAKE2b-128("p2ptui room
+ * name v1" || e || salt). No other key can write its CREATE. */
+void room_id_derive(const uint8_t e[ROOM_KEYLEN],
+    const uint8_t salt[ROOM_SALTLEN], uint8_t room[ROOM_IDLEN]);
 /* Random bytes (ids, epoch keys). */
 void room_random(void *, size_t);
 /* The commitment to an epoch key: BLAKE2b-256("p2ptui room key v1" ||

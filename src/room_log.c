@@ -351,12 +351,16 @@ room_open(const struct room_log *l, const struct room_pend *p,
 	return room_body_decode(p->ev.kind, c->plain, n, &c->body, why);
 }
 
-/* The rules for the first event. */
+/*
+ * The rules for the first event. The room id binds the creator's key,
+ * so a CREATE that decodes here is the creator's: if it does not open,
+ * the epoch 0 key we were given is wrong; drop it and wait for another.
+ */
 static int
 room_check_create(struct room_log *l, const struct room_pend *p,
     struct room_check *c, const char **why)
 {
-	uint8_t commit[ROOM_KEYLEN];
+	uint8_t commit[ROOM_KEYLEN], id[ROOM_IDLEN];
 
 	if (l->created) {
 		*why = "a second room create";
@@ -366,8 +370,19 @@ room_check_create(struct room_log *l, const struct room_pend *p,
 		*why = "waiting for the room key";
 		return TRY_WAIT;
 	}
-	if (room_open(l, p, c, why) == -1)
+	if (room_open(l, p, c, why) == -1) {
+		if (c->body.kind == ROOM_CREATE)
+			return TRY_REFUSED; /* opened, but malformed */
+		room_wipe(l->epochs[0].key, ROOM_KEYLEN);
+		l->epochs[0].has_key = 0;
+		*why = "the room key does not open the create";
+		return TRY_WAIT;
+	}
+	room_id_derive(p->ev.author, c->body.salt, id);
+	if (memcmp(id, l->room, ROOM_IDLEN) != 0) {
+		*why = "the room id is not its creator's";
 		return TRY_REFUSED;
+	}
 	room_key_commit(l->room, 0, l->epochs[0].key, commit);
 	if (!room_mem_equal(commit, c->body.commit, ROOM_KEYLEN)) {
 		*why = "the room key does not match its create";

@@ -23,8 +23,8 @@
 #define TOP_SRCDIR "."
 #endif
 
-static uint8_t room[ROOM_IDLEN], key[ROOM_KEYLEN], pk[ROOM_KEYLEN],
-    sk[ROOM_SKLEN], pk2[ROOM_KEYLEN], sk2[ROOM_SKLEN];
+static uint8_t room[ROOM_IDLEN], salt[ROOM_SALTLEN], key[ROOM_KEYLEN],
+    pk[ROOM_KEYLEN], sk[ROOM_SKLEN], pk2[ROOM_KEYLEN], sk2[ROOM_SKLEN];
 
 static void
 fill(uint8_t *p, size_t n, uint8_t start)
@@ -41,11 +41,11 @@ setup(void **state)
 	uint8_t seed[32];
 
 	(void)state;
-	fill(room, sizeof room, 0x00);
-	room[0] = 0x00;
 	fill(key, sizeof key, 0x40);
 	fill(seed, sizeof seed, 0x00);
 	room_keypair(pk, sk, seed);
+	fill(salt, sizeof salt, 0xa0);
+	room_id_derive(pk, salt, room);
 	fill(seed, sizeof seed, 0x20);
 	room_keypair(pk2, sk2, seed);
 	return 0;
@@ -494,12 +494,14 @@ test_doc_examples(void **state)
 	b.kind = ROOM_CREATE;
 	b.flags = ROOM_CREATE_PASSWORD;
 	strcpy(b.name, "home");
+	memcpy(b.salt, salt, ROOM_SALTLEN);
 	room_key_commit(room, 0, key, b.commit);
 	memcpy(b.member.noise, noise, ROOM_KEYLEN);
 	strcpy(b.member.nick, "alice");
 	b.member.addrlen = 2;
 	memcpy(b.member.addr, "\x1b\x9e", 2);
 	assert_int_equal(room_body_encode(&b, plain, sizeof plain, &n), 0);
+	in_doc("room id", room, ROOM_IDLEN);
 	in_doc("epoch 0 commitment", b.commit, ROOM_KEYLEN);
 	in_doc("CREATE body", plain, n);
 	header(&ev, ROOM_CREATE);

@@ -37,7 +37,8 @@ struct pool {
 	size_t n;
 };
 
-static uint8_t room[ROOM_IDLEN] = { 0x52, 0x4f, 0x4f, 0x4d };
+static uint8_t room[ROOM_IDLEN]; /* the creator's (seed 1) */
+static const uint8_t salt[ROOM_SALTLEN] = { 0x5a };
 static uint8_t key0[ROOM_KEYLEN] = { 0x10 }, key1[ROOM_KEYLEN] = { 0x11 };
 static struct pool pool;
 static uint64_t rng = 42;
@@ -178,6 +179,7 @@ write_create(struct node *nd)
 	memset(&b, 0, sizeof b);
 	b.kind = ROOM_CREATE;
 	strcpy(b.name, "test");
+	memcpy(b.salt, salt, ROOM_SALTLEN);
 	strcpy(b.member.nick, "creator");
 	memset(b.member.noise, 0xc0, ROOM_KEYLEN);
 	return write_body(nd, &b);
@@ -490,6 +492,7 @@ test_forged(void **state)
 		struct room_body b = { .kind = ROOM_CREATE };
 
 		strcpy(b.name, "again");
+		memcpy(b.salt, salt, ROOM_SALTLEN);
 		room_key_commit(room, 0, key0, b.commit);
 		assert_int_equal(
 		    feed(
@@ -501,6 +504,46 @@ test_forged(void **state)
 	node_free(&n);
 	node_free(&o);
 	pool_free();
+}
+
+/* Only the key the room id names can create it; a wrong epoch 0 key
+ * is dropped, not a reason to refuse the CREATE. */
+static void
+test_create(void **state)
+{
+	static const uint8_t wrong[ROOM_KEYLEN] = { 0xee };
+	struct node c, n, o;
+	struct room_body b;
+	uint8_t k[ROOM_KEYLEN];
+	char *cause;
+
+	(void)state;
+	node_init(&c, 1);
+	node_init(&n, 5);
+	write_create(&c);
+	memset(&b, 0, sizeof b);
+	b.kind = ROOM_CREATE;
+	strcpy(b.name, "mine");
+	memcpy(b.salt, salt, ROOM_SALTLEN);
+	room_key_commit(room, 0, key0, b.commit);
+	node_init(&o, 4);
+	assert_int_equal(
+	    feed(&o, craft(&n, ROOM_CREATE, NULL, 0, 1, 1, 0, key0, &b)),
+	    ROOM_RX_REFUSED);
+	assert_null(room_log_name(o.log, NULL));
+	node_free(&o);
+
+	memset(&o, 0, sizeof o);
+	o.log = room_log_create(room, NULL, &ops, &o);
+	assert_int_equal(room_log_add_key(o.log, 0, wrong, &cause), 0);
+	assert_int_equal(feed(&o, 0), ROOM_RX_PENDING);
+	assert_int_equal(room_log_key(o.log, 0, k), -1);
+	assert_int_equal(room_log_add_key(o.log, 0, key0, &cause), 0);
+	assert_int_equal(o.n, 1);
+	assert_string_equal(room_log_name(o.log, NULL), "test");
+	node_free(&o);
+	node_free(&c);
+	node_free(&n);
 }
 
 static void
@@ -830,10 +873,12 @@ test_deliver_fails(void **state)
 int
 main(void)
 {
+	uint8_t pk[ROOM_KEYLEN], sk[ROOM_SKLEN], seed[32];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_basic, teardown),
 		cmocka_unit_test_teardown(test_duplicate_and_foreign, teardown),
 		cmocka_unit_test_teardown(test_forged, teardown),
+		cmocka_unit_test_teardown(test_create, teardown),
 		cmocka_unit_test_teardown(test_equivocation, teardown),
 		cmocka_unit_test_teardown(test_missing_parents, teardown),
 		cmocka_unit_test_teardown(test_pending_bound, teardown),
@@ -842,5 +887,8 @@ main(void)
 		cmocka_unit_test_teardown(test_deliver_fails, teardown),
 	};
 
+	memset(seed, 1, sizeof seed); /* as node_init(.., 1) */
+	room_keypair(pk, sk, seed);
+	room_id_derive(pk, salt, room);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,8 @@
 #include "store_int.h"
 #include "store_room.h"
 
-static uint8_t room[ROOM_IDLEN] = { 0x11, 0x22 };
+static uint8_t room[ROOM_IDLEN]; /* from the creator's E and salt */
+static const uint8_t salt[ROOM_SALTLEN] = { 0x11, 0x22 };
 static uint8_t key0[ROOM_KEYLEN] = { 0x10 };
 static uint8_t wrap[ROOM_KEYLEN] = { 0x77 };
 
@@ -124,6 +125,7 @@ add_room(struct fx *fx, uint8_t pk[ROOM_KEYLEN], uint8_t sk[ROOM_SKLEN])
 	char *cause;
 
 	room_keypair(pk, sk, NULL);
+	room_id_derive(pk, salt, room);
 	room_seal(wrap, "room e", sk, ROOM_SKLEN, sealed);
 	memset(&ri, 0, sizeof ri);
 	memcpy(ri.room, room, ROOM_IDLEN);
@@ -150,8 +152,10 @@ write_text(
 
 	memset(&b, 0, sizeof b);
 	b.kind = kind;
-	if (kind == ROOM_CREATE)
+	if (kind == ROOM_CREATE) {
 		strcpy(b.name, "stored");
+		memcpy(b.salt, salt, ROOM_SALTLEN);
+	}
 	b.text = (const uint8_t *)text;
 	b.len = strlen(text);
 	if (room_log_write(fx->log, &b, 1, sk, out, sizeof out, &len, &cause) !=
