@@ -24,6 +24,7 @@
 struct room_joiner {
 	struct cpace *cp;
 	uint8_t room[ROOM_IDLEN];
+	int confirmed; /* our CONFIRM is out: a WELCOME may come */
 };
 
 struct room_responder {
@@ -191,7 +192,33 @@ room_joiner_challenge(struct room_joiner *j, const struct room_msg *m,
 	memset(confirm, 0, offsetof(struct room_msg, v));
 	confirm->type = ROOM_MSG_CONFIRM;
 	memcpy(confirm->room, j->room, ROOM_IDLEN);
-	return cpace_finish(j->cp, m->y, NULL, 0, m->tag, confirm->tag, cause);
+	if (cpace_finish(j->cp, m->y, NULL, 0, m->tag, confirm->tag, cause) ==
+	    -1)
+		return -1;
+	j->confirmed = 1;
+	return 0;
+}
+
+int
+room_joiner_welcome(struct room_joiner *j, const struct room_msg *m,
+    struct room_log *log, char **cause)
+{
+	const uint8_t *k;
+	uint16_t i;
+
+	*cause = NULL;
+	if (!j->confirmed || m->type != ROOM_MSG_WELCOME ||
+	    memcmp(m->room, j->room, ROOM_IDLEN) != 0) {
+		*cause = xstrdup("unexpected room welcome");
+		return -1;
+	}
+	for (i = 0; i < m->n; i++) {
+		k = m->data + (size_t)i * ROOM_WELCOME_KEYLEN;
+		if (room_log_add_key(
+		        log, (uint32_t)room_be_get(k, 4), k + 4, cause) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 void
@@ -201,6 +228,38 @@ room_joiner_free(struct room_joiner *j)
 		return;
 	cpace_free(j->cp);
 	free(j);
+}
+
+int
+room_welcome_build(
+    const struct room_log *log, uint8_t *keys, struct room_msg *out)
+{
+	struct room_member_view v;
+	uint8_t key[ROOM_KEYLEN];
+	uint32_t e;
+	size_t i;
+
+	if (room_log_name(log, NULL) == NULL)
+		return -1;
+	memset(out, 0, offsetof(struct room_msg, v));
+	out->type = ROOM_MSG_WELCOME;
+	room_log_room(log, out->room);
+	for (e = 0; e < ROOM_EPOCHS_MAX; e++) {
+		if (room_log_key(log, e, key) == -1)
+			continue;
+		room_be_put(keys + (size_t)out->n * ROOM_WELCOME_KEYLEN, e, 4);
+		memcpy(keys + (size_t)out->n * ROOM_WELCOME_KEYLEN + 4, key,
+		    ROOM_KEYLEN);
+		out->n++;
+	}
+	room_wipe(key, sizeof key);
+	out->data = keys;
+	out->len = (size_t)out->n * ROOM_WELCOME_KEYLEN;
+	for (i = 0; room_log_member(log, i, &v) == 0; i++)
+		if (v.active && out->nmembers < ROOM_MEMBERS_MAX)
+			out->members[out->nmembers++] = *v.info;
+	out->nv = (uint16_t)room_log_vv(log, out->v, ROOM_MEMBERS_MAX);
+	return 0;
 }
 
 static void
@@ -226,6 +285,10 @@ room_responder_create(const struct room_join_ctx *ctx,
 	    memcmp(join->room, ctx->room, ROOM_IDLEN) != 0 ||
 	    (adlen = room_join_ad(&join->member, ad)) == 0) {
 		*cause = xstrdup("not a password join for this room");
+		return NULL;
+	}
+	if (memcmp(join->member.noise, ctx->joiner, ROOM_KEYLEN) != 0) {
+		*cause = xstrdup("the join names another Noise key");
 		return NULL;
 	}
 	if (!room_limit_allowed(limit, ctx->room, ctx->joiner, now_ms)) {

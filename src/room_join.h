@@ -74,12 +74,20 @@ struct room_joiner *room_joiner_create(const struct room_join_ctx *,
  * password or tampering: the run is over). */
 int room_joiner_challenge(struct room_joiner *, const struct room_msg *,
     struct room_msg *confirm, char **cause);
+/*
+ * The WELCOME, accepted only after our CONFIRM went out, for our room:
+ * its keys go into log (each checked against its commitment once that
+ * is known). -1 with *cause.
+ */
+int room_joiner_welcome(struct room_joiner *, const struct room_msg *,
+    struct room_log *, char **cause);
 void room_joiner_free(struct room_joiner *);
 
 /*
- * A JOIN arrived (ctx->joiner from the session, not from the message):
- * 0 with a CHALLENGE in *out and a failure counted, or -1 with a DENIED
- * in *out (the limit is reached) or with *cause (a bad Ya) and NULL.
+ * A JOIN arrived (ctx->joiner from the session, not from the message;
+ * the JOIN's member record must name it): a context with a CHALLENGE
+ * in *out and a failure counted, or NULL with a DENIED in *out (the
+ * limit is reached) or with *cause (a bad JOIN).
  */
 struct room_responder *room_responder_create(const struct room_join_ctx *,
     const struct room_msg *join, struct room_limit *, int64_t now_ms,
@@ -92,5 +100,16 @@ int room_responder_confirm(struct room_responder *, const struct room_msg *,
 const struct room_member_info *room_responder_member(
     const struct room_responder *);
 void room_responder_free(struct room_responder *);
+
+/*
+ * Member side, once a joiner is admitted (its CONFIRM checked, or it
+ * was invited): the WELCOME. Every epoch key the log holds (a newcomer
+ * may read the whole history) goes into keys, which needs
+ * ROOM_EPOCHS_MAX * ROOM_WELCOME_KEYLEN bytes and which out->data points
+ * to (wipe it once sent); then the active members and the log's V.
+ * -1 if the room has no CREATE yet.
+ */
+int room_welcome_build(
+    const struct room_log *, uint8_t *keys, struct room_msg *out);
 
 #endif

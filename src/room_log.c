@@ -1156,6 +1156,12 @@ room_log_member(const struct room_log *l, size_t i, struct room_member_view *v)
 	return 0;
 }
 
+void
+room_log_room(const struct room_log *l, uint8_t room[ROOM_IDLEN])
+{
+	memcpy(room, l->room, ROOM_IDLEN);
+}
+
 int
 room_log_creator(const struct room_log *l, uint8_t e[ROOM_KEYLEN])
 {

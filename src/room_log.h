@@ -139,9 +139,11 @@ size_t room_log_count(const struct room_log *);
 /* 1 if an event is delivered. */
 int room_log_has(const struct room_log *, const uint8_t id[ROOM_HASHLEN]);
 
-/* Members in the order they were first added; NULL past the end. */
+/* Members in the order they were first added; -1 past the end. */
 int room_log_member(
     const struct room_log *, size_t i, struct room_member_view *);
+/* The room's id. */
+void room_log_room(const struct room_log *, uint8_t room[ROOM_IDLEN]);
 /* The creator's E; -1 before CREATE is delivered. */
 int room_log_creator(const struct room_log *, uint8_t e[ROOM_KEYLEN]);
 /* The room's name and flags from CREATE; NULL before. */

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "room_join.h"
+#include "room_log.h"
 
 #define MIN_MS (60 * 1000)
 
@@ -238,6 +239,11 @@ test_bad_inputs(void **state)
 	join.mode = ROOM_JOIN_INVITED;
 	assert_null(room_responder_create(&b, &join, &limit, 5, &out, &cause));
 	free(cause);
+	join.mode = ROOM_JOIN_PASSWORD;
+	memset(join.member.noise, 0xa2, ROOM_KEYLEN); /* not the session's */
+	assert_null(room_responder_create(&b, &join, &limit, 5, &out, &cause));
+	assert_non_null(strstr(cause, "Noise key"));
+	free(cause);
 	/* A CHALLENGE for another room. */
 	challenge.type = ROOM_MSG_CHALLENGE;
 	memset(challenge.room, 0, ROOM_IDLEN);
@@ -252,6 +258,152 @@ test_bad_inputs(void **state)
 	room_limit_free(&limit);
 }
 
+static int
+no_deliver(void *arg, const struct room_event *ev, const uint8_t *raw,
+    size_t len, const struct room_body *b, char **cause)
+{
+	(void)ev;
+	(void)raw;
+	(void)len;
+	(void)b;
+	(void)cause;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static const struct room_log_ops log_ops = { no_deliver, NULL, NULL };
+
+/* Write b at log; -1 if it was refused. */
+static int
+write_at(struct room_log *log, const struct room_body *b, const uint8_t *sk)
+{
+	static uint8_t ev[ROOM_EVENT_MAX];
+	char *cause = NULL;
+	size_t len;
+	int r = room_log_write(log, b, 1, sk, ev, sizeof ev, &len, &cause);
+
+	free(cause);
+	return r;
+}
+
+static int
+sync_cb(void *arg, const uint8_t *raw, size_t len, const struct room_event *ev)
+{
+	enum room_rx rx;
+	const char *why;
+	char *cause;
+
+	(void)ev;
+	assert_int_equal(
+	    room_log_receive(arg, raw, len, 0, &rx, &why, &cause), 0);
+	assert_int_equal(rx, ROOM_RX_DELIVERED);
+	return 0;
+}
+
+/* From JOIN to the joiner writing in the room: the member's log makes
+ * the WELCOME, the joiner's log takes its keys and syncs. */
+static void
+test_welcome(void **state)
+{
+	static uint8_t keys[ROOM_EPOCHS_MAX * ROOM_WELCOME_KEYLEN];
+	static struct room_msg welcome;
+	static const uint8_t salt[ROOM_SALTLEN] = { 4 };
+	uint8_t cpk[ROOM_KEYLEN], csk[ROOM_SKLEN], key0[ROOM_KEYLEN] = { 9 };
+	uint8_t wire[8192];
+	struct room_member_info me;
+	struct room_join_ctx a, b;
+	struct room_log *clog, *jlog;
+	struct room_joiner *j;
+	struct room_responder *r;
+	struct room_limit limit;
+	struct room_body body;
+	struct room_vv v[4];
+	const char *why;
+	char *cause = NULL;
+	int cn = 0, jn = 0;
+	size_t n;
+
+	(void)state;
+	room_limit_init(&limit);
+	room_keypair(cpk, csk, NULL);
+	clog = room_log_create(room, cpk, &log_ops, &cn);
+	assert_int_equal(room_welcome_build(clog, keys, &welcome), -1);
+	room_log_free(clog);
+
+	/* The creator's room, with a message. */
+	memset(&body, 0, sizeof body);
+	body.kind = ROOM_CREATE;
+	strcpy(body.name, "r");
+	memcpy(body.salt, salt, ROOM_SALTLEN);
+	{
+		uint8_t id[ROOM_IDLEN];
+
+		room_id_derive(cpk, salt, id);
+		clog = room_log_create(id, cpk, &log_ops, &cn);
+		ctx_init(&a, good);
+		ctx_init(&b, good);
+		memcpy(a.room, id, ROOM_IDLEN);
+		memcpy(b.room, id, ROOM_IDLEN);
+	}
+	assert_int_equal(room_log_add_key(clog, 0, key0, &cause), 0);
+	assert_int_equal(write_at(clog, &body, csk), 0);
+	body.kind = ROOM_MSG;
+	body.text = (const uint8_t *)"before you came";
+	body.len = 15;
+	assert_int_equal(write_at(clog, &body, csk), 0);
+
+	/* The joiner's run; a WELCOME before its CONFIRM is refused. */
+	me_init(&me);
+	room_keypair(me.e, keys, NULL); /* keys: scratch for its secret */
+	jlog = room_log_create(a.room, me.e, &log_ops, &jn);
+	j = room_joiner_create(&a, &me, &join, &cause);
+	assert_non_null(j);
+	r = room_responder_create(&b, &join, &limit, 5, &challenge, &cause);
+	assert_non_null(r);
+	assert_int_equal(room_welcome_build(clog, wire, &welcome), 0);
+	assert_int_equal(room_joiner_welcome(j, &welcome, jlog, &cause), -1);
+	free(cause);
+	{
+		uint8_t jsk[ROOM_SKLEN];
+
+		memcpy(jsk, keys, ROOM_SKLEN);
+		assert_int_equal(
+		    room_joiner_challenge(j, &challenge, &confirm, &cause), 0);
+		assert_int_equal(
+		    room_responder_confirm(r, &confirm, &limit, &out), 0);
+
+		/* Admitted: the member writes its ADD, then the WELCOME. */
+		memset(&body, 0, sizeof body);
+		body.kind = ROOM_ADD;
+		body.member = *room_responder_member(r);
+		assert_int_equal(write_at(clog, &body, csk), 0);
+		assert_int_equal(room_welcome_build(clog, keys, &welcome), 0);
+		assert_int_equal(welcome.n, 1);
+		assert_int_equal(welcome.nmembers, 2);
+		n = room_proto_encode(&welcome, wire, sizeof wire);
+		assert_int_not_equal(n, 0);
+		assert_int_equal(room_proto_decode(wire, n, &welcome, &why), 0);
+		assert_int_equal(
+		    room_joiner_welcome(j, &welcome, jlog, &cause), 0);
+
+		/* The joiner syncs from nothing and may write. */
+		n = room_log_vv(jlog, v, 4);
+		assert_int_equal(n, 0);
+		room_log_since(clog, v, n, sync_cb, jlog);
+		assert_int_equal(jn, 3);
+		body.kind = ROOM_MSG;
+		body.text = (const uint8_t *)"hello";
+		body.len = 5;
+		assert_int_equal(write_at(jlog, &body, jsk), 0);
+		memset(jsk, 0, sizeof jsk);
+	}
+	room_joiner_free(j);
+	room_responder_free(r);
+	room_log_free(clog);
+	room_log_free(jlog);
+	room_limit_free(&limit);
+}
+
 int
 main(void)
 {
@@ -261,6 +413,7 @@ main(void)
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_limit_table),
 		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_welcome),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
