@@ -198,6 +198,8 @@ write_add(struct node *nd, const struct node *who)
 	return write_body(nd, &b);
 }
 
+static const char *last_why; /* of the last feed() */
+
 static enum room_rx
 feed(struct node *nd, size_t i)
 {
@@ -209,6 +211,7 @@ feed(struct node *nd, size_t i)
 	                     &rx, &why, &cause),
 	    0);
 	assert_null(cause);
+	last_why = why != NULL ? why : "";
 	return rx;
 }
 
@@ -431,6 +434,7 @@ test_duplicate_and_foreign(void **state)
 	node_init(&o, 4);
 	feed_range(&o, 0, a);
 	assert_int_equal(feed(&o, a), ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "signature"));
 	pool.raw[a][pool.len[a] - 1] ^= 1;
 	assert_int_equal(feed(&o, a), ROOM_RX_DELIVERED);
 	trio_free(&c, &x, &o);
@@ -457,9 +461,11 @@ test_forged(void **state)
 	 * the child without waiting. */
 	e1 = craft(&n, ROOM_MSG, parent, 1, 1, 3, 0, key0, NULL);
 	assert_int_equal(feed(&o, e1), ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "not a member"));
 	id_of(e1, child[0]);
 	e2 = craft(&n, ROOM_MSG, child, 1, 2, 4, 0, key0, NULL);
 	assert_int_equal(feed(&o, e2), ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "refused event"));
 	assert_int_equal(room_log_pending(o.log), 0);
 
 	/* A member's events that break the rules: a wrong lamport, a
@@ -468,25 +474,59 @@ test_forged(void **state)
 	assert_int_equal(
 	    feed(&o, craft(&x, ROOM_MSG, parent, 1, 1, 9, 0, key0, NULL)),
 	    ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "lamport"));
 	assert_int_equal(
-	    feed(&o, craft(&x, ROOM_MSG, parent, 1, 2, 4, 0, key0, NULL)),
+	    feed(&o, craft(&x, ROOM_MSG, parent, 1, 2, 3, 0, key0, NULL)),
 	    ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "next"));
 	assert_int_equal(
-	    feed(&o, craft(&x, ROOM_MSG, parent, 1, 1, 4, 1, key0, NULL)),
+	    feed(&o, craft(&x, ROOM_MSG, parent, 1, 1, 3, 1, key0, NULL)),
 	    ROOM_RX_REFUSED); /* its past announces epoch 0 only */
+	assert_non_null(strstr(last_why, "newest epoch"));
 	{
 		struct room_body b = { .kind = ROOM_REMOVE };
 
-		memcpy(b.who, c.pk, ROOM_KEYLEN);
-		e3 = craft(&x, ROOM_REMOVE, parent, 1, 1, 4, 0, key0, &b);
+		/* x removes itself: only the creator may remove. */
+		memcpy(b.who, x.pk, ROOM_KEYLEN);
+		e3 = craft(&x, ROOM_REMOVE, parent, 1, 1, 3, 0, key0, &b);
 	}
 	node_free(&o);
 	node_init(&o, 4);
 	feed_range(&o, 0, 3);
 	assert_int_equal(feed(&o, e3), ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "only the creator"));
+	/* x's event whose past lacks x's ADD (its parent: the CREATE). */
+	{
+		uint8_t create[1][ROOM_HASHLEN];
+
+		id_of(0, create[0]);
+		assert_int_equal(
+		    feed(&o,
+		        craft(&x, ROOM_MSG, create, 1, 1, 2, 0, key0, NULL)),
+		    ROOM_RX_REFUSED);
+		assert_non_null(strstr(last_why, "not a member"));
+	}
 	assert_int_equal(
-	    feed(&o, craft(&x, ROOM_MSG, parent, 1, 1, 4, 0, key1, NULL)),
+	    feed(&o, craft(&x, ROOM_MSG, parent, 1, 1, 3, 0, key1, NULL)),
 	    ROOM_RX_REFUSED); /* does not open with the epoch's key */
+	assert_non_null(strstr(last_why, "does not open"));
+	/* x's second event without its first in its past: a fork. */
+	{
+		uint8_t first[1][ROOM_HASHLEN];
+		size_t e4 = craft(&x, ROOM_MSG, parent, 1, 1, 3, 0, key0, NULL);
+
+		assert_int_equal(feed(&o, e4), ROOM_RX_DELIVERED);
+		assert_int_equal(
+		    feed(&o,
+		        craft(&x, ROOM_MSG, parent, 1, 2, 3, 0, key0, NULL)),
+		    ROOM_RX_REFUSED);
+		assert_non_null(strstr(last_why, "next"));
+		id_of(e4, first[0]);
+		assert_int_equal(
+		    feed(
+		        &o, craft(&x, ROOM_MSG, first, 1, 2, 4, 0, key0, NULL)),
+		    ROOM_RX_DELIVERED);
+	}
 	assert_int_equal(feed(&o, 0), ROOM_RX_DUPLICATE);
 	{
 		struct room_body b = { .kind = ROOM_CREATE };
@@ -504,6 +544,67 @@ test_forged(void **state)
 	node_free(&n);
 	node_free(&o);
 	pool_free();
+}
+
+/* The rules of each kind, each broken alone. */
+static void
+test_kinds(void **state)
+{
+	struct node c, x, o;
+	struct room_body b;
+	uint8_t add[1][ROOM_HASHLEN], rm[1][ROOM_HASHLEN];
+	size_t e;
+
+	(void)state;
+	trio_init(&c, &x, &o);
+	feed_range(&o, 0, pool.n);
+	id_of(pool.n - 1, add[0]);
+
+	memset(&b, 0, sizeof b);
+	b.kind = ROOM_REKEY;
+	b.epoch = 1;
+	assert_int_equal(
+	    feed(&o, craft(&x, ROOM_REKEY, add, 1, 1, 3, 0, key0, &b)),
+	    ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "only the creator may rekey"));
+	b.epoch = 2;
+	assert_int_equal(
+	    feed(&o, craft(&c, ROOM_REKEY, add, 1, 3, 3, 0, key0, &b)),
+	    ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "rekey epoch"));
+
+	memset(&b, 0, sizeof b);
+	b.kind = ROOM_REMOVE;
+	memcpy(b.who, x.pk, ROOM_KEYLEN);
+	b.last = 5; /* x has written nothing */
+	assert_int_equal(
+	    feed(&o, craft(&c, ROOM_REMOVE, add, 1, 3, 3, 0, key0, &b)),
+	    ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "bad room remove"));
+
+	memset(&b, 0, sizeof b);
+	b.kind = ROOM_ADD;
+	memcpy(b.member.e, x.pk, ROOM_PREFIXLEN); /* same prefix, other key */
+	assert_int_equal(
+	    feed(&o, craft(&c, ROOM_ADD, add, 1, 3, 3, 0, key0, &b)),
+	    ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "prefix collides"));
+
+	/* Removed, then added again: refused. */
+	memset(&b, 0, sizeof b);
+	b.kind = ROOM_REMOVE;
+	memcpy(b.who, x.pk, ROOM_KEYLEN);
+	e = craft(&c, ROOM_REMOVE, add, 1, 3, 3, 0, key0, &b);
+	assert_int_equal(feed(&o, e), ROOM_RX_DELIVERED);
+	id_of(e, rm[0]);
+	memset(&b, 0, sizeof b);
+	b.kind = ROOM_ADD;
+	memcpy(b.member.e, x.pk, ROOM_KEYLEN);
+	assert_int_equal(
+	    feed(&o, craft(&c, ROOM_ADD, rm, 1, 4, 4, 0, key0, &b)),
+	    ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "added again"));
+	trio_free(&c, &x, &o);
 }
 
 /* Only the key the room id names can create it; a wrong epoch 0 key
@@ -786,7 +887,10 @@ test_kick(void **state)
 	 * match the REKEY's commitment. */
 	feed_range(&y, 0, late);
 	feed(&y, remove);
+	/* A wrong key before its REKEY: taken, then dropped by it. */
+	assert_int_equal(room_log_add_key(y.log, 1, key0, &cause), 0);
 	feed(&y, rekey);
+	assert_int_equal(room_log_key(y.log, 1, heads[0]), -1);
 	assert_int_equal(feed(&y, after), ROOM_RX_PENDING);
 	assert_int_equal(room_log_add_key(y.log, 1, key0, &cause), -1);
 	free(cause);
@@ -797,6 +901,7 @@ test_kick(void **state)
 	/* x's event concurrent with its removal, beyond the cut-off: refused
 	 * once the REMOVE is delivered. */
 	assert_int_equal(feed(&y, late), ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "after its author"));
 
 	/* x, once it knows: cannot write; an event crafted after the
 	 * REMOVE is refused (not a member), and one after the REKEY too
@@ -809,12 +914,19 @@ test_kick(void **state)
 	free(cause);
 	id_of(remove, rm[0]);
 	assert_int_equal(
-	    feed(&y, craft(&x, ROOM_MSG, rm, 1, 3, 5, 0, key0, NULL)),
+	    feed(&y, craft(&x, ROOM_MSG, rm, 1, 3, 6, 0, key0, NULL)),
 	    ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "after its author"));
 	assert_int_equal(room_log_heads(y.log, heads, 8), 1);
+	/* y's event after the REKEY in the old epoch: refused. */
 	assert_int_equal(
-	    feed(&y, craft(&x, ROOM_MSG, heads, 1, 2, 6, 0, key0, NULL)),
+	    feed(&y, craft(&y, ROOM_MSG, heads, 1, 1, 8, 0, key0, NULL)),
 	    ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "newest epoch"));
+	assert_int_equal(
+	    feed(&y, craft(&x, ROOM_MSG, heads, 1, 3, 8, 0, key0, NULL)),
+	    ROOM_RX_REFUSED);
+	assert_non_null(strstr(last_why, "after its author"));
 
 	/* y leaves; its later events are refused. The creator cannot. */
 	write_body(&y, &(struct room_body){ .kind = ROOM_LEAVE });
@@ -878,6 +990,7 @@ main(void)
 		cmocka_unit_test_teardown(test_basic, teardown),
 		cmocka_unit_test_teardown(test_duplicate_and_foreign, teardown),
 		cmocka_unit_test_teardown(test_forged, teardown),
+		cmocka_unit_test_teardown(test_kinds, teardown),
 		cmocka_unit_test_teardown(test_create, teardown),
 		cmocka_unit_test_teardown(test_equivocation, teardown),
 		cmocka_unit_test_teardown(test_missing_parents, teardown),
