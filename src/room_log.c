@@ -19,12 +19,15 @@
  *   with that epoch's key and decodes, and the kind's rule holds.
  *
  * Events wait in the pending set (at most ROOM_PENDING_MAX) until their
- * parents are delivered and their epoch key is known; each delivery
- * retries the set. Refused ids are remembered (a ring of the last
- * ROOM_PENDING_MAX) so that their descendants are refused too, rather
- * than waiting for ever. Member E keys are unique by their 8-byte
- * prefix (an ADD that would collide is refused), so a version vector
- * can name authors by prefix.
+ * parents are delivered and their epoch key is known. Each remembers
+ * (by its 8-byte prefix, in a compact array beside the set) the one
+ * parent it waits for, so a delivery retries only the events waiting
+ * for it, and a full set of junk costs each later event one short
+ * scan, not a try per waiting event; a new key retries them all. Refused ids
+ * are remembered (a ring of the last ROOM_PENDING_MAX) so that their
+ * descendants are refused too, rather than waiting for ever. Member E keys are
+ * unique by their 8-byte prefix (an ADD that would collide is refused), so a
+ * version vector can name authors by prefix.
  *
  * Local rule (not a function of the causal past): once a REMOVE of x
  * (cutoff c) or x's LEAVE (cutoff: its seq) is delivered, x's events
@@ -73,6 +76,11 @@ struct room_pend {
 	struct room_event ev;
 };
 
+/* The prefixes a scan of the pending set compares (wait 0: a key). */
+struct room_pidx {
+	uint64_t id, wait, seq, author;
+};
+
 struct room_epoch {
 	uint8_t key[ROOM_KEYLEN];
 	uint8_t commit[ROOM_KEYLEN];
@@ -95,6 +103,7 @@ struct room_log {
 	uint32_t *heads;
 	size_t nheads, capheads;
 	struct room_pend *pend;
+	struct room_pidx *pidx;
 	size_t npend;
 	uint8_t (*refused)[ROOM_HASHLEN];
 	size_t nrefused, refused_next;
@@ -126,6 +135,7 @@ room_log_create(const uint8_t room[ROOM_IDLEN], const uint8_t *me,
 	l->ops = ops;
 	l->arg = arg;
 	l->pend = xcalloc(ROOM_PENDING_MAX, sizeof *l->pend);
+	l->pidx = xcalloc(ROOM_PENDING_MAX, sizeof *l->pidx);
 	l->refused = xcalloc(ROOM_PENDING_MAX, sizeof *l->refused);
 	return l;
 }
@@ -156,6 +166,7 @@ room_log_free(struct room_log *l)
 	free(l->map);
 	free(l->heads);
 	free(l->pend);
+	free(l->pidx);
 	free(l->refused);
 	free(l);
 }
@@ -223,15 +234,47 @@ room_member_find(const struct room_log *l, const uint8_t e[ROOM_KEYLEN])
 	return -1;
 }
 
+static uint64_t
+room_prefix(const uint8_t *p)
+{
+	return room_be_get(p, 8);
+}
+
 static long
 room_pend_find(const struct room_log *l, const uint8_t id[ROOM_HASHLEN])
 {
+	uint64_t k = room_prefix(id);
 	size_t i;
 
 	for (i = 0; i < l->npend; i++)
-		if (memcmp(l->pend[i].ev.id, id, ROOM_HASHLEN) == 0)
+		if (l->pidx[i].id == k &&
+		    memcmp(l->pend[i].ev.id, id, ROOM_HASHLEN) == 0)
 			return (long)i;
 	return -1;
+}
+
+/* Take p (and its raw) into the set, waiting for wait. */
+static void
+room_pend_add(struct room_log *l, const struct room_pend *p, uint64_t wait)
+{
+	struct room_pidx *x = &l->pidx[l->npend];
+
+	l->pend[l->npend++] = *p;
+	x->id = room_prefix(p->ev.id);
+	x->wait = wait;
+	x->seq = p->ev.seq;
+	x->author = room_prefix(p->ev.author);
+}
+
+/* Drop entry i; the last takes its place (body points into raw, which
+ * moves with it). */
+static void
+room_pend_del(struct room_log *l, size_t i)
+{
+	free(l->pend[i].raw);
+	l->npend--;
+	l->pend[i] = l->pend[l->npend];
+	l->pidx[i] = l->pidx[l->npend];
 }
 
 static int
@@ -637,21 +680,24 @@ room_commit(struct room_log *l, struct room_pend *p, struct room_check *c)
 		l->epoch_max = e->epoch_max;
 }
 
-/* Try to deliver p: its parents must all be delivered. */
+/* Try to deliver p: its parents must all be delivered. If it must
+ * wait, *wait is the prefix of what for (0: a key). */
 static int
-room_try(
-    struct room_log *l, struct room_pend *p, const char **why, char **cause)
+room_try(struct room_log *l, struct room_pend *p, uint64_t *wait,
+    const char **why, char **cause)
 {
 	struct room_check c;
 	size_t i;
 	int r;
 
+	*wait = 0;
 	for (i = 0; i < p->ev.nparents; i++) {
 		if (room_is_refused(l, p->ev.parents[i])) {
 			*why = "room event descends from a refused event";
 			return TRY_REFUSED;
 		}
 		if (room_find(l, p->ev.parents[i]) < 0) {
+			*wait = room_prefix(p->ev.parents[i]);
 			*why = "waiting for its parents";
 			return TRY_WAIT;
 		}
@@ -676,39 +722,44 @@ room_try(
 }
 
 /*
- * Retry the pending set until nothing changes. Each pass keeps the
- * waiting events in their order, so a chain that arrived in order
- * drains in one pass.
+ * After event id was delivered or refused, retry what waits for it,
+ * then for what that delivered or refused, and so on; with id NULL (a
+ * new key), retry everything once first.
  */
 static int
-room_drain(struct room_log *l, char **cause)
+room_drain(struct room_log *l, const uint8_t *id, char **cause)
 {
-	struct room_pend *p;
+	uint64_t *q = NULL, d = 0, wait;
+	size_t nq = 0, i;
 	const char *why;
-	size_t r, w;
-	int t, err = 0, progress = 1;
+	int t, all = id == NULL, err = 0;
 
-	while (progress && !err) {
-		progress = 0;
-		for (r = w = 0; r < l->npend; r++) {
-			p = &l->pend[r];
-			t = err ? TRY_WAIT : room_try(l, p, &why, cause);
-			if (t == TRY_ERROR) {
-				err = 1;
-				t = TRY_WAIT;
-			}
-			if (t == TRY_WAIT) {
-				/* body points into raw, which moves with it */
-				l->pend[w++] = *p;
-				continue;
-			}
-			if (t == TRY_REFUSED)
-				room_refuse(l, p->ev.id);
-			free(p->raw);
-			progress = 1;
-		}
-		l->npend = w;
+	if (id != NULL) {
+		q = xreallocarray(NULL, 1, sizeof *q);
+		q[nq++] = room_prefix(id);
 	}
+	while (!err && (all || nq > 0)) {
+		if (!all)
+			d = q[--nq];
+		for (i = 0; i < l->npend && !err; i++) {
+			if (!all && l->pidx[i].wait != d)
+				continue;
+			t = room_try(l, &l->pend[i], &wait, &why, cause);
+			if (t == TRY_ERROR)
+				err = 1;
+			if (t == TRY_WAIT)
+				l->pidx[i].wait = wait;
+			if (t != TRY_DELIVERED && t != TRY_REFUSED)
+				continue;
+			if (t == TRY_REFUSED)
+				room_refuse(l, l->pend[i].ev.id);
+			q = xreallocarray(q, nq + 1, sizeof *q);
+			q[nq++] = l->pidx[i].id;
+			room_pend_del(l, i--);
+		}
+		all = 0;
+	}
+	free(q);
 	return err ? -1 : 0;
 }
 
@@ -723,7 +774,8 @@ room_taken(const struct room_log *l, const struct room_event *ev)
 	if (m >= 0 && ev->seq <= l->mems[m].seq)
 		return l->evs[l->mems[m].evs[ev->seq - 1]].id;
 	for (i = 0; i < l->npend; i++)
-		if (l->pend[i].ev.seq == ev->seq &&
+		if (l->pidx[i].seq == ev->seq &&
+		    l->pidx[i].author == room_prefix(ev->author) &&
 		    memcmp(l->pend[i].ev.author, ev->author, ROOM_KEYLEN) == 0)
 			return l->pend[i].ev.id;
 	return NULL;
@@ -734,6 +786,7 @@ room_log_receive(struct room_log *l, const uint8_t *raw, size_t len, int load,
     enum room_rx *rx, const char **why, char **cause)
 {
 	struct room_pend p;
+	uint64_t wait;
 	const uint8_t *first;
 	long m;
 	int r;
@@ -775,12 +828,12 @@ room_log_receive(struct room_log *l, const uint8_t *raw, size_t len, int load,
 	p.len = len;
 	p.ev.body = p.raw + p.ev.hdrlen;
 	l->loading = load;
-	r = room_try(l, &p, why, cause);
+	r = room_try(l, &p, &wait, why, cause);
 	if (r == TRY_WAIT && l->npend == ROOM_PENDING_MAX) {
 		*rx = ROOM_RX_FULL;
 		*why = "too many room events waiting";
 	} else if (r == TRY_WAIT) {
-		l->pend[l->npend++] = p;
+		room_pend_add(l, &p, wait);
 		*rx = ROOM_RX_PENDING;
 		p.raw = NULL;
 	} else if (r == TRY_REFUSED)
@@ -789,10 +842,13 @@ room_log_receive(struct room_log *l, const uint8_t *raw, size_t len, int load,
 	if (r == TRY_DELIVERED) {
 		*rx = ROOM_RX_DELIVERED;
 		*why = NULL;
-		r = room_drain(l, cause);
 	}
+	/* What waited for it may go now (or be refused with it). */
+	if ((r == TRY_DELIVERED || r == TRY_REFUSED) &&
+	    room_drain(l, p.ev.id, cause) == -1)
+		r = TRY_ERROR;
 	l->loading = 0;
-	return r == TRY_ERROR || r == -1 ? -1 : 0;
+	return r == TRY_ERROR ? -1 : 0;
 }
 
 /* --- writing ------------------------------------------------------ */
@@ -964,7 +1020,7 @@ room_log_add_key(struct room_log *l, uint32_t epoch,
 	ep->has_key = 1;
 	if (l->ops->key != NULL)
 		l->ops->key(l->arg, epoch, key);
-	return room_drain(l, cause);
+	return room_drain(l, NULL, cause);
 }
 
 int

@@ -286,7 +286,8 @@ craft(const struct node *by, uint8_t kind, const uint8_t (*parents)[32],
 	ev.lamport = lamport;
 	ev.epoch = epoch;
 	ev.nparents = (uint8_t)np;
-	memcpy(ev.parents, parents, np * ROOM_HASHLEN);
+	if (np != 0)
+		memcpy(ev.parents, parents, np * ROOM_HASHLEN);
 	len = room_event_encode(
 	    &ev, plain, n, key, by->sk, NULL, out, sizeof out);
 	assert_int_not_equal(len, 0);
@@ -466,6 +467,18 @@ test_forged(void **state)
 	e2 = craft(&n, ROOM_MSG, child, 1, 2, 4, 0, key0, NULL);
 	assert_int_equal(feed(&o, e2), ROOM_RX_REFUSED);
 	assert_non_null(strstr(last_why, "refused event"));
+	/* The other way round: the waiting child goes with its parent. */
+	{
+		struct node o2;
+
+		node_init(&o2, 4);
+		feed_range(&o2, 0, e1);
+		assert_int_equal(feed(&o2, e2), ROOM_RX_PENDING);
+		assert_int_equal(feed(&o2, e1), ROOM_RX_REFUSED);
+		assert_int_equal(room_log_pending(o2.log), 0);
+		assert_int_equal(feed(&o2, e2), ROOM_RX_REFUSED);
+		node_free(&o2);
+	}
 	assert_int_equal(room_log_pending(o.log), 0);
 
 	/* A member's events that break the rules: a wrong lamport, a

@@ -20,6 +20,7 @@
 static struct room_msg m, got;
 static uint8_t wire[70000];
 static uint8_t ids[2 * ROOM_HASHLEN], keys[2 * ROOM_WELCOME_KEYLEN];
+static uint8_t event[ROOM_EVENT_MAX + 1]; /* the bytes of an EVENT */
 
 static void
 base(uint8_t type)
@@ -78,7 +79,7 @@ test_roundtrips(void **state)
 	assert_int_equal(got.v[0].seq, 5);
 
 	base(ROOM_MSG_EVENT);
-	m.data = wire + 40000;
+	m.data = event;
 	m.len = ROOM_EVENT_MIN;
 	assert_int_equal(roundtrip(), 1 + ROOM_EVENT_MIN);
 	m.len = ROOM_EVENT_MAX;
@@ -190,7 +191,7 @@ test_refused(void **state)
 
 	/* Events: too short, too long. */
 	base(ROOM_MSG_EVENT);
-	m.data = wire + 1000;
+	m.data = event;
 	m.len = ROOM_EVENT_MIN - 1;
 	refused();
 	m.len = ROOM_EVENT_MAX + 1;
