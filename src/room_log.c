@@ -1212,6 +1212,40 @@ room_log_member(const struct room_log *l, size_t i, struct room_member_view *v)
 	return 0;
 }
 
+int
+room_log_get(const struct room_log *l, const uint8_t id[ROOM_HASHLEN],
+    const uint8_t **raw, size_t *len)
+{
+	long i = room_find(l, id);
+
+	if (i < 0)
+		return -1;
+	*raw = l->evs[i].raw;
+	*len = l->evs[i].len;
+	return 0;
+}
+
+int
+room_log_check_member(const struct room_log *l,
+    const uint8_t noise[ROOM_KEYLEN], const uint8_t e[ROOM_KEYLEN])
+{
+	const struct room_member_info *m;
+	int found = 0;
+	size_t i;
+
+	for (i = 0; i < l->nmems; i++) {
+		m = &l->mems[i].info;
+		if (memcmp(m->e, e, ROOM_KEYLEN) == 0) {
+			if (memcmp(m->noise, noise, ROOM_KEYLEN) != 0)
+				return -1;
+			found = 1;
+		} else if (memcmp(m->noise, noise, ROOM_KEYLEN) == 0 &&
+		    !l->mems[i].ended)
+			return -1;
+	}
+	return found;
+}
+
 void
 room_log_room(const struct room_log *l, uint8_t room[ROOM_IDLEN])
 {

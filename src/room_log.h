@@ -138,6 +138,17 @@ size_t room_log_heads(
 size_t room_log_count(const struct room_log *);
 /* 1 if an event is delivered. */
 int room_log_has(const struct room_log *, const uint8_t id[ROOM_HASHLEN]);
+/* A delivered event's bytes (to answer WANT): 0, or -1 if not here. */
+int room_log_get(const struct room_log *, const uint8_t id[ROOM_HASHLEN],
+    const uint8_t **raw, size_t *len);
+/*
+ * A MEMBER statement: the peer with Noise key noise says its E is e.
+ * 1 if a member's record binds them, 0 if neither is a member's, -1 if
+ * they contradict a record (e is bound to another Noise key or noise
+ * to another E): an alarm for the user.
+ */
+int room_log_check_member(const struct room_log *,
+    const uint8_t noise[ROOM_KEYLEN], const uint8_t e[ROOM_KEYLEN]);
 
 /* Members in the order they were first added; -1 past the end. */
 int room_log_member(

@@ -380,6 +380,26 @@ test_basic(void **state)
 	assert_int_equal(x.n, 6);
 	assert_int_equal(room_log_pending(x.log), 0);
 
+	/* WANT answers, MEMBER statements. */
+	{
+		const uint8_t *raw;
+		uint8_t noise[ROOM_KEYLEN], id[ROOM_HASHLEN];
+		size_t len;
+
+		id_of(a, id);
+		assert_int_equal(room_log_get(x.log, id, &raw, &len), 0);
+		assert_int_equal(len, pool.len[a]);
+		assert_memory_equal(raw, pool.raw[a], len);
+		id[0] ^= 1;
+		assert_int_equal(room_log_get(x.log, id, &raw, &len), -1);
+		memset(noise, y.pk[0], ROOM_KEYLEN); /* as write_add() */
+		assert_int_equal(room_log_check_member(x.log, noise, y.pk), 1);
+		assert_int_equal(room_log_check_member(x.log, noise, x.pk), -1);
+		memset(noise, 0x99, ROOM_KEYLEN);
+		assert_int_equal(room_log_check_member(x.log, noise, y.pk), -1);
+		assert_int_equal(room_log_check_member(x.log, noise, noise), 0);
+	}
+
 	/* A reader without a key of its own cannot write. */
 	{
 		struct room_log *r = room_log_create(room, NULL, &ops, &x);
