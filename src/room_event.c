@@ -117,11 +117,12 @@ room_sign_input(crypto_sign_state *st, const uint8_t *p, size_t len)
 	crypto_sign_update(st, p, len);
 }
 
-static void
-room_event_id(const uint8_t *p, size_t len, uint8_t id[ROOM_HASHLEN])
+void
+room_event_hash(const uint8_t *p, size_t len, uint8_t id[ROOM_HASHLEN])
 {
 	crypto_generichash_state st;
 
+	room_init();
 	crypto_generichash_init(&st, NULL, 0, ROOM_HASHLEN);
 	crypto_generichash_update(&st, ROOM_LABEL(ROOM_ID_LABEL));
 	crypto_generichash_update(&st, p, len);
@@ -175,7 +176,7 @@ room_event_decode(
 		*why = "bad room event signature";
 		return -1;
 	}
-	room_event_id(p, len, ev->id);
+	room_event_hash(p, len, ev->id);
 	return 0;
 }
 
@@ -218,7 +219,7 @@ room_event_encode(struct room_event *ev, const uint8_t *plain, size_t plainlen,
 	ev->hdrlen = hdrlen;
 	ev->body = out + hdrlen;
 	ev->bodylen = ROOM_SEALLEN + plainlen;
-	room_event_id(out, len, ev->id);
+	room_event_hash(out, len, ev->id);
 	return len;
 }
 

@@ -126,6 +126,9 @@ size_t room_event_encode(struct room_event *ev, const uint8_t *plain,
     size_t plainlen, const uint8_t key[ROOM_KEYLEN],
     const uint8_t sk[ROOM_SKLEN], const uint8_t *nonce, uint8_t *out,
     size_t cap);
+/* The id of an event's bytes, without any check (so a copy already
+ * held is known before its signature is checked again). */
+void room_event_hash(const uint8_t *, size_t len, uint8_t id[ROOM_HASHLEN]);
 /*
  * Decrypt the body of a decoded event (raw: the event's bytes) into
  * plain (at least ev->bodylen - ROOM_SEALLEN bytes), its length in

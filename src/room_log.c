@@ -794,6 +794,15 @@ room_log_receive(struct room_log *l, const uint8_t *raw, size_t len, int load,
 	*cause = NULL;
 	*why = NULL;
 	*rx = ROOM_RX_REFUSED;
+	/* A copy of what we hold costs a hash, not a signature check. */
+	if (len >= ROOM_EVENT_MIN && len <= ROOM_EVENT_MAX) {
+		room_event_hash(raw, len, p.ev.id);
+		if (room_find(l, p.ev.id) >= 0 ||
+		    room_pend_find(l, p.ev.id) >= 0) {
+			*rx = ROOM_RX_DUPLICATE;
+			return 0;
+		}
+	}
 	if (room_event_decode(raw, len, &p.ev, why) == -1)
 		return 0;
 	if (memcmp(p.ev.room, l->room, ROOM_IDLEN) != 0) {
