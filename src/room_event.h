@@ -115,6 +115,10 @@ void room_be_put(uint8_t *, uint64_t, size_t n);
  */
 int room_event_decode(
     const uint8_t *, size_t len, struct room_event *, const char **why);
+/* The same without the signature check, for events this node checked
+ * before it stored them (loading the store at start). */
+int room_event_parse(
+    const uint8_t *, size_t len, struct room_event *, const char **why);
 /*
  * Encode the event ev describes (all header fields but body, bodylen,
  * hdrlen, id) with plain as its body: seal it under key with nonce

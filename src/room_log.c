@@ -803,7 +803,8 @@ room_log_receive(struct room_log *l, const uint8_t *raw, size_t len, int load,
 			return 0;
 		}
 	}
-	if (room_event_decode(raw, len, &p.ev, why) == -1)
+	if ((load ? room_event_parse(raw, len, &p.ev, why)
+	          : room_event_decode(raw, len, &p.ev, why)) == -1)
 		return 0;
 	if (memcmp(p.ev.room, l->room, ROOM_IDLEN) != 0) {
 		*why = "room event for another room";

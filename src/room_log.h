@@ -74,8 +74,9 @@ void room_log_free(struct room_log *);
 
 /*
  * Take an event from the network (or, with load set, from storage at
- * start, which does not call deliver). *why (static) says why it was
- * refused or is waiting. -1 with *cause only if deliver failed.
+ * start: its signature is not checked again and deliver is not
+ * called). *why (static) says why it was refused or is waiting. -1
+ * with *cause only if deliver failed.
  */
 int room_log_receive(struct room_log *, const uint8_t *raw, size_t len,
     int load, enum room_rx *, const char **why, char **cause);
