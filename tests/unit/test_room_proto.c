@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "proto.h"
 #include "room_proto.h"
 
 static struct room_msg m, got;
@@ -256,6 +257,33 @@ test_refused(void **state)
 	assert_string_equal(room_proto_denied_text(0), "unknown reason");
 }
 
+/* The largest WELCOME (256 epochs, 256 members with the longest nicks
+ * and addresses, 256 entries of V) fits in one transport message. */
+static void
+test_welcome_fits(void **state)
+{
+	static uint8_t k[ROOM_EPOCHS_MAX * ROOM_WELCOME_KEYLEN];
+	size_t i, n;
+
+	(void)state;
+	base(ROOM_MSG_WELCOME);
+	for (i = 0; i < ROOM_EPOCHS_MAX; i++)
+		room_be_put(k + i * ROOM_WELCOME_KEYLEN, i, 4);
+	m.data = k;
+	m.n = ROOM_EPOCHS_MAX;
+	m.nmembers = m.nv = ROOM_MEMBERS_MAX;
+	for (i = 0; i < ROOM_MEMBERS_MAX; i++) {
+		memset(m.members[i].nick, 'n', ROOM_NICK_MAX);
+		m.members[i].addrlen = ROOM_ADDR_MAX;
+		m.members[i].addr[0] = 1;
+		room_be_put(m.v[i].prefix, i, ROOM_PREFIXLEN);
+		m.v[i].seq = 1;
+	}
+	n = room_proto_encode(&m, wire, sizeof wire);
+	assert_int_equal(n, 43031);
+	assert_true(n <= PROTO_PLAIN_MAX);
+}
+
 static void
 test_digest(void **state)
 {
@@ -280,6 +308,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrips),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_welcome_fits),
 		cmocka_unit_test(test_digest),
 	};
 
