@@ -117,16 +117,30 @@ room_sign_input(crypto_sign_state *st, const uint8_t *p, size_t len)
 	crypto_sign_update(st, p, len);
 }
 
-void
-room_event_hash(const uint8_t *p, size_t len, uint8_t id[ROOM_HASHLEN])
+/* BLAKE2b (no key) of label || a || b || c into out (outlen bytes); b
+ * and c may be NULL. */
+static void
+room_hash(uint8_t *out, size_t outlen, const char *label, const void *a,
+    size_t alen, const void *b, size_t blen, const void *c, size_t clen)
 {
 	crypto_generichash_state st;
 
 	room_init();
-	crypto_generichash_init(&st, NULL, 0, ROOM_HASHLEN);
-	crypto_generichash_update(&st, ROOM_LABEL(ROOM_ID_LABEL));
-	crypto_generichash_update(&st, p, len);
-	crypto_generichash_final(&st, id, ROOM_HASHLEN);
+	crypto_generichash_init(&st, NULL, 0, outlen);
+	crypto_generichash_update(&st, (const uint8_t *)label, strlen(label));
+	crypto_generichash_update(&st, a, alen);
+	if (b != NULL)
+		crypto_generichash_update(&st, b, blen);
+	if (c != NULL)
+		crypto_generichash_update(&st, c, clen);
+	crypto_generichash_final(&st, out, outlen);
+	sodium_memzero(&st, sizeof st);
+}
+
+void
+room_event_hash(const uint8_t *p, size_t len, uint8_t id[ROOM_HASHLEN])
+{
+	room_hash(id, ROOM_HASHLEN, ROOM_ID_LABEL, p, len, NULL, 0, NULL, 0);
 }
 
 int
@@ -519,14 +533,8 @@ void
 room_id_derive(const uint8_t e[ROOM_KEYLEN], const uint8_t salt[ROOM_SALTLEN],
     uint8_t room[ROOM_IDLEN])
 {
-	crypto_generichash_state st;
-
-	room_init();
-	crypto_generichash_init(&st, NULL, 0, ROOM_IDLEN);
-	crypto_generichash_update(&st, ROOM_LABEL(ROOM_ROOMID_LABEL));
-	crypto_generichash_update(&st, e, ROOM_KEYLEN);
-	crypto_generichash_update(&st, salt, ROOM_SALTLEN);
-	crypto_generichash_final(&st, room, ROOM_IDLEN);
+	room_hash(room, ROOM_IDLEN, ROOM_ROOMID_LABEL, e, ROOM_KEYLEN, salt,
+	    ROOM_SALTLEN, NULL, 0);
 }
 
 void
@@ -540,17 +548,11 @@ void
 room_key_commit(const uint8_t room[ROOM_IDLEN], uint32_t epoch,
     const uint8_t key[ROOM_KEYLEN], uint8_t out[ROOM_KEYLEN])
 {
-	crypto_generichash_state st;
 	uint8_t num[4];
 
 	room_be_put(num, epoch, 4);
-	crypto_generichash_init(&st, NULL, 0, ROOM_KEYLEN);
-	crypto_generichash_update(&st, ROOM_LABEL(ROOM_COMMIT_LABEL));
-	crypto_generichash_update(&st, room, ROOM_IDLEN);
-	crypto_generichash_update(&st, num, 4);
-	crypto_generichash_update(&st, key, ROOM_KEYLEN);
-	crypto_generichash_final(&st, out, ROOM_KEYLEN);
-	sodium_memzero(&st, sizeof st);
+	room_hash(out, ROOM_KEYLEN, ROOM_COMMIT_LABEL, room, ROOM_IDLEN, num, 4,
+	    key, ROOM_KEYLEN);
 }
 
 int

@@ -140,6 +140,18 @@ pool_free(void)
 	pool.n = 0;
 }
 
+/* A copy of an event in the pool; its index. */
+static size_t
+pool_add(const uint8_t *raw, size_t len)
+{
+	assert_true(pool.n < 8192);
+	pool.raw[pool.n] = malloc(len);
+	assert_non_null(pool.raw[pool.n]);
+	memcpy(pool.raw[pool.n], raw, len);
+	pool.len[pool.n] = len;
+	return pool.n++;
+}
+
 /* Write an event at nd; it goes to the pool. Returns its pool index. */
 static size_t
 write_body(struct node *nd, const struct room_body *b)
@@ -151,12 +163,7 @@ write_body(struct node *nd, const struct room_body *b)
 	if (room_log_write(nd->log, b, 1700000000000, nd->sk, out, sizeof out,
 	        &len, &cause) != 0)
 		fail_msg("write: %s", cause);
-	assert_true(pool.n < 8192);
-	pool.raw[pool.n] = malloc(len);
-	assert_non_null(pool.raw[pool.n]);
-	memcpy(pool.raw[pool.n], out, len);
-	pool.len[pool.n] = len;
-	return pool.n++;
+	return pool_add(out, len);
 }
 
 static size_t
@@ -291,11 +298,7 @@ craft(const struct node *by, uint8_t kind, const uint8_t (*parents)[32],
 	len = room_event_encode(
 	    &ev, plain, n, key, by->sk, NULL, out, sizeof out);
 	assert_int_not_equal(len, 0);
-	pool.raw[pool.n] = malloc(len);
-	assert_non_null(pool.raw[pool.n]);
-	memcpy(pool.raw[pool.n], out, len);
-	pool.len[pool.n] = len;
-	return pool.n++;
+	return pool_add(out, len);
 }
 
 static void
