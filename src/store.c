@@ -37,6 +37,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_int.h"
 #include "xmalloc.h"
 
 #define STORE_VERSION 2
@@ -467,6 +468,30 @@ int
 store_dirty(const struct store *s)
 {
 	return s->in_txn;
+}
+
+struct sqlite3 *
+store_sqlite(struct store *s)
+{
+	return s->db;
+}
+
+int
+store_write(struct store *s, char **cause)
+{
+	return store_begin(s, cause);
+}
+
+int
+store_fail(struct store *s, const char *what, char **cause)
+{
+	return store_write_failed(s, what, cause);
+}
+
+char *
+store_errstr(struct store *s, const char *what)
+{
+	return store_error(s, what);
 }
 
 /*
