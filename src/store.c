@@ -21,7 +21,9 @@
  * Durability: WAL with synchronous=FULL, so a committed transaction is on
  * disk. Writes open a transaction lazily and store_commit() ends it once
  * per loop iteration; the engine queues acknowledgements in the same
- * iteration and they only reach the socket after that commit.
+ * iteration and they only reach the socket after that commit. Each
+ * conversation's next_seq is cached and written once per transaction,
+ * just before it commits, not once per message.
  *
  * Disk space: the WAL is checkpointed every STORE_WAL_PAGES pages and cut
  * back to STORE_WAL_LIMIT bytes after a checkpoint, so it cannot take a
@@ -176,7 +178,8 @@ static const char *store_migrations[STORE_VERSION] = {
 struct store_conv {
 	uint8_t key[STORE_KEYLEN];
 	int64_t id;
-	int64_t next_seq; /* cached: the table's copy is written with it */
+	int64_t next_seq; /* cached; the table's copy follows at commit */
+	int seq_dirty; /* next_seq is ahead of the table's copy */
 };
 
 struct store {
@@ -186,6 +189,9 @@ struct store {
 	int in_txn;
 	struct store_conv *convs; /* cache: few peers, looked up often */
 	size_t nconvs;
+	size_t *dirty; /* indexes in convs of those with seq_dirty set */
+	size_t ndirty;
+	size_t dirtycap;
 };
 
 /* Did the last failure come from a full disk? SQLite says so with
@@ -393,6 +399,7 @@ store_close(struct store *s)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	free(s->convs);
+	free(s->dirty);
 	free(s->path);
 	free(s);
 }
@@ -428,7 +435,7 @@ store_rolled_back(struct store *s)
 {
 	if (sqlite3_get_autocommit(s->db)) {
 		s->in_txn = 0;
-		s->nconvs = 0;
+		s->nconvs = s->ndirty = 0;
 	}
 }
 
@@ -443,6 +450,27 @@ store_write_failed(struct store *s, const char *what, char **cause)
 	return -1;
 }
 
+/* Write the sequence counters that moved in this transaction. */
+static int
+store_seq_flush(struct store *s)
+{
+	sqlite3_stmt *st = s->st[ST_CONV_SEQ];
+	struct store_conv *c;
+	int r;
+
+	while (s->ndirty > 0) {
+		c = &s->convs[s->dirty[--s->ndirty]];
+		c->seq_dirty = 0;
+		sqlite3_bind_int64(st, 1, c->id);
+		sqlite3_bind_int64(st, 2, c->next_seq);
+		r = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (r != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
 int
 store_commit(struct store *s, char **cause)
 {
@@ -451,12 +479,13 @@ store_commit(struct store *s, char **cause)
 	if (!s->in_txn)
 		return 0;
 	s->in_txn = 0;
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (store_seq_flush(s) == -1 ||
+	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		full = store_disk_full(s);
 		*cause = store_error(s, "saving");
 		if (!sqlite3_get_autocommit(s->db))
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		s->nconvs = 0;
+		s->nconvs = s->ndirty = 0;
 		store_give_back(s, full);
 		return -1;
 	}
@@ -519,6 +548,7 @@ store_conv_get(struct store *s, const uint8_t *key, int create,
 	memcpy(c->key, key, STORE_KEYLEN);
 	c->id = id;
 	c->next_seq = next_seq;
+	c->seq_dirty = 0;
 	*conv = c;
 	return 0;
 }
@@ -565,26 +595,28 @@ store_add_outgoing(struct store *s, const uint8_t key[STORE_KEYLEN],
     struct store_msg *m, char **cause)
 {
 	struct store_conv *c;
-	sqlite3_stmt *st;
-	int r;
 
 	if (store_conv_get(s, key, 1, &c, cause) == -1 ||
 	    store_begin(s, cause) == -1)
 		return -1;
-	/* The cached counter saves a read per message; the table follows
-	 * in the same transaction, and a rollback drops the cache. */
-	st = s->st[ST_CONV_SEQ];
-	sqlite3_bind_int64(st, 1, c->id);
-	sqlite3_bind_int64(st, 2, c->next_seq + 1);
-	r = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (r != SQLITE_DONE)
-		return store_write_failed(s, "writing", cause);
-	m->seq = (uint64_t)c->next_seq++;
+	m->seq = (uint64_t)c->next_seq;
 	m->state = STORE_PENDING;
 	if (store_insert(s, c->id, m, NULL, cause) == -1)
 		return -1;
 	m->rowid = sqlite3_last_insert_rowid(s->db);
+	/* The cached counter saves a read and a write per message: the
+	 * table's copy is written once, just before this transaction
+	 * commits, and a rollback drops the cache. */
+	c->next_seq++;
+	if (!c->seq_dirty) {
+		if (s->ndirty == s->dirtycap) {
+			s->dirtycap = s->dirtycap == 0 ? 8 : s->dirtycap * 2;
+			s->dirty = xreallocarray(
+			    s->dirty, s->dirtycap, sizeof *s->dirty);
+		}
+		s->dirty[s->ndirty++] = (size_t)(c - s->convs);
+		c->seq_dirty = 1;
+	}
 	return 0;
 }
 
