@@ -307,6 +307,25 @@ ident_uniform(uint32_t upper)
 	return r % upper;
 }
 
+uint64_t
+ident_table_hash(const void *p, size_t n)
+{
+	static uint8_t key[crypto_shorthash_siphash24_KEYBYTES];
+	static int keyed;
+	uint8_t out[crypto_shorthash_siphash24_BYTES];
+	uint64_t h = 0;
+	size_t i;
+
+	if (!keyed) {
+		randombytes_buf(key, sizeof key);
+		keyed = 1;
+	}
+	crypto_shorthash_siphash24(out, p, n, key);
+	for (i = 0; i < sizeof out; i++)
+		h = h << 8 | out[i];
+	return h;
+}
+
 void
 ident_wipe(void *p, size_t n)
 {

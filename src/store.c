@@ -38,6 +38,7 @@
 
 #include <sqlite3.h>
 
+#include "ident.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -187,12 +188,65 @@ struct store {
 	char *path;
 	sqlite3_stmt *st[ST_MAX];
 	int in_txn;
-	struct store_conv *convs; /* cache: few peers, looked up often */
-	size_t nconvs;
+	struct store_conv *convs; /* cache: looked up per message */
+	size_t nconvs, convcap;
+	size_t *convidx; /* open addressing by key: index in convs + 1 */
+	size_t idxcap; /* a power of two, at least twice nconvs */
 	size_t *dirty; /* indexes in convs of those with seq_dirty set */
 	size_t ndirty;
 	size_t dirtycap;
 };
+
+/* The slot of key in the index: where it is, or the empty one where it
+ * would go. */
+static size_t
+store_conv_slot(const struct store *s, const uint8_t *key)
+{
+	size_t mask = s->idxcap - 1, i;
+
+	i = (size_t)ident_table_hash(key, STORE_KEYLEN) & mask;
+	while (s->convidx[i] != 0 &&
+	    memcmp(s->convs[s->convidx[i] - 1].key, key, STORE_KEYLEN) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Append a conversation to the cache and its index. */
+static struct store_conv *
+store_conv_add(struct store *s, const uint8_t *key, int64_t id, int64_t seq)
+{
+	struct store_conv *c;
+	size_t i;
+
+	if (s->nconvs == s->convcap) {
+		s->convcap = s->convcap == 0 ? 16 : s->convcap * 2;
+		s->convs =
+		    xreallocarray(s->convs, s->convcap, sizeof *s->convs);
+	}
+	if (2 * (s->nconvs + 1) > s->idxcap) {
+		free(s->convidx);
+		s->idxcap = s->idxcap == 0 ? 32 : s->idxcap * 2;
+		s->convidx = xcalloc(s->idxcap, sizeof *s->convidx);
+		for (i = 0; i < s->nconvs; i++)
+			s->convidx[store_conv_slot(s, s->convs[i].key)] = i + 1;
+	}
+	c = &s->convs[s->nconvs++];
+	memcpy(c->key, key, STORE_KEYLEN);
+	c->id = id;
+	c->next_seq = seq;
+	c->seq_dirty = 0;
+	s->convidx[store_conv_slot(s, key)] = s->nconvs;
+	return c;
+}
+
+/* Drop the cache (a rollback may have taken conversations back). */
+static void
+store_conv_forget(struct store *s)
+{
+	s->nconvs = s->ndirty = 0;
+	if (s->convidx != NULL)
+		memset(s->convidx, 0, s->idxcap * sizeof *s->convidx);
+}
 
 /* Did the last failure come from a full disk? SQLite says so with
  * SQLITE_FULL, or with a "disk I/O error" whose errno is ENOSPC. */
@@ -399,6 +453,7 @@ store_close(struct store *s)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	free(s->convs);
+	free(s->convidx);
 	free(s->dirty);
 	free(s->path);
 	free(s);
@@ -435,7 +490,7 @@ store_rolled_back(struct store *s)
 {
 	if (sqlite3_get_autocommit(s->db)) {
 		s->in_txn = 0;
-		s->nconvs = s->ndirty = 0;
+		store_conv_forget(s);
 	}
 }
 
@@ -485,7 +540,7 @@ store_commit(struct store *s, char **cause)
 		*cause = store_error(s, "saving");
 		if (!sqlite3_get_autocommit(s->db))
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		s->nconvs = s->ndirty = 0;
+		store_conv_forget(s);
 		store_give_back(s, full);
 		return -1;
 	}
@@ -506,18 +561,15 @@ static int
 store_conv_get(struct store *s, const uint8_t *key, int create,
     struct store_conv **conv, char **cause)
 {
-	struct store_conv *c;
 	sqlite3_stmt *st;
 	int64_t id, next_seq = 1;
 	size_t i;
 	int r;
 
 	*conv = NULL;
-	for (i = 0; i < s->nconvs; i++) {
-		if (memcmp(s->convs[i].key, key, STORE_KEYLEN) == 0) {
-			*conv = &s->convs[i];
-			return 0;
-		}
+	if (s->nconvs > 0 && (i = s->convidx[store_conv_slot(s, key)]) != 0) {
+		*conv = &s->convs[i - 1];
+		return 0;
 	}
 	st = s->st[ST_CONV_GET];
 	sqlite3_bind_blob(st, 1, key, STORE_KEYLEN, SQLITE_STATIC);
@@ -543,13 +595,7 @@ store_conv_get(struct store *s, const uint8_t *key, int create,
 	}
 	if (id == 0)
 		return 0;
-	s->convs = xreallocarray(s->convs, s->nconvs + 1, sizeof *s->convs);
-	c = &s->convs[s->nconvs++];
-	memcpy(c->key, key, STORE_KEYLEN);
-	c->id = id;
-	c->next_seq = next_seq;
-	c->seq_dirty = 0;
-	*conv = c;
+	*conv = store_conv_add(s, key, id, next_seq);
 	return 0;
 }
 

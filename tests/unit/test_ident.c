@@ -354,6 +354,8 @@ test_compare_and_random(void **state)
 	ident_wipe(a, sizeof a);
 	memset(b, 0, sizeof b);
 	assert_memory_equal(a, b, sizeof a);
+	assert_true(ident_table_hash("abc", 3) == ident_table_hash("abc", 3));
+	assert_true(ident_table_hash("abc", 3) != ident_table_hash("abd", 3));
 	assert_int_equal(ident_uniform(0), 0);
 	assert_int_equal(ident_uniform(1), 0);
 	for (i = 0; i < 100; i++)

@@ -130,6 +130,26 @@ test_sequence_written_at_commit(void **state)
 	assert_int_equal(store_commit(fx->s, &cause), 0);
 }
 
+/* Thousands of conversations: each keeps its own counter through the
+ * cache's index as it grows. */
+static void
+test_many_conversations(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t key[STORE_KEYLEN] = { 0 };
+	char *cause = NULL;
+	int i, round;
+
+	for (round = 1; round <= 2; round++) {
+		for (i = 0; i < 3000; i++) {
+			key[0] = (uint8_t)i;
+			key[1] = (uint8_t)(i >> 8);
+			add_out(fx->s, key, (uint8_t)round, (uint64_t)round);
+		}
+		assert_int_equal(store_commit(fx->s, &cause), 0);
+	}
+}
+
 static void
 test_outgoing_sequence_and_pending(void **state)
 {
@@ -984,6 +1004,8 @@ main(void)
 		    test_outgoing_sequence_and_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_sequence_written_at_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_many_conversations, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_incoming_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(
