@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ident.h"
 #include "merkle.h"
 #include "noise.h"
 
@@ -42,6 +43,12 @@ main(int argc, char **argv)
 	uint64_t bytes = 0, index = 0;
 	size_t in_leaf = 0;
 
+	/* As p2ptui does: without it, libsodium keeps its portable code. */
+	if (ident_init() == -1) {
+		fprintf(
+		    stderr, "bench_crypto: libsodium cannot be initialised\n");
+		return 1;
+	}
 	memset(&tx, 0, sizeof tx);
 	memset(tx.k, 0x5a, sizeof tx.k);
 	tx.has_key = 1;
