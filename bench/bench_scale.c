@@ -37,6 +37,9 @@
  *           hub's stdin at once; the time until every session has its
  *           CHAT (each answers with an ACK), and until the hub has
  *           printed every "delivered".
+ * quit      "/quit" written to the hub's stdin; the time until it has
+ *           exited (its stdout closed; p2ptui(1) promises at most two
+ *           seconds), and how many sessions had their BYE.
  *
  * Results go to stdout as "RESULT scale_<N>_<key> value" lines for
  * bench/run.sh; progress to stderr. This process raises its own open
@@ -94,7 +97,8 @@ static struct {
 	unsigned nsrc;
 	int epfd;
 	size_t inflight, online, dead;
-	unsigned long pings, chats;
+	unsigned long pings, chats, byes;
+	int quitting; /* the hub was told /quit: a BYE is expected */
 	size_t npinged; /* sessions that have had a PING */
 	uint64_t t_chat; /* when the last CHAT arrived */
 } sc;
@@ -158,7 +162,9 @@ sess_dead(struct sess *s, const char *why)
 {
 	if (s->state == S_DEAD)
 		return;
-	fprintf(stderr, "  session s%zu: %s\n", (size_t)(s - sc.s), why);
+	if (why != NULL)
+		fprintf(
+		    stderr, "  session s%zu: %s\n", (size_t)(s - sc.s), why);
 	if (s->state < S_ONLINE)
 		sc.inflight--;
 	else
@@ -233,7 +239,11 @@ sess_msg(struct sess *s, const uint8_t *frame, size_t len)
 		sc.t_chat = now_ns();
 		break;
 	case PROTO_BYE:
-		return -1;
+		if (!sc.quitting)
+			return -1;
+		sc.byes++;
+		sess_dead(s, NULL);
+		break;
 	default:
 		break;
 	}
@@ -275,7 +285,10 @@ sess_event(struct sess *s, uint32_t events)
 	if (n == -1 && errno == EAGAIN)
 		return;
 	if (n <= 0) {
-		sess_dead(s, n == 0 ? "closed by the hub" : strerror(errno));
+		sess_dead(s,
+		    sc.quitting  ? "closed by the hub without BYE"
+		        : n == 0 ? "closed by the hub"
+		                 : strerror(errno));
 		return;
 	}
 	s->inlen += (size_t)n;
@@ -285,6 +298,8 @@ sess_event(struct sess *s, uint32_t events)
 			sess_dead(s, "bad or unexpected message");
 			return;
 		}
+		if (s->state == S_DEAD)
+			return; /* BYE */
 		memmove(s->in, s->in + 2 + len, s->inlen - 2 - len);
 		s->inlen -= 2 + len;
 	}
@@ -458,6 +473,17 @@ scale_round(size_t n, int keepalive, double idle_secs)
 		die("%lu messages for %zu sessions, %zu closed", sc.chats, n,
 		    sc.dead);
 
+	fprintf(stderr, "scale %zu: /quit\n", n);
+	sc.quitting = 1;
+	hub->stopping = 1;
+	t0 = now_ns();
+	child_send(hub, "/quit\n", 6);
+	WAIT_UNTIL(hub->out == -1, 30000, "the hub's exit after /quit");
+	t1 = now_ns();
+	/* What the hub wrote before it exited is in the sockets. */
+	WAIT_UNTIL(sc.online == 0, 10000, "every session's BYE or end");
+	printf("RESULT scale_%zu_quit_ms %.1f\n", n, (double)(t1 - t0) / 1e6);
+	printf("RESULT scale_%zu_quit_byes %lu\n", n, sc.byes);
 	children_stop();
 	for (i = 0; i < n; i++) {
 		if (sc.s[i].state != S_DEAD)

@@ -18,6 +18,11 @@
 #      sender and from the receiver, while the data flows and without a
 #      transfer
 #
+# and, as the limit the throughput is held against, one core's
+# ChaCha20-Poly1305 + BLAKE2b (bench/bench_crypto.c, needs the build's
+# libp2ptui.a), measured before and after the transfers (the better
+# figure counts: the limit is a best case).
+#
 # Figures are in MB (10^6 bytes) and are only as good as the file system
 # under TMPDIR, where the file, the nodes' HOMEs and the received copies
 # live; the receiver fdatasync()s as it goes, so disk speed weighs in.
@@ -46,6 +51,16 @@ bench_cc bench_xfer "$BENCHLIB"
 R=$T/results
 : >"$R"
 failed=""
+if [ -f "$top_builddir/libp2ptui.a" ] &&
+    CLIBS=$(pkg-config --cflags --libs libsodium libconfig ncursesw sqlite3)
+then
+	# shellcheck disable=SC2086
+	bench_cc bench_crypto -I"$top_srcdir/src" "$top_builddir/libp2ptui.a" \
+	    $CLIBS
+	"$T/bench_crypto" >>"$R" || failed="$failed crypto"
+else
+	echo "bench_xfer: no libp2ptui.a: no crypto limit" >&2
+fi
 
 echo "bench_xfer: $MIB MiB of random bytes, sync" >&2
 head -c $((MIB * 1024 * 1024)) /dev/urandom >"$T/src" || exit 1
@@ -55,6 +70,9 @@ mkdir "$T/full" || exit 1
 "$T/bench_xfer" $OPTS "$P2PTUI" "$T/full" "$T/src" full >>"$R" ||
     failed="$failed full"
 rm -f "$T/src"
+if [ -x "$T/bench_crypto" ]; then
+	"$T/bench_crypto" >>"$R" || failed="$failed crypto"
+fi
 if [ "$BIG" != 0 ]; then
 	echo "bench_xfer: a $BIG MiB sparse file" >&2
 	mkdir "$T/once" || exit 1
@@ -79,6 +97,7 @@ chat_row() {
 }
 p2p=$(get xfer_p2p_mb_per_s)
 raw=$(get xfer_raw_mb_per_s)
+crypto=$(sed -n 's/^RESULT xfer_crypto_mb_per_s //p' "$R" | sort -n | tail -n 1)
 mb=$(get xfer_mb)
 rounds=$(get xfer_rounds)
 
@@ -92,6 +111,9 @@ row "1  MB/s, accept to saved (median)" "$(or "$p2p")" "$(or "$raw")" \
     "$(verdict "$(calc 'print (a >= 300)' "$p2p")")"
 row "   hashing before the offer, s" "$(or "$(get xfer_hash_s)")" "" "" \
     "" ""
+row "   one core's AEAD + BLAKE2b, MB/s" "$(or "$crypto")" "" \
+    "$(calc 'printf "%.2f", a / b' "$p2p" "$crypto")" ">= 0.85" \
+    "$(verdict "$(calc 'print (a / b >= 0.85)' "$p2p" "$crypto")")"
 rss_row "2  peak RSS (VmHWM), sender KiB" xfer_end_hwm_kb_a
 rss_row "   peak RSS (VmHWM), receiver KiB" xfer_end_hwm_kb_b
 if [ "$BIG" != 0 ]; then

@@ -14,10 +14,14 @@ struct buf {
 	size_t off; /* first unread byte */
 	size_t len; /* end of valid data */
 	size_t cap;
+	size_t hw; /* the highest len since the block was allocated */
 };
 
 void buf_init(struct buf *);
-/* Release the memory (wiping it first) and reinitialise. */
+/*
+ * Release the memory (wiping what ever held data: the bytes below the
+ * high-water mark hw) and reinitialise.
+ */
 void buf_free(struct buf *);
 /* Bytes waiting to be consumed. */
 static inline size_t
@@ -30,7 +34,11 @@ buf_head(const struct buf *b)
 {
 	return b->data != NULL ? b->data + b->off : NULL;
 }
-/* Make room for n more bytes and return where they go. */
+/*
+ * Make room for n more bytes and return where they go. Write there only
+ * what is then committed: a byte written but never committed lies above
+ * the high-water mark, and nothing wipes it.
+ */
 uint8_t *buf_reserve(struct buf *, size_t n);
 /* Account for n bytes written into the space from buf_reserve. */
 void buf_commit(struct buf *, size_t n);

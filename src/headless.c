@@ -43,6 +43,7 @@
 #include "xmalloc.h"
 
 #define HEADLESS_LINE_MAX 65536
+#define HEADLESS_READ (256 * 1024) /* bytes of input read at once */
 /* Events go to hl_out: stdio's stdout would overtake those held there. */
 #pragma GCC poison printf putchar puts
 
@@ -420,7 +421,9 @@ hl_stdin(int fd, int revents, void *arg)
 	size_t len;
 
 	(void)revents;
-	n = read(fd, buf_reserve(&hl->in, 65536), 65536);
+	/* A big bite: the lines of one read are one transaction of the
+	 * store (one fsync), so a script's burst costs fewer of them. */
+	n = read(fd, buf_reserve(&hl->in, HEADLESS_READ), HEADLESS_READ);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -441,6 +444,10 @@ hl_stdin(int fd, int revents, void *arg)
 	           nl = memchr(start, '\n', buf_used(&hl->in))) != NULL) {
 		len = (size_t)(nl - start);
 		*nl = '\0';
+		if (!hl->discarding && len > HEADLESS_LINE_MAX) {
+			hl_reply(hl, FE_ERROR, "input line too long: ignored");
+			hl->discarding = 1;
+		}
 		if (!hl->discarding)
 			hl_line(hl, (char *)start, len);
 		hl->discarding = 0;

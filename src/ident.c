@@ -22,6 +22,14 @@
  * first starts cannot overwrite each other) or rename()d over the old
  * one (changing the passphrase): a crash never leaves a half-written
  * identity, or none.
+ *
+ * Random numbers: small draws (message ids, ping tokens, keepalive
+ * jitter: up to IDENT_POOL_MAX bytes) come from a pool that one
+ * randombytes_buf() call (one getrandom(2)) fills IDENT_POOL_LEN bytes at
+ * a time, instead of one system call each. Every byte handed out is
+ * wiped from the pool at once, so it only holds bytes nobody has seen.
+ * Larger draws (keys, flip values) bypass it. The process forks only
+ * for net.c's resolver child, which never draws.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +63,11 @@
 	(IDENT_HDRLEN + IDENT_SECRETLEN + \
 	    crypto_aead_xchacha20poly1305_ietf_ABYTES)
 #define IDENT_CKLEN 2
+#define IDENT_POOL_LEN 4096
+#define IDENT_POOL_MAX 16
+
+static uint8_t ident_pool[IDENT_POOL_LEN];
+static size_t ident_pool_pos = IDENT_POOL_LEN; /* bytes before it used */
 
 _Static_assert(IDENT_HDRLEN == 92 && IDENT_ENCLEN == 172,
     "the key file format is documented with these sizes");
@@ -656,13 +669,52 @@ ident_mem_equal(const void *a, const void *b, size_t n)
 void
 ident_random(void *p, size_t n)
 {
-	randombytes_buf(p, n);
+	if (n > IDENT_POOL_MAX) {
+		randombytes_buf(p, n);
+		return;
+	}
+	if (IDENT_POOL_LEN - ident_pool_pos < n) {
+		randombytes_buf(ident_pool, IDENT_POOL_LEN);
+		ident_pool_pos = 0;
+	}
+	memcpy(p, ident_pool + ident_pool_pos, n);
+	sodium_memzero(ident_pool + ident_pool_pos, n);
+	ident_pool_pos += n;
 }
 
 uint32_t
 ident_uniform(uint32_t upper)
 {
-	return randombytes_uniform(upper);
+	uint32_t r, min;
+
+	if (upper < 2)
+		return 0;
+	/* As randombytes_uniform(): reject the values below 2^32 mod
+	 * upper, so that every result is equally likely. */
+	min = (uint32_t)(-upper % upper);
+	do
+		ident_random(&r, sizeof r);
+	while (r < min);
+	return r % upper;
+}
+
+uint64_t
+ident_table_hash(const void *p, size_t n)
+{
+	static uint8_t key[crypto_shorthash_siphash24_KEYBYTES];
+	static int keyed;
+	uint8_t out[crypto_shorthash_siphash24_BYTES];
+	uint64_t h = 0;
+	size_t i;
+
+	if (!keyed) {
+		randombytes_buf(key, sizeof key);
+		keyed = 1;
+	}
+	crypto_shorthash_siphash24(out, p, n, key);
+	for (i = 0; i < sizeof out; i++)
+		h = h << 8 | out[i];
+	return h;
 }
 
 void

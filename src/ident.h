@@ -116,6 +116,12 @@ int ident_key_equal(
 int ident_mem_equal(const void *, const void *, size_t n);
 /* Cryptographically secure random bytes. */
 void ident_random(void *, size_t);
+/*
+ * A 64-bit hash of n bytes for hash tables, keyed with a random key of
+ * this process (SipHash-2-4), so that no peer can choose keys or names
+ * that collide in them.
+ */
+uint64_t ident_table_hash(const void *, size_t n);
 /* A uniform random number in [0, upper). */
 uint32_t ident_uniform(uint32_t upper);
 /* Wipe memory in a way the compiler keeps. */

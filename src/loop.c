@@ -26,7 +26,14 @@
  *    with the watcher.
  *  - The pending timers, in a binary min-heap ordered by (due, seq). seq is
  *    the insertion counter, so timers due at the same nanosecond fire in
- *    the order they were added.
+ *    the order they were added. The heap's slots hold the keys beside the
+ *    timer pointer, so that sifting through ten thousand keepalive timers
+ *    compares without following a pointer per comparison.
+ *  - Coarse timers (loop_timer_add_coarse) have their due time rounded up
+ *    to a grid of a power-of-two number of nanoseconds, at most a
+ *    sixteenth of their delay and at most LOOP_COARSE_NS: such timers
+ *    that fall due close together (one per connection, each with some
+ *    jitter) fire in one wakeup instead of one wakeup each.
  *  - The signal self-pipe and the sigactions it replaced.
  *
  * Invariants:
@@ -42,7 +49,7 @@
  *    move then (deletions wait for the reap), and watchers appended by a
  *    callback lie beyond the count being walked, so a watcher added by a
  *    callback never sees revents of this pass.
- *  - heap[i]->idx == i for every pending timer. A timer whose callback is
+ *  - heap[i].t->idx == i for every pending timer. A timer whose callback is
  *    running has already left the heap (idx == LOOP_UNLINKED); the loop
  *    frees it when the callback returns, and loop_timer_del() on it is a
  *    no-op.
@@ -70,6 +77,7 @@
 #define LOOP_NS_PER_MS 1000000ULL
 #define LOOP_UNLINKED SIZE_MAX
 #define LOOP_MAX_EVENTS 256 /* per epoll_wait; the rest come next time */
+#define LOOP_COARSE_NS (1ULL << 30) /* the coarsest grid, about 1.07 s */
 
 /* An array of watchers, each knowing its slot (by offset of the index). */
 struct loop_warray {
@@ -95,11 +103,16 @@ struct loop_watch {
 
 struct loop_timer {
 	struct loop *loop;
-	uint64_t due; /* CLOCK_MONOTONIC, nanoseconds */
-	uint64_t seq;
 	size_t idx;
 	loop_timer_cb cb;
 	void *arg;
+};
+
+/* A heap slot: the timer's key, and the timer. */
+struct loop_slot {
+	uint64_t due; /* CLOCK_MONOTONIC, nanoseconds */
+	uint64_t seq;
+	struct loop_timer *t;
 };
 
 struct loop_sig {
@@ -118,7 +131,7 @@ struct loop {
 	int dispatching;
 	struct loop_watch *dead;
 
-	struct loop_timer **heap;
+	struct loop_slot *heap;
 	size_t ntimer;
 	size_t timercap;
 	uint64_t timerseq;
@@ -210,7 +223,7 @@ loop_free(struct loop *loop)
 	close(loop->epfd);
 
 	for (i = 0; i < loop->ntimer; i++)
-		free(loop->heap[i]);
+		free(loop->heap[i].t);
 	free(loop->heap);
 
 	free(loop);
@@ -468,7 +481,7 @@ loop_ready_wanted(const struct loop *loop)
 /* Timers. */
 
 static int
-loop_timer_before(const struct loop_timer *a, const struct loop_timer *b)
+loop_slot_before(const struct loop_slot *a, const struct loop_slot *b)
 {
 	if (a->due != b->due)
 		return a->due < b->due;
@@ -476,32 +489,32 @@ loop_timer_before(const struct loop_timer *a, const struct loop_timer *b)
 }
 
 static void
-loop_heap_put(struct loop *loop, size_t i, struct loop_timer *t)
+loop_heap_put(struct loop *loop, size_t i, const struct loop_slot *slot)
 {
-	loop->heap[i] = t;
-	t->idx = i;
+	loop->heap[i] = *slot;
+	slot->t->idx = i;
 }
 
 static void
 loop_heap_up(struct loop *loop, size_t i)
 {
-	struct loop_timer *t = loop->heap[i];
+	struct loop_slot slot = loop->heap[i];
 	size_t parent;
 
 	while (i > 0) {
 		parent = (i - 1) / 2;
-		if (!loop_timer_before(t, loop->heap[parent]))
+		if (!loop_slot_before(&slot, &loop->heap[parent]))
 			break;
-		loop_heap_put(loop, i, loop->heap[parent]);
+		loop_heap_put(loop, i, &loop->heap[parent]);
 		i = parent;
 	}
-	loop_heap_put(loop, i, t);
+	loop_heap_put(loop, i, &slot);
 }
 
 static void
 loop_heap_down(struct loop *loop, size_t i)
 {
-	struct loop_timer *t = loop->heap[i];
+	struct loop_slot slot = loop->heap[i];
 	size_t child, n = loop->ntimer;
 
 	for (;;) {
@@ -509,37 +522,42 @@ loop_heap_down(struct loop *loop, size_t i)
 		if (child >= n)
 			break;
 		if (child + 1 < n &&
-		    loop_timer_before(loop->heap[child + 1], loop->heap[child]))
+		    loop_slot_before(
+		        &loop->heap[child + 1], &loop->heap[child]))
 			child++;
-		if (!loop_timer_before(loop->heap[child], t))
+		if (!loop_slot_before(&loop->heap[child], &slot))
 			break;
-		loop_heap_put(loop, i, loop->heap[child]);
+		loop_heap_put(loop, i, &loop->heap[child]);
 		i = child;
 	}
-	loop_heap_put(loop, i, t);
+	loop_heap_put(loop, i, &slot);
 }
 
 static void
 loop_heap_remove(struct loop *loop, size_t i)
 {
-	struct loop_timer *last;
+	struct loop_slot last;
 
-	loop->heap[i]->idx = LOOP_UNLINKED;
+	loop->heap[i].t->idx = LOOP_UNLINKED;
 	last = loop->heap[--loop->ntimer];
 	if (i == loop->ntimer)
 		return;
-	loop_heap_put(loop, i, last);
-	if (i > 0 && loop_timer_before(last, loop->heap[(i - 1) / 2]))
+	loop_heap_put(loop, i, &last);
+	if (i > 0 && loop_slot_before(&last, &loop->heap[(i - 1) / 2]))
 		loop_heap_up(loop, i);
 	else
 		loop_heap_down(loop, i);
 }
 
-struct loop_timer *
-loop_timer_add(struct loop *loop, uint64_t ms, loop_timer_cb cb, void *arg)
+/* Add a timer due at now + ms, its due time rounded up to a multiple of
+ * grid nanoseconds (a power of two; 1: exact). */
+static struct loop_timer *
+loop_timer_add_grid(
+    struct loop *loop, uint64_t ms, uint64_t grid, loop_timer_cb cb, void *arg)
 {
 	struct loop_timer *t;
-	uint64_t now;
+	struct loop_slot *slot;
+	uint64_t now, due;
 	size_t cap;
 
 	if (cb == NULL)
@@ -559,17 +577,38 @@ loop_timer_add(struct loop *loop, uint64_t ms, loop_timer_cb cb, void *arg)
 	now = loop_now_ns();
 	t = xcalloc(1, sizeof *t);
 	t->loop = loop;
-	if (ms > (UINT64_MAX - now) / LOOP_NS_PER_MS)
-		t->due = UINT64_MAX;
-	else
-		t->due = now + ms * LOOP_NS_PER_MS;
-	t->seq = loop->timerseq++;
 	t->cb = cb;
 	t->arg = arg;
+	if (ms > (UINT64_MAX - now - grid) / LOOP_NS_PER_MS)
+		due = UINT64_MAX;
+	else
+		due = (now + ms * LOOP_NS_PER_MS + grid - 1) & ~(grid - 1);
 
-	loop->heap[loop->ntimer++] = t;
+	slot = &loop->heap[loop->ntimer++];
+	slot->due = due;
+	slot->seq = loop->timerseq++;
+	slot->t = t;
 	loop_heap_up(loop, loop->ntimer - 1);
 	return t;
+}
+
+struct loop_timer *
+loop_timer_add(struct loop *loop, uint64_t ms, loop_timer_cb cb, void *arg)
+{
+	return loop_timer_add_grid(loop, ms, 1, cb, arg);
+}
+
+struct loop_timer *
+loop_timer_add_coarse(
+    struct loop *loop, uint64_t ms, loop_timer_cb cb, void *arg)
+{
+	uint64_t grid = LOOP_COARSE_NS;
+
+	/* The largest power of two not above a sixteenth of the delay. */
+	if (ms < LOOP_COARSE_NS)
+		while (grid > 1 && grid > ms * (LOOP_NS_PER_MS / 16))
+			grid >>= 1;
+	return loop_timer_add_grid(loop, ms, grid, cb, arg);
 }
 
 void
@@ -602,9 +641,9 @@ loop_run_timers(struct loop *loop)
 	now = loop_now_ns();
 	limit = loop->timerseq;
 	while (loop->ntimer > 0) {
-		t = loop->heap[0];
-		if (t->due > now || t->seq >= limit)
+		if (loop->heap[0].due > now || loop->heap[0].seq >= limit)
 			break;
+		t = loop->heap[0].t;
 		loop_heap_remove(loop, 0);
 		t->cb(t->arg);
 		free(t);
@@ -631,7 +670,7 @@ loop_poll_timeout(struct loop *loop, int max_ms)
 		return max_ms;
 
 	now = loop_now_ns();
-	due = loop->heap[0]->due;
+	due = loop->heap[0].due;
 	if (due <= now)
 		return 0;
 	diff = due - now;

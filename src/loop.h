@@ -44,6 +44,13 @@ void loop_watch_del(struct loop_watch *);
  */
 struct loop_timer *loop_timer_add(
     struct loop *, uint64_t ms, loop_timer_cb, void *arg);
+/*
+ * The same, for a timer that may fire up to a sixteenth of ms (at most
+ * about a second) late: its due time is rounded up to a grid, so that
+ * many such timers (keepalives) share their wakeups.
+ */
+struct loop_timer *loop_timer_add_coarse(
+    struct loop *, uint64_t ms, loop_timer_cb, void *arg);
 /* Cancel a pending timer; safe from inside any callback. */
 void loop_timer_del(struct loop_timer *);
 

@@ -21,7 +21,9 @@
  * Durability: WAL with synchronous=FULL, so a committed transaction is on
  * disk. Writes open a transaction lazily and store_commit() ends it once
  * per loop iteration; the engine queues acknowledgements in the same
- * iteration and they only reach the socket after that commit.
+ * iteration and they only reach the socket after that commit. Each
+ * conversation's next_seq is cached and written once per transaction,
+ * just before it commits, not once per message.
  *
  * Disk space: the WAL is checkpointed every STORE_WAL_PAGES pages and cut
  * back to STORE_WAL_LIMIT bytes after a checkpoint, so it cannot take a
@@ -36,6 +38,7 @@
 
 #include <sqlite3.h>
 
+#include "ident.h"
 #include "store.h"
 #include "store_int.h"
 #include "xmalloc.h"
@@ -177,7 +180,8 @@ static const char *store_migrations[STORE_VERSION] = {
 struct store_conv {
 	uint8_t key[STORE_KEYLEN];
 	int64_t id;
-	int64_t next_seq; /* cached: the table's copy is written with it */
+	int64_t next_seq; /* cached; the table's copy follows at commit */
+	int seq_dirty; /* next_seq is ahead of the table's copy */
 };
 
 struct store {
@@ -185,9 +189,65 @@ struct store {
 	char *path;
 	sqlite3_stmt *st[ST_MAX];
 	int in_txn;
-	struct store_conv *convs; /* cache: few peers, looked up often */
-	size_t nconvs;
+	struct store_conv *convs; /* cache: looked up per message */
+	size_t nconvs, convcap;
+	size_t *convidx; /* open addressing by key: index in convs + 1 */
+	size_t idxcap; /* a power of two, at least twice nconvs */
+	size_t *dirty; /* indexes in convs of those with seq_dirty set */
+	size_t ndirty;
+	size_t dirtycap;
 };
+
+/* The slot of key in the index: where it is, or the empty one where it
+ * would go. */
+static size_t
+store_conv_slot(const struct store *s, const uint8_t *key)
+{
+	size_t mask = s->idxcap - 1, i;
+
+	i = (size_t)ident_table_hash(key, STORE_KEYLEN) & mask;
+	while (s->convidx[i] != 0 &&
+	    memcmp(s->convs[s->convidx[i] - 1].key, key, STORE_KEYLEN) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Append a conversation to the cache and its index. */
+static struct store_conv *
+store_conv_add(struct store *s, const uint8_t *key, int64_t id, int64_t seq)
+{
+	struct store_conv *c;
+	size_t i;
+
+	if (s->nconvs == s->convcap) {
+		s->convcap = s->convcap == 0 ? 16 : s->convcap * 2;
+		s->convs =
+		    xreallocarray(s->convs, s->convcap, sizeof *s->convs);
+	}
+	if (2 * (s->nconvs + 1) > s->idxcap) {
+		free(s->convidx);
+		s->idxcap = s->idxcap == 0 ? 32 : s->idxcap * 2;
+		s->convidx = xcalloc(s->idxcap, sizeof *s->convidx);
+		for (i = 0; i < s->nconvs; i++)
+			s->convidx[store_conv_slot(s, s->convs[i].key)] = i + 1;
+	}
+	c = &s->convs[s->nconvs++];
+	memcpy(c->key, key, STORE_KEYLEN);
+	c->id = id;
+	c->next_seq = seq;
+	c->seq_dirty = 0;
+	s->convidx[store_conv_slot(s, key)] = s->nconvs;
+	return c;
+}
+
+/* Drop the cache (a rollback may have taken conversations back). */
+static void
+store_conv_forget(struct store *s)
+{
+	s->nconvs = s->ndirty = 0;
+	if (s->convidx != NULL)
+		memset(s->convidx, 0, s->idxcap * sizeof *s->convidx);
+}
 
 /* Did the last failure come from a full disk? SQLite says so with
  * SQLITE_FULL, or with a "disk I/O error" whose errno is ENOSPC. */
@@ -394,6 +454,8 @@ store_close(struct store *s)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	free(s->convs);
+	free(s->convidx);
+	free(s->dirty);
 	free(s->path);
 	free(s);
 }
@@ -429,7 +491,7 @@ store_rolled_back(struct store *s)
 {
 	if (sqlite3_get_autocommit(s->db)) {
 		s->in_txn = 0;
-		s->nconvs = 0;
+		store_conv_forget(s);
 	}
 }
 
@@ -444,6 +506,27 @@ store_write_failed(struct store *s, const char *what, char **cause)
 	return -1;
 }
 
+/* Write the sequence counters that moved in this transaction. */
+static int
+store_seq_flush(struct store *s)
+{
+	sqlite3_stmt *st = s->st[ST_CONV_SEQ];
+	struct store_conv *c;
+	int r;
+
+	while (s->ndirty > 0) {
+		c = &s->convs[s->dirty[--s->ndirty]];
+		c->seq_dirty = 0;
+		sqlite3_bind_int64(st, 1, c->id);
+		sqlite3_bind_int64(st, 2, c->next_seq);
+		r = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (r != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
 int
 store_commit(struct store *s, char **cause)
 {
@@ -452,12 +535,13 @@ store_commit(struct store *s, char **cause)
 	if (!s->in_txn)
 		return 0;
 	s->in_txn = 0;
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (store_seq_flush(s) == -1 ||
+	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		full = store_disk_full(s);
 		*cause = store_error(s, "saving");
 		if (!sqlite3_get_autocommit(s->db))
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		s->nconvs = 0;
+		store_conv_forget(s);
 		store_give_back(s, full);
 		return -1;
 	}
@@ -502,18 +586,15 @@ static int
 store_conv_get(struct store *s, const uint8_t *key, int create,
     struct store_conv **conv, char **cause)
 {
-	struct store_conv *c;
 	sqlite3_stmt *st;
 	int64_t id, next_seq = 1;
 	size_t i;
 	int r;
 
 	*conv = NULL;
-	for (i = 0; i < s->nconvs; i++) {
-		if (memcmp(s->convs[i].key, key, STORE_KEYLEN) == 0) {
-			*conv = &s->convs[i];
-			return 0;
-		}
+	if (s->nconvs > 0 && (i = s->convidx[store_conv_slot(s, key)]) != 0) {
+		*conv = &s->convs[i - 1];
+		return 0;
 	}
 	st = s->st[ST_CONV_GET];
 	sqlite3_bind_blob(st, 1, key, STORE_KEYLEN, SQLITE_STATIC);
@@ -539,12 +620,7 @@ store_conv_get(struct store *s, const uint8_t *key, int create,
 	}
 	if (id == 0)
 		return 0;
-	s->convs = xreallocarray(s->convs, s->nconvs + 1, sizeof *s->convs);
-	c = &s->convs[s->nconvs++];
-	memcpy(c->key, key, STORE_KEYLEN);
-	c->id = id;
-	c->next_seq = next_seq;
-	*conv = c;
+	*conv = store_conv_add(s, key, id, next_seq);
 	return 0;
 }
 
@@ -590,26 +666,28 @@ store_add_outgoing(struct store *s, const uint8_t key[STORE_KEYLEN],
     struct store_msg *m, char **cause)
 {
 	struct store_conv *c;
-	sqlite3_stmt *st;
-	int r;
 
 	if (store_conv_get(s, key, 1, &c, cause) == -1 ||
 	    store_begin(s, cause) == -1)
 		return -1;
-	/* The cached counter saves a read per message; the table follows
-	 * in the same transaction, and a rollback drops the cache. */
-	st = s->st[ST_CONV_SEQ];
-	sqlite3_bind_int64(st, 1, c->id);
-	sqlite3_bind_int64(st, 2, c->next_seq + 1);
-	r = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (r != SQLITE_DONE)
-		return store_write_failed(s, "writing", cause);
-	m->seq = (uint64_t)c->next_seq++;
+	m->seq = (uint64_t)c->next_seq;
 	m->state = STORE_PENDING;
 	if (store_insert(s, c->id, m, NULL, cause) == -1)
 		return -1;
 	m->rowid = sqlite3_last_insert_rowid(s->db);
+	/* The cached counter saves a read and a write per message: the
+	 * table's copy is written once, just before this transaction
+	 * commits, and a rollback drops the cache. */
+	c->next_seq++;
+	if (!c->seq_dirty) {
+		if (s->ndirty == s->dirtycap) {
+			s->dirtycap = s->dirtycap == 0 ? 8 : s->dirtycap * 2;
+			s->dirty = xreallocarray(
+			    s->dirty, s->dirtycap, sizeof *s->dirty);
+		}
+		s->dirty[s->ndirty++] = (size_t)(c - s->convs);
+		c->seq_dirty = 1;
+	}
 	return 0;
 }
 

@@ -356,6 +356,31 @@ test_compare_and_random(void **state)
 	ident_wipe(a, sizeof a);
 	memset(b, 0, sizeof b);
 	assert_memory_equal(a, b, sizeof a);
+	assert_true(ident_table_hash("abc", 3) == ident_table_hash("abc", 3));
+	assert_true(ident_table_hash("abc", 3) != ident_table_hash("abd", 3));
+	assert_int_equal(ident_uniform(0), 0);
+	assert_int_equal(ident_uniform(1), 0);
+	for (i = 0; i < 100; i++)
+		assert_true(ident_uniform(0x80000001u) < 0x80000001u);
+}
+
+/* Small draws come from a pool: across many refills, never a repeat. */
+static void
+test_random_pool(void **state)
+{
+	static uint8_t ids[1200][8];
+	uint8_t odd[3];
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < 1200; i++) {
+		ident_random(ids[i], sizeof ids[i]);
+		if (i % 7 == 0)
+			ident_random(odd, sizeof odd); /* misalign the pool */
+	}
+	for (i = 0; i < 1200; i++)
+		for (j = i + 1; j < 1200; j++)
+			assert_memory_not_equal(ids[i], ids[j], sizeof ids[i]);
 }
 
 /* The public keys of id are the ones its secrets give. */
@@ -1034,6 +1059,7 @@ main(void)
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_short),
 		cmocka_unit_test(test_compare_and_random),
+		cmocka_unit_test(test_random_pool),
 		cmocka_unit_test_setup_teardown(
 		    test_load_create, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(

@@ -340,6 +340,54 @@ test_idle_wakeups(void **state)
 	loop_free(loop);
 }
 
+/*
+ * Coarse timers that fall due within a few milliseconds of each other
+ * share their wakeups; none fires early, none later than a sixteenth of
+ * its delay after it was due (plus the scheduler's slack). 64 exact
+ * timers one millisecond apart would need up to 64 wakeups.
+ */
+static void
+test_timer_coarse_shared_wakeups(void **state)
+{
+	static struct tnode nodes[64];
+	struct trec rec = { 0 };
+	uint64_t start, w0;
+	int i, ms;
+
+	(void)state;
+	rec.loop = loop_create();
+	start = loop_now_ms();
+	for (i = 0; i < 64; i++) {
+		nodes[i] = (struct tnode){ &rec, i, NULL, NULL, 0, 0 };
+		/* 320 to 383 ms: a grid of 2^24 ns (16.8 ms), 5 points. */
+		nodes[i].timer = loop_timer_add_coarse(
+		    rec.loop, 320 + i, tnode_cb, &nodes[i]);
+	}
+	w0 = loop_wakeups(rec.loop);
+	run_until(rec.loop, &rec.n, 64);
+	assert_true(loop_wakeups(rec.loop) - w0 <= 6);
+	for (i = 0; i < 64; i++) {
+		ms = 320 + rec.order[i];
+		assert_true(rec.at[i] - start >= (uint64_t)ms);
+		assert_true(
+		    rec.at[i] - start <= (uint64_t)(ms + ms / 16 + 500));
+		/* Due together: in the order they were added. */
+		if (i > 0 && rec.at[i] == rec.at[i - 1])
+			assert_true(rec.order[i] > rec.order[i - 1]);
+	}
+	/* A short coarse timer is exact to the millisecond's grid. */
+	rec.n = 0;
+	start = loop_now_ms();
+	nodes[0].timer =
+	    loop_timer_add_coarse(rec.loop, 0, tnode_cb, &nodes[0]);
+	nodes[1].timer =
+	    loop_timer_add_coarse(rec.loop, 5, tnode_cb, &nodes[1]);
+	run_until(rec.loop, &rec.n, 2);
+	assert_int_equal(rec.order[0], 0);
+	assert_true(rec.at[1] - start >= 5);
+	loop_free(rec.loop);
+}
+
 /* Watchers. */
 
 struct wrec {
@@ -1379,6 +1427,7 @@ main(void)
 		cmocka_unit_test(test_timer_zero_from_callback_next_iteration),
 		cmocka_unit_test(test_poll_timeout_capped),
 		cmocka_unit_test(test_idle_wakeups),
+		cmocka_unit_test(test_timer_coarse_shared_wakeups),
 		cmocka_unit_test(test_watch_readable_and_hup),
 		cmocka_unit_test(test_watch_del_other_same_iteration),
 		cmocka_unit_test(test_watch_del_self),

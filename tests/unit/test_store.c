@@ -95,6 +95,61 @@ collect(void *arg, const uint8_t key[STORE_KEYLEN], const struct store_msg *m)
 	return s->stop_at != 0 && s->n == s->stop_at;
 }
 
+/* Store an outgoing message to key; it must get sequence number seq. */
+static void
+add_out(struct store *s, const uint8_t *key, uint8_t idbyte, uint64_t seq)
+{
+	struct store_msg m;
+	char *cause = NULL;
+
+	msg(&m, idbyte, "x");
+	assert_int_equal(store_add_outgoing(s, key, &m, &cause), 0);
+	assert_int_equal(m.seq, seq);
+}
+
+/* The sequence counters are written once per transaction, at its
+ * commit: every conversation's counter survives a reopen, including one
+ * that store_close() commits. */
+static void
+test_sequence_written_at_commit(void **state)
+{
+	struct fx *fx = *state;
+	char *cause = NULL;
+	uint8_t i;
+
+	for (i = 0; i < 5; i++)
+		add_out(fx->s, key_a, 10 + i, i + 1);
+	add_out(fx->s, key_b, 20, 1);
+	assert_int_equal(store_commit(fx->s, &cause), 0);
+	add_out(fx->s, key_b, 21, 2);
+	store_close(fx->s); /* commits */
+	fx->s = store_open(fx->dir, &cause);
+	assert_non_null(fx->s);
+	add_out(fx->s, key_a, 30, 6);
+	add_out(fx->s, key_b, 31, 3);
+	assert_int_equal(store_commit(fx->s, &cause), 0);
+}
+
+/* Thousands of conversations: each keeps its own counter through the
+ * cache's index as it grows. */
+static void
+test_many_conversations(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t key[STORE_KEYLEN] = { 0 };
+	char *cause = NULL;
+	int i, round;
+
+	for (round = 1; round <= 2; round++) {
+		for (i = 0; i < 3000; i++) {
+			key[0] = (uint8_t)i;
+			key[1] = (uint8_t)(i >> 8);
+			add_out(fx->s, key, (uint8_t)round, (uint64_t)round);
+		}
+		assert_int_equal(store_commit(fx->s, &cause), 0);
+	}
+}
+
 static void
 test_outgoing_sequence_and_pending(void **state)
 {
@@ -947,6 +1002,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_outgoing_sequence_and_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_sequence_written_at_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_many_conversations, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_incoming_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(
