@@ -428,7 +428,9 @@ conn_send_hello(struct conn *c)
  * Arm the next keepalive check, delay_ms from now plus up to a quarter
  * interval of jitter: the two ends drift apart, and as a PING received
  * re-arms the receiver, an idle connection costs one PING and one PONG
- * per interval, sent by whichever end's timer fires first.
+ * per interval, sent by whichever end's timer fires first. The timer is
+ * coarse (up to about a second late): the checks of many connections
+ * then fall due together, one wakeup for all of them.
  */
 void
 conn_keepalive_arm(struct conn *c, uint64_t delay_ms)
@@ -441,7 +443,10 @@ conn_keepalive_arm(struct conn *c, uint64_t delay_ms)
 	/* An unanswered contact request is also checked when it is due. */
 	if (conn_is_request(c) && end < now + delay_ms)
 		delay_ms = end > now ? end - now : 0;
-	conn_timer(c, delay_ms, conn_keepalive);
+	if (c->timer != NULL)
+		loop_timer_del(c->timer);
+	c->timer =
+	    loop_timer_add_coarse(c->eng->loop, delay_ms, conn_keepalive, c);
 }
 
 static void
