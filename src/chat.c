@@ -83,6 +83,7 @@ struct chat_peer {
 	int64_t sent_upto; /* pending messages sent on this connection */
 	uint64_t serial; /* ... whose serial number is this */
 	int more; /* more pending messages wait for buffer room */
+	int caught_up; /* or none: every one up to the newest is sent */
 	int sent; /* messages the current batch sent */
 	int due; /* new messages (or a new session): pump now */
 };
@@ -303,6 +304,7 @@ chat_pump(struct chat *ch, struct peer *p)
 		cp->sent_upto = 0;
 	}
 	cp->more = 0;
+	cp->caught_up = 0;
 	while ((queued = engine_queued(p)) != SIZE_MAX) {
 		if (queued >= CHAT_PUMP_WATERMARK) {
 			cp->more = 1;
@@ -316,8 +318,10 @@ chat_pump(struct chat *ch, struct peer *p)
 			return;
 		}
 		/* A short batch was the end of the queue. */
-		if (cp->sent < CHAT_PUMP_BATCH)
+		if (cp->sent < CHAT_PUMP_BATCH) {
+			cp->caught_up = 1;
 			break;
+		}
 	}
 }
 
@@ -484,6 +488,7 @@ engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
     uint8_t *idp, char **cause)
 {
 	struct chat *ch = engine_feature(eng, &chat_feature);
+	struct chat_peer *cp;
 	struct store_msg sm;
 	int i;
 
@@ -531,7 +536,15 @@ engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
 	if (idp != NULL)
 		memcpy(idp, sm.id, STORE_IDLEN);
 	chat_event(ch, EV_OUT, p, sm.id, sm.sent_ms, text, len);
-	chat_peer(p)->due = 1;
+	cp = chat_peer(p);
+	/* Everything before it went out on this connection: send it as it
+	 * is instead of reading the queue back from the store. */
+	if (cp->caught_up && cp->serial == engine_conn_serial(p) &&
+	    engine_queued(p) < CHAT_PUMP_WATERMARK) {
+		cp->sent = 0;
+		(void)chat_pump_one(cp, p->key, &sm);
+	} else
+		cp->due = 1;
 	engine_pump(p);
 	return 0;
 }
@@ -649,8 +662,10 @@ engine_forget(struct engine *eng, struct peer *p, int64_t *count, char **cause)
 	if (store_forget(engine_store(eng), p->key, count, cause) == -1)
 		return -1;
 	slot = engine_peer_slot(p, &chat_feature);
-	if (*slot != NULL)
+	if (*slot != NULL) {
 		((struct chat_peer *)*slot)->sent_upto = 0;
+		((struct chat_peer *)*slot)->caught_up = 0;
+	}
 	return 0;
 }
 
