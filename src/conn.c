@@ -18,6 +18,13 @@
  *   violation closes that connection with one notice.
  * - Frames that depend on the open store transaction (ACKs, new
  *   messages) wait on the engine's uncommitted list for the commit hook.
+ * - Output queued on an empty buffer in an iteration (a PING, a PONG, a
+ *   BYE) is written by the commit hook, at the start of the next
+ *   iteration, instead of asking epoll for POLLOUT and waking up once
+ *   more only to write it: the fresh list. Connections that also hold
+ *   frames for the commit are left to POLLOUT, so that chat keeps
+ *   coming in batches (written at once, they made the other side's
+ *   transactions smaller and its fsyncs more frequent).
  */
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -174,6 +181,7 @@ conn_uncount(struct conn *c)
 static void
 conn_hold(struct conn *c)
 {
+	c->held = 1;
 	if (c->uncommitted)
 		return;
 	c->uncommitted = 1;
@@ -190,16 +198,52 @@ conn_release(struct conn *c)
 	LIST_REMOVE(c, uncommitted_entry);
 }
 
+static void conn_flush(struct conn *);
+
+/* The output buffer was empty and no longer is: see the top. */
+static void
+conn_fresh(struct conn *c)
+{
+	if (c->fresh || c->eng->writing)
+		return;
+	c->fresh = 1;
+	c->held = 0;
+	LIST_INSERT_HEAD(&c->eng->fresh, c, fresh_entry);
+}
+
+static void
+conn_unfresh(struct conn *c)
+{
+	c->held = 0;
+	if (!c->fresh)
+		return;
+	c->fresh = 0;
+	LIST_REMOVE(c, fresh_entry);
+}
+
 void
 conn_commit(struct engine *eng, int failed)
 {
 	struct conn *c;
+	int held;
 
 	while ((c = LIST_FIRST(&eng->uncommitted)) != NULL) {
 		conn_release(c);
 		if (failed)
 			conn_close(c, "cannot save messages");
 	}
+	/* What the writes make (pumped messages) waits for the next
+	 * commit and POLLOUT: the list cannot grow while it is walked. */
+	eng->writing = 1;
+	while ((c = LIST_FIRST(&eng->fresh)) != NULL) {
+		held = c->held;
+		conn_unfresh(c);
+		if ((c->state == CONN_HANDSHAKE || c->state == CONN_OPEN ||
+		        c->state == CONN_CLOSING) &&
+		    !held && !c->uncommitted && buf_used(&c->out) > 0)
+			conn_flush(c);
+	}
+	eng->writing = 0;
 }
 
 void
@@ -212,6 +256,7 @@ conn_close(struct conn *c, const char *why)
 	log_debug("conn %s closed: %s", c->addr, why != NULL ? why : "");
 	c->state = CONN_DEAD;
 	conn_release(c);
+	conn_unfresh(c);
 	conn_hs_done(c);
 	conn_uncount(c);
 	if (c->timer != NULL)
@@ -310,6 +355,8 @@ conn_queue_frame(struct conn *c, const uint8_t *frame, size_t len)
 	uint8_t hdr[2];
 	size_t limit = (size_t)c->eng->conf->max_queue_kb * 1024;
 
+	if (buf_used(&c->out) == 0)
+		conn_fresh(c);
 	proto_frame_header(hdr, len);
 	buf_append(&c->out, hdr, 2);
 	buf_append(&c->out, frame, len);
@@ -342,6 +389,8 @@ conn_send(struct conn *c, const struct proto_msg *m)
 	n = proto_encode(m, eng->scratch, PROTO_PLAIN_MAX);
 	if (n == 0)
 		fatal("cannot encode message type %u", m->type);
+	if (buf_used(&c->out) == 0)
+		conn_fresh(c);
 	out = buf_reserve(&c->out, 2 + n + NOISE_TAGLEN);
 	if (noise_cipher_encrypt(&c->tx, NULL, 0, eng->scratch, n, out + 2) ==
 	    -1) {

@@ -158,6 +158,7 @@ engine_create(struct loop *loop, const struct conf *conf,
 	eng->lfd = -1;
 	LIST_INIT(&eng->conns);
 	LIST_INIT(&eng->uncommitted);
+	LIST_INIT(&eng->fresh);
 	LIST_INIT(&eng->dead);
 	TAILQ_INIT(&eng->handshakes);
 	for (i = 0; i < FOLD_KINDS; i++) {

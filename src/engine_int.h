@@ -125,6 +125,9 @@ struct conn {
 	int uncommitted; /* queued ACKs or messages that depend on the
 	                    open transaction: on the engine's list */
 	LIST_ENTRY(conn) uncommitted_entry;
+	int fresh; /* output queued on an empty buffer: on the engine's */
+	int held; /* ... list; and it also holds frames for the commit */
+	LIST_ENTRY(conn) fresh_entry;
 	struct loop_timer *hello_timer;
 	uint64_t last_rx, last_tx;
 	struct buf in, out;
@@ -163,6 +166,10 @@ struct engine {
 	/* Connections with frames that wait for the commit hook, so the
 	 * hook costs what happened, not the number of connections. */
 	LIST_HEAD(, conn) uncommitted;
+	/* Connections whose output this iteration queued on an empty
+	 * buffer: the commit hook writes it (conn.c). */
+	LIST_HEAD(, conn) fresh;
+	int writing; /* the commit hook is writing them */
 	struct loop_timer *reap;
 	size_t nconns;
 	size_t nsessions; /* connections past the handshake, not closing */
