@@ -5,7 +5,8 @@
  * Start-up: umask 077, configuration (created on first run), data
  * directory (made 0700 if it is not), lock (one instance per data
  * directory), identity (created on first run), then the engine and one
- * frontend (curses or headless) on one poll loop. Exit status: 0 normal,
+ * frontend (curses, headless or web, with the web one beside either of the
+ * others if configured) on one poll loop. Exit status: 0 normal,
  * 1 bad usage, configuration or start-up error, 2 fatal error.
  */
 #include "config.h"
@@ -37,6 +38,7 @@
 enum {
 	OPT_FINGERPRINT = 256,
 	OPT_HEADLESS,
+	OPT_WEB,
 	OPT_DEFAULT_CONFIG,
 };
 
@@ -47,6 +49,7 @@ static const struct option long_options[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ "fingerprint", no_argument, NULL, OPT_FINGERPRINT },
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
+	{ "web", no_argument, NULL, OPT_WEB },
 	{ "default-config", no_argument, NULL, OPT_DEFAULT_CONFIG },
 	{ NULL, 0, NULL, 0 },
 };
@@ -55,7 +58,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: p2ptui [-hVv] [-c file] [--headless]\n"
+	    "usage: p2ptui [-hVv] [-c file] [--headless | --web]\n"
 	    "       p2ptui [-c file] --fingerprint\n"
 	    "       p2ptui --default-config\n"
 	    "\n"
@@ -68,6 +71,7 @@ usage(FILE *fp)
 	    "setting takes it\n"
 	    "      --headless      no screen: commands on stdin, events on "
 	    "stdout\n"
+	    "      --web           no screen: serve the web page alone\n"
 	    "      --default-config\n"
 	    "                      print the commented default configuration\n"
 	    "\n"
@@ -186,6 +190,9 @@ main(int argc, char **argv)
 		case OPT_HEADLESS:
 			app.headless = 1;
 			break;
+		case OPT_WEB:
+			app.web_only = 1;
+			break;
 		case OPT_DEFAULT_CONFIG:
 			conf_write_default(stdout);
 			return fflush(stdout) == 0 ? 0 : 1;
@@ -198,6 +205,13 @@ main(int argc, char **argv)
 		fprintf(
 		    stderr, "p2ptui: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
+		return 1;
+	}
+	if (app.headless && app.web_only) {
+		fprintf(stderr,
+		    "p2ptui: --headless and --web exclude each "
+		    "other (add web settings to the configuration "
+		    "to serve the page beside headless mode)\n");
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -244,7 +258,7 @@ main(int argc, char **argv)
 	if ((app.id = ident_load(conf.data_dir, 1, &created, &cause)) == NULL)
 		goto out;
 	app.created_id = created;
-	if (created && (fingerprint || app.headless))
+	if (created && (fingerprint || app.headless || app.web_only))
 		fprintf(stderr, "p2ptui: created a new identity in %s/%s\n",
 		    conf.data_dir, IDENT_FILE);
 	if (fingerprint) {

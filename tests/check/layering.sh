@@ -1,7 +1,8 @@
 #!/bin/sh
 # Each third-party header has one owning module (DESIGN.md section 3):
 # curses only in the UI, libsodium only in the crypto files, libconfig
-# only in conf.c, SQLite only in store.c. And the engine never talks to
+# only in conf.c, SQLite only in store.c, libmicrohttpd and libwslay only
+# in web*.c. And the engine never talks to
 # the terminal: no stdio output from engine files.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$top_srcdir/src" || exit 1
@@ -26,6 +27,8 @@ check sodium.h 'noise.c ident.c cpace.c'
 check libconfig.h 'conf.c'
 check sqlite3.h 'store.c'
 check qrencode.h 'qr.c'
+check microhttpd.h 'web.c web_*.c'
+check wslay/wslay.h 'web.c web_*.c'
 # Engine modules report through struct fe_ops, never by printing.
 for f in peer.c net.c proto.c noise.c cpace.c cmd.c; do
 	[ -f "$f" ] || continue

@@ -388,3 +388,19 @@ tui_with_bob() {
 	    "cd $T && HOME=$T/alice TERM=screen LC_ALL=C.UTF-8 $P2PTUI"
 	wait_for bob '^online alice '
 }
+
+# --- web -----------------------------------------------------------------
+
+# web_start NAME [ARGS...]: run p2ptui --web for NAME (stdout $T/NAME.out,
+# stderr $T/NAME.err) and wait for its URL, in web_url.
+web_start() {
+	local name=$1 home="$T/$1"
+	shift
+	: >"$T/$name.out"
+	HOME="$home" "$P2PTUI" --web "$@" </dev/null >>"$T/$name.out" \
+	    2>>"$T/$name.err" &
+	eval "pid_$name=$!"
+	_pids="$_pids $!"
+	wait_for "$name" '^web http://'
+	web_url=$(field "$name" '^web http://' 2)
+}

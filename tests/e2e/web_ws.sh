@@ -1,0 +1,23 @@
+#!/bin/bash
+# The web front end without a browser: alice runs p2ptui --web, bob is
+# headless, pinned both ways; tests/web/ws.js drives alice's page over
+# raw HTTP and WebSocket (Host, Origin and token checks, chat both ways,
+# two pages in step, history, commands, upload and download).
+. "${top_srcdir:-.}/tests/e2e/lib.sh"
+command -v node >/dev/null || skip "node is not installed (apt-get install nodejs)"
+
+pinned_homes alice bob
+node_start bob
+{
+	printf 'peers = ( { name = "bob"; key = "%s"; address = "%s"; } );\n' \
+	    "$(cat "$T/bob.fp")" "$(node_addr bob)"
+	printf 'web = { listen = "127.0.0.1:0"; upload_max = 1; root = "%s"; };\n' \
+	    "$top_srcdir/contrib/web"
+} >>"$T/alice/.p2ptui.conf"
+web_start alice
+wait_for bob '^online alice '
+T="$T" WEB_URL="$web_url" node "$top_srcdir/tests/web/ws.js" ||
+    fail "tests/web/ws.js failed"
+# The token file: made once, private.
+[ "$(stat -c %a "$T/alice/.local/share/p2ptui/web-token")" = 600 ] ||
+    fail "web-token is not mode 0600"

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The web front end without a browser (tests/e2e/web_ws.sh): alice runs
+// p2ptui --web, bob is headless. Host, Origin and token checks; chat
+// both ways; two pages in step; history; commands; a file uploaded,
+// offered and received byte-identical; a received file downloaded.
+'use strict';
+const fs = require('fs');
+const crypto = require('crypto');
+const assert = require('assert');
+const { request, connect, parseUrl } = require('./wslib');
+const bob = require('./nodes');
+
+const { port, token, host } = parseUrl(process.env.WEB_URL);
+const origin = `http://${host}`;
+const T = process.env.T;
+const step = (s) => console.log(`ok: ${s}`);
+
+async function page() {
+	const ws = await connect(port, { host, origin });
+	assert.strictEqual(ws.status, 101);
+	ws.send({ type: 'auth', token });
+	const hello = await ws.wait((m) => m.type === 'hello', 'hello');
+	assert.ok(hello.commands.some((c) => c.name === 'web'));
+	return ws;
+}
+
+async function main() {
+	// The page shell is public, with a strict policy.
+	let r = await request(port, { headers: { Host: host } });
+	assert.strictEqual(r.status, 200);
+	assert.match(r.headers['content-security-policy'], /script-src 'self';/);
+	assert.match(r.headers['content-security-policy'], /frame-ancestors 'none'/);
+	assert.strictEqual(r.headers['x-content-type-options'], 'nosniff');
+	assert.match(r.body.toString(), /<script src="app.js"/);
+	assert.doesNotMatch(r.body.toString(), /<script>/);
+	r = await request(port, { headers: { Host: `localhost:${port}` } });
+	assert.strictEqual(r.status, 200);
+	step('page shell served with CSP and nosniff');
+
+	// Everything else needs the token: 403 and nothing else.
+	for (const t of [undefined, '0'.repeat(64), token.slice(0, 63), token + '0']) {
+		const h = { Host: host };
+		if (t !== undefined)
+			h['X-P2ptui-Token'] = t;
+		for (const path of ['/files/1', '/upload', '/nothing']) {
+			r = await request(port, { path, headers: h });
+			assert.strictEqual(r.status, 403, `${path} with ${t}`);
+			assert.strictEqual(r.body.length, 0);
+		}
+	}
+	r = await request(port, { method: 'POST', path: '/upload',
+	    headers: { Host: host, 'X-P2ptui-Name': 'x', 'Content-Length': 1 },
+	    body: 'x' });
+	assert.strictEqual(r.status, 403);
+	assert.strictEqual(r.body.length, 0);
+	step('no token or a wrong one: 403, empty body');
+
+	// DNS rebinding: another name in Host, even with the token.
+	for (const h of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${port + 1}`,
+	    `localhost.evil.example:${port}`]) {
+		r = await request(port, { headers: { Host: h, 'X-P2ptui-Token': token } });
+		assert.strictEqual(r.status, 403, h);
+		assert.strictEqual(r.body.length, 0);
+	}
+	let ws = await connect(port, { host: `evil.example:${port}`, origin: `http://evil.example:${port}` });
+	assert.strictEqual(ws.status, 403);
+	step('foreign Host refused');
+
+	// Cross-site WebSocket hijacking: a foreign or missing Origin.
+	for (const o of ['http://evil.example', `http://localhost:${port}`, undefined]) {
+		ws = await connect(port, { host, origin: o });
+		assert.strictEqual(ws.status, 403, `origin ${o}`);
+		assert.strictEqual(ws.body.length, 0);
+		ws.close();
+	}
+	step('foreign Origin refused');
+
+	// A wrong token in the first message: a close frame, nothing else.
+	ws = await connect(port, { host, origin });
+	assert.strictEqual(ws.status, 101);
+	ws.send({ type: 'auth', token: '1'.repeat(64) });
+	await ws.waitEnd('a refused WebSocket');
+	assert.strictEqual(ws.closeCode, 1008);
+	assert.deepStrictEqual(ws.texts, []);
+	ws = await connect(port, { host, origin });
+	ws.send({ type: 'line', text: '/peers' });
+	await ws.waitEnd('a WebSocket without auth');
+	assert.deepStrictEqual(ws.texts, []);
+	step('WebSocket: wrong or missing token closed with 1008, no event');
+
+	// Two pages in step.
+	const a = await page();
+	const b = await page();
+	const peers = await a.wait((m) => m.type === 'peers', 'peers');
+	assert.ok(peers.peers.some((p) => p.name === 'bob' && p.state === 'online'),
+	    JSON.stringify(peers));
+	step('authenticated: hello and the peer list');
+
+	a.send({ type: 'line', peer: 'bob', text: 'hello from the web' });
+	await bob.waitFor('bob', /^msg alice hello from the web$/);
+	for (const w of [a, b])
+		await w.wait((m) => m.type === 'message' && m.outgoing &&
+		    m.text === 'hello from the web', 'our message, in both pages');
+	await a.wait((m) => m.type === 'delivered' && m.peer === 'bob', 'delivered');
+	bob.cmd('bob', '/msg alice héllo <b>web</b> \u202e');
+	for (const w of [a, b]) {
+		const m = await w.wait((m) => m.type === 'message' && !m.outgoing,
+		    'bob\'s message');
+		assert.strictEqual(m.peer, 'bob');
+		assert.strictEqual(m.text, 'héllo <b>web</b> \u202e');
+	}
+	step('chat both ways, two pages in step');
+
+	a.send({ type: 'history', peer: 'bob', limit: 10 });
+	const h = await a.wait((m) => m.type === 'history', 'history');
+	assert.deepStrictEqual(h.lines.map((l) => l.text),
+	    ['héllo <b>web</b> \u202e', 'hello from the web']);
+	assert.ok(h.lines[1].outgoing && h.lines[1].delivered);
+	step('history from the store');
+
+	a.send({ type: 'line', text: '/help' });
+	await a.wait((m) => m.type === 'reply' && /^\/web\s/.test(m.text), '/help');
+	a.send({ type: 'line', text: '/web' });
+	const u = await a.wait((m) => m.type === 'reply' && /^web front end: /.test(m.text), '/web');
+	assert.strictEqual(u.text, `web front end: ${process.env.WEB_URL}`);
+	// Command output goes to the page that typed it only.
+	assert.ok(!b.texts.some((m) => m.type === 'reply'));
+	step('commands: /help and /web, replies to that page only');
+
+	// Upload: a file picked in the page is offered to bob.
+	const data = crypto.randomBytes(300000);
+	const name = 'résumé 1.bin';
+	r = await request(port, { method: 'POST', path: '/upload',
+	    headers: { Host: host, 'X-P2ptui-Token': token,
+	        'X-P2ptui-Peer': 'bob', 'X-P2ptui-Name': encodeURIComponent(name),
+	        'Content-Length': data.length }, body: data });
+	assert.strictEqual(r.status, 200, r.body.toString());
+	assert.strictEqual(JSON.parse(r.body).ok, true);
+	const offer = await bob.waitFor('bob', /^file alice \d+ in offered /);
+	const num = offer.split(' ')[2];
+	bob.cmd('bob', `/accept #${num}`);
+	const saved = await bob.waitFor('bob', new RegExp(`^saved alice ${num} `));
+	const path = saved.split(' ').slice(3).join(' ');
+	assert.ok(path.endsWith(name), path);
+	assert.ok(fs.readFileSync(path).equals(data), 'uploaded file differs');
+	await a.wait((m) => m.type === 'file' && m.dir === 'out' && m.state === 'done' &&
+	    m.bytes === data.length, 'the upload done');
+	step('upload offered and received byte-identical');
+
+	// Too large for upload_max (1 MiB here): refused before the body.
+	r = await request(port, { method: 'POST', path: '/upload',
+	    headers: { Host: host, 'X-P2ptui-Token': token,
+	        'X-P2ptui-Peer': 'bob', 'X-P2ptui-Name': 'big',
+	        'Content-Length': 2 * 1024 * 1024 }, body: Buffer.alloc(1) }).catch(() => ({ status: 413 }));
+	assert.strictEqual(r.status, 413);
+	step('upload past upload_max refused');
+
+	// Download: bob offers, the page accepts, fetches the saved file.
+	const back = crypto.randomBytes(123457);
+	fs.writeFileSync(`${T}/back.bin`, back);
+	bob.cmd('bob', `/send alice ${T}/back.bin`);
+	const off = await a.wait((m) => m.type === 'file' && m.dir === 'in' &&
+	    m.state === 'offered', 'an offer');
+	a.send({ type: 'line', peer: 'bob', text: `/accept #${off.num}` });
+	await b.wait((m) => m.type === 'file' && m.num === off.num && m.saved,
+	    'the file saved, in the other page');
+	r = await request(port, { path: `/files/${off.num}`,
+	    headers: { Host: host, 'X-P2ptui-Token': token } });
+	assert.strictEqual(r.status, 200);
+	assert.ok(r.body.equals(back), 'downloaded file differs');
+	assert.match(r.headers['content-disposition'], /^attachment; filename\*=UTF-8''back\.bin$/);
+	step('received file downloaded byte-identical');
+
+	a.close();
+	b.close();
+}
+
+main().then(() => {
+	console.log('web_ws: all passed');
+	process.exit(0);
+}, (e) => {
+	console.error(`FAIL: ${e.stack || e}`);
+	process.exit(1);
+});
