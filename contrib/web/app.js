@@ -267,7 +267,9 @@
 			b.setAttribute('aria-current', name === state.sel ? 'true' : 'false');
 			b.append(el('span', 'dot'));
 			b.append(el('span', 'name', p ? p.name : 'system'));
-			const n = p ? Math.max(state.unread.get(name) || 0, name === state.sel ? 0 : 0) : 0;
+			// Ours, or the server's (beside the terminal, its count).
+			const n = !p || name === state.sel ? 0
+			    : Math.max(state.unread.get(name) || 0, p.unread || 0);
 			if (n > 0)
 				b.append(el('span', 'unread', n));
 			b.title = p ? `${p.state_text}${p.nick ? ' · ' + p.nick : ''}${p.fp ? '\n' + p.fp : ''}` : 'notices';
@@ -294,7 +296,7 @@
 			const f = it.flip;
 			const li = el('li', 'sys flip');
 			li.append(el('span', 'time', hhmm(it.time)));
-			li.append(el('span', null, `${f.draw}: ${f.text} `));
+			li.append(el('span', null, `${f.text} `));
 			const d = el('details');
 			d.append(el('summary', null, 'proof'));
 			const rows = [['commitment', f.commitment], ['a', f.a], ['b', f.b]];
