@@ -899,6 +899,7 @@ web_upgraded(void *cls, struct MHD_Connection *c, void *req_cls,
 	    w->app->loop, WEB_AUTH_MS, web_client_auth_timeout, cl);
 	cl->ws = web_ws_create(w->app->loop, sock, extra, extra_len, WEB_IN_MAX,
 	    WEB_OUT_MAX, &web_client_cb, cl);
+	web_ws_start(cl->ws);
 }
 
 /* Does a comma-separated header value contain word (any case)? */

@@ -228,7 +228,7 @@ static const struct wslay_event_callbacks web_ws_callbacks = {
 static void
 web_ws_update(struct web_ws *ws)
 {
-	if (ws->over)
+	if (ws->over || ws->watch == NULL)
 		return;
 	if (wslay_event_get_close_sent(ws->ctx) &&
 	    !wslay_event_want_write(ws->ctx)) {
@@ -282,10 +282,15 @@ web_ws_create(struct loop *loop, int fd, const char *extra, size_t extra_len,
 	    0)
 		fatal("out of memory");
 	wslay_event_config_set_max_recv_msg_length(ws->ctx, max_in);
-	ws->watch = loop_watch_add(loop, fd, POLLIN, web_ws_io, ws);
-	if (extra_len > 0)
-		web_ws_io(fd, POLLIN, ws);
 	return ws;
+}
+
+void
+web_ws_start(struct web_ws *ws)
+{
+	ws->watch = loop_watch_add(ws->loop, ws->fd, POLLIN, web_ws_io, ws);
+	if (buf_used(&ws->extra) > 0)
+		web_ws_io(ws->fd, POLLIN, ws);
 }
 
 void

@@ -33,11 +33,15 @@ int web_ws_accept_key(const char *key, char out[WEB_WS_ACCEPT_LEN + 1]);
 /*
  * Take over fd (already upgraded; extra holds bytes read past the HTTP
  * request). Messages longer than max_in are refused; more than max_out
- * bytes waiting to be written drop the connection.
+ * bytes waiting to be written drop the connection. Nothing is read, and
+ * no callback runs, before web_ws_start().
  */
 struct web_ws *web_ws_create(struct loop *, int fd, const char *extra,
     size_t extra_len, size_t max_in, size_t max_out, const struct web_ws_cb *,
     void *arg);
+/* Start reading: the bytes in extra first (a client may send its first
+ * message right behind the handshake, before it saw the answer). */
+void web_ws_start(struct web_ws *);
 /* Stop watching the socket and free (the owner closes the socket). */
 void web_ws_free(struct web_ws *);
 /* Queue a text message; -1 if the queue would pass max_out (the

@@ -88,6 +88,18 @@ async function main() {
 	assert.deepStrictEqual(ws.texts, []);
 	step('WebSocket: wrong or missing token closed with 1008, no event');
 
+	// The first message right behind the handshake, before the 101:
+	// MHD hands those bytes over with the socket.
+	ws = await connect(port, { host, origin, early: { type: 'auth', token } });
+	assert.strictEqual(ws.status, 101);
+	await ws.wait((m) => m.type === 'hello', 'hello after a pipelined auth');
+	ws.close();
+	ws = await connect(port, { host, origin, early: { type: 'auth', token: token.replace(/./, 'x') } });
+	await ws.waitEnd('a pipelined wrong token');
+	assert.strictEqual(ws.closeCode, 1008);
+	assert.deepStrictEqual(ws.texts, []);
+	step('auth pipelined behind the handshake');
+
 	// Two pages in step.
 	const a = await page();
 	const b = await page();

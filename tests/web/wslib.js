@@ -31,6 +31,28 @@ function request(port, opt) {
 	});
 }
 
+// A masked text frame of obj (JSON) or of a string, as a client sends.
+function frame(obj) {
+	const data = Buffer.from(typeof obj === 'string' ? obj : JSON.stringify(obj));
+	const mask = crypto.randomBytes(4);
+	let head;
+	if (data.length < 126) {
+		head = Buffer.from([0x81, 0x80 | data.length]);
+	} else if (data.length < 65536) {
+		head = Buffer.alloc(4);
+		head[0] = 0x81; head[1] = 0x80 | 126;
+		head.writeUInt16BE(data.length, 2);
+	} else {
+		head = Buffer.alloc(10);
+		head[0] = 0x81; head[1] = 0x80 | 127;
+		head.writeBigUInt64BE(BigInt(data.length), 2);
+	}
+	const body = Buffer.alloc(data.length);
+	for (let i = 0; i < data.length; i++)
+		body[i] = data[i] ^ mask[i & 3];
+	return Buffer.concat([head, mask, body]);
+}
+
 // A WebSocket: ws.status (101 or the refusal), ws.texts (messages
 // received), ws.closeCode once the server sent a close frame.
 class WS {
@@ -43,24 +65,7 @@ class WS {
 		this.waiters = [];
 	}
 	send(obj) {
-		const data = Buffer.from(typeof obj === 'string' ? obj : JSON.stringify(obj));
-		const mask = crypto.randomBytes(4);
-		let head;
-		if (data.length < 126) {
-			head = Buffer.from([0x81, 0x80 | data.length]);
-		} else if (data.length < 65536) {
-			head = Buffer.alloc(4);
-			head[0] = 0x81; head[1] = 0x80 | 126;
-			head.writeUInt16BE(data.length, 2);
-		} else {
-			head = Buffer.alloc(10);
-			head[0] = 0x81; head[1] = 0x80 | 127;
-			head.writeBigUInt64BE(BigInt(data.length), 2);
-		}
-		const body = Buffer.alloc(data.length);
-		for (let i = 0; i < data.length; i++)
-			body[i] = data[i] ^ mask[i & 3];
-		this.sock.write(Buffer.concat([head, mask, body]));
+		this.sock.write(frame(obj));
 	}
 	feed(chunk) {
 		this.buf = Buffer.concat([this.buf, chunk]);
@@ -129,7 +134,7 @@ class WS {
 	}
 }
 
-// connect(port, {host, origin}) -> WS, whose status is 101 or not
+// connect(port, {host, origin, early}) -> WS, whose status is 101 or not
 function connect(port, opt) {
 	return new Promise((resolve, reject) => {
 		const sock = net.connect(port, '127.0.0.1');
@@ -143,7 +148,9 @@ function connect(port, opt) {
 			    'Sec-WebSocket-Version: 13\r\n';
 			if (opt.origin)
 				req += `Origin: ${opt.origin}\r\n`;
-			sock.write(req + '\r\n');
+			// early: a first message right behind the request.
+			sock.write(Buffer.concat([Buffer.from(req + '\r\n'),
+			    opt.early ? frame(opt.early) : Buffer.alloc(0)]));
 		});
 		sock.on('data', (chunk) => {
 			if (ws) {
