@@ -404,3 +404,13 @@ web_start() {
 	wait_for "$name" '^web http://'
 	web_url=$(field "$name" '^web http://' 2)
 }
+
+# web_stop NAME: SIGTERM a p2ptui --web and require a clean exit (0, and
+# in a sanitizer build no leak, which would abort it).
+web_stop() {
+	local pid
+	eval "pid=\$pid_$1"
+	kill -TERM "$pid"
+	node_wait_exit "$1"
+	[ "$node_status" = 0 ] || { tail -n 40 "$T/$1.err" >&2; fail "$1 exited $node_status"; }
+}

@@ -30,3 +30,4 @@ mkdir -p "$shots"
 T="$T" WEB_URL="$web_url" ALICE_ADDR="$(node_addr alice)" SHOTS="$shots" \
     CHROMIUM="$CHROMIUM" HOME="$T/chromium-home" \
     node "$top_srcdir/tests/web/browser.js" || fail "tests/web/browser.js failed"
+web_stop alice

@@ -17,3 +17,8 @@ T="$T" WEB_PORT="$port" WEB_TOKEN="$token" TMUX_SOCKET="$TMUX_SOCKET" \
 keys ui -l "/web"
 keys ui Enter
 wait_screen ui "web front end: http://127.0.0.1:$port/#token=${token:0:20}"
+# The TUI quits cleanly with the page attached (a leak would abort it
+# in a sanitizer build).
+keys ui -l "/quit"
+keys ui Enter
+wait_screen ui '^\[exit 0\]'

@@ -21,3 +21,4 @@ T="$T" WEB_URL="$web_url" node "$top_srcdir/tests/web/ws.js" ||
 # The token file: made once, private.
 [ "$(stat -c %a "$T/alice/.local/share/p2ptui/web-token")" = 600 ] ||
     fail "web-token is not mode 0600"
+web_stop alice
