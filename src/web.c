@@ -807,9 +807,9 @@ web_client_text(void *arg, char *text, size_t len)
 		lim = web_json_get(&o, "limit", WEB_JSON_NUMBER);
 		web_history(cl, p,
 		    m != NULL && m->num > 0 ? (int64_t)m->num : 0,
-		    lim != NULL && lim->num > 0 && lim->num < WEB_HISTORY_MAX
-		        ? (size_t)lim->num
-		        : 50);
+		    lim == NULL || lim->num < 1      ? 50
+		        : lim->num > WEB_HISTORY_MAX ? WEB_HISTORY_MAX
+		                                     : (size_t)lim->num);
 	} else if (strcmp(type->str, "read") == 0 && p != NULL) {
 		/* Unread counts are the primary frontend's to clear. */
 		if (w->primary && p->unread != 0) {

@@ -5,6 +5,7 @@
 // the page promises it: select with Alt+N, type, Enter.
 'use strict';
 const fs = require('fs');
+const { spawn } = require('child_process');
 const crypto = require('crypto');
 const assert = require('assert');
 const { chromium } = require('playwright-core');
@@ -123,7 +124,32 @@ async function run(browser) {
 	await page.waitForSelector('#log li.in >> text=to both tabs');
 	await page2.waitForSelector('#log li.in >> text=to both tabs');
 	step('two tabs in step');
-	assert.deepStrictEqual(errors, []);
+
+	// p2ptui restarts: the page says so, reconnects by itself, and reads
+	// the state again (same port and token).
+	process.kill(Number(process.env.ALICE_PID), 'SIGTERM');
+	await page.waitForSelector('#conn.down');
+	const again = spawn(process.env.P2PTUI, ['--web'], {
+		env: { ...process.env, HOME: `${T}/alice` },
+		stdio: ['ignore', fs.openSync(`${T}/alice2.out`, 'a'),
+		    fs.openSync(`${T}/alice2.err`, 'a')],
+	});
+	const exited = new Promise((res) => again.on('exit', (code) => res(code)));
+	try {
+		await page.waitForSelector('#conn.up');
+		await page.waitForSelector('#peers li.online button[data-peer="bob"]');
+		await page.click('#peers button[data-peer="bob"]');
+		await page.waitForSelector('#log li.in >> text=to both tabs'); // history
+		await page.locator('#input').fill('after the restart');
+		await page.keyboard.press('Enter');
+		await nodes.waitFor('bob', /^msg alice after the restart$/);
+	} finally {
+		again.kill('SIGTERM');
+	}
+	assert.strictEqual(await exited, 0, 'the restarted p2ptui did not exit cleanly');
+	step('reconnected after p2ptui restarted');
+	// Only the refused connections while p2ptui was down.
+	assert.deepStrictEqual(errors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket/.test(e)), []);
 }
 
 main().then(() => {

@@ -123,11 +123,15 @@ async function main() {
 	}
 	step('chat both ways, two pages in step');
 
-	a.send({ type: 'history', peer: 'bob', limit: 10 });
-	const h = await a.wait((m) => m.type === 'history', 'history');
-	assert.deepStrictEqual(h.lines.map((l) => l.text),
-	    ['héllo <b>web</b> \u202e', 'hello from the web']);
-	assert.ok(h.lines[1].outgoing && h.lines[1].delivered);
+	// History, newest first, page by page.
+	a.send({ type: 'history', peer: 'bob', limit: 1 });
+	const h1 = await a.wait((m) => m.type === 'history', 'history');
+	assert.deepStrictEqual(h1.lines.map((l) => l.text), ['héllo <b>web</b> \u202e']);
+	assert.ok(h1.more && !h1.lines[0].outgoing);
+	a.send({ type: 'history', peer: 'bob', before: h1.lines[0].rowid, limit: 5 });
+	const h2 = await a.wait((m) => m.type === 'history', 'older history');
+	assert.deepStrictEqual(h2.lines.map((l) => l.text), ['hello from the web']);
+	assert.ok(!h2.more && h2.lines[0].outgoing && h2.lines[0].delivered);
 	step('history from the store');
 
 	a.send({ type: 'line', text: '/help' });
@@ -182,6 +186,28 @@ async function main() {
 	assert.ok(r.body.equals(back), 'downloaded file differs');
 	assert.match(r.headers['content-disposition'], /^attachment; filename\*=UTF-8''back\.bin$/);
 	step('received file downloaded byte-identical');
+
+	// A page that stops reading is dropped, not buffered without bound
+	// (8 MiB); the others go on.
+	const big = 'x'.repeat(4000);
+	for (let i = 0; i < 30; i++)
+		bob.cmd('bob', `/msg alice ${i} ${big}`);
+	await a.wait((m) => m.type === 'message' && m.text.startsWith('29 '), 'big messages');
+	const slow = await page();
+	slow.sock.pause();
+	// One request at a time, as a page would: each answer (some 128 KiB)
+	// is written as soon as it can be, until the socket is full.
+	for (let i = 0; i < 300; i++) {
+		slow.send({ type: 'history', peer: 'bob', limit: 500 });
+		await new Promise((res) => setTimeout(res, 5));
+	}
+	slow.sock.resume();
+	await slow.waitEnd('a page that does not read');
+	const got = slow.texts.filter((m) => m.type === 'history').length;
+	assert.ok(got < 300, `all ${got} answers queued for a page that did not read`);
+	a.send({ type: 'line', peer: 'bob', text: 'still here' });
+	await bob.waitFor('bob', /^msg alice still here$/);
+	step(`a page that does not read dropped (after ${got} of 300 answers)`);
 
 	a.close();
 	b.close();
