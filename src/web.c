@@ -123,7 +123,7 @@ web_token(struct web *w, const char *dir, char **cause)
 {
 	static const char hex[] = "0123456789abcdef";
 	uint8_t raw[WEB_TOKEN_LEN / 2];
-	char text[WEB_TOKEN_LEN + 2], *path;
+	char text[WEB_TOKEN_LEN + 3], *path;
 	ssize_t n;
 	size_t i;
 	int fd;
@@ -161,10 +161,13 @@ web_token(struct web *w, const char *dir, char **cause)
 		*cause = xasprintf("cannot read %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	n = read(fd, text, sizeof text);
+	/* 64 hex digits and a newline or nothing; one byte more tells. */
+	n = read(fd, text, sizeof text - 1);
 	close(fd);
-	if (n < WEB_TOKEN_LEN || strspn(text, hex) < WEB_TOKEN_LEN ||
-	    (n > WEB_TOKEN_LEN && text[WEB_TOKEN_LEN] != '\n')) {
+	text[n > 0 ? n : 0] = '\0';
+	if (n < WEB_TOKEN_LEN || n > WEB_TOKEN_LEN + 1 ||
+	    strspn(text, hex) != WEB_TOKEN_LEN ||
+	    (n == WEB_TOKEN_LEN + 1 && text[WEB_TOKEN_LEN] != '\n')) {
 		*cause = xasprintf("%s: not a token (64 hex digits); remove "
 		                   "it to make a new one",
 		    path);

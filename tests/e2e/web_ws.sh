@@ -22,3 +22,20 @@ T="$T" WEB_URL="$web_url" node "$top_srcdir/tests/web/ws.js" ||
 [ "$(stat -c %a "$T/alice/.local/share/p2ptui/web-token")" = 600 ] ||
     fail "web-token is not mode 0600"
 web_stop alice
+
+# The token is made once: the next start prints the same.
+tok="$T/alice/.local/share/p2ptui/web-token"
+first=${web_url##*token=}
+[ "$(cat "$tok")" = "$first" ] || fail "web-token does not hold the URL's token"
+web_start alice
+[ "${web_url##*token=}" = "$first" ] || fail "a restart made a new token"
+web_stop alice
+# A damaged token file is refused, not replaced or half used.
+for bad in short "$(printf '%s' "$first" | tr 0-9a-f g)" "${first}00"; do
+	printf '%s\n' "$bad" >"$tok"
+	if HOME="$T/alice" "$P2PTUI" --web </dev/null >"$T/bad.out" 2>"$T/bad.err"; then
+		fail "started with a web-token of '$bad'"
+	fi
+	grep -q 'web-token: not a token (64 hex digits)' "$T/bad.err" ||
+	    fail "no reason for a bad web-token: $(cat "$T/bad.err")"
+done
