@@ -147,6 +147,8 @@
 			if (!msg.outgoing && msg.peer !== state.sel) {
 				state.unread.set(msg.peer, (state.unread.get(msg.peer) || 0) + 1);
 				drawPeers();
+			} else if (!msg.outgoing && document.visibilityState === 'visible') {
+				send({ type: 'read', peer: msg.peer }); // read as it comes
 			}
 			break;
 		case 'delivered': {

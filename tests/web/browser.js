@@ -125,6 +125,36 @@ async function run(browser) {
 	await page2.waitForSelector('#log li.in >> text=to both tabs');
 	step('two tabs in step');
 
+	// Unread: a message for a conversation not shown counts; showing it
+	// clears the count.
+	await page.keyboard.press('Alt+0');
+	await page.waitForSelector('#title:text("system")');
+	nodes.cmd('bob', '/msg alice unread one');
+	nodes.cmd('bob', '/msg alice unread two');
+	await page.waitForSelector('#peers button[data-peer="bob"] .unread:text("2")');
+	await page.keyboard.press('Alt+1');
+	await page.waitForSelector('#log li.in >> text=unread two');
+	assert.strictEqual(await page.locator('#peers button[data-peer="bob"] .unread').count(), 0);
+	step('unread counts');
+
+	// History on scroll: a new tab reads the newest 50, and older ones
+	// as it scrolls up.
+	for (let i = 0; i < 60; i++)
+		nodes.cmd('bob', `/msg alice old ${i}`);
+	await page.waitForSelector('#log li.in >> text=/^old 59$/');
+	const page3 = await ctx.newPage();
+	await page3.goto(url);
+	await page3.waitForSelector('#conn.up');
+	await page3.click('#peers button[data-peer="bob"]');
+	await page3.waitForSelector('#log li.in >> text=/^old 59$/');
+	assert.strictEqual(await page3.locator('#log li >> text=/^old 5$/').count(), 0);
+	await page3.locator('#log').evaluate((e) => { e.scrollTop = 0; });
+	await page3.waitForSelector('#log li.in >> text=/^old 5$/');
+	await page3.locator('#log').evaluate((e) => { e.scrollTop = 0; });
+	await page3.waitForSelector('#log li.out >> text=hello from chromium');
+	await page3.close();
+	step('history on scroll');
+
 	// p2ptui restarts: the page says so, reconnects by itself, and reads
 	// the state again (same port and token).
 	process.kill(Number(process.env.ALICE_PID), 'SIGTERM');
@@ -139,7 +169,7 @@ async function run(browser) {
 		await page.waitForSelector('#conn.up');
 		await page.waitForSelector('#peers li.online button[data-peer="bob"]');
 		await page.click('#peers button[data-peer="bob"]');
-		await page.waitForSelector('#log li.in >> text=to both tabs'); // history
+		await page.waitForSelector('#log li.in >> text=/^old 59$/'); // history
 		await page.locator('#input').fill('after the restart');
 		await page.keyboard.press('Enter');
 		await nodes.waitFor('bob', /^msg alice after the restart$/);
