@@ -637,6 +637,8 @@ web_snapshot(struct web_client *cl)
 	const struct cmd_entry *c;
 	const struct xfer *x;
 	const struct flip *fl;
+	struct xfers *xs;
+	struct flips *fs;
 	char fp[IDENT_FP_LEN + 1];
 	struct buf b;
 	size_t i;
@@ -673,16 +675,18 @@ web_snapshot(struct web_client *cl)
 	web_send(cl, &b);
 	buf_free(&b);
 
-	for (x = xfer_next(engine_xfers(eng), NULL); x != NULL;
-	     x = xfer_next(engine_xfers(eng), x)) {
+	xs = engine_xfers(eng);
+	for (x = xs != NULL ? xfer_next(xs, NULL) : NULL; x != NULL;
+	     x = xfer_next(xs, x)) {
 		web_begin(&b, "file");
 		web_xfer_obj(&b, x);
 		buf_append(&b, "}", 1);
 		web_send(cl, &b);
 		buf_free(&b);
 	}
-	for (fl = flip_next(engine_flips(eng), NULL); fl != NULL;
-	     fl = flip_next(engine_flips(eng), fl)) {
+	fs = engine_flips(eng);
+	for (fl = fs != NULL ? flip_next(fs, NULL) : NULL; fl != NULL;
+	     fl = flip_next(fs, fl)) {
 		web_begin(&b, "flip");
 		web_flip_obj(&b, fl->peer, fl);
 		buf_append(&b, "}", 1);
@@ -1119,6 +1123,7 @@ static enum MHD_Result
 web_download(struct web *w, struct MHD_Connection *c, const char *num)
 {
 	const struct xfer *x;
+	struct xfers *xs;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	struct stat sb;
@@ -1131,8 +1136,9 @@ web_download(struct web *w, struct MHD_Connection *c, const char *num)
 	errno = 0;
 	n = strtoll(num, &end, 10);
 	if (*num == '\0' || *end != '\0' || errno != 0 ||
-	    (x = xfer_find(engine_xfers(w->app->engine), n)) == NULL ||
-	    x->outgoing || x->state != XFER_DONE || x->path == NULL)
+	    (xs = engine_xfers(w->app->engine)) == NULL ||
+	    (x = xfer_find(xs, n)) == NULL || x->outgoing ||
+	    x->state != XFER_DONE || x->path == NULL)
 		return web_error(c, MHD_HTTP_NOT_FOUND, "no such file\n");
 	fd = open(x->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1 || fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
