@@ -10,7 +10,7 @@ const crypto = require('crypto');
 const assert = require('assert');
 const { chromium } = require('playwright-core');
 const nodes = require('./nodes');
-const { DEADLINE_MS } = require('./wslib');
+const { runTest, DEADLINE_MS } = require('./wslib');
 
 const url = process.env.WEB_URL;
 const shots = process.env.SHOTS;
@@ -182,10 +182,4 @@ async function run(browser) {
 	assert.deepStrictEqual(errors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket/.test(e)), []);
 }
 
-main().then(() => {
-	console.log('web_browser: all passed');
-	process.exit(0);
-}, (e) => {
-	console.error(`FAIL: ${e.stack || e}`);
-	process.exit(1);
-});
+runTest('web_browser', main);

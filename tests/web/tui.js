@@ -4,7 +4,7 @@
 'use strict';
 const { execFileSync } = require('child_process');
 const assert = require('assert');
-const { connect, DEADLINE_MS } = require('./wslib');
+const { connect, runTest, DEADLINE_MS } = require('./wslib');
 const nodes = require('./nodes');
 
 const port = Number(process.env.WEB_PORT);
@@ -56,10 +56,4 @@ async function main() {
 	ws.close();
 }
 
-main().then(() => {
-	console.log('web_tui: all passed');
-	process.exit(0);
-}, (e) => {
-	console.error(`FAIL: ${e.stack || e}`);
-	process.exit(1);
-});
+runTest('web_tui', main);

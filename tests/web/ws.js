@@ -7,7 +7,7 @@
 const fs = require('fs');
 const crypto = require('crypto');
 const assert = require('assert');
-const { request, connect, parseUrl } = require('./wslib');
+const { request, connect, parseUrl, runTest } = require('./wslib');
 const bob = require('./nodes');
 
 const { port, token, host } = parseUrl(process.env.WEB_URL);
@@ -213,10 +213,4 @@ async function main() {
 	b.close();
 }
 
-main().then(() => {
-	console.log('web_ws: all passed');
-	process.exit(0);
-}, (e) => {
-	console.error(`FAIL: ${e.stack || e}`);
-	process.exit(1);
-});
+runTest('web_ws', main);

@@ -200,4 +200,16 @@ function parseUrl(url) {
 	return { host: `${m[1]}:${m[2]}`, port: Number(m[2]), token: m[3] };
 }
 
-module.exports = { request, connect, parseUrl, DEADLINE_MS };
+// Run a test's async main: "NAME: all passed" and exit 0, or the failure
+// and exit 1.
+function runTest(name, main) {
+	main().then(() => {
+		console.log(`${name}: all passed`);
+		process.exit(0);
+	}, (e) => {
+		console.error(`FAIL: ${e.stack || e}`);
+		process.exit(1);
+	});
+}
+
+module.exports = { request, connect, parseUrl, runTest, DEADLINE_MS };
