@@ -1291,7 +1291,7 @@ web_create(struct app *app, int primary, char **cause)
 {
 	const struct conf *conf = app->conf;
 	const union MHD_DaemonInfo *info;
-	char bound[NET_ADDRSTRLEN], *why, *host;
+	char bound[NET_ADDRSTRLEN], *why, *host, *path;
 	uint16_t port;
 	struct web *w;
 	int lfd;
@@ -1302,6 +1302,17 @@ web_create(struct app *app, int primary, char **cause)
 	w->upload_max = (uint64_t)conf->web_upload_max * 1024 * 1024;
 	w->root =
 	    xstrdup(conf->web_root[0] != '\0' ? conf->web_root : P2PTUI_WEBDIR);
+	/* Not found at run time is a page of errors: say so now. */
+	path = xasprintf("%s/index.html", w->root);
+	if (access(path, R_OK) == -1) {
+		*cause =
+		    xasprintf("web: no page at %s (%s): install p2ptui, or "
+		              "set root in the web settings",
+		        path, strerror(errno));
+		free(path);
+		goto fail;
+	}
+	free(path);
 	if (web_token(w, conf->data_dir, cause) == -1)
 		goto fail;
 	if (util_parse_hostport(conf->web_listen, w->host, &port, 1, &why) ==

@@ -39,3 +39,11 @@ for bad in short "$(printf '%s' "$first" | tr 0-9a-f g)" "${first}00"; do
 	grep -q 'web-token: not a token (64 hex digits)' "$T/bad.err" ||
 	    fail "no reason for a bad web-token: $(cat "$T/bad.err")"
 done
+# No page where root says: refused at start, not a page of errors later.
+printf '%s\n' "$first" >"$tok"
+sed 's|root = "[^"]*"|root = "/nonexistent"|' "$T/alice/.p2ptui.conf" >"$T/noroot.conf"
+if HOME="$T/alice" "$P2PTUI" -c "$T/noroot.conf" --web </dev/null >"$T/bad.out" 2>"$T/bad.err"; then
+	fail "started without its page"
+fi
+grep -q 'web: no page at /nonexistent/index.html' "$T/bad.err" ||
+    fail "no reason for a missing page: $(cat "$T/bad.err")"
