@@ -37,6 +37,13 @@ async function main() {
 	assert.strictEqual(r.status, 200);
 	step('page shell served with CSP and nosniff');
 
+	// Request headers are bounded (32 KiB with the request line).
+	r = await request(port, { headers: { Host: host, 'X-Big': 'a'.repeat(40000) } });
+	assert.strictEqual(r.status, 431);
+	r = await request(port, { path: '/' + 'a'.repeat(40000), headers: { Host: host } });
+	assert.strictEqual(r.status, 414);
+	step('oversized request headers refused');
+
 	// Everything else needs the token: 403 and nothing else.
 	for (const t of [undefined, '0'.repeat(64), token.slice(0, 63), token + '0']) {
 		const h = { Host: host };
