@@ -44,6 +44,24 @@ async function main() {
 	assert.strictEqual(r.status, 414);
 	step('oversized request headers refused');
 
+	// At most 16 pages at once; a closed one frees its place.
+	const pages = [];
+	for (let i = 0; i < 16; i++)
+		pages.push(await page());
+	let extra = await connect(port, { host, origin });
+	assert.strictEqual(extra.status, 503);
+	extra.close();
+	pages.forEach((p) => p.close());
+	for (const deadline = Date.now() + 5000; ;) {
+		extra = await connect(port, { host, origin });
+		if (extra.status === 101)
+			break;
+		assert.ok(Date.now() < deadline, 'closed pages never freed their places');
+		await new Promise((res) => setTimeout(res, 20));
+	}
+	extra.close();
+	step('16 pages at most');
+
 	// Everything else needs the token: 403 and nothing else.
 	for (const t of [undefined, '0'.repeat(64), token.slice(0, 63), token + '0']) {
 		const h = { Host: host };
