@@ -290,7 +290,7 @@
 		$('accept').hidden = !p || p.state !== 'request';
 		$('decline').hidden = !p || p.state !== 'request';
 		$('flip').hidden = !p || p.state !== 'online';
-		$('attach').hidden = !p;
+		$('attach').hidden = !p || p.state === 'request';
 	}
 
 	function lineItem(it) {

@@ -67,6 +67,9 @@ async function run(browser) {
 	await req.waitFor();
 	const carol = await req.getAttribute('data-peer');
 	await req.click();
+	await page.setViewportSize({ width: 480, height: 640 });
+	await page.screenshot({ path: `${shots}/web_browser_narrow.png` });
+	await page.setViewportSize({ width: 1000, height: 640 });
 	await page.click('#accept');
 	await nodes.waitFor('carol', /^online /);
 	await page.waitForSelector(`#peers li.online button[data-peer="${carol}"]`);
