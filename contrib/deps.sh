@@ -6,7 +6,8 @@
 set -e
 PKGS="build-essential autoconf automake pkg-config
 libncurses-dev libsodium-dev libconfig-dev libsqlite3-dev libqrencode-dev
-libcmocka-dev tmux mandoc clang-format valgrind procps"
+libmicrohttpd-dev libwslay-dev
+libcmocka-dev tmux mandoc clang-format valgrind procps nodejs npm chromium"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -1261,6 +1261,22 @@ cmd_myid(struct cmd_ctx *ctx, const char *args)
 static int cmd_help(struct cmd_ctx *, const char *);
 #define CMD_HELP_COL 24 /* widest "/name args" column in /help */
 
+/* /web: where the web front end is, token included. */
+static int
+cmd_web(struct cmd_ctx *ctx, const char *args)
+{
+	(void)args;
+	if (ctx->app->web_url == NULL) {
+		cmd_reply(ctx, FE_ERROR,
+		    "the web front end is off: add web = { listen = "
+		    "\"127.0.0.1:7080\"; }; to the configuration, or run "
+		    "p2ptui --web");
+		return -1;
+	}
+	cmd_reply(ctx, FE_INFO, "web front end: %s", ctx->app->web_url);
+	return 0;
+}
+
 static const struct cmd_entry cmd_table[] = {
 	{ "accept", "[PEER|#N]",
 	    "accept a contact request or a file offer; retry after a full disk",
@@ -1389,6 +1405,11 @@ static const struct cmd_entry cmd_table[] = {
 	    "Accepts the new key a known peer presented, replacing the "
 	    "remembered one: check it with the peer first.",
 	    cmd_trust },
+	{ "web", "", "show the web front end's address, with its token",
+	    "Prints the URL of the web page (p2ptui(1), WEB FRONTEND), "
+	    "with the token after '#'. Anyone with the URL can use "
+	    "p2ptui as you: keep it to yourself.",
+	    cmd_web },
 };
 #define CMD_COUNT (sizeof cmd_table / sizeof cmd_table[0])
 

@@ -97,8 +97,19 @@ static const struct conf_option conf_options[] = {
 	{ "max_message", CONF_INT, OFF(max_message), "4096", 16, 60000,
 	    "Longest chat message you may send, in bytes." },
 };
+/* The members of the web group, parsed and checked like the above. */
+static const struct conf_option conf_web_options[] = {
+	{ "listen", CONF_ADDR, OFF(web_listen), "\"127.0.0.1:7080\"", 0, 0,
+	    "Address of the page: \"ADDR:PORT\"; keep it on 127.0.0.1 "
+	    "(port 0 picks a free one)." },
+	{ "upload_max", CONF_INT, OFF(web_upload_max), "100", 1, 65536,
+	    "Largest file the page may upload to send, in MiB." },
+	{ "root", CONF_STRING, OFF(web_root), "\"\"", 0, 1024,
+	    "Directory of the page's files (empty: the installed ones)." },
+};
 #undef OFF
 #define CONF_NOPTIONS (sizeof conf_options / sizeof conf_options[0])
+#define CONF_NWEB (sizeof conf_web_options / sizeof conf_web_options[0])
 
 static const char *conf_peer_fields[] = { "name", "address", "key",
 	"autoconnect", "auto_accept" };
@@ -346,18 +357,17 @@ conf_set(struct conf *conf, const struct conf_option *o, config_setting_t *s,
 	return 0;
 }
 
-/* Defaults straight from the table, so they cannot drift from it. */
+/* Defaults straight from a table, so they cannot drift from it. */
 static void
-conf_defaults(struct conf *conf)
+conf_defaults_of(struct conf *conf, const struct conf_option *opts, size_t n)
 {
 	const struct conf_option *o;
 	void *field;
 	char *tmp;
 	size_t i;
 
-	memset(conf, 0, sizeof *conf);
-	for (i = 0; i < CONF_NOPTIONS; i++) {
-		o = &conf_options[i];
+	for (i = 0; i < n; i++) {
+		o = &opts[i];
 		field = (char *)conf + o->offset;
 		switch (o->type) {
 		case CONF_BOOL:
@@ -377,6 +387,52 @@ conf_defaults(struct conf *conf)
 			break;
 		}
 	}
+}
+
+static void
+conf_defaults(struct conf *conf)
+{
+	memset(conf, 0, sizeof *conf);
+	conf_defaults_of(conf, conf_options, CONF_NOPTIONS);
+	conf_defaults_of(conf, conf_web_options, CONF_NWEB);
+}
+
+/* The web = { ... } group: its members from conf_web_options. */
+static int
+conf_load_web(struct conf *conf, config_setting_t *g, const char *path,
+    const char *text, FILE *warn, char **cause)
+{
+	const char *names[CONF_NWEB];
+	config_setting_t *s;
+	size_t i;
+	int k, n;
+
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		*cause = xasprintf("%s:%d: 'web' must be a group: web = { "
+		                   "listen = \"127.0.0.1:7080\"; };",
+		    path, config_setting_source_line(g));
+		return -1;
+	}
+	for (i = 0; i < CONF_NWEB; i++)
+		names[i] = conf_web_options[i].name;
+	n = config_setting_length(g);
+	for (k = 0; k < n; k++) {
+		s = config_setting_get_elem(g, (unsigned)k);
+		for (i = 0; i < CONF_NWEB; i++) {
+			if (strcmp(config_setting_name(s), names[i]) == 0)
+				break;
+		}
+		if (i == CONF_NWEB) {
+			conf_warn_unknown(
+			    warn, path, s, "web setting", names, CONF_NWEB);
+			continue;
+		}
+		if (conf_set(
+		        conf, &conf_web_options[i], s, path, text, cause) == -1)
+			return -1;
+	}
+	conf->web = 1;
+	return 0;
 }
 
 static int
@@ -766,7 +822,7 @@ conf_load(struct conf *conf, const char *path, int create, int *created,
 {
 	struct stat sb;
 	char *text;
-	const char *names[CONF_NOPTIONS + 1];
+	const char *names[CONF_NOPTIONS + 2];
 	config_setting_t *root, *s;
 	const struct conf_option *o;
 	config_t cfg;
@@ -803,6 +859,7 @@ conf_load(struct conf *conf, const char *path, int create, int *created,
 	for (i = 0; i < CONF_NOPTIONS; i++)
 		names[i] = conf_options[i].name;
 	names[CONF_NOPTIONS] = "peers";
+	names[CONF_NOPTIONS + 1] = "web";
 
 	root = config_root_setting(&cfg);
 	n = config_setting_length(root);
@@ -814,13 +871,19 @@ conf_load(struct conf *conf, const char *path, int create, int *created,
 				goto out;
 			continue;
 		}
+		if (strcmp(name, "web") == 0) {
+			if (conf_load_web(conf, s, path, text, warn, cause) ==
+			    -1)
+				goto out;
+			continue;
+		}
 		for (i = 0; i < CONF_NOPTIONS; i++) {
 			if (strcmp(name, conf_options[i].name) == 0)
 				break;
 		}
 		if (i == CONF_NOPTIONS) {
 			conf_warn_unknown(
-			    warn, path, s, "setting", names, CONF_NOPTIONS + 1);
+			    warn, path, s, "setting", names, CONF_NOPTIONS + 2);
 			continue;
 		}
 		o = &conf_options[i];
@@ -841,8 +904,9 @@ conf_free(struct conf *conf)
 	const struct conf_option *o;
 	size_t i;
 
-	for (i = 0; i < CONF_NOPTIONS; i++) {
-		o = &conf_options[i];
+	for (i = 0; i < CONF_NOPTIONS + CONF_NWEB; i++) {
+		o = i < CONF_NOPTIONS ? &conf_options[i]
+		                      : &conf_web_options[i - CONF_NOPTIONS];
 		if (o->type == CONF_STRING || o->type == CONF_ADDR)
 			free(*(char **)((char *)conf + o->offset));
 	}
@@ -867,11 +931,26 @@ conf_find_peer(const struct conf *conf, const char *name)
 	return NULL;
 }
 
-void
-conf_write_default(FILE *fp)
+/* Each option commented out, its help before it. */
+static void
+conf_write_options(FILE *fp, const struct conf_option *opts, size_t n,
+    const char *help_prefix, const char *prefix)
 {
 	const struct conf_option *o;
 	size_t i;
+
+	for (i = 0; i < n; i++) {
+		o = &opts[i];
+		fprintf(fp, "%s%s", help_prefix, o->help);
+		if (o->type == CONF_INT)
+			fprintf(fp, " (%d to %d)", o->min, o->max);
+		fprintf(fp, "%s%s = %s;\n", prefix, o->name, o->def);
+	}
+}
+
+void
+conf_write_default(FILE *fp)
+{
 
 	fputs("# p2ptui configuration, in libconfig syntax; see "
 	      "p2ptui.conf(5).\n"
@@ -880,13 +959,15 @@ conf_write_default(FILE *fp)
 	      "# with its default, commented out: remove the '#' to change "
 	      "one.\n",
 	    fp);
-	for (i = 0; i < CONF_NOPTIONS; i++) {
-		o = &conf_options[i];
-		fprintf(fp, "\n# %s", o->help);
-		if (o->type == CONF_INT)
-			fprintf(fp, " (%d to %d)", o->min, o->max);
-		fprintf(fp, "\n#%s = %s;\n", o->name, o->def);
-	}
+	conf_write_options(fp, conf_options, CONF_NOPTIONS, "\n# ", "\n#");
+	fputs("\n# The web front end (p2ptui(1), WEB FRONTEND): with this "
+	      "group, the page is\n"
+	      "# served beside the terminal or headless mode; 'p2ptui --web' "
+	      "serves only it.\n"
+	      "#web = {\n",
+	    fp);
+	conf_write_options(fp, conf_web_options, CONF_NWEB, "#  # ", "\n#  ");
+	fputs("#};\n", fp);
 	fputs("\n# Known peers. Each is pinned to its key: a connection "
 	      "presenting another\n"
 	      "# key is refused. Ask a peer for the output of "

@@ -64,6 +64,13 @@ struct conf {
 	int max_message;
 	int history;
 
+	/* The web = { ... } group (p2ptui.conf(5), WEB FRONTEND in
+	 * p2ptui(1)): web is 1 if the group is there. */
+	int web;
+	char *web_listen;
+	int web_upload_max; /* MiB */
+	char *web_root; /* "" for the installed page */
+
 	struct conf_peer *peers;
 	size_t npeers;
 };

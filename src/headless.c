@@ -33,6 +33,7 @@
 #include "cmd.h"
 #include "conf.h"
 #include "engine.h"
+#include "fe_mux.h"
 #include "flip.h"
 #include "ident.h"
 #include "log.h"
@@ -118,19 +119,6 @@ hl_event_text(
 		hl_text(text, len);
 	}
 	putc('\n', hl_out);
-}
-
-static const char *
-hl_level(enum fe_level level)
-{
-	switch (level) {
-	case FE_INFO:
-		return "info";
-	case FE_WARN:
-		return "warn";
-	default:
-		return "error";
-	}
 }
 
 static void
@@ -244,7 +232,7 @@ hl_notice(void *arg, struct peer *p, enum fe_level level, const char *text)
 {
 	(void)arg;
 	(void)p;
-	hl_event_text(hl_level(level), NULL, text, strlen(text));
+	hl_event_text(fe_level_name(level), NULL, text, strlen(text));
 }
 
 /*
@@ -563,8 +551,7 @@ headless_run(struct app *app, char **cause)
 	hl.ctx.listen = hl.listen;
 	hl_out_open();
 
-	app->engine =
-	    engine_create(app->loop, app->conf, app->id, &hl_ops, &hl, cause);
+	app->engine = app_engine_create(app, &hl_ops, &hl, cause);
 	if (app->engine == NULL) {
 		ret = -1;
 		goto out;
@@ -595,8 +582,7 @@ out:
 	if (hl.watch != NULL)
 		loop_watch_del(hl.watch);
 	loop_set_before_sleep(app->loop, NULL, NULL);
-	engine_free(app->engine);
-	app->engine = NULL;
+	app_engine_free(app);
 	(void)hl_out_write(NULL);
 	fclose(hl_out);
 	free(hl_obuf);

@@ -6,7 +6,8 @@
  * directory (made 0700 if it is not), identity (created on first run;
  * unlocked with its passphrase if it has one, before anything is
  * written), lock (one instance per data directory), then the engine and
- * one frontend (curses or headless) on one poll loop. Exit status: 0 normal,
+ * one frontend (curses, headless or web, with the web one beside either
+ * of the others if configured) on one poll loop. Exit status: 0 normal,
  * 1 bad usage, configuration or start-up error, 2 fatal error.
  */
 #include "config.h"
@@ -39,6 +40,7 @@
 enum {
 	OPT_FINGERPRINT = 256,
 	OPT_HEADLESS,
+	OPT_WEB,
 	OPT_DEFAULT_CONFIG,
 	OPT_PASSPHRASE,
 	OPT_PASSPHRASE_FD,
@@ -52,6 +54,7 @@ static const struct option long_options[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ "fingerprint", no_argument, NULL, OPT_FINGERPRINT },
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
+	{ "web", no_argument, NULL, OPT_WEB },
 	{ "default-config", no_argument, NULL, OPT_DEFAULT_CONFIG },
 	{ "passphrase", no_argument, NULL, OPT_PASSPHRASE },
 	{ "passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD },
@@ -63,7 +66,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: p2ptui [-hVv] [-c file] [--headless] [--passphrase-fd n]\n"
+	    "usage: p2ptui [-hVv] [-c file] [--headless | --web] [--passphrase-fd n]\n"
 	    "       p2ptui [-c file] --fingerprint\n"
 	    "       p2ptui [-c file] --passphrase [--passphrase-fd n]\n"
 	    "              [--passphrase-cost level]\n"
@@ -78,6 +81,7 @@ usage(FILE *fp)
 	    "setting takes it\n"
 	    "      --headless      no screen: commands on stdin, events on "
 	    "stdout\n"
+	    "      --web           no screen: serve the web page alone\n"
 	    "      --passphrase    set, change or remove the passphrase of your "
 	    "key\n"
 	    "      --passphrase-fd N\n"
@@ -244,6 +248,9 @@ main(int argc, char **argv)
 		case OPT_HEADLESS:
 			app.headless = 1;
 			break;
+		case OPT_WEB:
+			app.web_only = 1;
+			break;
 		case OPT_DEFAULT_CONFIG:
 			conf_write_default(stdout);
 			return fflush(stdout) == 0 ? 0 : 1;
@@ -286,6 +293,13 @@ usage:
 	}
 	if (!costset && ident_cost_parse("moderate", &cost) == -1)
 		fatal("no moderate passphrase cost");
+	if (app.headless && app.web_only) {
+		fprintf(stderr,
+		    "p2ptui: --headless and --web exclude each "
+		    "other (add web settings to the configuration "
+		    "to serve the page beside headless mode)\n");
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	/* Every file p2ptui creates (history, logs, downloads) is private. */
 	umask(077);
@@ -334,7 +348,7 @@ usage:
 	if (app.id == NULL)
 		goto out;
 	app.created_id = created;
-	if (created && app.headless)
+	if (created && (app.headless || app.web_only))
 		fprintf(stderr, "p2ptui: created a new identity in %s/%s\n",
 		    conf.data_dir, IDENT_FILE);
 	lockpath = xasprintf("%s/lock", conf.data_dir);

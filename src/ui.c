@@ -989,8 +989,7 @@ ui_run(struct app *app, char **cause)
 	ui.started_ms = loop_now_ms();
 	ui.system = ui_view_create(UI_VIEW_LINES);
 
-	app->engine =
-	    engine_create(app->loop, app->conf, app->id, &ui_ops, &ui, cause);
+	app->engine = app_engine_create(app, &ui_ops, &ui, cause);
 	if (app->engine == NULL) {
 		ui_view_free(ui.system);
 		return -1;
@@ -1004,8 +1003,7 @@ ui_run(struct app *app, char **cause)
 	if (initscr() == NULL) {
 		*cause = xstrdup("cannot initialise the terminal");
 		ui_free_views(&ui);
-		engine_free(app->engine);
-		app->engine = NULL;
+		app_engine_free(app);
 		return -1;
 	}
 	ui_active = &ui;
@@ -1065,7 +1063,6 @@ out:
 	ui_delete_windows(&ui);
 	ui_input_free(&ui);
 	ui_free_views(&ui);
-	engine_free(app->engine);
-	app->engine = NULL;
+	app_engine_free(app);
 	return ret;
 }

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Each third-party header has one owning module (DESIGN.md section 3):
 # curses only in the UI, libsodium only in the crypto files, libconfig
-# only in conf.c, SQLite only in store.c and store_*.c. And the engine
-# never talks to the terminal: no stdio output from engine files.
+# only in conf.c, SQLite only in store.c and store_*.c, libmicrohttpd and
+# libwslay only in web*.c. And the engine never talks to the terminal: no
+# stdio output from engine files.
 #
 # The layers of DESIGN.md section 3: the engine files include no feature
 # header (only the table, features.c, does), a feature includes no other
@@ -30,6 +31,8 @@ check sodium.h 'noise.c ident.c cpace.c room_event.c'
 check libconfig.h 'conf.c'
 check sqlite3.h 'store.c store_*.c'
 check qrencode.h 'qr.c'
+check microhttpd.h 'web.c web_*.c'
+check wslay/wslay.h 'web.c web_*.c'
 # Which file includes which project header: "FILE HEADER" lines.
 includes() {
 	for f in *.c *.h; do

@@ -388,3 +388,29 @@ tui_with_bob() {
 	    "cd $T && HOME=$T/alice TERM=screen LC_ALL=C.UTF-8 $P2PTUI"
 	wait_for bob '^online alice '
 }
+
+# --- web -----------------------------------------------------------------
+
+# web_start NAME [ARGS...]: run p2ptui --web for NAME (stdout $T/NAME.out,
+# stderr $T/NAME.err) and wait for its URL, in web_url.
+web_start() {
+	local name=$1 home="$T/$1"
+	shift
+	: >"$T/$name.out"
+	HOME="$home" "$P2PTUI" --web "$@" </dev/null >>"$T/$name.out" \
+	    2>>"$T/$name.err" &
+	eval "pid_$name=$!"
+	_pids="$_pids $!"
+	wait_for "$name" '^web http://'
+	web_url=$(field "$name" '^web http://' 2)
+}
+
+# web_stop NAME: SIGTERM a p2ptui --web and require a clean exit (0, and
+# in a sanitizer build no leak, which would abort it).
+web_stop() {
+	local pid
+	eval "pid=\$pid_$1"
+	kill -TERM "$pid"
+	node_wait_exit "$1"
+	[ "$node_status" = 0 ] || { tail -n 40 "$T/$1.err" >&2; fail "$1 exited $node_status"; }
+}

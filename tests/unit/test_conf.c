@@ -881,6 +881,44 @@ test_default_path(void **state)
 	free(want);
 }
 
+/* The web group: off without it, its members parsed like settings. */
+static void
+test_web(void **state)
+{
+	struct fixture *f = *state;
+
+	load_ok(f, "nick = \"x\";\n");
+	assert_int_equal(f->conf.web, 0);
+	assert_string_equal(f->conf.web_listen, "127.0.0.1:7080");
+	assert_int_equal(f->conf.web_upload_max, 100);
+	assert_string_equal(f->conf.web_root, "");
+	load_ok(f, "web = { };\n");
+	assert_int_equal(f->conf.web, 1);
+	assert_string_equal(f->conf.web_listen, "127.0.0.1:7080");
+	load_ok(f,
+	    "web = { listen = \"[::1]:0\"; upload_max = 65536;\n"
+	    "  root = \"/srv/page\"; };\n");
+	assert_int_equal(f->conf.web, 1);
+	assert_string_equal(f->conf.web_listen, "[::1]:0");
+	assert_int_equal(f->conf.web_upload_max, 65536);
+	assert_string_equal(f->conf.web_root, "/srv/page");
+
+	check_error(
+	    f, "web = \"127.0.0.1:7080\";\n", 1, "'web' must be a group");
+	check_error(f, "web = {\n upload_max = 0; };\n", 2,
+	    "'upload_max' is 0; it must be from 1 to 65536");
+	check_error(f, "web = {\n listen = \"nowhere\"; };\n", 2, "'listen'");
+	check_error(
+	    f, "web = { listen = 7080; };\n", 1, "'listen' must be a string");
+
+	warn_reset(f);
+	load_ok(f, "web = {\n  lisen = \"127.0.0.1:1\"; };\n");
+	assert_string_equal(f->conf.web_listen, "127.0.0.1:7080");
+	assert_non_null(strstr(warnings(f),
+	    ":2: warning: unknown web setting 'lisen' (did you mean "
+	    "'listen'?)"));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -894,6 +932,7 @@ main(void)
 		T(test_peers),
 		T(test_peer_errors),
 		T(test_unknown_warns),
+		T(test_web),
 		T(test_create),
 		T(test_never_rewritten),
 		T(test_create_no_follow),
