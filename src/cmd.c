@@ -18,21 +18,16 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "cmd.h"
+#include "cmd_int.h"
 #include "conf.h"
-#include "flip.h"
 #include "fmt.h"
 #include "loop.h"
 #include "net.h"
 #include "proto.h"
 #include "util.h"
-#include "xfer.h"
 #include "xmalloc.h"
 
-static void cmd_reply(struct cmd_ctx *ctx, enum fe_level level, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
-
-static void
+void
 cmd_reply(struct cmd_ctx *ctx, enum fe_level level, const char *fmt, ...)
 {
 	va_list ap;
@@ -46,7 +41,7 @@ cmd_reply(struct cmd_ctx *ctx, enum fe_level level, const char *fmt, ...)
 }
 
 /* Report an engine failure and return -1. */
-static int
+int
 cmd_fail(struct cmd_ctx *ctx, char *cause)
 {
 	cmd_reply(ctx, FE_ERROR, "%s", cause);
@@ -55,7 +50,7 @@ cmd_fail(struct cmd_ctx *ctx, char *cause)
 }
 
 /* Split the next word off *args into a new string; NULL if none. */
-static char *
+char *
 cmd_word(const char **args)
 {
 	const char *s = *args, *e;
@@ -69,7 +64,7 @@ cmd_word(const char **args)
 }
 
 /* The peer named by the next word, or the current one if none. */
-static struct peer *
+struct peer *
 cmd_peer(struct cmd_ctx *ctx, const char **args, int required)
 {
 	struct peer *p;
@@ -88,7 +83,7 @@ cmd_peer(struct cmd_ctx *ctx, const char **args, int required)
 	return p;
 }
 
-static int
+int
 cmd_no_more(struct cmd_ctx *ctx, const char *args, const char *name)
 {
 	if (*args == '\0')
@@ -132,9 +127,6 @@ cmd_connect(struct cmd_ctx *ctx, const char *args)
 	free(where);
 	return 0;
 }
-
-static int cmd_offer_answer(struct cmd_ctx *, const char *args, int accept);
-static int cmd_offer_of(struct cmd_ctx *, struct peer *, int accept);
 
 /*
  * The peer /accept or /decline without arguments answers: the selected
@@ -234,8 +226,6 @@ cmd_disconnect(struct cmd_ctx *ctx, const char *args)
 		return cmd_fail(ctx, cause);
 	return 0;
 }
-
-static struct peer *cmd_peer_named(struct cmd_ctx *, const char *);
 
 /* /rename [PEER] NAME: with one word, the selected peer. */
 static int
@@ -379,10 +369,8 @@ cmd_peers(struct cmd_ctx *ctx, const char *args)
 	return 0;
 }
 
-/* --- flips ------------------------------------------------------------ */
-
 /* The peer named by w, or the current one if w is NULL. */
-static struct peer *
+struct peer *
 cmd_peer_named(struct cmd_ctx *ctx, const char *w)
 {
 	struct peer *p;
@@ -397,613 +385,6 @@ cmd_peer_named(struct cmd_ctx *ctx, const char *w)
 	if ((p = engine_find_peer(ctx->app->engine, w)) == NULL)
 		cmd_reply(ctx, FE_ERROR, "no peer '%s' (see /peers)", w);
 	return p;
-}
-
-static int
-cmd_flip_start(
-    struct cmd_ctx *ctx, struct peer *p, const struct proto_draw *draw)
-{
-	char *cause;
-
-	if (flip_start(flip_of(ctx->app->engine), p, draw, &cause) == -1)
-		return cmd_fail(ctx, cause);
-	return 0;
-}
-
-static int
-cmd_flip(struct cmd_ctx *ctx, const char *args)
-{
-	struct peer *p = cmd_peer(ctx, &args, 0);
-	struct proto_draw draw;
-
-	if (p == NULL || cmd_no_more(ctx, args, "flip") == -1)
-		return -1;
-	memset(&draw, 0, sizeof draw);
-	draw.kind = PROTO_DRAW_COIN;
-	return cmd_flip_start(ctx, p, &draw);
-}
-
-/*
- * /roll [PEER] [NdM]: with two words, the peer and the dice; with one,
- * the dice if it has the form [N]dM, else the peer.
- */
-static int
-cmd_roll(struct cmd_ctx *ctx, const char *args)
-{
-	char *w1 = cmd_word(&args), *w2 = cmd_word(&args), *cause;
-	const char *who = w1, *dice = w2;
-	struct proto_draw draw;
-	struct peer *p;
-	int ret = -1;
-
-	if (*args != '\0') {
-		cmd_reply(ctx, FE_ERROR, "usage: /roll [PEER] [NdM]");
-		goto out;
-	}
-	if (w1 != NULL && w2 == NULL && flip_is_dice(w1)) {
-		who = NULL;
-		dice = w1;
-	}
-	if (flip_parse_dice(dice != NULL ? dice : "1d6", &draw, &cause) == -1) {
-		ret = cmd_fail(ctx, cause);
-		goto out;
-	}
-	if ((p = cmd_peer_named(ctx, who)) != NULL)
-		ret = cmd_flip_start(ctx, p, &draw);
-out:
-	free(w1);
-	free(w2);
-	return ret;
-}
-
-/*
- * /pick [PEER] A | B | C: the first word is the peer if it names one and
- * more text follows it before the first '|'; otherwise every word is
- * part of the options.
- */
-static int
-cmd_pick(struct cmd_ctx *ctx, const char *args)
-{
-	const char *rest = args, *bar;
-	char *w = cmd_word(&rest), *cause;
-	struct proto_draw draw;
-	struct peer *p = NULL;
-	int ret = -1;
-
-	if (w == NULL || strchr(args, '|') == NULL) {
-		cmd_reply(ctx, FE_ERROR, "usage: /pick [PEER] A | B | C");
-		goto out;
-	}
-	bar = strchr(rest, '|');
-	if (bar != NULL && bar != rest &&
-	    (p = engine_find_peer(ctx->app->engine, w)) != NULL)
-		args = rest;
-	if (flip_parse_pick(args, &draw, &cause) == -1) {
-		ret = cmd_fail(ctx, cause);
-		goto out;
-	}
-	if (p == NULL && (p = cmd_peer_named(ctx, NULL)) == NULL)
-		goto out;
-	ret = cmd_flip_start(ctx, p, &draw);
-out:
-	free(w);
-	return ret;
-}
-
-static void
-cmd_hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static void
-cmd_time(int64_t ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms == 0 || gmtime_r(&t, &tm) == NULL)
-		snprintf(buf, len, "-");
-	else
-		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* Everything needed to check a flip by hand (doc/PROTOCOL.md 7.7). */
-static void
-cmd_flip_details(struct cmd_ctx *ctx, const struct flip *fl)
-{
-	const uint8_t *own = engine_own_key(ctx->app->engine), *ka, *kb;
-	uint8_t enc[PROTO_DRAW_MAX];
-	char hex[2 * PROTO_DRAW_MAX + 1], text[4096], fp[IDENT_FP_LEN + 1],
-	    t0[32], t1[32];
-	size_t n;
-	unsigned i;
-
-	ka = fl->local ? own : fl->peer_key;
-	kb = fl->local ? fl->peer_key : own;
-	cmd_hex(fl->id, PROTO_FLIP_ID_LEN, hex);
-	flip_describe(fl, text, sizeof text);
-	cmd_reply(ctx, FE_INFO, "flip %s: %s", hex, text);
-	n = proto_draw_encode(&fl->draw, enc, sizeof enc);
-	cmd_hex(enc, n, hex);
-	flip_draw_name(&fl->draw, text, sizeof text);
-	cmd_reply(ctx, FE_INFO, "draw: %s, encoded %s", text, hex);
-	for (i = 0; fl->draw.kind == PROTO_DRAW_PICK && i < fl->draw.noptions;
-	     i++)
-		cmd_reply(
-		    ctx, FE_INFO, "option %u: %s", i + 1, fl->draw.options[i]);
-	if (fl->state == FLIP_DONE && fl->draw.kind == PROTO_DRAW_DICE) {
-		for (i = 0, n = 0; i < fl->draw.count; i++)
-			n += (size_t)snprintf(
-			    text + n, sizeof text - n, " %u", fl->result[i]);
-		cmd_reply(ctx, FE_INFO, "dice:%s", text);
-	}
-	cmd_hex(fl->sid, FLIP_SID_LEN, hex);
-	cmd_reply(ctx, FE_INFO, "session id: %s", hex);
-	ident_fingerprint(ka, fp);
-	cmd_hex(ka, IDENT_KEYLEN, hex);
-	cmd_reply(ctx, FE_INFO, "initiator (A): %s %s, key %s",
-	    fl->local ? "you" : fl->peer_name, fp, hex);
-	ident_fingerprint(kb, fp);
-	cmd_hex(kb, IDENT_KEYLEN, hex);
-	cmd_reply(ctx, FE_INFO, "responder (B): %s %s, key %s",
-	    fl->local ? fl->peer_name : "you", fp, hex);
-	cmd_hex(fl->commitment, PROTO_FLIP_VALUE_LEN, hex);
-	cmd_reply(ctx, FE_INFO, "commitment: %s", hex);
-	cmd_hex(fl->a, PROTO_FLIP_VALUE_LEN, hex);
-	cmd_reply(ctx, FE_INFO, "a: %s", fl->has_a ? hex : "(not revealed)");
-	cmd_hex(fl->b, PROTO_FLIP_VALUE_LEN, hex);
-	cmd_reply(ctx, FE_INFO, "b: %s", fl->has_b ? hex : "(not received)");
-	cmd_time(fl->started_ms, t0, sizeof t0);
-	cmd_time(fl->ended_ms, t1, sizeof t1);
-	cmd_reply(ctx, FE_INFO, "started %s, ended %s", t0, t1);
-}
-
-/* /flips [PEER | #ID]: list recent flips, or show one in full. */
-static int
-cmd_flips(struct cmd_ctx *ctx, const char *args)
-{
-	struct flips *f = flip_of(ctx->app->engine);
-	const struct flip *fl;
-	struct peer *p = NULL;
-	char *w = cmd_word(&args), hex[2 * PROTO_FLIP_ID_LEN + 1], text[4096];
-	int ambiguous, n = 0, ret = -1;
-
-	if (cmd_no_more(ctx, args, "flips") == -1)
-		goto out;
-	if (w != NULL && w[0] == '#') {
-		if ((fl = flip_find(f, w + 1, &ambiguous)) == NULL) {
-			cmd_reply(ctx, FE_ERROR,
-			    ambiguous ? "several flips match %s: give more "
-			                "digits"
-			              : "no flip %s (see /flips)",
-			    w);
-			goto out;
-		}
-		cmd_flip_details(ctx, fl);
-		ret = 0;
-		goto out;
-	}
-	if (w != NULL && (p = cmd_peer_named(ctx, w)) == NULL)
-		goto out;
-	for (fl = flip_next(f, NULL); fl != NULL; fl = flip_next(f, fl)) {
-		if (p != NULL && !ident_key_equal(fl->peer_key, p->key))
-			continue;
-		cmd_hex(fl->id, 4, hex);
-		flip_describe(fl, text, sizeof text);
-		cmd_reply(ctx, FE_INFO, "#%s %s", hex, text);
-		n++;
-	}
-	if (n == 0)
-		cmd_reply(ctx, FE_INFO, "no flips yet: /flip, /roll, /pick");
-	ret = 0;
-out:
-	free(w);
-	return ret;
-}
-
-/* --- files ------------------------------------------------------------ */
-
-static struct xfers *
-cmd_xfers(struct cmd_ctx *ctx)
-{
-	struct xfers *xs = xfer_of(ctx->app->engine);
-
-	if (xs == NULL)
-		cmd_reply(ctx, FE_ERROR, "file transfer is not ready yet");
-	return xs;
-}
-
-/* The transfer numbered by w, "#N" (or "N" if bare is set); NULL if there
- * is none (the reason is replied). */
-static const struct xfer *
-cmd_xfer_find(struct cmd_ctx *ctx, struct xfers *xs, const char *w, int bare)
-{
-	const char *s = w[0] == '#' ? w + 1 : w;
-	const struct xfer *x;
-	long long n;
-	char *end;
-
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	if ((s == w && !bare) || *s < '0' || *s > '9' || *end != '\0' ||
-	    errno != 0 || n <= 0) {
-		cmd_reply(ctx, FE_ERROR,
-		    "'%s' is not a transfer number such as #3 "
-		    "(see /transfers)",
-		    w);
-		return NULL;
-	}
-	if ((x = xfer_find(xs, (int64_t)n)) == NULL)
-		cmd_reply(
-		    ctx, FE_ERROR, "no transfer #%lld (see /transfers)", n);
-	return x;
-}
-
-static const char *
-cmd_xfer_peer(const struct xfer *x)
-{
-	return x->peer != NULL ? x->peer->name : "?";
-}
-
-/* Accept or decline the incoming offer x. */
-static int
-cmd_offer_do(
-    struct cmd_ctx *ctx, struct xfers *xs, const struct xfer *x, int accept)
-{
-	char *cause;
-	int ret;
-
-	/* An incoming transfer held up by a full disk: go on now. */
-	if (accept && x->stalled)
-		return xfer_accept(xs, x, &cause) == -1 ? cmd_fail(ctx, cause)
-		                                        : 0;
-	if (x->outgoing || x->state != XFER_OFFERED) {
-		if (x->outgoing && x->state < XFER_DONE)
-			cmd_reply(ctx, FE_ERROR,
-			    "#%lld is your own offer to %s: /cancel #%lld "
-			    "withdraws it",
-			    (long long)x->num, cmd_xfer_peer(x),
-			    (long long)x->num);
-		else
-			cmd_reply(ctx, FE_ERROR,
-			    "#%lld is not an offer waiting for an answer "
-			    "(it is %s)",
-			    (long long)x->num, xfer_state_name(x->state));
-		return -1;
-	}
-	if (accept)
-		ret = xfer_accept(xs, x, &cause);
-	else
-		ret = xfer_cancel(xs, x, &cause);
-	if (ret == -1)
-		return cmd_fail(ctx, cause);
-	return 0;
-}
-
-/* /accept #N, /decline #N. */
-static int
-cmd_offer_answer(struct cmd_ctx *ctx, const char *args, int accept)
-{
-	struct xfers *xs = cmd_xfers(ctx);
-	const struct xfer *x;
-	char *w = cmd_word(&args);
-	int ret = -1;
-
-	if (xs == NULL ||
-	    cmd_no_more(ctx, args, accept ? "accept" : "decline") == -1)
-		goto out;
-	if ((x = cmd_xfer_find(ctx, xs, w, 0)) != NULL)
-		ret = cmd_offer_do(ctx, xs, x, accept);
-out:
-	free(w);
-	return ret;
-}
-
-/* /accept, /decline for a peer that is not a contact request: its newest
- * file offer. */
-static int
-cmd_offer_of(struct cmd_ctx *ctx, struct peer *p, int accept)
-{
-	struct xfers *xs = cmd_xfers(ctx);
-	const struct xfer *x;
-
-	if (xs == NULL)
-		return -1;
-	if ((x = xfer_pending_offer(xs, p)) == NULL) {
-		cmd_reply(ctx, FE_ERROR,
-		    "%s has no contact request or file offer waiting "
-		    "(see /transfers)",
-		    p->name);
-		return -1;
-	}
-	return cmd_offer_do(ctx, xs, x, accept);
-}
-
-/* A path as typed: blanks around it and one pair of quotes (as terminals
- * paste a dropped file) removed, ~/ expanded. */
-static char *
-cmd_path(const char *s)
-{
-	size_t n;
-	char *t, *path;
-
-	s += strspn(s, " \t");
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if (n >= 2 && (s[0] == '\'' || s[0] == '"') && s[n - 1] == s[0]) {
-		s++;
-		n -= 2;
-	}
-	t = xstrndup(s, n);
-	path = util_expand_home(t);
-	free(t);
-	return path;
-}
-
-/* Does the path typed as s name something? */
-static int
-cmd_exists(const char *s)
-{
-	struct stat sb;
-	char *path = cmd_path(s);
-	int ret = stat(path, &sb) == 0;
-
-	free(path);
-	return ret;
-}
-
-/* Is path a file we can send? If not, say why, naming it. */
-static int
-cmd_check_file(struct cmd_ctx *ctx, const char *path)
-{
-	struct stat sb;
-	int fd;
-
-	if (stat(path, &sb) == -1) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			cmd_reply(ctx, FE_ERROR,
-			    "cannot send %s: there is no such file", path);
-		else
-			cmd_reply(ctx, FE_ERROR, "cannot send %s: %s", path,
-			    strerror(errno));
-		return -1;
-	}
-	if (S_ISDIR(sb.st_mode)) {
-		cmd_reply(ctx, FE_ERROR,
-		    "cannot send %s: it is a directory (send its files one "
-		    "by one)",
-		    path);
-		return -1;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		cmd_reply(ctx, FE_ERROR,
-		    "cannot send %s: it is not a regular file", path);
-		return -1;
-	}
-	/* O_NONBLOCK: it was a regular file, but could be swapped. */
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		cmd_reply(ctx, FE_ERROR, "cannot send %s: cannot read it: %s",
-		    path, strerror(errno));
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-/*
- * /send [PEER] PATH. Names may contain spaces, so the whole argument is
- * the path if it names something that exists; otherwise the first word is
- * the peer if it names one and more words follow, and the rest the path.
- * The file is checked first so that its problem is the one reported.
- */
-static int
-cmd_file_send(struct cmd_ctx *ctx, const char *args)
-{
-	struct xfers *xs = cmd_xfers(ctx);
-	struct peer *p = NULL, *named;
-	const struct xfer *x;
-	const char *rest = args;
-	char *path, *w, *abs, *cause, cwd[4096];
-	struct stat sb;
-	int ret = -1;
-
-	if (xs == NULL)
-		return -1;
-	path = cmd_path(args);
-	if (*path == '\0') {
-		free(path);
-		cmd_reply(ctx, FE_ERROR, "usage: /send [PEER] PATH");
-		return -1;
-	}
-	if (stat(path, &sb) == -1 && (w = cmd_word(&rest)) != NULL) {
-		named = engine_find_peer(ctx->app->engine, w);
-		if (named != NULL && *rest != '\0') {
-			p = named;
-			free(path);
-			path = cmd_path(rest);
-		} else if (*rest != '\0' && cmd_exists(rest)) {
-			/* "/send carol notes.txt": the file is there, so the
-			 * first word was meant as a peer. */
-			cmd_reply(
-			    ctx, FE_ERROR, "no peer '%s' (see /peers)", w);
-			free(w);
-			goto out;
-		}
-		free(w);
-	}
-	if (cmd_check_file(ctx, path) == -1)
-		goto out;
-	if (p == NULL && (p = ctx->current) == NULL) {
-		cmd_reply(ctx, FE_ERROR,
-		    "which peer? /send PEER PATH, with a name or a "
-		    "fingerprint");
-		goto out;
-	}
-	/* Absolute, so a transfer resumed after a restart finds it from any
-	 * directory; symbolic links are kept, and so is the name offered. */
-	if (path[0] != '/') {
-		if (getcwd(cwd, sizeof cwd) == NULL) {
-			cmd_reply(ctx, FE_ERROR,
-			    "cannot send %s: the current directory: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		abs = xasprintf("%s/%s", cwd, path);
-		free(path);
-		path = abs;
-	}
-	if (xfer_send(xs, p, path, &x, &cause) == -1) {
-		cmd_fail(ctx, cause);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(path);
-	return ret;
-}
-
-/* /cancel #N: stop any transfer that has not ended. */
-static int
-cmd_file_cancel(struct cmd_ctx *ctx, const char *args)
-{
-	struct xfers *xs = cmd_xfers(ctx);
-	const struct xfer *x;
-	char *w = cmd_word(&args), *cause;
-	int ret = -1;
-
-	if (xs == NULL)
-		goto out;
-	if (w == NULL || *args != '\0') {
-		cmd_reply(ctx, FE_ERROR, "usage: /cancel #N (see /transfers)");
-		goto out;
-	}
-	if ((x = cmd_xfer_find(ctx, xs, w, 1)) == NULL)
-		goto out;
-	if (x->state >= XFER_DONE) {
-		cmd_reply(ctx, FE_ERROR, "#%lld has already ended (%s)",
-		    (long long)x->num, xfer_state_name(x->state));
-		goto out;
-	}
-	if (xfer_cancel(xs, x, &cause) == -1) {
-		cmd_fail(ctx, cause);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(w);
-	return ret;
-}
-
-/* Why a transfer was cancelled or failed (a PROTO_CANCEL_*), or NULL when
- * there is nothing to add to "cancelled" or "declined". */
-static const char *
-cmd_xfer_reason(int reason)
-{
-	return reason > PROTO_CANCEL_DECLINED
-	    ? proto_cancel_text((uint8_t)reason)
-	    : NULL;
-}
-
-/* What a transfer is doing, or how it ended, for /transfers. */
-static void
-cmd_xfer_state(const struct xfer *x, char *buf, size_t len)
-{
-	const char *who = cmd_xfer_peer(x), *why = cmd_xfer_reason(x->reason);
-	char rate[FMT_SIZE_LEN], eta[FMT_DURATION_LEN];
-	size_t k;
-
-	switch (x->state) {
-	case XFER_HASHING:
-		snprintf(buf, len, "preparing (computing its hash)");
-		break;
-	case XFER_OFFERED:
-		if (x->outgoing && x->unsent)
-			snprintf(buf, len, "will offer when %s is online", who);
-		else if (x->outgoing)
-			snprintf(buf, len, "offered, waiting for %s", who);
-		else
-			snprintf(buf, len,
-			    "offered: /accept #%lld or "
-			    "/decline #%lld",
-			    (long long)x->num, (long long)x->num);
-		break;
-	case XFER_ACTIVE:
-		k = (size_t)snprintf(
-		    buf, len, "%s", x->outgoing ? "sending" : "receiving");
-		if (x->peer != NULL && x->peer->state != PEER_ONLINE)
-			snprintf(buf + k, len - k,
-			    ", waiting for %s to be "
-			    "online",
-			    who);
-		else if (x->rate > 0) {
-			fmt_rate(x->rate, rate, sizeof rate);
-			if (fmt_eta(x->size - x->bytes, x->rate, eta,
-			        sizeof eta) == 0)
-				snprintf(buf + k, len - k, ", %s, %s left",
-				    rate, eta);
-		}
-		break;
-	case XFER_DONE:
-		if (x->outgoing)
-			snprintf(buf, len, "done: %s has it, verified", who);
-		else
-			snprintf(buf, len, "done: verified and saved as %s",
-			    x->path != NULL ? x->path : "?");
-		break;
-	case XFER_CANCELLED:
-		snprintf(buf, len, "%s%s%s%s%s%s",
-		    x->reason == PROTO_CANCEL_DECLINED ? "declined"
-		                                       : "cancelled",
-		    x->by_peer ? " by " : "", x->by_peer ? who : "",
-		    why != NULL ? " (" : "", why != NULL ? why : "",
-		    why != NULL ? ")" : "");
-		return; /* the reason says it all */
-	case XFER_FAILED:
-		snprintf(buf, len, "failed%s%s",
-		    why != NULL && x->error[0] == '\0' ? ": " : "",
-		    why != NULL && x->error[0] == '\0' ? why : "");
-		break;
-	}
-	k = strlen(buf);
-	if (x->error[0] != '\0' && k < len)
-		snprintf(buf + k, len - k, ": %s", x->error);
-}
-
-/* /transfers: one a line, "#N in|out PEER NAME: PCT% (BYTES of SIZE),
- * STATE". */
-static int
-cmd_file_list(struct cmd_ctx *ctx, const char *args)
-{
-	struct xfers *xs = cmd_xfers(ctx);
-	const struct xfer *x;
-	char bytes[FMT_SIZE_LEN], size[FMT_SIZE_LEN], state[4096 + 256];
-	int n = 0;
-
-	if (xs == NULL || cmd_no_more(ctx, args, "transfers") == -1)
-		return -1;
-	for (x = xfer_next(xs, NULL); x != NULL; x = xfer_next(xs, x)) {
-		fmt_size(x->bytes, bytes, sizeof bytes);
-		fmt_size(x->size, size, sizeof size);
-		cmd_xfer_state(x, state, sizeof state);
-		cmd_reply(ctx, FE_INFO, "#%lld %s %s %s: %u%% (%s of %s), %s",
-		    (long long)x->num, x->outgoing ? "out" : "in",
-		    cmd_xfer_peer(x), x->name, fmt_percent(x->bytes, x->size),
-		    bytes, size, state);
-		n++;
-	}
-	if (n == 0)
-		cmd_reply(ctx, FE_INFO,
-		    "no transfers: /send [PEER] PATH offers a file");
-	return 0;
 }
 
 static int
@@ -1413,14 +794,17 @@ static const struct cmd_entry cmd_table[] = {
 };
 #define CMD_COUNT (sizeof cmd_table / sizeof cmd_table[0])
 
-static const struct cmd_entry *
-cmd_find(const char *name)
+const struct cmd_entry *
+cmd_find(const char *name, size_t len)
 {
 	const struct cmd_entry *found = NULL;
-	size_t i, len = strlen(name);
+	size_t i;
 
+	if (len == 0)
+		return NULL;
 	for (i = 0; i < CMD_COUNT; i++) {
-		if (strcmp(cmd_table[i].name, name) == 0)
+		if (strlen(cmd_table[i].name) == len &&
+		    strncmp(cmd_table[i].name, name, len) == 0)
 			return &cmd_table[i];
 		/* A unique prefix is enough: /q, /pe. */
 		if (strncmp(cmd_table[i].name, name, len) == 0) {
@@ -1445,10 +829,12 @@ cmd_help(struct cmd_ctx *ctx, const char *args)
 {
 	const struct cmd_entry *c;
 	char *w = cmd_word(&args), *use;
+	const char *name;
 	size_t i, n, col = 0;
 
 	if (w != NULL) {
-		c = cmd_find(w[0] == '/' ? w + 1 : w);
+		name = w[0] == '/' ? w + 1 : w;
+		c = cmd_find(name, strlen(name));
 		if (c == NULL) {
 			cmd_reply(ctx, FE_ERROR, "no command '%s'", w);
 			free(w);
@@ -1508,7 +894,7 @@ cmd_execute(struct cmd_ctx *ctx, const char *line)
 		cmd_reply(ctx, FE_ERROR, "empty command: try /help");
 		return -1;
 	}
-	if ((c = cmd_find(name)) == NULL) {
+	if ((c = cmd_find(name, strlen(name))) == NULL) {
 		cmd_reply(ctx, FE_ERROR,
 		    "unknown or ambiguous command '/%s': "
 		    "try /help",

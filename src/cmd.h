@@ -44,6 +44,9 @@ struct cmd_entry {
  */
 int cmd_execute(struct cmd_ctx *, const char *line);
 
+/* The command name (len bytes) means: exact, or a unique prefix; NULL
+ * if none or several. */
+const struct cmd_entry *cmd_find(const char *name, size_t len);
 size_t cmd_count(void);
 const struct cmd_entry *cmd_get(size_t);
 

@@ -215,5 +215,18 @@ void ui_input_read(struct ui *);
 void ui_input_draw(struct ui *);
 /* The key list /help shows after the commands. */
 void ui_help_keys(struct ui *);
+/* n wide characters as UTF-8, and UTF-8 as wide characters (*n of
+ * them); the caller frees either. */
+char *ui_wcs_to_utf8(const wchar_t *, size_t n);
+wchar_t *ui_utf8_to_wcs(const char *, size_t *n);
+
+/* ui_complete.c: Tab completion */
+/* Complete the word before the cursor, or cycle to the next (previous
+ * with backwards) match. */
+void ui_complete(struct ui *, int backwards);
+/* Escape while cycling: back to what was typed. */
+void ui_comp_cancel(struct ui *);
+/* Forget the matches (any key but Tab). */
+void ui_comp_reset(struct ui *);
 
 #endif

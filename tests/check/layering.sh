@@ -50,7 +50,7 @@ frontend_header() {
 	return 1
 }
 frontend_file() {
-	case $1 in ui.c|ui_*.c|ui.h|ui_*.h|headless.c|headless.h|cmd.c|cmd.h|app.c|app.h|p2ptui.c|web.c|web_*.c|web.h|web_*.h) return 0 ;; esac
+	case $1 in ui.c|ui_*.c|ui.h|ui_*.h|headless.c|headless.h|cmd.c|cmd_*.c|cmd.h|cmd_*.h|app.c|app.h|p2ptui.c|web.c|web_*.c|web.h|web_*.h) return 0 ;; esac
 	return 1
 }
 is_in() {
@@ -80,7 +80,7 @@ $inc
 EOF2
 # Engine modules report through struct fe_ops, never by printing.
 for f in peer.c conn.c admit.c engine.c features.c chat.c flip.c xfer.c \
-    net.c proto.c noise.c cpace.c cmd.c; do
+    net.c proto.c noise.c cpace.c cmd.c cmd_flip.c cmd_file.c; do
 	[ -f "$f" ] || continue
 	if grep -nE '(^|[^a-z_])(printf|puts|perror)[[:space:]]*\(|(fputs|fprintf|fputc|putc)[[:space:]]*\([^;]*(stdout|stderr)' "$f"; then
 		echo "FAIL: src/$f prints; report through fe_ops instead"
