@@ -21,6 +21,10 @@
  * WEB_AUTH_MS) -> over; web_ws reports the end from a fresh stack, and
  * only then is the client freed, so walking the clients to broadcast
  * never meets a freed one.
+ *
+ * Size: about 1,400 lines, over the project's 1,200: the HTTP side and
+ * the JSON reports of every engine event (one function each) belong
+ * together; the reports are the part to move out when rooms add theirs.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>

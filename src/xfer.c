@@ -26,6 +26,11 @@
  * the last record count as missing again and are fetched again: Linux
  * may have dropped their pages, and a later fdatasync() succeeds
  * without writing them.
+ *
+ * Size: about 2,200 lines, over the project's 1,200, because the
+ * sender's and the receiver's halves share one transfer record and its
+ * states. The disk side (tree file, .part, resume) is to move to a file
+ * of its own before the swarm (shared files in rooms) reuses it.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
