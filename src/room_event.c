@@ -35,6 +35,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "ident.h"
 #include "log.h"
 #include "room_event.h"
 #include "util.h"
@@ -123,20 +124,15 @@ static void
 room_hash(uint8_t *out, size_t outlen, const char *label, const void *a,
     size_t alen, const void *b, size_t blen, const void *c, size_t clen)
 {
-	crypto_generichash_state st;
+	struct ident_part parts[] = {
+		{ label, strlen(label) },
+		{ a, alen },
+		{ b, b != NULL ? blen : 0 },
+		{ c, c != NULL ? clen : 0 },
+	};
 
-	room_init();
-	crypto_generichash_init(&st, NULL, 0, outlen);
-	crypto_generichash_update(&st, (const uint8_t *)label, strlen(label));
-	crypto_generichash_update(&st, a, alen);
-	if (b != NULL)
-		crypto_generichash_update(&st, b, blen);
-	if (c != NULL)
-		crypto_generichash_update(&st, c, clen);
-	crypto_generichash_final(&st, out, outlen);
-	sodium_memzero(&st, sizeof st);
+	ident_hash(out, outlen, parts, 4);
 }
-
 void
 room_event_hash(const uint8_t *p, size_t len, uint8_t id[ROOM_HASHLEN])
 {
@@ -538,13 +534,6 @@ room_id_derive(const uint8_t e[ROOM_KEYLEN], const uint8_t salt[ROOM_SALTLEN],
 }
 
 void
-room_random(void *p, size_t n)
-{
-	room_init();
-	randombytes_buf(p, n);
-}
-
-void
 room_key_commit(const uint8_t room[ROOM_IDLEN], uint32_t epoch,
     const uint8_t key[ROOM_KEYLEN], uint8_t out[ROOM_KEYLEN])
 {
@@ -553,18 +542,6 @@ room_key_commit(const uint8_t room[ROOM_IDLEN], uint32_t epoch,
 	room_be_put(num, epoch, 4);
 	room_hash(out, ROOM_KEYLEN, ROOM_COMMIT_LABEL, room, ROOM_IDLEN, num, 4,
 	    key, ROOM_KEYLEN);
-}
-
-int
-room_mem_equal(const void *a, const void *b, size_t n)
-{
-	return sodium_memcmp(a, b, n) == 0;
-}
-
-void
-room_wipe(void *p, size_t n)
-{
-	sodium_memzero(p, n);
 }
 
 void

@@ -175,16 +175,10 @@ void room_keypair(
  * name v1" || e || salt). No other key can write its CREATE. */
 void room_id_derive(const uint8_t e[ROOM_KEYLEN],
     const uint8_t salt[ROOM_SALTLEN], uint8_t room[ROOM_IDLEN]);
-/* Random bytes (ids, epoch keys). */
-void room_random(void *, size_t);
 /* The commitment to an epoch key: BLAKE2b-256("p2ptui room key v1" ||
  * room || epoch:u32 || key). */
 void room_key_commit(const uint8_t room[ROOM_IDLEN], uint32_t epoch,
     const uint8_t key[ROOM_KEYLEN], uint8_t out[ROOM_KEYLEN]);
-/* Constant-time: 1 if the n bytes are equal. */
-int room_mem_equal(const void *, const void *, size_t n);
-/* Wipe a secret. */
-void room_wipe(void *, size_t);
 
 /*
  * Secrets at rest (epoch keys, E's secret key, a PRS): sealed under a

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ident.h"
 #include "room_join.h"
 #include "xmalloc.h"
 
@@ -252,7 +253,7 @@ room_welcome_build(
 		    ROOM_KEYLEN);
 		out->n++;
 	}
-	room_wipe(key, sizeof key);
+	ident_wipe(key, sizeof key);
 	out->data = keys;
 	out->len = (size_t)out->n * ROOM_WELCOME_KEYLEN;
 	for (i = 0; room_log_member(log, i, &v) == 0; i++)

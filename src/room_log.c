@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ident.h"
 #include "room_log.h"
 #include "room_log_int.h"
 #include "xmalloc.h"
@@ -86,7 +87,7 @@ room_log_free(struct room_log *l)
 	for (i = 0; i < l->npend; i++)
 		free(l->pend[i].raw);
 	if (l->epochs != NULL)
-		room_wipe(l->epochs, l->nepochs * sizeof *l->epochs);
+		ident_wipe(l->epochs, l->nepochs * sizeof *l->epochs);
 	free(l->epochs);
 	free(l->mems);
 	free(l->evs);
@@ -342,7 +343,7 @@ room_check_create(struct room_log *l, const struct room_pend *p,
 	if (room_open(l, p, c, why) == -1) {
 		if (c->body.kind == ROOM_CREATE)
 			return TRY_REFUSED; /* opened, but malformed */
-		room_wipe(l->epochs[0].key, ROOM_KEYLEN);
+		ident_wipe(l->epochs[0].key, ROOM_KEYLEN);
 		l->epochs[0].has_key = 0;
 		*why = "the room key does not open the create";
 		return TRY_WAIT;
@@ -353,7 +354,7 @@ room_check_create(struct room_log *l, const struct room_pend *p,
 		return TRY_REFUSED;
 	}
 	room_key_commit(l->room, 0, l->epochs[0].key, commit);
-	if (!room_mem_equal(commit, c->body.commit, ROOM_KEYLEN)) {
+	if (!ident_mem_equal(commit, c->body.commit, ROOM_KEYLEN)) {
 		*why = "the room key does not match its create";
 		return TRY_REFUSED;
 	}
@@ -592,8 +593,8 @@ room_commit(struct room_log *l, struct room_pend *p, struct room_check *c)
 			uint8_t k[ROOM_KEYLEN];
 
 			room_key_commit(l->room, b->epoch, ep->key, k);
-			if (!room_mem_equal(k, ep->commit, ROOM_KEYLEN)) {
-				room_wipe(ep->key, sizeof ep->key);
+			if (!ident_mem_equal(k, ep->commit, ROOM_KEYLEN)) {
+				ident_wipe(ep->key, sizeof ep->key);
 				ep->has_key = 0;
 			}
 		}
@@ -641,7 +642,7 @@ room_try(struct room_log *l, struct room_pend *p, uint64_t *wait,
 		room_commit(l, p, &c);
 	free(c.vv);
 	if (c.plain != NULL) {
-		room_wipe(c.plain, p->ev.bodylen);
+		ident_wipe(c.plain, p->ev.bodylen);
 		free(c.plain);
 	}
 	return r;
@@ -912,7 +913,7 @@ room_log_write(struct room_log *l, const struct room_body *body,
 		return -1;
 	}
 	*len = room_event_encode(&ev, plain, n, ep->key, sk, NULL, out, cap);
-	room_wipe(plain, n);
+	ident_wipe(plain, n);
 	free(plain);
 	if (*len == 0) {
 		*cause = xstrdup("room event too long");
@@ -944,13 +945,13 @@ room_log_add_key(struct room_log *l, uint32_t epoch,
 	}
 	if (ep->has_commit) {
 		room_key_commit(l->room, epoch, key, commit);
-		if (!room_mem_equal(commit, ep->commit, ROOM_KEYLEN)) {
+		if (!ident_mem_equal(commit, ep->commit, ROOM_KEYLEN)) {
 			*cause = xasprintf(
 			    "the key for room epoch %u does not match", epoch);
 			return -1;
 		}
 	}
-	if (ep->has_key && room_mem_equal(ep->key, key, ROOM_KEYLEN))
+	if (ep->has_key && ident_mem_equal(ep->key, key, ROOM_KEYLEN))
 		return 0;
 	memcpy(ep->key, key, ROOM_KEYLEN);
 	ep->has_key = 1;
