@@ -58,6 +58,7 @@ conn_new(struct engine *eng, int initiator)
 
 	c->eng = eng;
 	c->serial = ++eng->conn_serial;
+	c->route = "direct";
 	c->fd = -1;
 	c->initiator = initiator;
 	buf_init(&c->in);
@@ -994,29 +995,83 @@ conn_resolved(
 	conn_try_next(c);
 }
 
-void
-conn_dial(struct engine *eng, struct peer *p, const char *target, int explicit)
+static struct conn *
+conn_dial_start(
+    struct engine *eng, struct peer *p, const char *target, char **cause)
 {
-	char host[UTIL_HOST_MAX], *cause;
+	char host[UTIL_HOST_MAX];
 	struct conn *c;
 	uint16_t port;
 
-	if (util_parse_hostport(target, host, &port, 0, &cause) == -1) {
+	if (util_parse_hostport(target, host, &port, 0, cause) == -1)
+		return NULL;
+	c = conn_new(eng, 1);
+	c->target = xstrdup(target);
+	c->want = p;
+	c->state = CONN_RESOLVING;
+	log_debug("dialling %s", target);
+	c->resolve = net_resolve(eng->loop, host, port, conn_resolved, c);
+	return c;
+}
+
+void
+conn_dial(struct engine *eng, struct peer *p, const char *target, int explicit)
+{
+	char *cause;
+	struct conn *c;
+
+	if ((c = conn_dial_start(eng, p, target, &cause)) == NULL) {
 		engine_notice(eng, p, FE_ERROR, "%s", cause);
 		free(cause);
 		return;
 	}
-	c = conn_new(eng, 1);
-	c->target = xstrdup(target);
 	c->explicit = explicit;
-	c->want = p;
-	c->state = CONN_RESOLVING;
 	if (p != NULL) {
 		p->dial = c;
 		peer_update(p);
 	}
-	log_debug("dialling %s", target);
-	c->resolve = net_resolve(eng->loop, host, port, conn_resolved, c);
+}
+
+int
+engine_dial_candidate(struct engine *eng, struct peer *p, const char *hostport,
+    const char *route, char **cause)
+{
+	struct conn *c;
+
+	if (!p->has_key) {
+		*cause = xasprintf("%s has no key yet", p->name);
+		return -1;
+	}
+	if (p->conn != NULL)
+		return 0;
+	if ((c = conn_dial_start(eng, p, hostport, cause)) == NULL)
+		return -1;
+	c->candidate = 1;
+	c->route = route;
+	return 0;
+}
+
+const char *
+engine_peer_route(const struct peer *p)
+{
+	if (p->conn == NULL || p->conn->state != CONN_OPEN)
+		return NULL;
+	return p->conn->route;
+}
+
+uint16_t
+engine_listen_port(const struct engine *eng)
+{
+	char host[UTIL_HOST_MAX], *why;
+	uint16_t port;
+
+	if (eng->lfd == -1)
+		return 0;
+	if (util_parse_hostport(eng->listen_addr, host, &port, 1, &why) == -1) {
+		free(why);
+		return 0;
+	}
+	return port;
 }
 
 int

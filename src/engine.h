@@ -121,6 +121,21 @@ struct peer *engine_find_peer(const struct engine *, const char *);
 
 /* Dial HOST:PORT (names resolved without blocking). */
 int engine_connect(struct engine *, const char *hostport, char **cause);
+/*
+ * Dial a hint about where a peer with a known key may be (a LAN beacon, a
+ * rendezvous candidate), in the background: the peer's state and address
+ * do not change, a failure or a different key is only logged, and a
+ * session that comes up runs as route ("lan", "relay", ...; static).
+ * -1 with *cause if the peer has no key or the address is bad; 0 without
+ * dialling if the peer already has a session.
+ */
+int engine_dial_candidate(struct engine *, struct peer *, const char *hostport,
+    const char *route, char **cause);
+/* How the peer's session runs: "direct", or the route of the candidate
+ * dial that made it; NULL without a session. */
+const char *engine_peer_route(const struct peer *);
+/* The port we listen on (0 if not listening). */
+uint16_t engine_listen_port(const struct engine *);
 /* Dial a known peer at its address, lifting an earlier refusal. */
 int engine_connect_peer(struct engine *, struct peer *, char **cause);
 /* Give a learned peer a local name (kept in the data directory). */

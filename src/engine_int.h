@@ -118,6 +118,8 @@ struct conn {
 
 	struct peer *peer; /* attached: authenticated and trusted or request */
 	int explicit; /* dialled by the user: report failures */
+	int candidate; /* a background dial to a hint: no state, no alarm */
+	const char *route; /* how the session runs: "direct", "lan", ... */
 	int hello_sent, hello_got;
 	int inherit_online; /* replaced an online connection of the peer */
 	int unanswered; /* no HELLO a while after ours: not accepted */

@@ -603,6 +603,12 @@ peer_check_responder(struct conn *c)
 	char want[IDENT_FP_LEN + 1], got[IDENT_FP_LEN + 1], *fix;
 	struct conf_peer *cp;
 
+	if (c->candidate && !ident_key_equal(p->key, c->rkey)) {
+		/* A hint that led elsewhere: nobody asked, nobody is told. */
+		log_debug("%s is not at %s", p->name, c->addr);
+		conn_close(c, NULL);
+		return NULL;
+	}
 	if (ident_key_equal(c->rkey, eng->id->pk)) {
 		conn_fail(c, "that is this p2ptui's own address");
 		if (p != NULL)
