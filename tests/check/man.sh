@@ -1,5 +1,6 @@
 #!/bin/sh
-# The man pages are valid mdoc, and describe every command and option.
+# The man pages are valid mdoc, and describe every command and option
+# (the options both ways: --help and the OPTIONS of p2ptui(1)).
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 cd "$top_srcdir" || exit 1
@@ -32,5 +33,23 @@ for c in $cmds; do
 		status=1
 	}
 done
-[ $status = 0 ] && echo "man: ok ($(echo $cmds | wc -w) commands)"
+
+# Every option --help prints is in the OPTIONS of p2ptui(1), and back.
+help_opts=$("$top_builddir/p2ptui" --help 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u)
+man_opts=$(sed -n 's/^\.It .*Fl Fl \([a-z][a-z-]*\).*/--\1/p' man/p2ptui.1 | sort -u)
+[ -n "$help_opts" ] || { echo "FAIL: --help printed no options"; exit 1; }
+for o in $help_opts; do
+	echo "$man_opts" | grep -qx -- "$o" || {
+		echo "FAIL: $o is in --help but not an option in man/p2ptui.1 (.It Fl Fl ${o#--})"
+		status=1
+	}
+done
+for o in $man_opts; do
+	echo "$help_opts" | grep -qx -- "$o" || {
+		echo "FAIL: $o is in man/p2ptui.1 but not in p2ptui --help"
+		status=1
+	}
+done
+
+[ $status = 0 ] && echo "man: ok ($(echo $cmds | wc -w) commands, $(echo $help_opts | wc -w) options)"
 exit $status
