@@ -72,7 +72,8 @@ CONF
 }
 
 # node_start NAME [ARGS...]: start a headless node; its stdin is a fifo,
-# its stdout $T/NAME.out, its stderr $T/NAME.err.
+# its stdout $T/NAME.out, its stderr $T/NAME.err. With NODE_WRAP set
+# (say "ip netns exec NS"), the node runs under that command.
 node_start() {
 	local name=$1 home="$T/$1"
 	shift
@@ -86,8 +87,8 @@ node_start() {
 		for fd in $_fds; do
 			eval "exec $fd>&-"
 		done
-		HOME="$home" exec "$P2PTUI" --headless "$@" <"$T/$name.in" \
-		    >>"$T/$name.out" 2>>"$T/$name.err"
+		HOME="$home" exec ${NODE_WRAP:-} "$P2PTUI" --headless "$@" \
+		    <"$T/$name.in" >>"$T/$name.out" 2>>"$T/$name.err"
 	) &
 	eval "pid_$name=$!"
 	_pids="$_pids $!"
