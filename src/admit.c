@@ -23,9 +23,9 @@
  * (a fresh bucket, last == 0, starts full): 1, or 0 if there are not
  * that many (and none are taken).
  */
-int
-admit_bucket_take(
-    struct admit_bucket *b, double rate, double burst, double n, uint64_t now)
+void
+admit_bucket_fill(
+    struct admit_bucket *b, double rate, double burst, uint64_t now)
 {
 	if (b->last == 0)
 		b->tokens = burst;
@@ -34,6 +34,13 @@ admit_bucket_take(
 	if (b->tokens > burst)
 		b->tokens = burst;
 	b->last = now;
+}
+
+int
+admit_bucket_take(
+    struct admit_bucket *b, double rate, double burst, double n, uint64_t now)
+{
+	admit_bucket_fill(b, rate, burst, now);
 	if (b->tokens < n)
 		return 0;
 	b->tokens -= n;

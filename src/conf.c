@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -52,6 +53,9 @@ static const struct conf_option conf_options[] = {
 	    "~/.local/share/p2ptui)." },
 	{ "download_dir", CONF_STRING, OFF(download_dir), "\"~/Downloads\"", 1,
 	    1024, "Where received files are saved." },
+	{ "upload_rate", CONF_INT, OFF(upload_rate), "0", 0, INT_MAX,
+	    "Bytes per second that file uploads to all peers together may "
+	    "use (0: no limit); a peer's own upload_rate caps it further." },
 	{ "history", CONF_BOOL, OFF(history), "true", 0, 0,
 	    "Keep conversations and undelivered messages on disk; false "
 	    "keeps them in memory only, lost on exit." },
@@ -112,7 +116,7 @@ static const struct conf_option conf_web_options[] = {
 #define CONF_NWEB (sizeof conf_web_options / sizeof conf_web_options[0])
 
 static const char *conf_peer_fields[] = { "name", "address", "key",
-	"autoconnect", "auto_accept" };
+	"autoconnect", "auto_accept", "upload_rate" };
 #define NPEER_FIELDS (sizeof conf_peer_fields / sizeof conf_peer_fields[0])
 
 static const char *conf_colors[] = { "default", "black", "red", "green",
@@ -456,7 +460,7 @@ conf_peer_string(config_setting_t *g, const char *field, const char *path,
 
 static int
 conf_load_peer(struct conf *conf, config_setting_t *g, const char *path,
-    FILE *warn, char **cause)
+    const char *text, FILE *warn, char **cause)
 {
 	struct conf_peer *p;
 	config_setting_t *s;
@@ -577,12 +581,24 @@ conf_load_peer(struct conf *conf, config_setting_t *g, const char *path,
 		}
 		p->auto_accept = config_setting_get_bool(s);
 	}
+	/* Checked like the global upload_rate, whose entry it shares. */
+	if ((s = config_setting_get_member(g, "upload_rate")) != NULL) {
+		struct conf tmp;
+
+		for (k = 0; strcmp(conf_options[k].name, "upload_rate") != 0;
+		     k++)
+			;
+		if (conf_set(&tmp, &conf_options[k], s, path, text, cause) ==
+		    -1)
+			return -1;
+		p->upload_rate = tmp.upload_rate;
+	}
 	return 0;
 }
 
 static int
 conf_load_peers(struct conf *conf, config_setting_t *list, const char *path,
-    FILE *warn, char **cause)
+    const char *text, FILE *warn, char **cause)
 {
 	int i, n;
 
@@ -595,8 +611,8 @@ conf_load_peers(struct conf *conf, config_setting_t *list, const char *path,
 	n = config_setting_length(list);
 	for (i = 0; i < n; i++) {
 		if (conf_load_peer(conf,
-		        config_setting_get_elem(list, (unsigned)i), path, warn,
-		        cause) == -1)
+		        config_setting_get_elem(list, (unsigned)i), path, text,
+		        warn, cause) == -1)
 			return -1;
 	}
 	return 0;
@@ -867,7 +883,8 @@ conf_load(struct conf *conf, const char *path, int create, int *created,
 		s = config_setting_get_elem(root, (unsigned)k);
 		name = config_setting_name(s);
 		if (strcmp(name, "peers") == 0) {
-			if (conf_load_peers(conf, s, path, warn, cause) == -1)
+			if (conf_load_peers(conf, s, path, text, warn, cause) ==
+			    -1)
 				goto out;
 			continue;
 		}
@@ -975,7 +992,9 @@ conf_write_default(FILE *fp)
 	      "# A peer without a key is trusted on first connection, then "
 	      "pinned.\n"
 	      "# auto_accept = true saves the files a peer offers without "
-	      "asking.\n"
+	      "asking;\n"
+	      "# upload_rate caps file uploads to that peer, in bytes per "
+	      "second.\n"
 	      "#peers = (\n"
 	      "#  { name = \"alice\"; address = \"alice.example.org:7070\";\n"
 	      "#    key = \"<55 characters from 'p2ptui --fingerprint'>\"; "

@@ -34,6 +34,7 @@ struct conf_peer {
 	int has_key;
 	int autoconnect;
 	int auto_accept; /* accept their file offers without asking */
+	int upload_rate; /* bytes per second of uploads to it; 0: no cap */
 	int line; /* where it was defined, for messages */
 };
 
@@ -44,6 +45,7 @@ struct conf {
 	char *listen;
 	char *data_dir; /* expanded; never empty after conf_load */
 	char *download_dir;
+	int upload_rate; /* bytes per second of all uploads; 0: no limit */
 	int timestamps;
 	char *timestamp_format;
 	int colors;

@@ -258,6 +258,7 @@ conn_close(struct conn *c, const char *why)
 	c->state = CONN_DEAD;
 	conn_release(c);
 	conn_unfresh(c);
+	engine_upload_forget(c);
 	conn_hs_done(c);
 	conn_uncount(c);
 	if (c->timer != NULL)

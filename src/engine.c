@@ -159,6 +159,7 @@ engine_create(struct loop *loop, const struct conf *conf,
 	LIST_INIT(&eng->conns);
 	LIST_INIT(&eng->uncommitted);
 	LIST_INIT(&eng->fresh);
+	LIST_INIT(&eng->upload_waiting);
 	LIST_INIT(&eng->dead);
 	TAILQ_INIT(&eng->handshakes);
 	for (i = 0; i < FOLD_KINDS; i++) {
@@ -268,6 +269,8 @@ engine_free(struct engine *eng)
 	conn_reap(eng);
 	if (eng->accept_timer != NULL)
 		loop_timer_del(eng->accept_timer);
+	if (eng->upload_timer != NULL)
+		loop_timer_del(eng->upload_timer);
 	for (i = 0; i < FOLD_KINDS; i++) {
 		if (eng->fold[i].timer != NULL)
 			loop_timer_del(eng->fold[i].timer);
@@ -459,4 +462,111 @@ engine_drained(struct peer *p)
 		    engine_queued(p) < ENGINE_BULK_WATERMARK)
 			(void)features[i]->pump(engine_fstate(p->eng, i), p);
 	}
+}
+
+/* --- upload_rate ---------------------------------------------------------- */
+
+/*
+ * Each budget is a token bucket of bytes that refills at its rate up to
+ * a quarter of a second's worth (at least one piece), and may go below
+ * zero: a piece is sent whole once the bucket has anything left, and the
+ * debt is paid by waiting. So the average rate is exact and the burst
+ * at most a quarter of a second plus a piece.
+ */
+#define ENGINE_UPLOAD_BURST_MS 250
+#define ENGINE_UPLOAD_BURST_MIN (64 * 1024)
+
+/* Refill b at rate (0: no limit); ms until it has a token again. */
+static uint64_t
+engine_upload_refill(struct admit_bucket *b, int rate, uint64_t now)
+{
+	double burst = (double)rate * ENGINE_UPLOAD_BURST_MS / 1000.0;
+
+	if (rate <= 0)
+		return 0;
+	if (burst < ENGINE_UPLOAD_BURST_MIN)
+		burst = ENGINE_UPLOAD_BURST_MIN;
+	admit_bucket_fill(b, rate, burst, now);
+	return b->tokens > 0 ? 0 : (uint64_t)(-b->tokens * 1000.0 / rate) + 1;
+}
+
+/* The upload_rate of p's block in the config, 0 if none. */
+static int
+engine_peer_upload_rate(const struct peer *p)
+{
+	const struct conf_peer *cp;
+
+	if (p->origin != PEER_CONFIG)
+		return 0;
+	cp = conf_find_peer(p->eng->conf, p->name);
+	return cp != NULL ? cp->upload_rate : 0;
+}
+
+void
+engine_upload_forget(struct conn *c)
+{
+	if (!c->upload_wait)
+		return;
+	c->upload_wait = 0;
+	LIST_REMOVE(c, upload_entry);
+}
+
+/* The budgets have refilled: pump the connections that waited. */
+static void
+engine_upload_resume(void *arg)
+{
+	struct engine *eng = arg;
+	LIST_HEAD(, conn) ready;
+	struct conn *c;
+
+	eng->upload_timer = NULL;
+	/* Those that must wait again go back on the engine's list. */
+	LIST_INIT(&ready);
+	while ((c = LIST_FIRST(&eng->upload_waiting)) != NULL) {
+		LIST_REMOVE(c, upload_entry);
+		LIST_INSERT_HEAD(&ready, c, upload_entry);
+	}
+	while ((c = LIST_FIRST(&ready)) != NULL) {
+		LIST_REMOVE(c, upload_entry);
+		c->upload_wait = 0;
+		if (c->state == CONN_OPEN && c->peer != NULL &&
+		    c->peer->conn == c)
+			engine_pump(c->peer);
+	}
+}
+
+int
+engine_upload_ok(struct peer *p)
+{
+	struct engine *eng = p->eng;
+	struct conn *c = p->conn;
+	uint64_t now = loop_now_ms(), wait, w;
+
+	if (c == NULL || c->upload_wait)
+		return 0;
+	wait = engine_upload_refill(&eng->upload, eng->conf->upload_rate, now);
+	w = engine_upload_refill(&c->upload, engine_peer_upload_rate(p), now);
+	if (w > wait)
+		wait = w;
+	if (wait == 0)
+		return 1;
+	c->upload_wait = 1;
+	LIST_INSERT_HEAD(&eng->upload_waiting, c, upload_entry);
+	if (eng->upload_timer != NULL && eng->upload_due <= now + wait)
+		return 0;
+	if (eng->upload_timer != NULL)
+		loop_timer_del(eng->upload_timer);
+	eng->upload_due = now + wait;
+	eng->upload_timer =
+	    loop_timer_add(eng->loop, wait, engine_upload_resume, eng);
+	return 0;
+}
+
+void
+engine_upload_spent(struct peer *p, size_t n)
+{
+	if (p->eng->conf->upload_rate > 0)
+		p->eng->upload.tokens -= (double)n;
+	if (p->conn != NULL && engine_peer_upload_rate(p) > 0)
+		p->conn->upload.tokens -= (double)n;
 }

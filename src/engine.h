@@ -227,6 +227,15 @@ uint32_t engine_peer_caps(const struct peer *);
 void engine_hold(struct peer *);
 /* Close p's connection (why as in "NAME went offline (why)"). */
 void engine_drop(struct peer *, const char *why);
+/*
+ * upload_rate (p2ptui.conf(5)): 1 if a feature may send file data to p
+ * now; else 0, and the engine pumps p again once both the budget of all
+ * uploads and p's own allow it, so a sender's pump pauses and nothing
+ * sleeps. A piece is sent whole and its bytes paid afterwards.
+ */
+int engine_upload_ok(struct peer *);
+/* n bytes of file data were queued for p: spend them from the budgets. */
+void engine_upload_spent(struct peer *, size_t n);
 /* p is online and a feature has something new for it: each feature, in
  * table order, sends what fits (feature.h, pump). */
 void engine_pump(struct peer *);

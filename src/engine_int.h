@@ -130,6 +130,9 @@ struct conn {
 	int fresh; /* output queued on an empty buffer: on the engine's */
 	int held; /* ... list; and it also holds frames for the commit */
 	LIST_ENTRY(conn) fresh_entry;
+	struct admit_bucket upload; /* upload_rate of the peer: may go < 0 */
+	int upload_wait; /* on the engine's upload_waiting list */
+	LIST_ENTRY(conn) upload_entry;
 	struct loop_timer *hello_timer;
 	uint64_t last_rx, last_tx;
 	struct buf in, out;
@@ -172,6 +175,12 @@ struct engine {
 	 * buffer: the commit hook writes it (conn.c). */
 	LIST_HEAD(, conn) fresh;
 	int writing; /* the commit hook is writing them */
+	/* upload_rate: the budget of all uploads, the connections whose
+	 * feature pumps wait for it, and when they are pumped again. */
+	struct admit_bucket upload;
+	LIST_HEAD(, conn) upload_waiting;
+	struct loop_timer *upload_timer;
+	uint64_t upload_due;
 	struct loop_timer *reap;
 	size_t nconns;
 	size_t nsessions; /* connections past the handshake, not closing */
@@ -193,6 +202,9 @@ struct engine {
 	uint8_t scratch[PROTO_FRAME_MAX];
 	uint8_t scratch2[PROTO_FRAME_MAX];
 };
+
+/* engine.c: c is closing: no upload wait. */
+void engine_upload_forget(struct conn *);
 
 /* conn.c: one connection, from the socket to an authenticated session. */
 struct conn *conn_new(struct engine *, int initiator);
@@ -230,6 +242,9 @@ int conn_listen_addr(
     const struct conn *, const struct proto_msg *, char *out, size_t len);
 
 /* admit.c: limits on strangers before and during the handshake. */
+/* Refill b at rate per second up to burst (a fresh one starts full). */
+void admit_bucket_fill(
+    struct admit_bucket *, double rate, double burst, uint64_t now);
 /* Take n tokens from b (rate per second, up to burst): 1, or 0. */
 int admit_bucket_take(
     struct admit_bucket *, double rate, double burst, double n, uint64_t now);

@@ -555,6 +555,7 @@ xf_serve_piece(struct xfers *xs, struct xf *xf)
 		free(cause);
 		return -1;
 	}
+	engine_upload_spent(xf->pub.peer, n);
 	xf->serve_off += n;
 	xf->pub.bytes += n;
 	if (xf->pub.bytes > xf->pub.size)
@@ -943,6 +944,9 @@ xfer_pump(struct xfers *xs, struct peer *p)
 			    xf->pub.state != XFER_ACTIVE || xf->nreq == 0)
 				continue;
 			if (engine_queued(p) >= ENGINE_BULK_WATERMARK)
+				return;
+			/* upload_rate: the engine pumps again in time. */
+			if (!engine_upload_ok(p))
 				return;
 			if (xf_serve_piece(xs, xf) == -1)
 				return; /* the list may have changed */

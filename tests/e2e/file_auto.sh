@@ -8,11 +8,7 @@
 . "$top_srcdir/tests/e2e/lib_file.sh"
 
 # Alice and bob know each other's keys; alice listens on a fixed port.
-for n in alice bob carol; do
-	node_home $n >/dev/null
-	HOME="$T/$n" "$P2PTUI" --fingerprint >"$T/$n.fp" 2>/dev/null ||
-	    fail "no fingerprint for $n"
-done
+key_homes alice bob carol
 node_fix_addr alice a_addr
 printf 'peers = ( { name = "bob"; key = "%s"; } );\n' "$(cat "$T/bob.fp")" \
     >>"$T/alice/.p2ptui.conf"
@@ -21,12 +17,7 @@ download_dir = "~/inbox";
 peers = ( { name = "alice"; key = "$(cat "$T/alice.fp")";
             address = "$a_addr"; auto_accept = true; } );
 CONF
-node_start alice
-node_start bob
-wait_for alice '^online bob '
-wait_for bob '^online alice '
-a_name=alice
-b_name=bob
+start_pinned
 dl="$T/bob/inbox"
 src="$T/src"
 mkdir -p "$src"

@@ -9,7 +9,33 @@
 #   fbytes bob in "$n"          # bytes of its last "file" event
 #   offer PATH                  # alice offers PATH to bob: sets on, in
 #
+#   key_homes alice bob ...     # their homes, each key in $T/NAME.fp
+#   start_pinned                # alice and bob, configured with each
+#                               # other's keys, start and meet
+#
 # A "file" event is: file PEER NUM DIR STATE BYTES SIZE NAME.
+
+# start_pinned: start alice and bob, whose configurations name each
+# other "alice" and "bob", and wait until they are online.
+start_pinned() {
+	node_start alice
+	node_start bob
+	wait_for alice '^online bob '
+	wait_for bob '^online alice '
+	a_name=alice
+	b_name=bob
+}
+
+# key_homes NAME...: a home for each, and its key in $T/NAME.fp, for
+# configurations that pin each other's keys.
+key_homes() {
+	local n
+	for n in "$@"; do
+		node_home "$n" >/dev/null
+		HOME="$T/$n" "$P2PTUI" --fingerprint >"$T/$n.fp" 2>/dev/null ||
+		    fail "no fingerprint for $n"
+	done
+}
 
 # randfile PATH SIZE: SIZE bytes of AES-CTR keystream under a random key
 # (fast, and no 256 KiB leaf equals another), or of /dev/urandom.

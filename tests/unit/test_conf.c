@@ -231,15 +231,17 @@ check_defaults(struct fixture *f)
 	assert_int_equal(c->max_peers, 64);
 	assert_int_equal(c->max_queue_kb, 4096);
 	assert_int_equal(c->max_message, 4096);
+	assert_int_equal(c->upload_rate, 0);
 	assert_int_equal(c->history, 1);
 	assert_int_equal(c->npeers, 0);
 	assert_null(c->peers);
 }
 
 static const char *option_names[] = { "nick", "listen", "data_dir",
-	"download_dir", "history", "timestamps", "timestamp_format", "colors",
-	"color_self", "color_peer", "color_system", "color_error", "peer_width",
-	"bell", "mouse", "keepalive", "handshake_timeout", "handshake_rate",
+	"download_dir", "upload_rate", "history", "timestamps",
+	"timestamp_format", "colors", "color_self", "color_peer",
+	"color_system", "color_error", "peer_width", "bell", "mouse",
+	"keepalive", "handshake_timeout", "handshake_rate",
 	"handshake_rate_total", "request_timeout", "max_peers", "max_queue_kb",
 	"max_message" };
 
@@ -333,7 +335,8 @@ test_all_values(void **state)
 	    "handshake_rate = 1000;\n"
 	    "max_peers = 4096;\n"
 	    "max_queue_kb = 1048576;\n"
-	    "max_message = 16;\n");
+	    "max_message = 16;\n"
+	    "upload_rate = 2147483647;\n");
 	assert_string_equal(c->nick, "Zoë");
 	assert_string_equal(c->listen, "[::1]:0");
 	assert_string_equal(c->data_dir, "/var/lib/p");
@@ -354,6 +357,7 @@ test_all_values(void **state)
 	assert_int_equal(c->max_peers, 4096);
 	assert_int_equal(c->max_queue_kb, 1048576);
 	assert_int_equal(c->max_message, 16);
+	assert_int_equal(c->upload_rate, 2147483647);
 
 	/* The other colours, and ranges at both ends. */
 	load_ok(f,
@@ -442,6 +446,13 @@ static const struct {
 	  " { name = \"b\"; address = \"h:2\";\n\n"
 	  "   auto_accept = 1; } );\n",
 	    5, "peer 'auto_accept' must be true or false" },
+	{ "peers = ( { name = \"a\"; address = \"h:1\";\n"
+	  "  upload_rate = -1; } );\n",
+	    2, "'upload_rate' is -1; it must be from 0 to 2147483647" },
+	{ "peers = ( { name = \"a\"; address = \"h:1\";\n"
+	  "  upload_rate = 99999999999999999999; } );\n",
+	    2, "'upload_rate' is out of range" },
+	{ "upload_rate = \"fast\";\n", 1, "'upload_rate' must be a whole" },
 };
 
 static void
@@ -498,7 +509,8 @@ test_peers(void **state)
 	        "peers = (\n"
 	        "  { name = \"alice\"; address = \"alice.example.org:7070\";\n"
 	        "    key = \"%s\"; },\n"
-	        "  { name = \"bob\"; key = \"%s\"; auto_accept = true; },\n"
+	        "  { name = \"bob\"; key = \"%s\"; auto_accept = true;\n"
+	        "    upload_rate = 250000; },\n"
 	        "  { name = \"carol_2.x-y\"; address = \"[::1]:9\";\n"
 	        "    autoconnect = false; auto_accept = false; },\n"
 	        "  { name = \"dave\"; address = \"10.0.0.1:1\";\n"
@@ -527,6 +539,7 @@ test_peers(void **state)
 	assert_memory_equal(p->key, k2, IDENT_KEYLEN);
 	assert_int_equal(p->autoconnect, 0);
 	assert_int_equal(p->auto_accept, 1);
+	assert_int_equal(p->upload_rate, 250000);
 	assert_int_equal(p->line, 5);
 
 	p = conf_find_peer(&f->conf, "carol_2.x-y");
@@ -535,7 +548,8 @@ test_peers(void **state)
 	assert_int_equal(p->has_key, 0);
 	assert_int_equal(p->autoconnect, 0);
 	assert_int_equal(p->auto_accept, 0);
-	assert_int_equal(p->line, 6);
+	assert_int_equal(p->upload_rate, 0); /* no cap of its own */
+	assert_int_equal(p->line, 7);
 
 	p = conf_find_peer(&f->conf, "dave");
 	assert_non_null(p);
