@@ -494,3 +494,22 @@ util_unique_path(const char *dir, const char *name)
 	errno = EEXIST;
 	return NULL;
 }
+
+uint64_t
+util_be_get(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
+}
+
+void
+util_be_put(uint8_t *p, uint64_t v, size_t n)
+{
+	while (n-- > 0) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
+}

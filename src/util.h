@@ -108,4 +108,8 @@ int util_safe_name(const char *name, char *out, size_t outlen);
  */
 char *util_unique_path(const char *dir, const char *name);
 
+/* A big-endian integer of n bytes (n <= 8) at p, and its encoding. */
+uint64_t util_be_get(const uint8_t *p, size_t n);
+void util_be_put(uint8_t *p, uint64_t v, size_t n);
+
 #endif

@@ -80,6 +80,7 @@ $inc
 EOF2
 # Engine modules report through struct fe_ops, never by printing.
 for f in peer.c conn.c admit.c engine.c features.c chat.c flip.c xfer.c xfer_disk.c \
+    swarm_proto.c swarm_pick.c \
     net.c proto.c noise.c cpace.c cmd.c cmd_flip.c cmd_file.c; do
 	[ -f "$f" ] || continue
 	if grep -nE '(^|[^a-z_])(printf|puts|perror)[[:space:]]*\(|(fputs|fprintf|fputc|putc)[[:space:]]*\([^;]*(stdout|stderr)' "$f"; then
