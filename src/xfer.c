@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * File transfers: offers, the receiver's pull of verified leaves, the
- * sender's chunks below the bulk watermark, .part files and resume.
+ * File transfers: offers, the sender's chunks below the bulk watermark
+ * and upload_rate, the record of each transfer and its resume.
  * doc/PROTOCOL.md section 7.8 is the wire side of this file.
  *
  * The sender hashes the file in slices (XFER_HASH_SLICE per loop
@@ -10,20 +10,13 @@
  * source's size and mtime first. A tree file it cannot write or read
  * ends the transfer: no proof rather than a wrong one.
  *
- * The receiver requests up to XFER_WINDOW leaves at a time, which
- * arrive one after the other; it gathers the pieces of each in one leaf
- * buffer, hashing on the way, and writes the leaf to the .part (and
- * counts it) only once its proof checks out. Every XFER_SYNC_BYTES or
- * XFER_SYNC_MS it fdatasync()s the .part and only then records the
- * verified leaves in the store, so the record never names data that a
- * crash could take back.
- *
- * This file owns the transfer record, its states and messages, and
- * what the user is told; xfer_disk.c owns the files (the tree file, the
- * .part and its record of verified leaves, a leaf being assembled), in a
- * form the swarm uses too. About 1,750 lines, over the project's 1,200:
- * the sender's and the receiver's halves share the record and its
- * states; they are the next line to split along.
+ * This file owns the transfer record and its states (shared with
+ * xfer_recv.c through xfer_int.h), the messages in and out, the sender,
+ * progress, loading from the store and the user's side; xfer_recv.c is
+ * the receiver's half (offers in, /accept, leaves arriving, the .part);
+ * xfer_disk.c owns the files (the source, the tree file, the .part and
+ * its record of verified leaves, a leaf being assembled), in a form the
+ * swarm uses too.
  */
 #include <sys/queue.h>
 
@@ -48,93 +41,12 @@
 #include "util.h"
 #include "xfer.h"
 #include "xfer_disk.h"
+#include "xfer_int.h"
 #include "xmalloc.h"
-
-#define XFER_PIECE (60 * 1024) /* data bytes per CHUNK we send */
-#define XFER_WINDOW 8 /* leaves we request at once per transfer */
-#define XFER_REQ_MAX 16 /* requests a peer may have outstanding */
-#define XFER_HASH_SLICE (4 * 1024 * 1024) /* hashed per loop iteration */
-#define XFER_READ (1024 * 1024)
-#define XFER_SYNC_BYTES (64ULL * 1024 * 1024)
-#define XFER_SYNC_MS 2000
-#define XFER_KICK_BYTES (8 * 1024 * 1024) /* start writeback this often */
-#define XFER_TICK_MS 1000 /* progress reports and rates */
-#define XFER_RETRY_MS 30000 /* after a full disk */
-#define XFER_BAD_MAX 3 /* failed leaves per connection before giving up */
-#define XFER_KEEP 50 /* ended transfers kept for /transfers */
-#define XFER_OFFERS_MAX 32 /* undecided offers per peer */
-/* New offers a peer may make: a burst, then this many a minute. */
-#define XFER_OFFER_BURST 32
-#define XFER_OFFER_RATE 20
-#define XFER_OFFER_SLOTS 16 /* peers whose offer rate is tracked */
-
-/* Control messages due on the peer's connection. */
-enum {
-	DUE_OFFER = 1,
-	DUE_ACCEPT = 2,
-	DUE_CANCEL = 4,
-	DUE_DONE = 8,
-};
-
-struct xf {
-	struct xfer pub; /* first: a struct xfer * is its struct xf * */
-	TAILQ_ENTRY(xf) entry;
-	uint8_t key[IDENT_KEYLEN];
-	uint8_t id[PROTO_XFER_ID_LEN];
-	uint8_t root[MERKLE_HASHLEN];
-	int has_root; /* out: known (offered before, or hashed) */
-	enum store_xfer_state stored; /* what the store says */
-	int fd;
-	int64_t mtime_ns; /* out: of the source when hashed */
-	uint64_t serial; /* the connection the state below belongs to */
-	unsigned due;
-
-	/* out */
-	struct xfer_tree *tree; /* while hashing and serving */
-	uint64_t reqs[XFER_REQ_MAX]; /* a ring of requested leaves */
-	size_t rhead, nreq;
-	size_t serve_off; /* into the leaf at the head of reqs */
-	uint64_t peer_have; /* bytes the peer said it had */
-
-	/* in, once accepted (the .part's descriptor is its own) */
-	struct xfer_part *part;
-	uint8_t *leafbuf; /* the leaf arriving, until it is verified */
-	uint64_t scan; /* no missing leaf below this */
-	struct xfer_leaf *win[XFER_WINDOW];
-	size_t nwin;
-	int bad;
-	uint64_t synced_ms;
-
-	struct util_rate rate; /* pub.bytes at the ticks, per state */
-	uint64_t reported; /* bytes at the last progress report */
-};
-
-TAILQ_HEAD(xf_list, xf);
-
-struct xfers {
-	struct engine *eng;
-	struct xf_list list; /* in number order */
-	size_t nended;
-	struct loop_timer *hash_timer;
-	struct loop_timer *tick;
-	struct loop_timer *retry;
-	uint8_t *buf; /* XFER_READ bytes for hashing and serving */
-	uint64_t flood_ms; /* when we last warned of too many offers */
-	struct xf_bucket { /* offers a peer may still make, LRU */
-		uint8_t key[IDENT_KEYLEN];
-		double tokens;
-		uint64_t last_ms; /* 0: a free slot */
-		uint64_t warned_ms; /* when we last said it was too fast */
-	} offer_rate[XFER_OFFER_SLOTS];
-};
-
-static void xf_pump_one(struct xfers *, struct xf *);
-static void xf_tick_arm(struct xfers *);
-static void xf_sync_failed(struct xfers *, struct xf *, int);
 
 /* --- helpers -------------------------------------------------------------- */
 
-static int64_t
+int64_t
 xf_now_ms(void)
 {
 	struct timespec ts;
@@ -143,10 +55,7 @@ xf_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void xf_notice(struct xfers *, struct xf *, enum fe_level,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
+void
 xf_notice(
     struct xfers *xs, struct xf *xf, enum fe_level level, const char *fmt, ...)
 {
@@ -162,7 +71,7 @@ xf_notice(
 	free(s);
 }
 
-static void
+void
 xf_report(struct xfers *xs, struct xf *xf, int changed)
 {
 	void *arg;
@@ -173,7 +82,7 @@ xf_report(struct xfers *xs, struct xf *xf, int changed)
 		fe->xfer(arg, xf->pub.peer, &xf->pub, changed);
 }
 
-static int
+int
 xf_ended(const struct xf *xf)
 {
 	return xf->pub.state == XFER_DONE || xf->pub.state == XFER_CANCELLED ||
@@ -181,7 +90,7 @@ xf_ended(const struct xf *xf)
 }
 
 /* Write the store's view of xf. */
-static void
+void
 xf_save(struct xfers *xs, struct xf *xf, int add)
 {
 	struct store_xfer sx;
@@ -220,7 +129,7 @@ xf_save(struct xfers *xs, struct xf *xf, int add)
 		xf->pub.num = sx.rowid;
 }
 
-static struct xf *
+struct xf *
 xf_find(struct xfers *xs, const struct peer *p, const uint8_t *id, int outgoing)
 {
 	struct xf *xf;
@@ -234,7 +143,7 @@ xf_find(struct xfers *xs, const struct peer *p, const uint8_t *id, int outgoing)
 	return NULL;
 }
 
-static void
+void
 xf_drop_window(struct xf *xf)
 {
 	size_t i;
@@ -247,7 +156,7 @@ xf_drop_window(struct xf *xf)
 }
 
 /* The source, or the .part: closed. */
-static void
+void
 xf_close_fd(struct xf *xf)
 {
 	if (xf->fd != -1)
@@ -277,7 +186,7 @@ xf_free(struct xf *xf)
 }
 
 /* Forget the oldest ended transfers beyond XFER_KEEP. */
-static void
+void
 xf_trim(struct xfers *xs)
 {
 	struct xf *xf, *next;
@@ -293,7 +202,7 @@ xf_trim(struct xfers *xs)
 	}
 }
 
-static struct xf *
+struct xf *
 xf_new(struct xfers *xs, struct peer *p, int outgoing)
 {
 	struct xf *xf = xcalloc(1, sizeof *xf);
@@ -307,26 +216,8 @@ xf_new(struct xfers *xs, struct peer *p, int outgoing)
 	return xf;
 }
 
-/* Record the verified leaves: only after their data is on disk. */
-static void
-xf_sync(struct xfers *xs, struct xf *xf)
-{
-	int r;
-
-	if (xf->pub.outgoing || xf->part == NULL)
-		return;
-	if ((r = xfer_part_sync(xf->part, 0)) == -1) {
-		xf_sync_failed(xs, xf, errno);
-		return;
-	}
-	if (r == 0)
-		return;
-	xf->synced_ms = loop_now_ms();
-	xf_save(xs, xf, 0);
-}
-
 /* End a transfer: state, reason, the store, the frontend. */
-static void
+void
 xf_end(struct xfers *xs, struct xf *xf, enum xfer_state state, int reason,
     int by_peer)
 {
@@ -360,7 +251,7 @@ xf_end(struct xfers *xs, struct xf *xf, enum xfer_state state, int reason,
  * An incoming .part is deleted unless a write error ended it (the user
  * may want what is there).
  */
-static void
+void
 xf_abort(struct xfers *xs, struct xf *xf, enum xfer_state state, int reason)
 {
 	if (!xf->pub.outgoing && xf->pub.path != NULL &&
@@ -570,248 +461,6 @@ xf_serve_piece(struct xfers *xs, struct xf *xf)
 
 /* --- the receiver --------------------------------------------------------- */
 
-static void xf_complete(struct xfers *xs, struct xf *xf);
-
-/* Leaves still missing and not requested: request them. */
-static int
-xf_request(struct xfers *xs, struct xf *xf)
-{
-	uint64_t count = merkle_leaf_count(xf->pub.size), i;
-	struct xfer_leaf *l;
-	struct proto_msg m;
-	char *cause;
-	size_t k;
-
-	while (xf->nwin < XFER_WINDOW && xf->scan < count) {
-		i = xf->scan;
-		if (xfer_part_has(xf->part, i)) {
-			xf->scan++;
-			continue;
-		}
-		for (k = 0; k < xf->nwin; k++) {
-			if (xf->win[k]->index == i)
-				break;
-		}
-		if (k < xf->nwin) {
-			xf->scan++;
-			continue;
-		}
-		memset(&m, 0, sizeof m);
-		m.type = PROTO_FILE_REQUEST;
-		memcpy(m.u.file.id, xf->id, PROTO_XFER_ID_LEN);
-		m.u.file.index = i;
-		if (engine_send_msg(xs->eng, xf->pub.peer, &m, &cause) == -1) {
-			free(cause);
-			return -1;
-		}
-		l = xmalloc(sizeof *l);
-		xfer_leaf_init(l, xf->pub.size, i);
-		xf->win[xf->nwin++] = l;
-		xf->scan++;
-	}
-	return 0;
-}
-
-/* Go on after a full disk: at the retry timer, or when the user asks. */
-static void
-xf_unstall(struct xfers *xs, struct xf *xf)
-{
-	xf->pub.stalled = 0;
-	xf->pub.error[0] = '\0';
-	xf_report(xs, xf, 0);
-	xf_pump_one(xs, xf);
-}
-
-static void
-xf_retry(void *arg)
-{
-	struct xfers *xs = arg;
-	struct xf *xf;
-
-	xs->retry = NULL;
-	/* Pumping frees no transfer (only xf_trim() does). */
-	TAILQ_FOREACH(xf, &xs->list, entry)
-	{
-		if (xf->pub.stalled)
-			xf_unstall(xs, xf);
-	}
-}
-
-/*
- * The .part cannot be written: keep it. A full disk waits for the retry;
- * anything else stops the transfer. The leaves already asked for are
- * drained unwritten, so the chunks on their way still arrive in order.
- */
-static void
-xf_write_failed(struct xfers *xs, struct xf *xf, int err)
-{
-	size_t k;
-
-	for (k = 0; k < xf->nwin; k++)
-		xf->win[k]->discard = 1;
-	xf->scan = xfer_part_missing(xf->part, 0);
-	if (err == ENOSPC || err == EDQUOT) {
-		xf->pub.stalled = 1;
-		snprintf(xf->pub.error, sizeof xf->pub.error,
-		    "disk full: %s is kept; trying again every %d s",
-		    xf->pub.path, XFER_RETRY_MS / 1000);
-		xf_notice(xs, xf, FE_ERROR,
-		    "cannot save %s (#%" PRId64 "): the disk is full. %s is "
-		    "kept with what arrived so far; trying again in %d s "
-		    "(free some space and /accept #%" PRId64 " to go on now, "
-		    "or /cancel #%" PRId64 ")",
-		    xf->pub.name, xf->pub.num, xf->pub.path,
-		    XFER_RETRY_MS / 1000, xf->pub.num, xf->pub.num);
-		xf_report(xs, xf, 0);
-		if (xs->retry == NULL)
-			xs->retry = loop_timer_add(
-			    engine_loop(xs->eng), XFER_RETRY_MS, xf_retry, xs);
-		return;
-	}
-	xf_notice(xs, xf, FE_ERROR,
-	    "cannot write %s: %s. Transfer #%" PRId64 " stopped; the .part "
-	    "is kept",
-	    xf->pub.path, strerror(err), xf->pub.num);
-	xf_abort(xs, xf, XFER_FAILED, PROTO_CANCEL_ERROR);
-}
-
-/*
- * An fdatasync() of the .part failed: the leaves written since the last
- * one that succeeded count as missing again (xfer_part_sync()).
- */
-static void
-xf_sync_failed(struct xfers *xs, struct xf *xf, int err)
-{
-	xf->pub.bytes = xf->part->bytes;
-	xf_write_failed(xs, xf, err);
-}
-
-/* A whole leaf arrived: write and count it if its proof checks out. */
-static void
-xf_leaf_done(struct xfers *xs, struct xf *xf, size_t k)
-{
-	struct xfer_leaf *l = xf->win[k];
-	int ok, err;
-
-	/* Keep the rest in request order. */
-	memmove(&xf->win[k], &xf->win[k + 1],
-	    (xf->nwin - k - 1) * sizeof xf->win[0]);
-	xf->nwin--;
-	if (l->discard) {
-		if (l->index < xf->scan)
-			xf->scan = l->index;
-		ident_wipe(l, sizeof *l);
-		free(l);
-		if (!xf->pub.stalled)
-			xf_request(xs, xf);
-		return;
-	}
-	ok = xfer_leaf_verify(l, xf->root, xf->pub.size);
-	if (ok &&
-	    (err = xfer_part_write(xf->part, l->index, xf->leafbuf)) != 0) {
-		free(l);
-		xf_write_failed(xs, xf, err);
-		return;
-	}
-	if (ok)
-		xf->pub.bytes = xf->part->bytes;
-	else {
-		if (l->index < xf->scan)
-			xf->scan = l->index;
-		xf->bad++;
-		log_debug("xfer #%" PRId64 ": leaf %" PRIu64 " failed",
-		    xf->pub.num, l->index);
-	}
-	free(l);
-	if (!ok && xf->bad >= XFER_BAD_MAX) {
-		xf_notice(xs, xf, FE_ERROR,
-		    "%s sent data for %s (#%" PRId64 ") that failed "
-		    "verification %d times: transfer stopped",
-		    xf->pub.peer->name, xf->pub.name, xf->pub.num, xf->bad);
-		xf_abort(xs, xf, XFER_FAILED, PROTO_CANCEL_BAD_DATA);
-		return;
-	}
-	if (!ok)
-		xf_notice(xs, xf, FE_WARN,
-		    "a piece of %s (#%" PRId64 ") from %s failed verification: "
-		    "discarded, asking again",
-		    xf->pub.name, xf->pub.num, xf->pub.peer->name);
-	if (xf->part->nhave == xf->part->count) {
-		xf_complete(xs, xf);
-		return;
-	}
-	if (xf->part->unsynced >= XFER_SYNC_BYTES)
-		xf_sync(xs, xf);
-	else /* the fdatasync() then does not hold up the loop for long */
-		xfer_part_kick(xf->part, XFER_KICK_BYTES);
-	xf_request(xs, xf);
-}
-
-static int
-xf_chunk(struct xfers *xs, struct xf *xf, const struct proto_msg *m,
-    const char **why)
-{
-	struct xfer_leaf *l = NULL;
-	size_t k;
-	int r;
-
-	for (k = 0; k < xf->nwin; k++) {
-		if (xf->win[k]->index == m->u.file.index) {
-			l = xf->win[k];
-			break;
-		}
-	}
-	if (l == NULL)
-		return 0; /* not asked for (any more) */
-	/* Leaves come in the order we asked for them, so one leaf buffer
-	 * (k is 0: one leaf arrives at a time) holds the one arriving. */
-	if (k != 0) {
-		*why = "file chunk out of order";
-		return -1;
-	}
-	if (xf->leafbuf == NULL)
-		xf->leafbuf = xmalloc(MERKLE_LEAF);
-	if ((r = xfer_leaf_add(l, xf->pub.size, m->u.file.offset,
-	         m->u.file.data, m->u.file.datalen, m->u.file.proof,
-	         m->u.file.nproof, xf->leafbuf, why)) == -1)
-		return -1;
-	if (r == 1)
-		xf_leaf_done(xs, xf, k);
-	return 0;
-}
-
-static void
-xf_complete(struct xfers *xs, struct xf *xf)
-{
-	struct proto_msg m;
-	char *final, *cause;
-	int err = 0;
-
-	if (xfer_part_sync(xf->part, 1) == -1) {
-		xf_sync_failed(xs, xf, errno);
-		return;
-	}
-	xf_close_fd(xf);
-	if ((final = xfer_part_finish(xf->pub.path, xf->pub.name, &err)) ==
-	    NULL) {
-		xf_notice(xs, xf, FE_ERROR,
-		    "%s (#%" PRId64 ") is complete and verified, but cannot "
-		    "be renamed: %s; it stays in %s",
-		    xf->pub.name, xf->pub.num, strerror(err), xf->pub.path);
-		xf_end(xs, xf, XFER_FAILED, PROTO_CANCEL_ERROR, 0);
-		return;
-	}
-	free(xf->pub.path);
-	xf->pub.path = final;
-	xf->pub.bytes = xf->pub.size;
-	xf_end(xs, xf, XFER_DONE, -1, 0);
-	memset(&m, 0, sizeof m);
-	m.type = PROTO_FILE_DONE;
-	memcpy(m.u.file.id, xf->id, PROTO_XFER_ID_LEN);
-	if (engine_send_msg(xs->eng, xf->pub.peer, &m, &cause) == -1)
-		free(cause); /* the next OFFER is answered with DONE */
-}
-
 /* --- sending control messages and data ------------------------------------ */
 
 static int
@@ -910,7 +559,7 @@ xf_control(struct xfers *xs, struct xf *xf)
 	return 0;
 }
 
-static void
+void
 xf_pump_one(struct xfers *xs, struct xf *xf)
 {
 	if (xf->pub.peer->state == PEER_ONLINE)
@@ -957,71 +606,8 @@ xfer_pump(struct xfers *xs, struct peer *p)
 
 /* --- messages from the peer ----------------------------------------------- */
 
-/* Start the .part for an accepted offer, from nothing. */
-static int
-xf_open_part(struct xfers *xs, struct xf *xf, char **cause)
-{
-	char *path;
-
-	if (xf->part == NULL)
-		xf->part = xfer_part_new(xf->pub.size, NULL, 0);
-	if (xfer_part_create(xf->part, engine_conf(xs->eng)->download_dir,
-	        xf->pub.name, &path, cause) == -1)
-		return -1;
-	free(xf->pub.path);
-	xf->pub.path = path;
-	xf->pub.bytes = 0;
-	return 0;
-}
-
-static int
-xf_stored_cb(void *arg, const struct store_xfer *sx)
-{
-	struct proto_msg *r = arg;
-
-	/* Unfinished but not loaded (its peer was unknown at start):
-	 * left alone, not offered twice. */
-	if (sx->state < STORE_XFER_DONE) {
-		r->type = PROTO_FILE_OFFER;
-		return 0;
-	}
-	r->type =
-	    sx->state == STORE_XFER_DONE ? PROTO_FILE_DONE : PROTO_FILE_CANCEL;
-	r->u.file.reason =
-	    (uint8_t)(sx->reason >= 0 ? sx->reason : PROTO_CANCEL_USER);
-	return 0;
-}
-
-/*
- * An offer we no longer keep in memory (ended long ago, trimmed): the
- * store still knows how it ended, so it is answered, not shown as new.
- * 1 if it was such an offer.
- */
-static int
-xf_offer_ended(struct xfers *xs, struct peer *p, const uint8_t *id)
-{
-	struct proto_msg r;
-	char *cause;
-
-	memset(&r, 0, sizeof r);
-	if (store_xfer_find(engine_store(xs->eng), p->key, id, 0, xf_stored_cb,
-	        &r, &cause) == -1) {
-		log_debug("xfer: %s", cause);
-		free(cause);
-		return 0;
-	}
-	if (r.type == 0)
-		return 0;
-	if (r.type == PROTO_FILE_OFFER)
-		return 1;
-	memcpy(r.u.file.id, id, PROTO_XFER_ID_LEN);
-	if (engine_send_msg(xs->eng, p, &r, &cause) == -1)
-		free(cause);
-	return 1;
-}
-
 /* CANCEL for an id we keep nothing about. */
-static void
+void
 xf_cancel_id(struct xfers *xs, struct peer *p, const uint8_t *id, int reason)
 {
 	struct proto_msg r;
@@ -1033,146 +619,6 @@ xf_cancel_id(struct xfers *xs, struct peer *p, const uint8_t *id, int reason)
 	r.u.file.reason = (uint8_t)reason;
 	if (engine_send_msg(xs->eng, p, &r, &cause) == -1)
 		free(cause);
-}
-
-/* Decline an offer beyond XFER_OFFERS_MAX undecided ones. */
-static void
-xf_refuse(struct xfers *xs, struct peer *p, const uint8_t *id)
-{
-	uint64_t now = loop_now_ms();
-
-	xf_cancel_id(xs, p, id, PROTO_CANCEL_DECLINED);
-	if (xs->flood_ms == 0 || now - xs->flood_ms >= 60000) {
-		xs->flood_ms = now;
-		xf_notice(xs, NULL, FE_WARN,
-		    "%s offers more than %d files at once: declining the "
-		    "rest until you answer some (/transfers)",
-		    p->name, XFER_OFFERS_MAX);
-	}
-}
-
-/*
- * Take a token from p's bucket of offers. If it is empty, decline the
- * offer (saying so at most once a minute) and return 0.
- */
-static int
-xf_offer_rate_ok(struct xfers *xs, struct peer *p, const uint8_t *id)
-{
-	uint64_t now = loop_now_ms();
-	struct xf_bucket *b, *oldest = &xs->offer_rate[0];
-	size_t i;
-
-	for (i = 0; i < XFER_OFFER_SLOTS; i++) {
-		b = &xs->offer_rate[i];
-		if (b->last_ms != 0 &&
-		    memcmp(b->key, p->key, IDENT_KEYLEN) == 0)
-			break;
-		if (b->last_ms < oldest->last_ms)
-			oldest = b;
-	}
-	if (i == XFER_OFFER_SLOTS) {
-		b = oldest;
-		memset(b, 0, sizeof *b);
-		memcpy(b->key, p->key, IDENT_KEYLEN);
-		b->tokens = XFER_OFFER_BURST;
-	} else {
-		b->tokens +=
-		    (double)(now - b->last_ms) * XFER_OFFER_RATE / 60000.0;
-		if (b->tokens > XFER_OFFER_BURST)
-			b->tokens = XFER_OFFER_BURST;
-	}
-	b->last_ms = now != 0 ? now : 1;
-	if (b->tokens >= 1) {
-		b->tokens -= 1;
-		return 1;
-	}
-	xf_cancel_id(xs, p, id, PROTO_CANCEL_DECLINED);
-	if (b->warned_ms == 0 || now - b->warned_ms >= 60000) {
-		b->warned_ms = now != 0 ? now : 1;
-		xf_notice(xs, NULL, FE_WARN,
-		    "%s offers files faster than %d a minute: declining the "
-		    "rest for now",
-		    p->name, XFER_OFFER_RATE);
-	}
-	return 0;
-}
-
-static void
-xf_offer(struct xfers *xs, struct peer *p, const struct proto_msg *m,
-    const char **why)
-{
-	const struct conf_peer *cp;
-	char name[PROTO_FILE_NAME_MAX + 1];
-	struct xf *xf, *o;
-	size_t pending = 0;
-	char *cause;
-
-	memcpy(name, m->u.file.name, m->u.file.namelen);
-	name[m->u.file.namelen] = '\0';
-	xf = xf_find(xs, p, m->u.file.id, 0);
-	if (xf != NULL) {
-		char safe[sizeof xf->pub.name];
-
-		util_safe_name(name, safe, sizeof safe);
-		if (xf->pub.size != m->u.file.size ||
-		    memcmp(xf->root, m->u.file.root, MERKLE_HASHLEN) != 0 ||
-		    strcmp(xf->pub.name, safe) != 0) {
-			*why = "a file offer changed";
-			return;
-		}
-		if (xf->pub.state == XFER_ACTIVE)
-			xf->due |= DUE_ACCEPT;
-		else if (xf->pub.state == XFER_DONE)
-			xf->due |= DUE_DONE;
-		else if (xf->pub.state != XFER_OFFERED)
-			xf->due |= DUE_CANCEL;
-		return;
-	}
-	if (xf_offer_ended(xs, p, m->u.file.id))
-		return;
-	xf_trim(xs);
-	TAILQ_FOREACH(o, &xs->list, entry)
-	{
-		if (o->pub.peer == p && !o->pub.outgoing &&
-		    o->pub.state == XFER_OFFERED)
-			pending++;
-	}
-	if (pending >= XFER_OFFERS_MAX) {
-		/* Refused without a trace in the store or in memory, so a
-		 * flood of offers costs nothing; the user hears of it at most
-		 * once a minute. */
-		xf_refuse(xs, p, m->u.file.id);
-		return;
-	}
-	/* Offers, even withdrawn at once, cost the user lines: a peer
-	 * makes at most XFER_OFFER_RATE a minute after a burst. */
-	if (!xf_offer_rate_ok(xs, p, m->u.file.id))
-		return;
-	xf = xf_new(xs, p, 0);
-	memcpy(xf->id, m->u.file.id, PROTO_XFER_ID_LEN);
-	memcpy(xf->root, m->u.file.root, MERKLE_HASHLEN);
-	xf->has_root = 1;
-	util_safe_name(name, xf->pub.name, sizeof xf->pub.name);
-	xf->pub.size = m->u.file.size;
-	xf->pub.state = XFER_OFFERED;
-	xf->stored = STORE_XFER_OFFERED;
-	xf->pub.created_ms = xf_now_ms();
-	xf->pub.rate = 0;
-	xf_save(xs, xf, 1);
-	cp = p->origin == PEER_CONFIG
-	    ? conf_find_peer(engine_conf(xs->eng), p->name)
-	    : NULL;
-	/* Auto-accepted: straight to active, no "/accept it" line. */
-	if (cp != NULL && cp->auto_accept) {
-		if (xfer_accept(xs, &xf->pub, &cause) == 0)
-			return;
-		xf_report(xs, xf, 1);
-		xf_notice(xs, xf, FE_ERROR, "cannot accept %s: %s",
-		    xf->pub.name, cause);
-		free(cause);
-		return;
-	}
-	xf_report(xs, xf, 1);
 }
 
 /* The peer accepted our offer. */
@@ -1372,7 +818,7 @@ xf_tick(void *arg)
 }
 
 /* Tick only while something moves: an idle p2ptui stays asleep. */
-static void
+void
 xf_tick_arm(struct xfers *xs)
 {
 	struct xf *xf;
@@ -1393,7 +839,7 @@ xf_tick_arm(struct xfers *xs)
 
 /* --- the user's side ------------------------------------------------------ */
 
-static struct xf *
+struct xf *
 xf_of(struct xfers *xs, const struct xfer *x)
 {
 	struct xf *xf;
@@ -1442,49 +888,6 @@ xfer_send(struct xfers *xs, struct peer *p, const char *path,
 	xf_report(xs, xf, 1);
 	if (out != NULL)
 		*out = &xf->pub;
-	return 0;
-}
-
-int
-xfer_accept(struct xfers *xs, const struct xfer *x, char **cause)
-{
-	struct xf *xf = xf_of(xs, x);
-	uint8_t empty[MERKLE_HASHLEN];
-
-	if (xf != NULL && xf->pub.stalled) {
-		xf_unstall(xs, xf);
-		return 0;
-	}
-	if (xf == NULL || xf->pub.outgoing || xf->pub.state != XFER_OFFERED) {
-		*cause = xasprintf("#%" PRId64 " is not an offer waiting for "
-		                   "an answer",
-		    x->num);
-		return -1;
-	}
-	if (xf_open_part(xs, xf, cause) == -1)
-		return -1;
-	xf->scan = 0;
-	xf->pub.state = XFER_ACTIVE;
-	xf->stored = STORE_XFER_ACTIVE;
-	xf->synced_ms = loop_now_ms();
-	xf_save(xs, xf, 0);
-	xf_report(xs, xf, 1);
-	xf->due |= DUE_ACCEPT;
-	if (xf->pub.size == 0) {
-		/* Nothing to fetch, but the root must still be right. */
-		merkle_root(NULL, 0, 0, empty);
-		xf_pump_one(xs, xf); /* ACCEPT, then DONE or CANCEL */
-		if (memcmp(empty, xf->root, MERKLE_HASHLEN) != 0) {
-			xf_notice(xs, xf, FE_ERROR,
-			    "%s offered %s as an empty file with a wrong root",
-			    xf->pub.peer->name, xf->pub.name);
-			xf_abort(xs, xf, XFER_FAILED, PROTO_CANCEL_BAD_DATA);
-		} else
-			xf_complete(xs, xf);
-		return 0;
-	}
-	xf_tick_arm(xs);
-	xf_pump_one(xs, xf);
 	return 0;
 }
 

@@ -79,7 +79,7 @@ done <<EOF2
 $inc
 EOF2
 # Engine modules report through struct fe_ops, never by printing.
-for f in peer.c conn.c admit.c engine.c features.c chat.c flip.c xfer.c xfer_disk.c \
+for f in peer.c conn.c admit.c engine.c features.c chat.c flip.c xfer.c xfer_disk.c xfer_recv.c \
     swarm_proto.c swarm_pick.c \
     net.c proto.c noise.c cpace.c cmd.c cmd_flip.c cmd_file.c; do
 	[ -f "$f" ] || continue

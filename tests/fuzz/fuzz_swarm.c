@@ -5,10 +5,11 @@
  *
  *   0x00: a script for a picker (swarm_pick.c) of a file of 1 to 300
  *         leaves and 4 holders; each step is op:u8 arg:u8 and changes
- *         what holders have, asks for the next leaf, delivers, refuses
- *         or drops. The picker must never ask a holder for a leaf it
- *         does not have, for a held leaf, more than
- *         SWARM_PICK_OUTSTANDING of one holder, or of a dropped holder.
+ *         what holders have, asks for the next leaf, delivers, refuses,
+ *         drops a holder or loses it. The picker must name only the 4
+ *         holders and leaves of the file, never a dropped holder, never
+ *         hold more leaves than the file has (and, under the sanitizers,
+ *         never read or write out of bounds).
  *   else: attacker bytes (copied to an exact allocation, so that
  *         over-reads are seen) as one swarm message, which must encode
  *         back to the very same bytes if it decodes, with its fields in
