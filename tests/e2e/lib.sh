@@ -337,11 +337,14 @@ keys() {
 # accepts the contact request, both come online. Sets b_name (B as A
 # calls it) and a_name (A as B calls it).
 introduce() {
+	local asked online
+	asked=$(count "$1" '^request ')
+	online=$(count "$2" '^online ')
 	node_cmd "$2" "/connect ${3:-$(node_addr "$1")}"
-	wait_for "$1" '^request '
+	wait_for "$1" '^request ' $((asked + 1))
 	b_name=$(field "$1" '^request ' 2)
 	node_cmd "$1" "/accept $b_name"
-	wait_for "$2" '^online '
+	wait_for "$2" '^online ' $((online + 1))
 	a_name=$(field "$2" '^online ' 2)
 	wait_for "$1" "^online $b_name "
 }
@@ -350,10 +353,13 @@ introduce() {
 # gets the contact request, left unanswered. Sets b_name (B as A calls
 # it) and a_name (A as B calls it).
 ask() {
+	local asked new
+	asked=$(count "$1" '^request ')
+	new=$(count "$2" '^info new peer ')
 	node_cmd "$2" "/connect ${3:-$(node_addr "$1")}"
-	wait_for "$1" '^request '
+	wait_for "$1" '^request ' $((asked + 1))
 	b_name=$(field "$1" '^request ' 2)
-	wait_for "$2" '^info new peer '
+	wait_for "$2" '^info new peer ' $((new + 1))
 	a_name=$(field "$2" '^info new peer ' 4)
 }
 
