@@ -727,12 +727,20 @@ void
 ident_hash(
     void *out, size_t outlen, const struct ident_part *parts, size_t nparts)
 {
+	ident_mac(out, outlen, NULL, 0, parts, nparts);
+}
+
+void
+ident_mac(void *out, size_t outlen, const uint8_t *key, size_t keylen,
+    const struct ident_part *parts, size_t nparts)
+{
 	crypto_generichash_state st;
 	size_t i;
 
-	if (outlen < IDENT_HASH_MIN || outlen > IDENT_HASH_MAX)
-		fatal("ident_hash: bad length %zu", outlen);
-	crypto_generichash_init(&st, NULL, 0, outlen);
+	if (outlen < IDENT_HASH_MIN || outlen > IDENT_HASH_MAX ||
+	    keylen > IDENT_HASH_MAX)
+		fatal("ident_mac: bad length %zu or key %zu", outlen, keylen);
+	crypto_generichash_init(&st, key, keylen, outlen);
 	for (i = 0; i < nparts; i++)
 		crypto_generichash_update(&st, parts[i].p, parts[i].len);
 	crypto_generichash_final(&st, out, outlen);

@@ -140,6 +140,9 @@ struct ident_part {
  */
 void ident_hash(
     void *out, size_t outlen, const struct ident_part *, size_t nparts);
+/* The same keyed with key (0 to IDENT_HASH_MAX bytes; none if 0). */
+void ident_mac(void *out, size_t outlen, const uint8_t *key, size_t keylen,
+    const struct ident_part *, size_t nparts);
 
 /* The same hash over input fed in pieces (libsodium's state, opaque). */
 struct ident_hash_state {
