@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * LAN discovery beacons: their encoding and the tag that only contacts
- * recognise (doc/PROTOCOL.md section 9).
+ * recognise (doc/PROTOCOL.md section 15).
  *
  *   magic "p2pL" | version 1 | flags | port u16 | window u32 |
  *   nonce[16] | tag[16]                                     44 bytes

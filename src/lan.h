@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * LAN discovery (DESIGN.md section 13, doc/PROTOCOL.md section 9): UDP
+ * LAN discovery (DESIGN.md section 13, doc/PROTOCOL.md section 15): UDP
  * beacons that only contacts recognise, sent on broadcast and multicast
  * at start and every 30 seconds. A recognised beacon only adds a
  * candidate address for that contact; Noise authenticates the session

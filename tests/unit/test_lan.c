@@ -62,6 +62,36 @@ test_public_beacon(void **state)
 	assert_int_equal(lan_beacon_decode(raw, len, &b), -1);
 }
 
+/* The worked example of doc/PROTOCOL.md section 15, byte for byte. */
+static void
+test_doc_example(void **state)
+{
+	static const uint8_t want[] = { 0x70, 0x32, 0x70, 0x4c, 0x01, 0x01,
+		0x1b, 0x9e, 0x00, 0x2c, 0xf7, 0xb8, 0xa0, 0xa1, 0xa2, 0xa3,
+		0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad,
+		0xae, 0xaf, 0xe0, 0xaa, 0x87, 0xa8, 0xa3, 0xd2, 0xb8, 0x4a,
+		0xb1, 0xec, 0x4f, 0xe0, 0x84, 0x4d, 0x99, 0x5e };
+	static const uint8_t tag[] = { 0x37, 0xb4, 0x8e, 0x4a, 0x05, 0x80, 0x20,
+		0xdd, 0x23, 0x3e, 0x65, 0x47, 0x10, 0xe5, 0xa4, 0xec };
+	uint8_t key[LAN_KEY_LEN], n[LAN_NONCE_LEN], raw[LAN_BEACON_MAX];
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < LAN_KEY_LEN; i++)
+		key[i] = (uint8_t)i;
+	for (i = 0; i < LAN_NONCE_LEN; i++)
+		n[i] = (uint8_t)(0xa0 + i);
+	len = lan_beacon_encode(key, 0, 7070, 2947000, n, NULL, raw);
+	assert_int_equal(len, LAN_BEACON_LEN);
+	assert_memory_equal(raw + 28, tag, sizeof tag);
+	len = lan_beacon_encode(
+	    key, LAN_FLAG_PUBLIC, 7070, 2947000, n, "alice", raw);
+	assert_int_equal(len, LAN_BEACON_LEN + LAN_KEY_LEN + 1 + 5);
+	assert_memory_equal(raw, want, sizeof want);
+	assert_memory_equal(raw + LAN_BEACON_LEN, key, LAN_KEY_LEN);
+	assert_memory_equal(raw + LAN_BEACON_LEN + LAN_KEY_LEN, "\005alice", 6);
+}
+
 static void
 test_rejects(void **state)
 {
@@ -104,6 +134,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_contacts_beacon),
 		cmocka_unit_test(test_public_beacon),
+		cmocka_unit_test(test_doc_example),
 		cmocka_unit_test(test_rejects),
 	};
 
