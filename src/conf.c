@@ -21,6 +21,7 @@
 
 #include "conf.h"
 #include "ident.h"
+#include "log.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -30,6 +31,7 @@ enum conf_type {
 	CONF_INT,
 	CONF_COLOR,
 	CONF_ADDR,
+	CONF_CHOICE, /* one of the words in choices */
 };
 
 struct conf_option {
@@ -39,6 +41,14 @@ struct conf_option {
 	const char *def; /* as written in the file */
 	int min, max; /* CONF_INT range; CONF_STRING maximum length */
 	const char *help;
+};
+
+/* The words a CONF_CHOICE option takes, NULL-terminated. */
+static const struct {
+	const char *name;
+	const char *const words[4];
+} conf_choices[] = {
+	{ "lan_announce", { "off", "contacts", "public", NULL } },
 };
 
 #define OFF(f) offsetof(struct conf, f)
@@ -100,6 +110,13 @@ static const struct conf_option conf_options[] = {
 	    "Most KiB queued for one peer before its connection is dropped." },
 	{ "max_message", CONF_INT, OFF(max_message), "4096", 16, 60000,
 	    "Longest chat message you may send, in bytes." },
+	{ "lan_announce", CONF_CHOICE, OFF(lan_announce), "\"contacts\"", 0, 0,
+	    "LAN discovery: \"contacts\" sends beacons only your contacts "
+	    "recognise and dials contacts found; \"public\" adds your key and "
+	    "nick so anyone on the LAN may ask to talk; \"off\" neither sends "
+	    "nor listens." },
+	{ "lan_port", CONF_INT, OFF(lan_port), "47077", 1, 65535,
+	    "UDP port of the LAN beacons." },
 };
 /* The members of the web group, parsed and checked like the above. */
 static const struct conf_option conf_web_options[] = {
@@ -252,6 +269,18 @@ conf_int_intact(const char *text, int line, const char *name, long long v)
 	return 1;
 }
 
+static const char *const *
+conf_words(const struct conf_option *o)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof conf_choices / sizeof conf_choices[0]; i++) {
+		if (strcmp(conf_choices[i].name, o->name) == 0)
+			return conf_choices[i].words;
+	}
+	fatal("conf: no words for %s", o->name);
+}
+
 /* Set one option from its setting in the file, whose text is text. */
 static int
 conf_set(struct conf *conf, const struct conf_option *o, config_setting_t *s,
@@ -260,9 +289,11 @@ conf_set(struct conf *conf, const struct conf_option *o, config_setting_t *s,
 	void *field = (char *)conf + o->offset;
 	int line = config_setting_source_line(s);
 	const char *str = NULL;
-	char host[UTIL_HOST_MAX], *why;
+	char host[UTIL_HOST_MAX], *why, list[128];
 	uint16_t port;
 	long long v;
+	const char *const *words;
+	size_t used;
 	int want, c;
 
 	switch (o->type) {
@@ -346,6 +377,25 @@ conf_set(struct conf *conf, const struct conf_option *o, config_setting_t *s,
 			return -1;
 		}
 		*(int *)field = c;
+		break;
+	case CONF_CHOICE:
+		words = conf_words(o);
+		for (c = 0; words[c] != NULL; c++) {
+			if (strcmp(str, words[c]) == 0)
+				break;
+		}
+		if (words[c] == NULL) {
+			for (c = 0, used = 0; words[c] != NULL; c++)
+				used += (size_t)snprintf(list + used,
+				    sizeof list - used, "%s\"%s\"",
+				    c > 0 ? ", " : "", words[c]);
+			*cause = xasprintf("%s:%d: '%s' is \"%s\"; it must be "
+			                   "one of %s",
+			    path, line, o->name, str, list);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(str);
 		break;
 	case CONF_ADDR:
 		if (util_parse_hostport(str, host, &port, 1, &why) == -1) {
@@ -924,7 +974,8 @@ conf_free(struct conf *conf)
 	for (i = 0; i < CONF_NOPTIONS + CONF_NWEB; i++) {
 		o = i < CONF_NOPTIONS ? &conf_options[i]
 		                      : &conf_web_options[i - CONF_NOPTIONS];
-		if (o->type == CONF_STRING || o->type == CONF_ADDR)
+		if (o->type == CONF_STRING || o->type == CONF_ADDR ||
+		    o->type == CONF_CHOICE)
 			free(*(char **)((char *)conf + o->offset));
 	}
 	for (i = 0; i < conf->npeers; i++) {

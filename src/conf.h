@@ -65,6 +65,8 @@ struct conf {
 	int max_queue_kb;
 	int max_message;
 	int history;
+	char *lan_announce; /* "off", "contacts" or "public" */
+	int lan_port;
 
 	/* The web = { ... } group (p2ptui.conf(5), WEB FRONTEND in
 	 * p2ptui(1)): web is 1 if the group is there. */

@@ -59,7 +59,9 @@ now_ms() {
 }
 
 # node_home NAME: make $T/NAME a HOME with a config listening on a free
-# loopback port. Extra config lines can be appended afterwards.
+# loopback port, LAN discovery off (the tests of one machine would hear
+# each other's beacons; tests/e2e/lan.sh turns it on in its own network
+# namespaces). Extra config lines can be appended afterwards.
 node_home() {
 	local name=$1 home="$T/$1"
 	mkdir -p "$home"
@@ -67,6 +69,7 @@ node_home() {
 nick = "$name";
 listen = "127.0.0.1:0";
 keepalive = 5;
+lan_announce = "off";
 CONF
 	echo "$home"
 }

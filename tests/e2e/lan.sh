@@ -1,0 +1,71 @@
+#!/bin/bash
+# LAN discovery in network namespaces (root only): two contacts that know
+# each other's keys but no address find each other by their beacons and
+# go online; a stranger's public beacon is told to the user, never
+# dialled; a stranger's contacts-only beacon is not even noticed.
+#
+#   ns A (alice)  10.77.0.1/24 --veth-- 10.77.0.2/24  ns B (bob, carol, dave)
+. "${top_srcdir:-.}/tests/e2e/lib.sh"
+
+[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
+command -v ip >/dev/null || skip "needs ip (iproute2)"
+NS_A="p2ptui-lan-$$-a"
+NS_B="p2ptui-lan-$$-b"
+ip netns add "$NS_A" 2>/dev/null || skip "cannot create a network namespace"
+ip netns add "$NS_B" || fail "second namespace"
+lan_cleanup() {
+	cleanup
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+}
+trap lan_cleanup EXIT
+ip link add "va$$" netns "$NS_A" type veth peer name "vb$$" netns "$NS_B" ||
+    fail "veth pair"
+for ns in "$NS_A" "$NS_B"; do
+	ip -n "$ns" link set lo up
+done
+ip -n "$NS_A" addr add 10.77.0.1/24 broadcast 10.77.0.255 dev "va$$"
+ip -n "$NS_B" addr add 10.77.0.2/24 broadcast 10.77.0.255 dev "vb$$"
+ip -n "$NS_A" link set "va$$" up
+ip -n "$NS_B" link set "vb$$" up
+
+# Every node listens on all addresses of its namespace, on a free port.
+for n in alice bob carol dave; do
+	node_home "$n" >/dev/null
+	sed -i -e 's/^listen = .*/listen = "0.0.0.0:0";/' \
+	    -e '/^lan_announce/d' "$T/$n/.p2ptui.conf"
+	HOME="$T/$n" "$P2PTUI" --fingerprint >"$T/$n.fp" 2>/dev/null ||
+	    fail "no fingerprint for $n"
+done
+# alice and bob pin each other's key, with no address.
+printf 'peers = ( { name = "bob"; key = "%s"; } );\n' "$(cat "$T/bob.fp")" \
+    >>"$T/alice/.p2ptui.conf"
+printf 'peers = ( { name = "alice"; key = "%s"; } );\n' \
+    "$(cat "$T/alice.fp")" >>"$T/bob/.p2ptui.conf"
+echo 'lan_announce = "public";' >>"$T/carol/.p2ptui.conf"
+
+NODE_WRAP="ip netns exec $NS_A" node_start alice
+wait_for alice '^ready '
+# dave: a stranger to alice, contacts-only beacons.
+NODE_WRAP="ip netns exec $NS_B" node_start dave
+wait_for dave '^ready '
+NODE_WRAP="ip netns exec $NS_B" node_start bob
+wait_for bob '^online alice '
+wait_for alice '^online bob [^ ]* 10\.77\.0\.2:'
+
+# carol announces herself: alice is told how to reach her, and nothing
+# more happens.
+NODE_WRAP="ip netns exec $NS_B" node_start carol
+carol_port=$(node_addr carol | sed 's/.*://')
+wait_for alice "^info carol [^ ]+ is on the LAN: /connect 10\.77\.0\.2:$carol_port\$"
+! grep -E '^(request|info new peer)' "$T/carol.out" ||
+    fail "carol was dialled by alice"
+! grep -q 'dave\|request' "$T/alice.out" || fail "alice noticed dave"
+! grep -q 'request' "$T/dave.out" || fail "dave was dialled"
+
+# The session found on the LAN is a real one: a message both ways.
+node_cmd alice "/msg bob over the LAN"
+wait_for bob "^msg alice over the LAN$"
+node_cmd bob "/msg alice and back"
+wait_for alice "^msg bob and back$"
+echo "lan: ok"
