@@ -349,6 +349,7 @@ cmd_peers(struct cmd_ctx *ctx, const char *args)
 	struct engine *eng = ctx->app->engine;
 	struct peer *p;
 	char fp[IDENT_FP_LEN + 1];
+	const char *route;
 	size_t i, n = engine_npeers(eng);
 
 	if (cmd_no_more(ctx, args, "peers") == -1)
@@ -361,8 +362,11 @@ cmd_peers(struct cmd_ctx *ctx, const char *args)
 			ident_fingerprint(p->key, fp);
 		else
 			strcpy(fp, "-");
-		cmd_reply(ctx, FE_INFO, "%s %s %s %s%s%s", p->name,
-		    peer_state_text(p), fp,
+		/* How the session runs: "online (lan)". */
+		route = p->state == PEER_ONLINE ? engine_peer_route(p) : NULL;
+		cmd_reply(ctx, FE_INFO, "%s %s%s%s%s %s %s%s%s", p->name,
+		    peer_state_text(p), route != NULL ? " (" : "",
+		    route != NULL ? route : "", route != NULL ? ")" : "", fp,
 		    p->address != NULL ? p->address : "-",
 		    p->nick[0] != '\0' ? " " : "", p->nick);
 	}
@@ -743,8 +747,9 @@ static const struct cmd_entry cmd_table[] = {
 	{ "peers", "", "list peers: name, state, key, address, nick",
 	    "Lists every peer, one a line: name, state (offline, "
 	    "connecting, waiting, request, online; request (offline), "
-	    "offline (declined), offline (disconnected)), fingerprint, "
-	    "address and the nick it announced.",
+	    "offline (declined), offline (disconnected); an online one with "
+	    "its route: online (direct), (lan), (mapped), (punched) or "
+	    "(relay)), fingerprint, address and the nick it announced.",
 	    cmd_peers },
 	{ "pick", "[PEER] A | B ...",
 	    "pick one of the options fairly with a peer",

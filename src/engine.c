@@ -197,10 +197,12 @@ engine_start(struct engine *eng, char **cause)
 	for (i = 0; i < eng->npeers; i++)
 		eng->fe->peer_changed(eng->fe_arg, eng->peers[i]);
 	/* The table is ours: a feature on the session's types (0x01 to
-	 * 0x0f, conn.c's), on extensions or on another's types is a bug. */
+	 * 0x0f, conn.c's), on extensions or on another's types is a bug;
+	 * one with none (lo > hi, lan) shares nothing. */
 	for (i = 0; i < nfeatures; i++) {
+		if (features[i]->type_lo > features[i]->type_hi)
+			continue;
 		if (features[i]->type_lo < 0x10 ||
-		    features[i]->type_lo > features[i]->type_hi ||
 		    features[i]->type_hi >= PROTO_EXTENSION)
 			fatal("feature %s: bad types", features[i]->name);
 		for (k = 0; k < i; k++) {

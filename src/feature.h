@@ -22,7 +22,8 @@ struct proto_msg;
 
 struct feature {
 	const char *name; /* "chat": notices say "chat message before hello" */
-	uint8_t type_lo, type_hi; /* message types it owns, inclusive */
+	/* Message types it owns, inclusive; none if lo > hi (lan). */
+	uint8_t type_lo, type_hi;
 	/* The state; NULL with *cause fails engine_start(). */
 	void *(*create)(struct engine *, char **cause);
 	/* Free the state; called before the store is committed and closed

@@ -14,11 +14,13 @@
 #include "chat.h"
 #include "feature.h"
 #include "flip.h"
+#include "lan.h"
 #include "xfer.h"
 
 const struct feature *const features[] = {
 	&chat_feature,
 	&flip_feature,
 	&xfer_feature,
+	&lan_feature,
 };
 const size_t nfeatures = sizeof features / sizeof features[0];

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "feature.h"
+
 #define LAN_PORT 47077 /* default UDP port of the beacons */
 #define LAN_GROUP "239.255.70.77" /* the IPv4 multicast group */
 #define LAN_VERSION 1
@@ -48,5 +50,8 @@ int lan_beacon_decode(const uint8_t *, size_t len, struct lan_beacon *);
 /* Was the beacon (its first LAN_BEACON_LEN bytes raw) sent by the owner
  * of key? Constant time in the tag. */
 int lan_beacon_from(const uint8_t *raw, const uint8_t key[LAN_KEY_LEN]);
+
+/* The runtime: beacons sent and heard (features.c). */
+extern const struct feature lan_feature;
 
 #endif

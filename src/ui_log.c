@@ -740,6 +740,7 @@ ui_title_draw(struct ui *ui)
 	WINDOW *w = ui->w_title;
 	struct peer *p = ui->sel;
 	char fp[IDENT_SHORT_LEN + 1], *s;
+	const char *route;
 	int width, nick;
 
 	werase(w);
@@ -755,10 +756,14 @@ ui_title_draw(struct ui *ui)
 			strcpy(fp, "-");
 		/* The name is ours to trust; the nick is what they say. */
 		nick = p->nick[0] != '\0' && strcmp(p->nick, p->name) != 0;
-		s = xasprintf(" %s%s%s%s | %s | key %s%s%s", p->name,
+		/* How the session runs, after where it comes from. */
+		route = p->state == PEER_ONLINE ? engine_peer_route(p) : NULL;
+		s = xasprintf(" %s%s%s%s | %s | key %s%s%s%s%s%s", p->name,
 		    nick ? " (calls itself \"" : "", nick ? p->nick : "",
 		    nick ? "\")" : "", peer_state_text(p), fp,
-		    p->remote_addr[0] != '\0' ? " | " : "", p->remote_addr);
+		    p->remote_addr[0] != '\0' ? " | " : "", p->remote_addr,
+		    route != NULL ? " (" : "", route != NULL ? route : "",
+		    route != NULL ? ")" : "");
 	}
 	ui_put(w, s, strlen(s), width, ui->style.title);
 	free(s);

@@ -56,7 +56,7 @@ screen ui | sed -E \
     -e 's/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/g' \
     -e '/^ alice \(/s/( online \| ).*/\1NOTICE/' >"$T/got"
 cat >"$T/want" <<'SCREEN'
- 0   [system]   (1)│ bob | online | key FINGERPR | 127.0.0.1:PORT
+ 0   [system]   (1)│ bob | online | key FINGERPR | 127.0.0.1:PORT (direct)
 >1 + bob           │<bob> hello alice
  2 - carol         │<alice> hi bob: 漢字 and émoji 😀 are two columns wide
  3 ? FINGERPR      │<bob> a longer message, to show how lines wrap at spaces and
