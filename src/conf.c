@@ -91,7 +91,7 @@ static const struct conf_option conf_options[] = {
 	{ "mouse", CONF_BOOL, OFF(mouse), "false", 0, 0,
 	    "Scroll with the mouse wheel (the terminal's own selection then "
 	    "needs Shift)." },
-	{ "keepalive", CONF_INT, OFF(keepalive), "20", 5, 300,
+	{ "keepalive", CONF_INT, OFF(keepalive), "20", 2, 300,
 	    "Seconds of silence before a ping; a peer silent for three is dropped." },
 	{ "handshake_timeout", CONF_INT, OFF(handshake_timeout), "10", 1, 120,
 	    "Seconds a connection may take to authenticate." },

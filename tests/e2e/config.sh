@@ -76,9 +76,9 @@ printf 'peer_widht = 30;\n' >"$T/typo.conf"
 grep -q "typo.conf:1: warning: unknown setting 'peer_widht' (did you mean 'peer_width'?)" "$T/typo.err" ||
     fail "no suggestion: $(cat "$T/typo.err")"
 # Numbers libconfig cannot hold are out of range, not their low bits.
-expect_error 'keepalive = 100000000000000000000;' "bad$((n + 1)).conf:1: 'keepalive' is out of range; it must be from 5 to 300"
-expect_error 'keepalive = 99999999999;' "bad$((n + 1)).conf:1: 'keepalive' is out of range; it must be from 5 to 300"
-expect_error 'keepalive = 1e20;' "bad$((n + 1)).conf:1: 'keepalive' must be a whole number from 5 to 300"
+expect_error 'keepalive = 100000000000000000000;' "bad$((n + 1)).conf:1: 'keepalive' is out of range; it must be from 2 to 300"
+expect_error 'keepalive = 99999999999;' "bad$((n + 1)).conf:1: 'keepalive' is out of range; it must be from 2 to 300"
+expect_error 'keepalive = 1e20;' "bad$((n + 1)).conf:1: 'keepalive' must be a whole number from 2 to 300"
 # An unclosed quote is reported at its own line, not where libconfig
 # stumbles lines later.
 expect_error 'nick = "a";

@@ -363,13 +363,13 @@ test_all_values(void **state)
 	load_ok(f,
 	    "color_self = \"red\"; color_peer = \"white\";\n"
 	    "color_system = \"green\"; color_error = \"cyan\";\n"
-	    "peer_width = 10; keepalive = 5; max_message = 60000;\n");
+	    "peer_width = 10; keepalive = 2; max_message = 60000;\n");
 	assert_int_equal(c->color_self, CONF_COLOR_RED);
 	assert_int_equal(c->color_peer, CONF_COLOR_WHITE);
 	assert_int_equal(c->color_system, CONF_COLOR_GREEN);
 	assert_int_equal(c->color_error, CONF_COLOR_CYAN);
 	assert_int_equal(c->peer_width, 10);
-	assert_int_equal(c->keepalive, 5);
+	assert_int_equal(c->keepalive, 2);
 	assert_int_equal(c->max_message, 60000);
 	load_ok(f,
 	    "peer_width = 60;\nmax_peers = 1;\n"
