@@ -8,7 +8,8 @@ PKGS="build-essential autoconf automake pkg-config
 libncurses-dev libsodium-dev libconfig-dev libsqlite3-dev libqrencode-dev
 libmicrohttpd-dev libwslay-dev
 libcmocka-dev tmux mandoc clang-format valgrind procps nodejs npm chromium
-iproute2 iptables"
+iproute2 iptables
+libminiupnpc-dev libnatpmp-dev miniupnpd-nftables nftables"
 missing=
 for p in $PKGS; do
 	# Node.js from elsewhere (NodeSource's nodejs bundles npm, and

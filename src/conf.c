@@ -117,6 +117,9 @@ static const struct conf_option conf_options[] = {
 	    "nor listens." },
 	{ "lan_port", CONF_INT, OFF(lan_port), "47077", 1, 65535,
 	    "UDP port of the LAN beacons." },
+	{ "port_mapping", CONF_BOOL, OFF(port_mapping), "false", 0, 0,
+	    "Map the listening port on the home router with UPnP or NAT-PMP "
+	    "(a build with --enable-portmap)." },
 };
 /* The members of the web group, parsed and checked like the above. */
 static const struct conf_option conf_web_options[] = {

@@ -67,6 +67,7 @@ struct conf {
 	int history;
 	char *lan_announce; /* "off", "contacts" or "public" */
 	int lan_port;
+	int port_mapping; /* map the listening port on the router */
 
 	/* The web = { ... } group (p2ptui.conf(5), WEB FRONTEND in
 	 * p2ptui(1)): web is 1 if the group is there. */

@@ -438,6 +438,16 @@ conn_hello_listen(const struct engine *eng, struct proto_msg *m)
 	char host[UTIL_HOST_MAX], *why;
 	uint16_t port;
 
+	/* A port the router maps to ours: first, so a peer that sees us at
+	 * that address dials the mapped port. */
+	if (eng->mapped_port != 0) {
+		memset(l, 0, sizeof *l);
+		l->family = 4;
+		memcpy(l->addr, eng->mapped_addr, 4);
+		l->port = eng->mapped_port;
+		m->u.hello.nlisten = 1;
+		l++;
+	}
 	if (util_parse_hostport(eng->listen_addr, host, &port, 1, &why) == -1) {
 		free(why);
 		return;
@@ -452,7 +462,24 @@ conn_hello_listen(const struct engine *eng, struct proto_msg *m)
 		l->family = 6;
 	if (memcmp(l->addr, zero, sizeof zero) == 0)
 		l->family = 0;
-	m->u.hello.nlisten = 1;
+	m->u.hello.nlisten++;
+}
+
+void
+engine_set_mapped(struct engine *eng, const char *hostport)
+{
+	char host[UTIL_HOST_MAX], *why;
+	uint16_t port;
+
+	eng->mapped_port = 0;
+	if (hostport == NULL)
+		return;
+	if (util_parse_hostport(hostport, host, &port, 0, &why) == -1) {
+		free(why);
+		return;
+	}
+	if (inet_pton(AF_INET, host, eng->mapped_addr) == 1)
+		eng->mapped_port = port;
 }
 
 void

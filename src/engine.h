@@ -136,6 +136,9 @@ int engine_dial_candidate(struct engine *, struct peer *, const char *hostport,
 const char *engine_peer_route(const struct peer *);
 /* The port we listen on (0 if not listening). */
 uint16_t engine_listen_port(const struct engine *);
+/* The router maps "IPV4:PORT" to our listening port (NULL: no longer);
+ * HELLOs announce it first among our addresses. */
+void engine_set_mapped(struct engine *, const char *hostport);
 /* Dial a known peer at its address, lifting an earlier refusal. */
 int engine_connect_peer(struct engine *, struct peer *, char **cause);
 /* Give a learned peer a local name (kept in the data directory). */

@@ -160,6 +160,8 @@ struct engine {
 	struct loop_timer *accept_timer; /* listener paused: no descriptors */
 	uint64_t accept_warned; /* when that was last reported */
 	char listen_addr[NET_ADDRSTRLEN];
+	uint8_t mapped_addr[4]; /* engine_set_mapped(): the router's */
+	uint16_t mapped_port; /* 0: none */
 	char *state_path;
 	char *declined_path;
 	char nick[PROTO_NICK_MAX + 1];

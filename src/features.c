@@ -15,6 +15,7 @@
 #include "feature.h"
 #include "flip.h"
 #include "lan.h"
+#include "portmap.h"
 #include "xfer.h"
 
 const struct feature *const features[] = {
@@ -22,5 +23,6 @@ const struct feature *const features[] = {
 	&flip_feature,
 	&xfer_feature,
 	&lan_feature,
+	&portmap_feature,
 };
 const size_t nfeatures = sizeof features / sizeof features[0];

@@ -33,6 +33,8 @@ check sqlite3.h 'store.c store_*.c'
 check qrencode.h 'qr.c'
 check microhttpd.h 'web.c web_*.c'
 check wslay/wslay.h 'web.c web_*.c'
+check miniupnpc/miniupnpc.h 'portmap.c'
+check natpmp.h 'portmap.c'
 # Which file includes which project header: "FILE HEADER" lines.
 includes() {
 	for f in *.c *.h; do

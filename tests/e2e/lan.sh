@@ -8,24 +8,14 @@
 #
 #   ns A (alice)  10.77.0.1/24 --veth-- 10.77.0.2/24  ns B (bob, carol, dave)
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
+. "${top_srcdir:-.}/tests/e2e/lib_netns.sh"
 
-[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
-command -v ip >/dev/null || skip "needs ip (iproute2)"
+netns_need
 NS_A="p2ptui-lan-$$-a"
 NS_B="p2ptui-lan-$$-b"
-ip netns add "$NS_A" 2>/dev/null || skip "cannot create a network namespace"
-ip netns add "$NS_B" || fail "second namespace"
-lan_cleanup() {
-	cleanup
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
-}
-trap lan_cleanup EXIT
+netns_add "$NS_A" "$NS_B"
 ip link add "va$$" netns "$NS_A" type veth peer name "vb$$" netns "$NS_B" ||
     fail "veth pair"
-for ns in "$NS_A" "$NS_B"; do
-	ip -n "$ns" link set lo up
-done
 ip -n "$NS_A" addr add 10.77.0.1/24 broadcast 10.77.0.255 dev "va$$"
 ip -n "$NS_B" addr add 10.77.0.2/24 broadcast 10.77.0.255 dev "vb$$"
 ip -n "$NS_A" link set "va$$" up

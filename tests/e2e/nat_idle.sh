@@ -9,41 +9,12 @@
 #   ns H (alice, carol) 192.168.77.2 -- 192.168.77.1 ns R 10.79.0.1 --
 #   10.79.0.2 ns P (bob, dave)
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
+. "${top_srcdir:-.}/tests/e2e/lib_netns.sh"
 
-[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
-command -v ip >/dev/null || skip "needs ip (iproute2)"
+netns_need
 command -v iptables >/dev/null || skip "needs iptables"
-NS_H="p2ptui-nat-$$-h"
-NS_R="p2ptui-nat-$$-r"
-NS_P="p2ptui-nat-$$-p"
-ip netns add "$NS_H" 2>/dev/null || skip "cannot create a network namespace"
-nat_cleanup() {
-	cleanup
-	for ns in "$NS_H" "$NS_R" "$NS_P"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-}
-trap nat_cleanup EXIT
-ip netns add "$NS_R" || fail "router namespace"
-ip netns add "$NS_P" || fail "public namespace"
-ip link add "nh$$" netns "$NS_H" type veth peer name "rh$$" netns "$NS_R" ||
-    fail "veth pair"
-ip link add "np$$" netns "$NS_P" type veth peer name "rp$$" netns "$NS_R" ||
-    fail "veth pair"
-for ns in "$NS_H" "$NS_R" "$NS_P"; do
-	ip -n "$ns" link set lo up
-done
-ip -n "$NS_H" addr add 192.168.77.2/24 dev "nh$$"
-ip -n "$NS_R" addr add 192.168.77.1/24 dev "rh$$"
-ip -n "$NS_R" addr add 10.79.0.1/24 dev "rp$$"
-ip -n "$NS_P" addr add 10.79.0.2/24 dev "np$$"
-for l in "$NS_H nh$$" "$NS_R rh$$" "$NS_R rp$$" "$NS_P np$$"; do
-	set -- $l
-	ip -n "$1" link set "$2" up
-done
-ip -n "$NS_H" route add default via 192.168.77.1
+netns_home_router 10.79.0
 R="ip netns exec $NS_R"
-$R sysctl -qw net.ipv4.ip_forward=1 || fail "ip_forward"
 # Load conntrack in the router (the first NAT rule does), then shorten it.
 $R iptables -t nat -A POSTROUTING -o "rp$$" -j MASQUERADE ||
     skip "iptables NAT does not work here"

@@ -243,7 +243,7 @@ static const char *option_names[] = { "nick", "listen", "data_dir",
 	"color_system", "color_error", "peer_width", "bell", "mouse",
 	"keepalive", "handshake_timeout", "handshake_rate",
 	"handshake_rate_total", "request_timeout", "max_peers", "max_queue_kb",
-	"max_message", "lan_announce", "lan_port" };
+	"max_message", "lan_announce", "lan_port", "port_mapping" };
 
 /* Remove the '#' from every "#name = value;" line of text. */
 static char *
