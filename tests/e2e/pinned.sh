@@ -43,7 +43,8 @@ wait_for bob "^error KEY MISMATCH: fake at $m_addr presented key $m_fp but key $
 grep -q "$b_fp" "$T/mallory.out" && fail "bob's key reached mallory"
 
 node_cmd bob "/trust fake"
-wait_for bob "^error fake's key is pinned in .*/bob/.p2ptui.conf:6: change it there"
+fake_line=$(grep -n 'name = "fake"' "$T/bob/.p2ptui.conf" | cut -d: -f1)
+wait_for bob "^error fake's key is pinned in .*/bob/.p2ptui.conf:$fake_line: change it there"
 
 # The pinned session works both ways.
 node_cmd alice "/msg bob pinned hello"
