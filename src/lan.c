@@ -241,6 +241,7 @@ lan_beacon(void *arg)
 	uint8_t raw[LAN_BEACON_MAX], nonce[LAN_NONCE_LEN];
 	struct ifaddrs *ifa, *i;
 	struct in_addr group, ifaddr;
+	in_addr_t bcast;
 	uint16_t port;
 	size_t len;
 
@@ -262,10 +263,13 @@ lan_beacon(void *arg)
 		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
 		    !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
 			continue;
-		if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr != NULL)
-			lan_send_to(lan, raw, len,
-			    ((struct sockaddr_in *)(void *)i->ifa_broadaddr)
-			        ->sin_addr.s_addr);
+		/* An address without a broadcast address has 0.0.0.0:
+		 * that would be this host. */
+		if ((i->ifa_flags & IFF_BROADCAST) &&
+		    i->ifa_broadaddr != NULL &&
+		    (bcast = ((struct sockaddr_in *)(void *)i->ifa_broadaddr)
+		                 ->sin_addr.s_addr) != htonl(INADDR_ANY))
+			lan_send_to(lan, raw, len, bcast);
 		if (i->ifa_flags & IFF_MULTICAST) {
 			ifaddr = ((struct sockaddr_in *)(void *)i->ifa_addr)
 			             ->sin_addr;
