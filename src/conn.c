@@ -621,6 +621,11 @@ conn_hs_split(struct conn *c)
 	c->hs = NULL;
 	c->state = CONN_OPEN;
 	c->open_ms = loop_now_ms();
+	/* Dialled in from beyond our networks while the router maps our
+	 * port: through the mapping (a NAT lets nothing else in). */
+	if (!c->initiator && c->eng->mapped_port != 0 &&
+	    !net_peer_on_link(c->fd))
+		c->route = "mapped";
 	conn_hs_done(c);
 	c->counted = 1;
 	c->eng->nsessions++;

@@ -492,3 +492,54 @@ net_resolve_cancel(struct net_resolve *r)
 	}
 	free(r);
 }
+
+/* The bytes of an IPv4 (or v4-mapped) or IPv6 address, and how many. */
+static size_t
+net_addr_bytes(const struct sockaddr *sa, const uint8_t **p)
+{
+	const struct sockaddr_in6 *s6;
+
+	if (sa->sa_family == AF_INET) {
+		*p = (const uint8_t *)&(
+		    (const struct sockaddr_in *)(const void *)sa)
+		         ->sin_addr;
+		return 4;
+	}
+	if (sa->sa_family != AF_INET6)
+		return 0;
+	s6 = (const struct sockaddr_in6 *)(const void *)sa;
+	*p = s6->sin6_addr.s6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		*p += 12;
+		return 4;
+	}
+	return 16;
+}
+
+int
+net_peer_on_link(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	struct ifaddrs *ifa, *i;
+	const uint8_t *a, *b, *m;
+	size_t n, k;
+	int on = 0;
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
+	    (n = net_addr_bytes((struct sockaddr *)&ss, &a)) == 0)
+		return 1;
+	if (getifaddrs(&ifa) == -1)
+		return 1;
+	for (i = ifa; i != NULL && !on; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_netmask == NULL ||
+		    net_addr_bytes(i->ifa_addr, &b) != n ||
+		    net_addr_bytes(i->ifa_netmask, &m) != n)
+			continue;
+		for (k = 0; k < n && (a[k] & m[k]) == (b[k] & m[k]); k++)
+			;
+		on = k == n;
+	}
+	freeifaddrs(ifa);
+	return on;
+}

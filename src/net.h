@@ -51,6 +51,9 @@ void net_addr_host(const struct sockaddr *, char out[NET_ADDRSTRLEN]);
 #define NET_PREFIXLEN 17
 void net_addr_prefix(
     const struct sockaddr *, int v4bits, int v6bits, uint8_t *out);
+/* Is the peer of connected socket fd on a network of one of our
+ * interfaces (loopback included)? 1 also when it cannot be told. */
+int net_peer_on_link(int fd);
 
 /* Read what is available into b (at most max bytes): >0, 0 at end of
  * file, -1 with errno (EAGAIN: nothing now). */

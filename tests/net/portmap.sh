@@ -107,6 +107,11 @@ node_cmd alice "/accept $(field alice '^request ' 2)"
 wait_for bob '^online '
 node_cmd bob "/msg $(field bob '^online ' 2) through the mapping"
 wait_for alice '^msg [^ ]+ through the mapping$'
+# alice's side knows the session came in through the mapping.
+node_cmd alice "/peers"
+wait_for alice '^info [^ ]+ online \(mapped\) '
+node_cmd bob "/peers"
+wait_for bob '^info [^ ]+ online \(direct\) '
 
 # Quitting removes the mapping.
 node_cmd alice "/quit"
