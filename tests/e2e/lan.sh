@@ -3,13 +3,15 @@
 # contacts that know each other's keys but no address find each other by
 # their beacons and go online, the one that dialled on route "lan"; a
 # stranger's public beacon is told to the user, never dialled; a
-# stranger's contacts-only beacon is not even noticed; a flood of
+# stranger's contacts-only beacon is not even noticed; the session
+# carries a 10 MB file byte-identical; a flood of
 # datagrams is read only up to the budget, and chat goes on.
 #
 #   lan bridge 10.88.0.0/24: alice .10, bob .11, carol .12, dave .13
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/net/topo.sh"
 . "$top_srcdir/tests/e2e/lib.sh"
+. "$top_srcdir/tests/e2e/lib_file.sh"
 
 i=10
 for n in alice bob carol dave; do
@@ -31,8 +33,10 @@ NODE_WRAP="$(topo_in lan_alice)" node_start alice -v
 wait_for alice '^ready '
 # dave: a stranger to alice, contacts-only beacons.
 topo_start dave
+start=$(now_ms)
 topo_start bob
 wait_for bob '^online alice '
+echo "lan: online $(($(now_ms) - start)) ms after bob started"
 wait_for alice '^online bob [^ ]* 10\.88\.0\.11:7070$'
 # alice heard bob's first beacon and dialled him: her session runs on
 # the LAN route; bob's is one he was dialled on, as any other.
@@ -55,6 +59,14 @@ node_cmd alice "/msg bob over the LAN"
 wait_for bob "^msg alice over the LAN$"
 node_cmd bob "/msg alice and back"
 wait_for alice "^msg bob and back$"
+randfile "$T/ten.bin" $((10 * 1024 * 1024))
+n=$(last_num bob in)
+node_cmd alice "/send bob $T/ten.bin"
+wait_new bob in "$n"
+node_cmd bob "/accept #$new"
+wait_for bob "^saved alice $new "
+cmp -s "$T/ten.bin" "$(field bob "^saved alice $new " 4-)" ||
+    fail "the file from alice to bob arrived different"
 
 # A flood of junk at alice's beacon port: she reads her budget, then
 # leaves the rest to the kernel until the second is over.
