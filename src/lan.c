@@ -31,6 +31,8 @@
  *
  * Nothing is allocated per datagram, and nothing is ever sent in answer
  * to one. With lan_announce = "off" the state exists but has no socket.
+ * The multicast group is joined on the interfaces there at start; one
+ * that comes up later is reached by broadcast only (until a restart).
  */
 #include <arpa/inet.h>
 #include <errno.h>
