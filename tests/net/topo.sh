@@ -61,7 +61,7 @@ topo_ns() {
 topo_link() {
 	ip link add "$1-$2" type veth peer name "$2" netns "$1" &&
 	    ip link set "$1-$2" master "$4" up &&
-	    ip -n "$1" addr add "$3" dev "$2" &&
+	    ip -n "$1" addr add "$3" broadcast + dev "$2" &&
 	    ip -n "$1" link set "$2" up
 }
 
