@@ -512,6 +512,11 @@ engine_send(struct engine *eng, struct peer *p, const char *text, size_t len,
 		    p->name, p->name);
 		return -1;
 	}
+	if (p->origin == PEER_MEMBER) {
+		*cause =
+		    xasprintf("%s is a room member, not a contact", p->name);
+		return -1;
+	}
 	if (!p->has_key) {
 		*cause = xasprintf("%s's key is not known yet: messages can "
 		                   "be queued once it has been online",

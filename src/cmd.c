@@ -336,7 +336,11 @@ cmd_me(struct cmd_ctx *ctx, const char *args)
 static int
 cmd_msg(struct cmd_ctx *ctx, const char *args)
 {
-	struct peer *p = cmd_peer(ctx, &args, 1);
+	struct peer *p;
+
+	if (args[strspn(args, " ")] == '#')
+		return cmd_room_msg(ctx, args);
+	p = cmd_peer(ctx, &args, 1);
 
 	if (p == NULL)
 		return -1;
@@ -475,8 +479,12 @@ cmd_history(struct cmd_ctx *ctx, const char *args)
 	struct cmd_lines cl = { NULL, 0 };
 	struct peer *p = NULL;
 	const char *rest = args;
-	char *w = cmd_word(&rest), *end, *cause;
+	char *w, *end, *cause;
 	unsigned long n = 20;
+
+	if (args[strspn(args, " ")] == '#')
+		return cmd_room_history(ctx, args);
+	w = cmd_word(&rest);
 
 	if (w != NULL && (p = engine_find_peer(eng, w)) != NULL) {
 		free(w);
@@ -538,6 +546,8 @@ cmd_search(struct cmd_ctx *ctx, const char *args)
 	}
 	found = cl.n;
 	cmd_flush_lines(ctx, &cl);
+	if (p == NULL)
+		found += cmd_room_search(ctx, args);
 	cmd_reply(ctx, FE_INFO, "%zu line%s found %s%s%s", found,
 	    found == 1 ? "" : "s", p != NULL ? "with " : "in all conversations",
 	    p != NULL ? p->name : "", found == 100 ? " (the newest 100)" : "");
@@ -719,20 +729,31 @@ static const struct cmd_entry cmd_table[] = {
 	    "Lists every command, or describes COMMAND (with or without "
 	    "its slash, or a unique prefix).",
 	    cmd_help },
-	{ "history", "[PEER] [COUNT]", "show the last messages with a peer",
+	{ "history", "[PEER|#ROOM] [COUNT]",
+	    "show the last messages with a peer or in a room",
 	    "Shows the last COUNT messages (20; at most 10000) with PEER, "
 	    "oldest first: NAME in|out received|pending|delivered "
-	    "YYYY-MM-DDTHH:MM:SS TEXT.",
+	    "YYYY-MM-DDTHH:MM:SS TEXT. With #ROOM: #ROOM "
+	    "YYYY-MM-DDTHH:MM:SS AUTHOR TEXT in the room's history order, "
+	    "the same on every member.",
 	    cmd_history },
+	{ "join", "PEER|HOST:PORT NAME [PASSWORD]",
+	    "join a room through one of its members",
+	    "Joins #NAME through a member: PEER, or whoever listens at "
+	    "HOST:PORT. With PASSWORD, by the password (one online guess "
+	    "a try; a member refuses a fourth wrong one within 10 "
+	    "minutes); without, only if a member invited you.",
+	    cmd_join },
 	{ "me", "ACTION", "send an action (/me waves: * you waves)",
 	    "Sends ACTION to the peer shown, drawn as * NAME ACTION on "
 	    "both sides; elsewhere, and in headless mode, use /msg PEER "
 	    "/me ACTION.",
 	    cmd_me },
-	{ "msg", "PEER TEXT", "send a message to a peer",
+	{ "msg", "PEER|#ROOM TEXT", "send a message to a peer or a room",
 	    "Sends TEXT to PEER; stored first, and queued while PEER "
 	    "is offline. Text longer than max_message goes as several "
-	    "messages, cut at spaces.",
+	    "messages, cut at spaces. To #ROOM: to every member, now or "
+	    "whenever they meet a member next.",
 	    cmd_msg },
 	{ "myid", "", "show your key, addresses and a QR code of the key",
 	    "Shows your key (the fingerprint peers pin), the address you "
@@ -771,11 +792,25 @@ static const struct cmd_entry cmd_table[] = {
 	    "to 1000 sides) fairly with PEER. Each die is shown up to 20 "
 	    "dice, the sum always; /flips #ID lists every die.",
 	    cmd_roll },
+	{ "room", "create|invite|password|kick|leave|members ...",
+	    "create a room, or manage the current one",
+	    "/room create NAME [PASSWORD]: a room #NAME (with a password, "
+	    "anyone who knows it may join; without, invited contacts). "
+	    "/room invite PEER: add a contact. /room password NEW and "
+	    "/room kick MEMBER [NEWPASSWORD] (the creator): a new key, "
+	    "and the old password admits nobody. /room leave, /room "
+	    "members. A first word #NAME names the room; else the one in "
+	    "view, or the last created or joined.",
+	    cmd_room },
+	{ "rooms", "", "list rooms: members online, unread, topic",
+	    "Lists the rooms: #NAME ROOMID ONLINE/ALL online, N unread, "
+	    "and whether it has a password, was left, and its topic.",
+	    cmd_rooms_list },
 	{ "search", "[-a] TEXT",
 	    "find TEXT in the history with this peer (-a: everyone)",
 	    "Lists the messages containing TEXT (ASCII case ignored) with "
-	    "the selected peer, or in all conversations with -a; the "
-	    "newest 100 at most, oldest first as by /history.",
+	    "the selected peer, or in all conversations and rooms with -a; "
+	    "the newest 100 at most, oldest first as by /history.",
 	    cmd_search },
 	{ "send", "[PEER] PATH", "offer a file to a peer",
 	    "Offers the file at PATH to PEER (the selected one by default), "
@@ -886,6 +921,8 @@ cmd_execute(struct cmd_ctx *ctx, const char *line)
 		/* "//text" sends "/text". */
 		if (line[0] == '/')
 			line++;
+		if (ctx->room != NULL)
+			return cmd_room_say(ctx, ctx->room, line);
 		if (ctx->current == NULL) {
 			cmd_reply(ctx, FE_ERROR,
 			    "no peer selected: use /msg "

@@ -11,10 +11,12 @@
 #include "engine.h"
 
 struct app;
+struct room;
 
 struct cmd_ctx {
 	struct app *app;
 	struct peer *current; /* the selected peer, or NULL */
+	struct room *room; /* the room in view (typed text goes there) */
 	/* Where command output goes. */
 	void (*reply)(void *arg, enum fe_level, const char *text);
 	void *arg;

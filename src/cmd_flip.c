@@ -106,7 +106,7 @@ out:
 	return ret;
 }
 
-static void
+void
 cmd_hex(const uint8_t *p, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";

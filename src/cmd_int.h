@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Shared by the command files: cmd.c (the table, dispatch, /help, peers,
- * chat and history), cmd_flip.c (flips, dice and picks) and cmd_file.c
- * (file transfers). Each feature's commands live in a file of their own,
- * and the table in cmd.c names their handlers.
+ * chat and history), cmd_flip.c (flips, dice and picks), cmd_file.c
+ * (file transfers) and cmd_room.c (rooms). Each feature's commands live in a
+ * file of their own, and the table in cmd.c names their handlers.
  */
 #ifndef P2PTUI_CMD_INT_H
 #define P2PTUI_CMD_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 #include "cmd.h"
 
@@ -26,6 +29,8 @@ struct peer *cmd_peer_named(struct cmd_ctx *, const char *w);
 int cmd_no_more(struct cmd_ctx *, const char *args, const char *name);
 
 /* cmd_flip.c */
+/* n bytes as 2n lower-case hexadecimal digits and a NUL. */
+void cmd_hex(const uint8_t *p, size_t n, char *out);
 int cmd_flip(struct cmd_ctx *, const char *args);
 int cmd_roll(struct cmd_ctx *, const char *args);
 int cmd_pick(struct cmd_ctx *, const char *args);
@@ -39,5 +44,16 @@ int cmd_file_list(struct cmd_ctx *, const char *args);
  * offer. */
 int cmd_offer_answer(struct cmd_ctx *, const char *args, int accept);
 int cmd_offer_of(struct cmd_ctx *, struct peer *, int accept);
+
+/* cmd_room.c */
+struct room;
+int cmd_room(struct cmd_ctx *, const char *args);
+int cmd_join(struct cmd_ctx *, const char *args);
+int cmd_rooms_list(struct cmd_ctx *, const char *args);
+int cmd_room_msg(struct cmd_ctx *, const char *args);
+int cmd_room_say(struct cmd_ctx *, struct room *, const char *text);
+int cmd_room_history(struct cmd_ctx *, const char *args);
+/* The rooms' part of /search: the lines found (replied), how many. */
+size_t cmd_room_search(struct cmd_ctx *, const char *text);
 
 #endif

@@ -689,6 +689,8 @@ conn_handshake_frame(struct conn *c, const uint8_t *frame, size_t len)
 			return;
 		conn_send_hello(c);
 		peer_update(p);
+		if (p->conn == c && p->state != PEER_ONLINE)
+			engine_opened(p);
 		return;
 	}
 	if (conn_hs_split(c) == -1)
@@ -1122,6 +1124,22 @@ engine_send_msg(
 		return -1;
 	}
 	return 0;
+}
+
+int
+engine_send_early(struct peer *p, const struct proto_msg *m, char **cause)
+{
+	if (p->conn == NULL || conn_send(p->conn, m) == -1) {
+		*cause = xasprintf("%s is not connected", p->name);
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+engine_conn_target(const struct peer *p)
+{
+	return p->conn != NULL && p->conn->initiator ? p->conn->target : NULL;
 }
 
 void

@@ -221,7 +221,8 @@ engine_start(struct engine *eng, char **cause)
 	}
 	for (i = 0; i < eng->npeers; i++) {
 		if (eng->peers[i]->autoconnect && !eng->peers[i]->refused &&
-		    eng->peers[i]->address != NULL)
+		    eng->peers[i]->address != NULL &&
+		    eng->peers[i]->dial == NULL && eng->peers[i]->conn == NULL)
 			conn_dial(
 			    eng, eng->peers[i], eng->peers[i]->address, 0);
 	}
@@ -383,8 +384,13 @@ engine_dispatch(struct conn *c, const struct proto_msg *m)
 		f = features[i];
 		if (m->type < f->type_lo || m->type > f->type_hi)
 			continue;
-		if (p == NULL || p->state != PEER_ONLINE)
+		if (p == NULL ||
+		    (p->state != PEER_ONLINE && !(f->flags & FEATURE_EARLY)))
 			conn_fail(c, "%s message before hello", f->name);
+		else if (p->origin == PEER_MEMBER &&
+		    !(f->flags & FEATURE_MEMBER))
+			conn_fail(
+			    c, "%s message on a room-only session", f->name);
 		else if (f->message != NULL &&
 		    engine_fstate(c->eng, i) != NULL &&
 		    f->message(engine_fstate(c->eng, i), p, m, &why) == -1)
@@ -395,7 +401,12 @@ engine_dispatch(struct conn *c, const struct proto_msg *m)
 }
 
 /* Which of a feature's per-peer hooks engine_tell() calls. */
-enum engine_hook { ENGINE_ONLINE, ENGINE_OFFLINE, ENGINE_REMOVED };
+enum engine_hook {
+	ENGINE_ONLINE,
+	ENGINE_OFFLINE,
+	ENGINE_REMOVED,
+	ENGINE_OPENED,
+};
 
 static void
 engine_tell(struct peer *p, enum engine_hook which)
@@ -410,6 +421,8 @@ engine_tell(struct peer *p, enum engine_hook which)
 			hook = f->online;
 		else if (which == ENGINE_OFFLINE)
 			hook = f->offline;
+		else if (which == ENGINE_OPENED)
+			hook = (f->flags & FEATURE_EARLY) ? f->opened : NULL;
 		else
 			hook = f->removed;
 		if (hook != NULL && engine_fstate(p->eng, i) != NULL)
@@ -434,6 +447,18 @@ void
 engine_removed(struct peer *p)
 {
 	engine_tell(p, ENGINE_REMOVED);
+}
+
+void
+engine_opened(struct peer *p)
+{
+	engine_tell(p, ENGINE_OPENED);
+}
+
+const struct ident *
+engine_ident(const struct engine *eng)
+{
+	return eng->id;
 }
 
 void

@@ -23,6 +23,7 @@ struct conn;
 struct feature;
 struct flip;
 struct proto_msg;
+struct room_report;
 struct store;
 struct xfer;
 
@@ -38,6 +39,8 @@ enum peer_origin {
 	PEER_CONFIG, /* pinned in the configuration file */
 	PEER_LEARNED, /* accepted by the user, remembered in the data dir */
 	PEER_UNKNOWN, /* a contact request, or a /connect not yet answered */
+	PEER_MEMBER, /* not a contact, but a member of a room we are in:
+	                its session carries room traffic only */
 };
 
 struct peer {
@@ -96,6 +99,8 @@ struct fe_ops {
 	 * transfer while data flows). */
 	void (*xfer)(
 	    void *arg, struct peer *, const struct xfer *, int changed);
+	/* Something happened in a room (room.h; may be NULL). */
+	void (*room)(void *arg, const struct room_report *);
 };
 
 /*
@@ -245,6 +250,31 @@ void engine_pump(struct peer *);
 /* Where feature f may keep its own state for p (NULL until it stores
  * something there); it frees that in its removed and free hooks. */
 void **engine_peer_slot(struct peer *, const struct feature *f);
+/*
+ * For the room feature (DESIGN.md section 9, "Sessions between
+ * members"): the peer with this Noise key is a member of a room we are
+ * in. A stranger becomes a PEER_MEMBER (trusted for room traffic only,
+ * not saved: room.c adds them again at start), a contact request is
+ * admitted as one (our HELLO goes out), a contact stays what it is. A
+ * new member peer is dialled at hostport (may be NULL). NULL for our
+ * own key.
+ */
+struct peer *engine_member_peer(struct engine *, const uint8_t *key,
+    const char *nick, const char *hostport);
+/* p is no longer a member of any room we share: a PEER_MEMBER loses
+ * its trust and its session (it may ask again as a contact request). */
+void engine_member_gone(struct peer *);
+/*
+ * Send on p's authenticated connection before HELLOs made it online (a
+ * contact request, or waiting for one): only for a feature whose flags
+ * have FEATURE_EARLY. -1 with *cause if there is no open connection.
+ */
+int engine_send_early(struct peer *, const struct proto_msg *, char **cause);
+/* The address p's current connection dialled ("HOST:PORT"), or NULL
+ * if it was not dialled by us. */
+const char *engine_conn_target(const struct peer *);
+/* Our identity (room.c seals its secrets under a key derived from it). */
+const struct ident *engine_ident(const struct engine *);
 /* Tell the user something; peer may be NULL. */
 void engine_notice(struct engine *, struct peer *, enum fe_level,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

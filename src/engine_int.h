@@ -293,5 +293,7 @@ void engine_offline(struct peer *);
 void engine_drained(struct peer *);
 /* p is about to be freed: the features forget it. */
 void engine_removed(struct peer *);
+/* p has a new session that is not online yet (FEATURE_EARLY). */
+void engine_opened(struct peer *);
 
 #endif

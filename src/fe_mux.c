@@ -139,6 +139,18 @@ fe_mux_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 	}
 }
 
+static void
+fe_mux_room(void *arg, const struct room_report *rep)
+{
+	struct fe_mux *m = arg;
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->fe[i].ops->room != NULL)
+			m->fe[i].ops->room(m->fe[i].arg, rep);
+	}
+}
+
 const struct fe_ops fe_mux_ops = {
 	.ready = fe_mux_ready,
 	.peer_changed = fe_mux_peer_changed,
@@ -148,6 +160,7 @@ const struct fe_ops fe_mux_ops = {
 	.notice = fe_mux_notice,
 	.flip = fe_mux_flip,
 	.xfer = fe_mux_xfer,
+	.room = fe_mux_room,
 };
 
 const char *

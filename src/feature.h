@@ -20,10 +20,21 @@ struct engine;
 struct peer;
 struct proto_msg;
 
+/*
+ * FEATURE_MEMBER: its messages are allowed on a room-only session (a
+ * PEER_MEMBER peer); every other feature's close such a session.
+ * FEATURE_EARLY: its messages reach it on an authenticated session that
+ * is not online yet (a contact request, or waiting for one), and it
+ * checks the peer's state itself; opened() is called for such sessions.
+ */
+#define FEATURE_MEMBER 0x1u
+#define FEATURE_EARLY 0x2u
+
 struct feature {
 	const char *name; /* "chat": notices say "chat message before hello" */
 	/* Message types it owns, inclusive; none if lo > hi (lan). */
 	uint8_t type_lo, type_hi;
+	unsigned flags; /* FEATURE_* */
 	/* The state; NULL with *cause fails engine_start(). */
 	void *(*create)(struct engine *, char **cause);
 	/* Free the state; called before the store is committed and closed
@@ -49,6 +60,9 @@ struct feature {
 	/* After the iteration's store commit; failed if that or a write of
 	 * the iteration failed (nothing that depends on it went out). */
 	void (*commit)(void *state, int failed);
+	/* FEATURE_EARLY: p has a new authenticated session that is not
+	 * online (yet): we dialled it and wait for its HELLO. */
+	void (*opened)(void *state, struct peer *);
 	/* p is about to be freed (a declined contact request). */
 	void (*removed)(void *state, struct peer *);
 };

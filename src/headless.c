@@ -39,6 +39,7 @@
 #include "log.h"
 #include "loop.h"
 #include "proto.h"
+#include "room.h"
 #include "util.h"
 #include "xfer.h"
 #include "xmalloc.h"
@@ -311,6 +312,41 @@ hl_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 	}
 }
 
+/*
+ * joined #NAME ROOMID, rmsg #NAME FROM TEXT, member #NAME add|leave|remove
+ * WHO, denied #NAME REASON.
+ */
+static void
+hl_room(void *arg, const struct room_report *rep)
+{
+	char hex[2 * ROOM_IDLEN + 1], *f;
+
+	(void)arg;
+	switch (rep->kind) {
+	case ROOM_REP_JOINED:
+		hl_hex(rep->id, ROOM_IDLEN, hex);
+		fprintf(hl_out, "joined #%s %s\n", rep->name, hex);
+		break;
+	case ROOM_REP_MSG:
+		f = xasprintf("#%s %s", rep->name, rep->who);
+		hl_event_text("rmsg", f, rep->text, rep->len);
+		free(f);
+		break;
+	case ROOM_REP_MEMBER:
+		f = xasprintf("#%s %s", rep->name, rep->what);
+		hl_event_text("member", f, rep->who, strlen(rep->who));
+		free(f);
+		break;
+	case ROOM_REP_DENIED:
+		f = xasprintf("#%s", rep->name);
+		hl_event_text("denied", f, rep->what, strlen(rep->what));
+		free(f);
+		break;
+	default:
+		break;
+	}
+}
+
 static const struct fe_ops hl_ops = {
 	.ready = hl_ready,
 	.peer_changed = hl_peer_changed,
@@ -320,6 +356,7 @@ static const struct fe_ops hl_ops = {
 	.notice = hl_notice,
 	.flip = hl_flip,
 	.xfer = hl_xfer,
+	.room = hl_room,
 };
 
 static void

@@ -190,7 +190,8 @@ peer_write_peers(struct engine *eng, FILE *f)
 	    "edit while it runs\n");
 	for (i = 0; i < eng->npeers; i++) {
 		p = eng->peers[i];
-		if (!p->has_key || p->origin == PEER_UNKNOWN)
+		if (!p->has_key || p->origin == PEER_UNKNOWN ||
+		    p->origin == PEER_MEMBER)
 			continue;
 		if (p->origin == PEER_CONFIG &&
 		    conf_find_peer(eng->conf, p->name)->has_key)
@@ -1173,4 +1174,58 @@ struct peer *
 engine_find_key(const struct engine *eng, const uint8_t *key)
 {
 	return peer_by_key(eng, key);
+}
+
+struct peer *
+engine_member_peer(struct engine *eng, const uint8_t *key, const char *nick,
+    const char *hostport)
+{
+	struct peer *p = peer_by_key(eng, key);
+	char name[IDENT_SHORT_LEN + 1];
+
+	if (ident_key_equal(key, eng->id->pk))
+		return NULL;
+	if (p == NULL) {
+		ident_short(key, name);
+		p = peer_add(eng, name, PEER_MEMBER);
+		memcpy(p->key, key, IDENT_KEYLEN);
+		p->has_key = 1;
+		if (nick != NULL)
+			peer_set_nick(p, nick);
+	} else if (p->origin == PEER_UNKNOWN) {
+		/* A request (a joiner we just admitted): our HELLO. */
+		p->origin = PEER_MEMBER;
+		p->refused = 0;
+		if (p->conn != NULL && p->conn->state == CONN_OPEN &&
+		    !p->conn->hello_sent)
+			conn_send_hello(p->conn);
+	}
+	if (p->origin != PEER_MEMBER)
+		return p;
+	p->autoconnect = 1;
+	if (hostport != NULL && p->address == NULL) {
+		p->address = xstrdup(hostport);
+		p->addr_learned = 1; /* its HELLO says better */
+	}
+	eng->fe->peer_changed(eng->fe_arg, p);
+	if (p->conn == NULL && p->dial == NULL && p->address != NULL)
+		conn_dial(eng, p, p->address, 0);
+	peer_update(p);
+	return p;
+}
+
+void
+engine_member_gone(struct peer *p)
+{
+	if (p->origin != PEER_MEMBER)
+		return;
+	p->origin = PEER_UNKNOWN;
+	p->autoconnect = 0;
+	if (p->retry != NULL) {
+		loop_timer_del(p->retry);
+		p->retry = NULL;
+	}
+	if (p->conn != NULL)
+		conn_bye(p->conn, PROTO_BYE_QUIT, "no longer a room member");
+	peer_update(p);
 }

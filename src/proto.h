@@ -110,11 +110,17 @@ enum proto_bye_reason {
  * BYE(disconnected) and BYE(full); none of them is sent to a peer without
  * the bit.
  * PROTO_CAP_TEXT: line feeds in CHAT text; a peer without it gets a
- * space for each.
+ * space for each. PROTO_CAP_ROOM: room messages (0x40-0x4f).
  */
 #define PROTO_CAP_PEER 0x00000001u
 #define PROTO_CAP_TEXT 0x00000002u
-#define PROTO_CAPS (PROTO_CAP_PEER | PROTO_CAP_TEXT)
+#define PROTO_CAP_ROOM 0x00000004u
+#define PROTO_CAPS (PROTO_CAP_PEER | PROTO_CAP_TEXT | PROTO_CAP_ROOM)
+
+/* Rooms (room.c; doc/PROTOCOL.md section 14): decoded by room_proto.c,
+ * so proto.c passes them whole (type byte first) in u.raw. */
+#define PROTO_ROOM_FIRST 0x40
+#define PROTO_ROOM_LAST 0x4f
 
 /* HELLO fields after the nick: tag:u8 len:u8 value[len]. */
 #define PROTO_HELLO_LISTEN 0x01 /* port:u16 [IPv4[4] | IPv6[16]] */
@@ -191,6 +197,12 @@ struct proto_msg {
 			const uint8_t *data;
 			size_t datalen;
 		} file;
+		/* A room message, whole (type byte first), pointing into
+		 * the decoded buffer. */
+		struct {
+			const uint8_t *data;
+			size_t len;
+		} raw;
 	} u;
 };
 

@@ -23,7 +23,7 @@
  *   DIGEST    = 0x4c room digest[32]
  *
  * The encoder decodes what it wrote and refuses it if the decoder
- * would, so each message has one form. Types 0x4d-0x4f are reserved.
+ * would, so each message has one form. Types 0x4e-0x4f are reserved.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -137,6 +137,16 @@ room_welcome_decode(
 	return NULL;
 }
 
+static int
+room_is_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+
+	while (n-- > 0)
+		acc |= *p++;
+	return acc == 0;
+}
+
 int
 room_proto_decode(
     const uint8_t *p, size_t len, struct room_msg *m, const char **why)
@@ -228,8 +238,12 @@ room_proto_decode(
 			*why = "short room member";
 		break;
 	case ROOM_MSG_INVITE:
+	case ROOM_MSG_LOOKUP:
 		if (room_get_str(p, len, &off, 1, ROOM_NAME_MAX, m->name) == -1)
 			*why = "bad room invite";
+		else if (m->type == ROOM_MSG_LOOKUP &&
+		    !room_is_zero(m->room, ROOM_IDLEN))
+			*why = "room lookup with a room id";
 		break;
 	case ROOM_MSG_DIGEST:
 		if (room_take(p, len, &off, m->digest, ROOM_HASHLEN) == -1)
@@ -312,6 +326,7 @@ room_encode_fields(
 	case ROOM_MSG_MEMBER:
 		return room_put(out, cap, off, m->key, ROOM_KEYLEN);
 	case ROOM_MSG_INVITE:
+	case ROOM_MSG_LOOKUP:
 		return strnlen(m->name, sizeof m->name) > ROOM_NAME_MAX
 		    ? -1
 		    : room_put_str(out, cap, off, m->name);

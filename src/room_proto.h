@@ -33,6 +33,7 @@ enum room_msg_type {
 	ROOM_MSG_MEMBER = 0x4a,
 	ROOM_MSG_INVITE = 0x4b,
 	ROOM_MSG_DIGEST = 0x4c,
+	ROOM_MSG_LOOKUP = 0x4d, /* room all zero, name: which id? */
 };
 
 enum room_join_mode {

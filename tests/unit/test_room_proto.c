@@ -155,7 +155,7 @@ test_refused(void **state)
 
 	(void)state;
 	/* Reserved and foreign types. */
-	for (t = 0x4d; t <= 0x4f; t++) {
+	for (t = 0x4e; t <= 0x4f; t++) {
 		wire[0] = t;
 		memset(wire + 1, 0, 16);
 		assert_int_equal(room_proto_decode(wire, 17, &got, &why), -1);
