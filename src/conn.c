@@ -1086,6 +1086,18 @@ engine_dial_candidate(struct engine *eng, struct peer *p, const char *hostport,
 	return 0;
 }
 
+int
+engine_connect_member(struct engine *eng, const char *hostport, char **cause)
+{
+	struct conn *c;
+
+	if ((c = conn_dial_start(eng, NULL, hostport, cause)) == NULL)
+		return -1;
+	c->explicit = 1;
+	c->member = 1;
+	return 0;
+}
+
 const char *
 engine_peer_route(const struct peer *p)
 {

@@ -261,6 +261,9 @@ void **engine_peer_slot(struct peer *, const struct feature *f);
  */
 struct peer *engine_member_peer(struct engine *, const uint8_t *key,
     const char *nick, const char *hostport);
+/* Dial HOST:PORT to join a room there: a key not known yet becomes a
+ * PEER_MEMBER (room traffic only), not a contact. */
+int engine_connect_member(struct engine *, const char *hostport, char **cause);
 /* p is no longer a member of any room we share: a PEER_MEMBER loses
  * its trust and its session (it may ask again as a contact request). */
 void engine_member_gone(struct peer *);

@@ -120,6 +120,7 @@ struct conn {
 	int explicit; /* dialled by the user: report failures */
 	int candidate; /* a background dial to a hint: no state, no alarm */
 	const char *route; /* how the session runs: "direct", "lan", ... */
+	int member; /* dialled to join a room: the peer is a PEER_MEMBER */
 	int hello_sent, hello_got;
 	int inherit_online; /* replaced an online connection of the peer */
 	int unanswered; /* no HELLO a while after ours: not accepted */

@@ -664,7 +664,20 @@ peer_check_responder(struct conn *c)
 		peer_save(eng);
 		return p;
 	}
-	/* A /connect to an address: we chose to dial it, so trust it. */
+	/* A /connect to an address: we chose to dial it, so trust it. A
+	 * dial to join a room there trusts it for the room only. */
+	if (c->member) {
+		if ((other = peer_by_key(eng, c->rkey)) == NULL) {
+			ident_short(c->rkey, want);
+			other = peer_add(eng, want, PEER_MEMBER);
+			memcpy(other->key, c->rkey, IDENT_KEYLEN);
+			other->has_key = 1;
+			other->address = xstrdup(c->target);
+			eng->fe->peer_changed(eng->fe_arg, other);
+		} else if (other->origin == PEER_UNKNOWN)
+			other->origin = PEER_MEMBER;
+		return other;
+	}
 	peer_undecline(eng, c->rkey);
 	if ((other = peer_by_key(eng, c->rkey)) != NULL) {
 		if (other->origin == PEER_UNKNOWN)

@@ -142,7 +142,7 @@ struct rooms {
 	size_t ndone;
 	uint8_t buf[PROTO_PLAIN_MAX];
 	uint8_t ev[ROOM_EVENT_MAX];
-	struct room_msg msg, msg2;
+	struct room_msg msg, msg2, in; /* built, built by room_join.c, read */
 };
 
 static const struct room_log_ops room_log_ops;
@@ -684,7 +684,9 @@ room_member_changed(
 	}
 	if (memcmp(m->e, r->e, ROOM_KEYLEN) == 0)
 		return;
-	if (active && room_active(r)) {
+	if (active && !room_active(r))
+		return; /* we are not in yet: room_meet_all() */
+	if (active) {
 		p = engine_member_peer(rs->eng, m->noise, m->nick,
 		    room_record_addr(m, rs->source, addr, sizeof addr) ? addr
 		                                                       : NULL);
@@ -1291,11 +1293,8 @@ room_member_side(struct rooms *rs, struct peer *p, const struct room_msg *m)
 			room_send_denied(rs, p, r->id, ROOM_DENIED_INVITE);
 			return;
 		}
-		if (rp->resp != NULL &&
-		    rp->resp_serial == engine_conn_serial(p)) {
-			room_send_denied(rs, p, r->id, ROOM_DENIED_BUSY);
-			return;
-		}
+		/* A run the joiner abandoned was counted: a new one may
+		 * start. */
 		room_responder_free(rp->resp);
 		rp->resp = NULL;
 		if (!room_cap_allowed(r, now) ||
@@ -1516,7 +1515,7 @@ room_message(
     void *state, struct peer *p, const struct proto_msg *pm, const char **why)
 {
 	struct rooms *rs = state;
-	struct room_msg *m = &rs->msg2;
+	struct room_msg *m = &rs->in;
 	struct room *r = NULL;
 	struct room_msg *out;
 	uint8_t key[ROOM_KEYLEN];
@@ -1929,7 +1928,7 @@ room_join(struct rooms *rs, struct peer *p, const char *hostport,
 		hostport = p->address;
 		if (engine_connect_peer(rs->eng, p, cause) == -1)
 			return -1;
-	} else if (engine_connect(rs->eng, hostport, cause) == -1)
+	} else if (engine_connect_member(rs->eng, hostport, cause) == -1)
 		return -1;
 	rs->pending = xreallocarray(rs->pending, rs->npending + 1, sizeof *pd);
 	pd = &rs->pending[rs->npending++];
@@ -2016,8 +2015,8 @@ room_rekey(struct rooms *rs, struct room *r, char **cause)
 	b.kind = ROOM_REKEY;
 	b.epoch = epoch;
 	room_key_commit(r->id, epoch, key, b.commit);
-	if (room_write(r, &b, cause) == -1 ||
-	    room_log_add_key(r->log, epoch, key, cause) == -1) {
+	if (room_log_add_key(r->log, epoch, key, cause) == -1 ||
+	    room_write(r, &b, cause) == -1) {
 		ident_wipe(key, sizeof key);
 		return -1;
 	}
