@@ -45,6 +45,10 @@ struct cmd_entry {
  * was already replied).
  */
 int cmd_execute(struct cmd_ctx *, const char *line);
+/* The word of line (from 0) that is a password (cmd_room.c), or 0:
+ * the terminal hides it as typed and keeps the line out of its
+ * history. */
+size_t cmd_secret_word(const char *line);
 
 /* The command name (len bytes) means: exact, or a unique prefix; NULL
  * if none or several. */

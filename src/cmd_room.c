@@ -403,3 +403,39 @@ cmd_room_search(struct cmd_ctx *ctx, const char *text)
 		cmd_fail(ctx, cause);
 	return f.n;
 }
+
+/*
+ * Which word of a command line (from 0) is a password: /room create
+ * NAME PASSWORD, /room password NEW, /room kick MEMBER NEW (each maybe
+ * with a #NAME after "room"), /join WHERE NAME PASSWORD. 0 if none.
+ */
+size_t
+cmd_secret_word(const char *line)
+{
+	char *w[4] = { NULL, NULL, NULL, NULL };
+	const char *rest = line;
+	size_t i, at = 0, shift;
+
+	for (i = 0; i < 4; i++)
+		w[i] = cmd_word(&rest);
+	if (w[0] == NULL)
+		goto out;
+	if (strcmp(w[0], "/join") == 0)
+		at = 3;
+	else if (strcmp(w[0], "/room") == 0 && w[1] != NULL) {
+		shift = w[1][0] == '#' ? 1 : 0;
+		if (shift == 0 || w[2] != NULL) {
+			const char *sub = w[1 + shift];
+
+			if (strcmp(sub, "create") == 0 ||
+			    strcmp(sub, "kick") == 0)
+				at = 3 + shift;
+			else if (strcmp(sub, "password") == 0)
+				at = 2 + shift;
+		}
+	}
+out:
+	for (i = 0; i < 4; i++)
+		free(w[i]);
+	return at;
+}

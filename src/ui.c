@@ -55,6 +55,7 @@
 #include "net.h"
 #include "loop.h"
 #include "qr.h"
+#include "room.h"
 #include "ui.h"
 #include "xfer.h"
 #include "xmalloc.h"
@@ -185,6 +186,8 @@ ui_history_before_scroll(struct ui *ui, int to_top, int page)
 struct ui_view *
 ui_current_view(struct ui *ui)
 {
+	if (ui->sel_room != NULL)
+		return ui_room_view(ui, ui->sel_room);
 	return ui->sel != NULL ? ui_view_of(ui->sel) : ui->system;
 }
 
@@ -198,7 +201,16 @@ ui_hidden(struct peer *p)
 size_t
 ui_nviews(struct ui *ui)
 {
-	return engine_npeers(ui->app->engine) + 1 - ui->nhidden;
+	return engine_npeers(ui->app->engine) + 1 - ui->nhidden +
+	    ui_rooms_count(ui);
+}
+
+struct room *
+ui_view_room(struct ui *ui, size_t i)
+{
+	size_t npv = engine_npeers(ui->app->engine) + 1 - ui->nhidden;
+
+	return i >= npv ? ui_rooms_at(ui, i - npv) : NULL;
 }
 
 struct peer *
@@ -207,7 +219,7 @@ ui_view_peer(struct ui *ui, size_t i)
 	struct engine *eng = ui->app->engine;
 	size_t k, n = engine_npeers(eng);
 
-	if (i == 0)
+	if (i == 0 || ui_view_room(ui, i) != NULL)
 		return NULL;
 	if (ui->nhidden == 0)
 		return engine_peer(eng, i - 1);
@@ -224,6 +236,12 @@ ui_selected_index(struct ui *ui)
 	size_t i, v = 0, n = engine_npeers(ui->app->engine);
 	struct peer *p;
 
+	if (ui->sel_room != NULL) {
+		for (i = 0; i < ui_rooms_count(ui); i++)
+			if (ui_rooms_at(ui, i) == ui->sel_room)
+				return n + 1 - ui->nhidden + i;
+		return 0;
+	}
 	if (ui->sel == NULL)
 		return 0;
 	for (i = 0; i < n; i++) {
@@ -308,7 +326,11 @@ ui_select(struct ui *ui, size_t i)
 	if (i >= ui_nviews(ui))
 		return;
 	ui->sel = ui_view_peer(ui, i);
-	if (ui->sel != NULL)
+	ui->sel_room = ui_view_room(ui, i);
+	if (ui->sel_room != NULL) {
+		room_clear_unread(ui->sel_room);
+		room_set_current(room_of(ui->app->engine), ui->sel_room);
+	} else if (ui->sel != NULL)
 		ui->sel->unread = 0;
 	else
 		ui->system->unread = 0;
@@ -672,6 +694,7 @@ static const struct fe_ops ui_ops = {
 	.notice = ui_notice,
 	.flip = ui_flip,
 	.xfer = ui_xfer,
+	.room = ui_room_report,
 };
 
 /* --- drawing ------------------------------------------------------------ */
@@ -962,6 +985,8 @@ ui_free_views(struct ui *ui)
 	}
 	ui_view_free(ui->system);
 	ui->system = NULL;
+	ui_rooms_free(ui);
+	ui->sel_room = NULL;
 }
 
 int

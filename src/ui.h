@@ -16,6 +16,8 @@
 
 struct app;
 struct peer;
+struct room;
+struct room_report;
 
 #define UI_MIN_COLS 40
 #define UI_MIN_ROWS 8
@@ -112,6 +114,9 @@ struct ui {
 
 	struct ui_view *system;
 	struct peer *sel; /* the view shown; NULL: the system view */
+	struct room *sel_room; /* ... or a room's (sel is NULL then) */
+	struct ui_view **rviews; /* each room's, by room_get() index */
+	size_t nrviews;
 	size_t nhidden; /* peers whose view is closed */
 	size_t peer_off; /* first entry the peer list shows */
 
@@ -202,6 +207,20 @@ void ui_title_draw(struct ui *);
 void ui_peers_draw(struct ui *);
 /* The view index at row y of the peer list, or -1. */
 int ui_peers_hit(struct ui *, int y);
+
+/* ui_rooms.c: rooms' views, after the peers' */
+size_t ui_rooms_count(struct ui *);
+struct room *ui_rooms_at(struct ui *, size_t);
+struct ui_view *ui_room_view(struct ui *, struct room *);
+void ui_rooms_free(struct ui *);
+/* The peer list's entry for r: its name and what follows it. */
+void ui_room_entry(struct ui *, struct room *, char *name, size_t namelen,
+    char *tail, size_t taillen);
+/* The title bar's text for r (the caller frees it). */
+char *ui_room_title(struct ui *, struct room *);
+void ui_room_report(void *arg, const struct room_report *);
+/* The room of view index i, or NULL. */
+struct room *ui_view_room(struct ui *, size_t);
 
 /* ui_xfers.c: the transfer strip above the input line */
 /* The rows the strip wants on a terminal this many rows high. */

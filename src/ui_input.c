@@ -249,7 +249,8 @@ ui_submit(struct ui *ui)
 	size_t n;
 	int help;
 
-	line_history_add(&ui->line, ui->line.buf, ui->line.len);
+	if (text == NULL || cmd_secret_word(text) == 0)
+		line_history_add(&ui->line, ui->line.buf, ui->line.len);
 	line_clear(&ui->line);
 	ui->input_off = 0;
 	if (text == NULL) {
@@ -265,6 +266,7 @@ ui_submit(struct ui *ui)
 	ui_view_bottom(ui_current_view(ui));
 	ui->dirty |= UI_DIRTY_LOG;
 	ui->ctx.current = ui->sel;
+	ui->ctx.room = ui->sel_room;
 	if (cmd_execute(&ui->ctx, text) == -1 && ui->line.len == 0) {
 		/* It failed (the reason is shown): keep it to fix. */
 		w = ui_utf8_to_wcs(text, &n);
@@ -972,6 +974,26 @@ ui_input_read(struct ui *ui)
 
 /* --- drawing ------------------------------------------------------------- */
 
+/* Where a password starts in the line being typed (l->len if none):
+ * it is drawn as stars. */
+static size_t
+ui_input_secret(struct ui *ui)
+{
+	const struct line *l = &ui->line;
+	char *text = line_text(&ui->line);
+	size_t word = text != NULL ? cmd_secret_word(text) : 0, i, n = 0;
+
+	free(text);
+	if (word == 0)
+		return l->len;
+	for (i = 0; i < l->len; i++) {
+		if (l->buf[i] != L' ' && (i == 0 || l->buf[i - 1] == L' ') &&
+		    n++ == word)
+			return i;
+	}
+	return l->len;
+}
+
 void
 ui_input_draw(struct ui *ui)
 {
@@ -979,6 +1001,7 @@ ui_input_draw(struct ui *ui)
 	const struct line *l = &ui->line;
 	size_t i, k, off = ui->input_off;
 	int width = getmaxx(w), avail = width - 3, x, cw, used;
+	size_t secret;
 
 	werase(w);
 	wmove(w, 0, 0);
@@ -1012,12 +1035,15 @@ ui_input_draw(struct ui *ui)
 	if (used <= avail)
 		off = 0; /* it all fits */
 	ui->input_off = off;
+	secret = ui_input_secret(ui);
 	for (x = 2, i = off; i < l->len; i = k) {
 		k = line_cluster_after(l->buf, l->len, i);
 		cw = line_wcluster_width(l->buf + i, k - i);
 		if (x + cw > 2 + avail)
 			break;
-		if (l->buf[i] == L'\n')
+		if (i >= secret && l->buf[i] != L' ')
+			ui_put_cluster(w, L"*", 1);
+		else if (l->buf[i] == L'\n')
 			ui_put_cluster(w, ui->utf8 ? L"\u21b5" : L"~", 1);
 		else
 			ui_put_cluster(w, l->buf + i, k - i);

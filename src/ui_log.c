@@ -747,7 +747,9 @@ ui_title_draw(struct ui *ui)
 	width = getmaxx(w);
 	wmove(w, 0, 0);
 	whline(w, ' ' | ui->style.title, width);
-	if (p == NULL)
+	if (ui->sel_room != NULL)
+		s = ui_room_title(ui, ui->sel_room);
+	else if (p == NULL)
 		s = xasprintf(" [system] notices, contact requests, errors");
 	else {
 		if (p->has_key)

@@ -9,6 +9,7 @@
  *    3 ? 3cpdxllz           a contact request (the short fingerprint)
  *    4 - carol              offline
  *    5 + bobby (Bob)        a name from /rename, and the nick it chose
+ *    6   #tea 2/3 (4)       a room: 2 of 3 members online, 4 unread
  *
  * A peer is shown by its name (the configuration's, one given with
  * /rename, or its short fingerprint), never by the nick it chose alone:
@@ -23,6 +24,7 @@
 
 #include "engine.h"
 #include "line.h"
+#include "room.h"
 #include "ui.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -49,7 +51,8 @@ ui_peers_draw(struct ui *ui)
 	WINDOW *w = ui->w_peers;
 	struct peer *p;
 	size_t i, n = ui_nviews(ui), sel = ui_selected_index(ui), k;
-	char head[8], tail[16], *nick, *esc;
+	char head[8], tail[32], rname[ROOM_NAME_MAX + 2], *nick, *esc;
+	struct room *r;
 	const char *name;
 	unsigned unread;
 	int h, width, usable, row, c, tw, nw;
@@ -73,13 +76,19 @@ ui_peers_draw(struct ui *ui)
 		if (i >= n)
 			break;
 		p = ui_view_peer(ui, i);
+		r = ui_view_room(ui, i);
 		snprintf(head, sizeof head, "%c%c %c ", i == sel ? '>' : ' ',
 		    i <= 9 ? (char)('0' + i) : ' ',
 		    p != NULL ? ui_state_mark(p->state) : ' ');
 		name = p != NULL ? p->name : "[system]";
 		unread = p != NULL ? p->unread : ui->system->unread;
 		tail[0] = '\0';
-		if (unread > 0)
+		if (r != NULL) {
+			ui_room_entry(
+			    ui, r, rname, sizeof rname, tail, sizeof tail);
+			name = rname;
+			unread = room_unread(r);
+		} else if (unread > 0)
 			snprintf(tail, sizeof tail, " (%u)",
 			    unread > 99999 ? 99999 : unread);
 		tw = (int)strlen(tail);
