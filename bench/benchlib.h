@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define MAX_CHILDREN 16
+#define MAX_CHILDREN 72 /* bench_room: 64 members and two more */
 #define CHILD_LAST 8
 #define CHILD_LAST_LEN 240
 #define SETUP_MS 20000

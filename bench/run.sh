@@ -18,6 +18,9 @@
 #                   (N = 1000, 4000, 10000): its idle CPU and wakeups,
 #                   memory per session, one message to each; see its
 #                   header
+#   bench_room.sh   rooms of 8, 32 and 64 members: one message to all
+#                   against the 1:1 round trip, a catch-up of 10,000
+#                   events, memory per member and per event
 #   bench_xfer.sh   file transfers against a raw TCP copy: throughput,
 #                   RSS, chat round trips meanwhile; see its header
 #
@@ -274,6 +277,12 @@ printf ' session)\n'
 
 if ! top_builddir="$top_builddir" sh "$top_srcdir/bench/bench_xfer.sh"; then
 	failed="$failed xfer"
+fi
+
+echo
+echo "p2ptui room benchmarks (RESULT lines; see bench/bench_room.c)"
+if ! top_builddir="$top_builddir" sh "$top_srcdir/bench/bench_room.sh"; then
+	failed="$failed room"
 fi
 
 echo

@@ -794,7 +794,8 @@ static const struct cmd_entry cmd_table[] = {
 	    cmd_roll },
 	{ "room", "create|invite|password|kick|leave|members ...",
 	    "create a room, or manage the current one",
-	    "/room create NAME [PASSWORD]: a room #NAME (with a password, "
+	    "Subcommands: /room create NAME [PASSWORD]: a room #NAME "
+	    "(with a password, "
 	    "anyone who knows it may join; without, invited contacts). "
 	    "/room invite PEER: add a contact. /room password NEW and "
 	    "/room kick MEMBER [NEWPASSWORD] (the creator): a new key, "
