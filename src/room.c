@@ -14,10 +14,10 @@
  * connection's output is below ENGINE_BULK_WATERMARK (a cursor, the
  * (lamport, id) of the last one sent, so a big catch-up neither blocks
  * the loop nor queues much). A delivered event goes at once to every
- * online member but the one it came from (an event of another author
- * only when that author has no session with us: otherwise it sends its
- * own); a WANT asks the sender for missing parents; a DIGEST of V every
- * minute makes members whose V differs SYNC again.
+ * online member but the one it came from (ours to all, another's to a
+ * few chosen at random: gossip, room_push()); a WANT asks the sender
+ * for missing parents; a DIGEST of V every minute makes members whose
+ * V differs SYNC again.
  *
  * Joins. The joiner looks the room up by name (ROOM_LOOKUP, answered
  * with ROOM_INVITE carrying the id, or DENIED), then runs JOIN mode 1
@@ -70,7 +70,7 @@ struct room {
 	uint32_t prs_epoch;
 	struct room_log *log;
 	unsigned unread;
-	struct room_limit_entry fails; /* the room's own: the last failures */
+	int full_said; /* the pending set was full: said once */
 	int64_t *fail_t; /* ROOM_LIMIT_ROOM_FAILURES times */
 	uint8_t via[ROOM_KEYLEN]; /* who welcomed us, until our ADD is here */
 	int via_set;
@@ -641,28 +641,43 @@ room_load(void *arg, const struct store_room_info *info)
 /* --- delivery ---------------------------------------------------------------
  */
 
-/* Send a delivered event to the online members that should get it. */
+/*
+ * Send a delivered event on: ours to every online member; another's to
+ * at most ROOM_RELAY_FANOUT online members chosen at random, not the
+ * one it came from nor its author (gossip: the author pushed it to the
+ * members it meets, and each copy travels on a few times, so it reaches
+ * members the author does not meet at O(fanout) copies per member).
+ */
 static void
 room_push(
     struct room *r, const struct room_event *ev, const uint8_t *raw, size_t len)
 {
 	struct rooms *rs = r->rs;
 	const struct room_member_info *author;
-	struct peer *p, *ap = NULL;
+	struct peer *p, *ap = NULL, **to;
 	int own = memcmp(ev->author, r->e, ROOM_KEYLEN) == 0;
-	size_t i;
+	size_t i, k, n = 0;
 
 	if ((author = room_member_by_e(r, ev->author, NULL)) != NULL)
 		ap = engine_find_key(rs->eng, author->noise);
-	/* The author has a session with us: it sends its own events. */
-	if (!own && ap != NULL && room_peer_ok(ap))
-		return;
+	to = xreallocarray(NULL, engine_npeers(rs->eng) + 1, sizeof *to);
 	for (i = 0; i < engine_npeers(rs->eng); i++) {
 		p = engine_peer(rs->eng, i);
-		if (p == rs->source || !room_peer_ok(p) || !room_shared(r, p))
+		if (p == rs->source || p == ap || !room_peer_ok(p) ||
+		    !room_shared(r, p))
 			continue;
-		room_send_event(rs, p, raw, len);
+		to[n++] = p;
 	}
+	for (i = 0; i < n && (own || i < ROOM_RELAY_FANOUT); i++) {
+		if (!own) {
+			k = i + ident_uniform((uint32_t)(n - i));
+			p = to[k];
+			to[k] = to[i];
+			to[i] = p;
+		}
+		room_send_event(rs, to[i], raw, len);
+	}
+	free(to);
 }
 
 /* What changes with membership: peers to dial, peers to forget. */
@@ -987,17 +1002,19 @@ room_pump(void *state, struct peer *p)
 	return more;
 }
 
-/* After events from p: ask it for what is missing. */
+/* An event from p waits: ask p for what is missing, a few ids at a
+ * time (an event asks for no more than it has parents, so a flood of
+ * orphans costs its sender as much as us). */
 static void
 room_want_missing(struct rooms *rs, struct room *r, struct peer *p)
 {
 	struct room_msg *m;
-	uint8_t ids[ROOM_WANT_MAX][ROOM_HASHLEN], key[ROOM_KEYLEN];
+	uint8_t ids[ROOM_PARENTS_MAX][ROOM_HASHLEN], key[ROOM_KEYLEN];
 	size_t n;
 
 	if (room_log_pending(r->log) == 0)
 		return;
-	if ((n = room_log_missing(r->log, ids, ROOM_WANT_MAX)) > 0) {
+	if ((n = room_log_missing(r->log, ids, ROOM_PARENTS_MAX)) > 0) {
 		m = room_msg_new(rs, ROOM_MSG_WANT, r->id);
 		m->n = (uint16_t)n;
 		m->data = &ids[0][0];
@@ -1041,9 +1058,15 @@ room_receive_event(
 		engine_notice(rs->eng, NULL, FE_WARN,
 		    "#%s: refused an event from %s: %s", r->name, p->name,
 		    why != NULL ? why : "invalid");
-	else if (rx == ROOM_RX_FULL)
-		log_debug("#%s: pending set full", r->name);
-	room_want_missing(rs, r, p);
+	else if (rx == ROOM_RX_FULL && !r->full_said) {
+		r->full_said = 1;
+		engine_notice(rs->eng, NULL, FE_WARN,
+		    "#%s: %zu events from %s wait for events nobody sent: "
+		    "dropping more",
+		    r->name, room_log_pending(r->log), p->name);
+	}
+	if (rx == ROOM_RX_PENDING)
+		room_want_missing(rs, r, p);
 }
 
 /* --- the session ------------------------------------------------------------

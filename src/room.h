@@ -17,6 +17,7 @@
 #include "room_event.h"
 
 #define ROOM_DIGEST_MS 60000 /* a digest of V to each member */
+#define ROOM_RELAY_FANOUT 3 /* members another's event is relayed to */
 /* Failed password joins of a room from all joiners together, within
  * ROOM_LIMIT_WINDOW_MS: many keys buy no more guesses than this. */
 #define ROOM_LIMIT_ROOM_FAILURES 30
