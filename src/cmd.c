@@ -749,7 +749,7 @@ static const struct cmd_entry cmd_table[] = {
 	    "both sides; elsewhere, and in headless mode, use /msg PEER "
 	    "/me ACTION.",
 	    cmd_me },
-	{ "msg", "PEER|#ROOM TEXT", "send a message to a peer or a room",
+	{ "msg", "PEER TEXT", "send a message to a peer (or a #ROOM)",
 	    "Sends TEXT to PEER; stored first, and queued while PEER "
 	    "is offline. Text longer than max_message goes as several "
 	    "messages, cut at spaces. To #ROOM: to every member, now or "
