@@ -19,8 +19,9 @@
  * for missing parents; a DIGEST of V every minute makes members whose
  * V differs SYNC again.
  *
- * Joins. The joiner looks the room up by name (ROOM_LOOKUP, answered
- * with ROOM_INVITE carrying the id, or DENIED), then runs JOIN mode 1
+ * Joins (room_admit.c; the commands' side is room_ops.c). The joiner
+ * looks the room up by name (ROOM_LOOKUP, answered with ROOM_INVITE
+ * carrying the id, or DENIED), then runs JOIN mode 1
  * (CPace) with a password or mode 2 if invited; all of it may run on a
  * contact request session (FEATURE_EARLY). An INVITE from a contact
  * that we did not ask for is answered with JOIN mode 2 at once.
@@ -47,6 +48,7 @@
 #include "loop.h"
 #include "proto.h"
 #include "room.h"
+#include "room_int.h"
 #include "room_join.h"
 #include "room_log.h"
 #include "room_proto.h"
@@ -54,100 +56,7 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define ROOM_SIDLEN 64 /* the Noise handshake hash */
-#define ROOM_PRS_SEALED (4 + CPACE_PRSLEN) /* epoch:u32 prs */
-
-struct room {
-	struct rooms *rs;
-	int64_t rowid;
-	uint8_t id[ROOM_IDLEN];
-	char name[ROOM_NAME_MAX + 1];
-	char topic[ROOM_TOPIC_MAX + 1];
-	uint8_t flags;
-	uint8_t e[ROOM_KEYLEN];
-	uint8_t *sk; /* ROOM_SKLEN, ident_secret_alloc */
-	uint8_t *prs; /* CPACE_PRSLEN, or NULL */
-	uint32_t prs_epoch;
-	struct room_log *log;
-	unsigned unread;
-	int full_said; /* the pending set was full: said once */
-	int64_t *fail_t; /* ROOM_LIMIT_ROOM_FAILURES times */
-	uint8_t via[ROOM_KEYLEN]; /* who welcomed us, until our ADD is here */
-	int via_set;
-};
-
-struct room_invited {
-	uint8_t room[ROOM_IDLEN];
-	uint8_t key[ROOM_KEYLEN];
-};
-
-/* An answer to a SYNC, sent by the pump. */
-struct room_out {
-	struct room *r;
-	struct room_vv *v;
-	size_t nv;
-	uint64_t lamport; /* the last sent; 0: none yet */
-	uint8_t id[ROOM_HASHLEN];
-	int more;
-};
-
-/* A join of ours through a peer. */
-struct room_joining {
-	char name[ROOM_NAME_MAX + 1];
-	char *password; /* NULL: invited */
-	uint8_t room[ROOM_IDLEN];
-	int looked; /* the id is known */
-	struct room_joiner *j;
-	uint8_t pk[ROOM_KEYLEN];
-	uint8_t *sk;
-	struct room_member_info me;
-	uint64_t serial;
-};
-
-/* Per peer (engine_peer_slot()). */
-struct room_peer {
-	uint64_t serial; /* the session the outs belong to */
-	struct room_out *outs;
-	size_t nouts;
-	struct room_joining *joining;
-	struct room_responder *resp;
-	struct room *resp_room;
-	uint64_t resp_serial;
-};
-
-/* A /join through an address, until its session opens. */
-struct room_pending {
-	char *hostport;
-	char name[ROOM_NAME_MAX + 1];
-	char *password;
-};
-
-struct rooms {
-	struct engine *eng;
-	struct store_room *sr;
-	const struct fe_ops *fe;
-	void *fe_arg;
-	uint8_t wrap[ROOM_KEYLEN];
-	struct room **v;
-	size_t n;
-	struct room *current;
-	struct room_limit limit;
-	struct room_invited *invited;
-	size_t ninvited;
-	struct room_pending *pending;
-	size_t npending;
-	struct loop_timer *digest;
-	struct peer *source; /* the peer whose event is being received */
-	struct room_done *done; /* delivered, for room_after() */
-	size_t ndone;
-	uint8_t buf[PROTO_PLAIN_MAX];
-	uint8_t ev[ROOM_EVENT_MAX];
-	struct room_msg msg, msg2, in; /* built, built by room_join.c, read */
-};
-
-static const struct room_log_ops room_log_ops;
-
-static int64_t
+int64_t
 room_now_ms(void)
 {
 	struct timespec ts;
@@ -172,7 +81,7 @@ room_report(struct rooms *rs, struct room_report *rep)
 		rs->fe->room(rs->fe_arg, rep);
 }
 
-static void
+void
 room_report_simple(struct room *r, enum room_report_kind kind, const char *who,
     const char *what)
 {
@@ -188,7 +97,7 @@ room_report_simple(struct room *r, enum room_report_kind kind, const char *who,
 	room_report(r->rs, &rep);
 }
 
-static void
+void
 room_denied_report(
     struct rooms *rs, struct room *r, const char *name, const char *why)
 {
@@ -203,7 +112,7 @@ room_denied_report(
 }
 
 /* A member's record by E, or NULL. */
-static const struct room_member_info *
+const struct room_member_info *
 room_member_by_e(const struct room *r, const uint8_t *e, int *active)
 {
 	struct room_member_view v;
@@ -220,7 +129,7 @@ room_member_by_e(const struct room *r, const uint8_t *e, int *active)
 }
 
 /* An active member's record by Noise key, or NULL. */
-static const struct room_member_info *
+const struct room_member_info *
 room_member_by_noise(const struct room *r, const uint8_t *noise)
 {
 	struct room_member_view v;
@@ -233,7 +142,7 @@ room_member_by_noise(const struct room *r, const uint8_t *noise)
 }
 
 /* The name shown for a member: its nick, or its E's first bytes. */
-static const char *
+const char *
 room_who(const struct room_member_info *m, char *buf, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -258,13 +167,13 @@ room_active(const struct room *r)
 }
 
 /* p shares r with us: both are active members. */
-static int
+int
 room_shared(const struct room *r, const struct peer *p)
 {
 	return room_active(r) && room_member_by_noise(r, p->key) != NULL;
 }
 
-static int
+int
 room_peer_ok(const struct peer *p)
 {
 	return p->state == PEER_ONLINE &&
@@ -307,7 +216,7 @@ room_record_addr(const struct room_member_info *m, const struct peer *via,
 }
 
 /* A record with only a port gets the address p's session comes from. */
-static void
+void
 room_record_fill(struct room_member_info *m, const struct peer *p)
 {
 	char h[UTIL_HOST_MAX], *cause;
@@ -326,7 +235,7 @@ room_record_fill(struct room_member_info *m, const struct peer *p)
 }
 
 /* Our record: a fresh E's key, our Noise key, nick and port. */
-static void
+void
 room_my_record(
     struct rooms *rs, const uint8_t e[ROOM_KEYLEN], struct room_member_info *m)
 {
@@ -345,7 +254,7 @@ room_my_record(
 	}
 }
 
-static void
+void
 room_send(struct rooms *rs, struct peer *p, const struct room_msg *m)
 {
 	struct proto_msg pm;
@@ -367,7 +276,7 @@ room_send(struct rooms *rs, struct peer *p, const struct room_msg *m)
 	ident_wipe(rs->buf, n);
 }
 
-static struct room_msg *
+struct room_msg *
 room_msg_new(struct rooms *rs, uint8_t type, const uint8_t *room)
 {
 	struct room_msg *m = &rs->msg;
@@ -399,7 +308,7 @@ room_send_sync(struct rooms *rs, struct room *r, struct peer *p)
 	room_send(rs, p, m);
 }
 
-static struct room_peer *
+struct room_peer *
 room_peer(struct peer *p)
 {
 	void **slot = engine_peer_slot(p, &room_feature);
@@ -409,7 +318,7 @@ room_peer(struct peer *p)
 	return *slot;
 }
 
-static void
+void
 room_joining_free(struct room_joining *jg)
 {
 	if (jg == NULL)
@@ -476,7 +385,7 @@ room_key_cb(void *arg, uint32_t epoch, const uint8_t key[ROOM_KEYLEN])
 }
 
 /* Seal and store PRS with its epoch (NULL: none). */
-static int
+int
 room_store_prs(struct room *r, char **cause)
 {
 	uint8_t plain[ROOM_PRS_SEALED], sealed[ROOM_PRS_SEALED + ROOM_SEALLEN];
@@ -493,7 +402,7 @@ room_store_prs(struct room *r, char **cause)
 	return ret;
 }
 
-static struct room *
+struct room *
 room_new(struct rooms *rs, const uint8_t *id, const char *name)
 {
 	struct room *r = xcalloc(1, sizeof *r);
@@ -508,7 +417,7 @@ room_new(struct rooms *rs, const uint8_t *id, const char *name)
 	return r;
 }
 
-static void
+void
 room_free(struct room *r)
 {
 	if (r == NULL)
@@ -522,7 +431,7 @@ room_free(struct room *r)
 }
 
 /* Store r (a new room of ours) with our E and its PRS. */
-static int
+int
 room_store_new(struct room *r, char **cause)
 {
 	uint8_t sealed[ROOM_SKLEN + ROOM_SEALLEN];
@@ -854,7 +763,7 @@ room_after_one(struct rooms *rs, struct room_done *d)
 }
 
 /* Deal with what the log delivered (source: where it came from). */
-static void
+void
 room_after(struct rooms *rs)
 {
 	size_t i;
@@ -888,14 +797,14 @@ room_equivocation(void *arg, const struct room_event *ev, const uint8_t *raw,
 	    r->name, room_who(m, who, sizeof who), (unsigned long long)ev->seq);
 }
 
-static const struct room_log_ops room_log_ops = {
+const struct room_log_ops room_log_ops = {
 	.deliver = room_deliver,
 	.equivocation = room_equivocation,
 	.key = room_key_cb,
 };
 
 /* Write an event of ours (it is delivered, stored and pushed). */
-static int
+int
 room_write(struct room *r, const struct room_body *b, char **cause)
 {
 	struct rooms *rs = r->rs;
@@ -1072,7 +981,7 @@ room_receive_event(
 /* --- the session ------------------------------------------------------------
  */
 
-static void
+void
 room_start_peer(struct rooms *rs, struct room *r, struct peer *p)
 {
 	struct room_msg *m;
@@ -1082,8 +991,6 @@ room_start_peer(struct rooms *rs, struct room *r, struct peer *p)
 	memcpy(m->key, r->e, ROOM_KEYLEN);
 	room_send(rs, p, m);
 }
-
-static void room_pending_start(struct rooms *, struct peer *);
 
 static void
 room_online(void *state, struct peer *p)
@@ -1154,376 +1061,6 @@ room_digest_cb(void *arg)
 			room_proto_digest(v, n, m->digest);
 			room_send(rs, p, m);
 		}
-	}
-}
-
-/* --- joins -----------------------------------------------------------------
- */
-
-/* The room's own cap on failures from all joiners together. */
-static int
-room_cap_allowed(struct room *r, int64_t now)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < ROOM_LIMIT_ROOM_FAILURES; i++)
-		if (r->fail_t[i] != 0 &&
-		    now - r->fail_t[i] < ROOM_LIMIT_WINDOW_MS)
-			n++;
-	return n < ROOM_LIMIT_ROOM_FAILURES;
-}
-
-static void
-room_cap_fail(struct room *r, int64_t now)
-{
-	size_t i, old = 0;
-
-	for (i = 1; i < ROOM_LIMIT_ROOM_FAILURES; i++)
-		if (r->fail_t[i] < r->fail_t[old])
-			old = i;
-	r->fail_t[old] = now;
-}
-
-static void
-room_cap_forgive(struct room *r, int64_t at)
-{
-	size_t i;
-
-	for (i = 0; i < ROOM_LIMIT_ROOM_FAILURES; i++)
-		if (r->fail_t[i] == at) {
-			r->fail_t[i] = 0;
-			return;
-		}
-}
-
-static void
-room_send_denied(
-    struct rooms *rs, struct peer *p, const uint8_t *room, uint8_t reason)
-{
-	struct room_msg *m = room_msg_new(rs, ROOM_MSG_DENIED, room);
-
-	m->reason = reason;
-	room_send(rs, p, m);
-}
-
-static int
-room_is_invited(struct rooms *rs, const struct room *r, const struct peer *p)
-{
-	size_t i;
-
-	for (i = 0; i < rs->ninvited; i++)
-		if (memcmp(rs->invited[i].room, r->id, ROOM_IDLEN) == 0 &&
-		    memcmp(rs->invited[i].key, p->key, ROOM_KEYLEN) == 0)
-			return 1;
-	return 0;
-}
-
-/* Admit p with record m: ADD it, then WELCOME. */
-static void
-room_admit(struct rooms *rs, struct room *r, struct peer *p,
-    const struct room_member_info *rec)
-{
-	static uint8_t keys[ROOM_EPOCHS_MAX * ROOM_WELCOME_KEYLEN];
-	struct room_member_info m = *rec;
-	struct room_body b;
-	char *cause;
-
-	if (room_member_by_noise(r, p->key) == NULL) {
-		memset(&b, 0, sizeof b);
-		b.kind = ROOM_ADD;
-		room_record_fill(&m, p);
-		b.member = m;
-		if (room_write(r, &b, &cause) == -1) {
-			engine_notice(rs->eng, NULL, FE_ERROR,
-			    "#%s: cannot admit %s: %s", r->name, p->name,
-			    cause);
-			free(cause);
-			room_send_denied(rs, p, r->id, ROOM_DENIED_FULL);
-			return;
-		}
-	}
-	if (room_welcome_build(r->log, keys, &rs->msg2) == 0)
-		room_send(rs, p, &rs->msg2);
-	ident_wipe(keys, sizeof keys);
-}
-
-static int
-room_ctx(struct rooms *rs, const uint8_t *room, const uint8_t *prs,
-    struct peer *p, int joiner, struct room_join_ctx *ctx)
-{
-	const uint8_t *sid = engine_session_id(p);
-
-	if (sid == NULL)
-		return -1;
-	memset(ctx, 0, sizeof *ctx);
-	memcpy(ctx->room, room, ROOM_IDLEN);
-	ctx->prs = prs;
-	memcpy(ctx->joiner, joiner ? engine_own_key(rs->eng) : p->key,
-	    ROOM_KEYLEN);
-	memcpy(ctx->member, joiner ? p->key : engine_own_key(rs->eng),
-	    ROOM_KEYLEN);
-	ctx->sid = sid;
-	ctx->sidlen = ROOM_SIDLEN;
-	return 0;
-}
-
-/* Member side: LOOKUP, JOIN, CONFIRM. */
-static void
-room_member_side(struct rooms *rs, struct peer *p, const struct room_msg *m)
-{
-	struct room_peer *rp = room_peer(p);
-	struct room *r = NULL;
-	struct room_join_ctx ctx;
-	int64_t now = room_now_ms();
-	char *cause;
-	size_t i;
-
-	if (m->type == ROOM_MSG_LOOKUP)
-		r = room_lookup(rs, m->name);
-	else
-		for (i = 0; i < rs->n; i++)
-			if (memcmp(rs->v[i]->id, m->room, ROOM_IDLEN) == 0)
-				r = rs->v[i];
-	if (r == NULL || !room_active(r)) {
-		room_send_denied(rs, p,
-		    m->type == ROOM_MSG_LOOKUP ? NULL : m->room,
-		    ROOM_DENIED_UNKNOWN);
-		return;
-	}
-	if (m->type == ROOM_MSG_LOOKUP) {
-		if (r->prs == NULL && !room_is_invited(rs, r, p)) {
-			room_send_denied(rs, p, r->id, ROOM_DENIED_INVITE);
-			return;
-		}
-		m = room_msg_new(rs, ROOM_MSG_INVITE, r->id);
-		snprintf(rs->msg.name, sizeof rs->msg.name, "%s", r->name);
-		room_send(rs, p, m);
-		return;
-	}
-	if (m->type == ROOM_MSG_JOIN && m->mode == ROOM_JOIN_INVITED) {
-		if (!room_is_invited(rs, r, p) ||
-		    memcmp(m->member.noise, p->key, ROOM_KEYLEN) != 0) {
-			engine_notice(rs->eng, NULL, FE_WARN,
-			    "#%s: refused %s: not invited", r->name, p->name);
-			room_send_denied(rs, p, r->id, ROOM_DENIED_INVITE);
-			return;
-		}
-		room_admit(rs, r, p, &m->member);
-		return;
-	}
-	if (m->type == ROOM_MSG_JOIN) {
-		if (r->prs == NULL || r->prs_epoch != room_log_epoch(r->log)) {
-			room_send_denied(rs, p, r->id, ROOM_DENIED_INVITE);
-			return;
-		}
-		/* A run the joiner abandoned was counted: a new one may
-		 * start. */
-		room_responder_free(rp->resp);
-		rp->resp = NULL;
-		if (!room_cap_allowed(r, now) ||
-		    room_ctx(rs, r->id, r->prs, p, 0, &ctx) == -1) {
-			room_send_denied(rs, p, r->id, ROOM_DENIED_LIMIT);
-			engine_notice(rs->eng, NULL, FE_WARN,
-			    "#%s: refused a join by %s: too many failed "
-			    "joins of this room",
-			    r->name, p->name);
-			return;
-		}
-		rp->resp = room_responder_create(
-		    &ctx, m, &rs->limit, now, &rs->msg2, &cause);
-		if (rp->resp == NULL && cause != NULL) {
-			engine_notice(rs->eng, NULL, FE_WARN, "#%s: %s: %s",
-			    r->name, p->name, cause);
-			free(cause);
-			return;
-		}
-		room_send(rs, p, &rs->msg2);
-		if (rp->resp == NULL) {
-			engine_notice(rs->eng, NULL, FE_WARN,
-			    "#%s: refused a join by %s: %d failed attempts "
-			    "in 10 minutes",
-			    r->name, p->name, ROOM_LIMIT_FAILURES);
-			return;
-		}
-		room_cap_fail(r, now);
-		rp->resp_room = r;
-		rp->resp_serial = engine_conn_serial(p);
-		return;
-	}
-	/* CONFIRM */
-	if (rp->resp == NULL || rp->resp_room != r ||
-	    rp->resp_serial != engine_conn_serial(p))
-		return;
-	if (room_responder_confirm(rp->resp, m, &rs->limit, &rs->msg2) == -1) {
-		room_send(rs, p, &rs->msg2);
-		engine_notice(rs->eng, NULL, FE_WARN,
-		    "#%s: %s tried a wrong password", r->name, p->name);
-	} else {
-		room_cap_forgive(r, now); /* approximately: the newest */
-		room_admit(rs, r, p, room_responder_member(rp->resp));
-	}
-	room_responder_free(rp->resp);
-	rp->resp = NULL;
-}
-
-static void
-room_join_failed(struct rooms *rs, struct room_peer *rp, const char *why)
-{
-	room_denied_report(rs, NULL, rp->joining->name, why);
-	room_joining_free(rp->joining);
-	rp->joining = NULL;
-}
-
-/* Joiner side: INVITE (an answer, or an invitation), CHALLENGE,
- * WELCOME, DENIED. */
-static void
-room_joiner_side(struct rooms *rs, struct peer *p, const struct room_msg *m)
-{
-	struct room_peer *rp = room_peer(p);
-	struct room_joining *jg = rp->joining;
-	struct room_join_ctx ctx;
-	struct room_msg *out;
-	uint8_t prs[CPACE_PRSLEN];
-	struct room *r;
-	char *cause;
-	size_t i;
-
-	if (m->type == ROOM_MSG_INVITE && jg == NULL) {
-		/* An invitation from a contact: accept it at once. */
-		if (p->origin != PEER_CONFIG && p->origin != PEER_LEARNED)
-			return;
-		for (i = 0; i < rs->n; i++)
-			if (memcmp(rs->v[i]->id, m->room, ROOM_IDLEN) == 0)
-				return;
-		if (room_lookup(rs, m->name) != NULL)
-			return;
-		engine_notice(rs->eng, p, FE_INFO,
-		    "%s invites you to #%s: joining", p->name, m->name);
-		jg = rp->joining = xcalloc(1, sizeof *jg);
-		snprintf(jg->name, sizeof jg->name, "%s", m->name);
-	}
-	if (jg == NULL)
-		return;
-	if (m->type == ROOM_MSG_DENIED) {
-		if (jg->looked && memcmp(m->room, jg->room, ROOM_IDLEN) != 0)
-			return;
-		room_join_failed(rs, rp, room_proto_denied_text(m->reason));
-		return;
-	}
-	if (m->type == ROOM_MSG_INVITE && !jg->looked) {
-		if (strcmp(m->name, jg->name) != 0)
-			return;
-		memcpy(jg->room, m->room, ROOM_IDLEN);
-		jg->looked = 1;
-		jg->sk = ident_secret_alloc(ROOM_SKLEN);
-		room_keypair(jg->pk, jg->sk, NULL);
-		room_my_record(rs, jg->pk, &jg->me);
-		if (jg->password == NULL) {
-			out = room_msg_new(rs, ROOM_MSG_JOIN, jg->room);
-			out->mode = ROOM_JOIN_INVITED;
-			out->member = jg->me;
-			room_send(rs, p, out);
-			return;
-		}
-		if (cpace_prs(jg->password, strlen(jg->password), jg->room, prs,
-		        &cause) == -1 ||
-		    room_ctx(rs, jg->room, prs, p, 1, &ctx) == -1 ||
-		    (jg->j = room_joiner_create(
-		         &ctx, &jg->me, &rs->msg2, &cause)) == NULL) {
-			ident_wipe(prs, sizeof prs);
-			room_join_failed(rs, rp, "cannot start the join");
-			return;
-		}
-		ident_wipe(prs, sizeof prs);
-		room_send(rs, p, &rs->msg2);
-		return;
-	}
-	if (!jg->looked || memcmp(m->room, jg->room, ROOM_IDLEN) != 0)
-		return;
-	if (m->type == ROOM_MSG_CHALLENGE && jg->j != NULL) {
-		if (room_joiner_challenge(jg->j, m, &rs->msg2, &cause) == -1) {
-			free(cause);
-			room_join_failed(rs, rp,
-			    room_proto_denied_text(ROOM_DENIED_PASSWORD));
-			return;
-		}
-		room_send(rs, p, &rs->msg2);
-		return;
-	}
-	if (m->type != ROOM_MSG_WELCOME)
-		return;
-	r = room_new(rs, jg->room, jg->name);
-	memcpy(r->e, jg->pk, ROOM_KEYLEN);
-	memcpy(r->sk, jg->sk, ROOM_SKLEN);
-	r->log = room_log_create(r->id, r->e, &room_log_ops, r);
-	if (jg->password != NULL) {
-		r->flags = ROOM_CREATE_PASSWORD;
-		r->prs = ident_secret_alloc(CPACE_PRSLEN);
-		if (cpace_prs(jg->password, strlen(jg->password), r->id, r->prs,
-		        &cause) == -1) {
-			free(cause);
-			ident_secret_free(r->prs);
-			r->prs = NULL;
-		}
-	}
-	if (room_store_new(r, &cause) == -1) {
-		engine_write_failed(rs->eng);
-		engine_notice(rs->eng, NULL, FE_ERROR, "%s", cause);
-		free(cause);
-	}
-	if (jg->j != NULL) {
-		if (room_joiner_welcome(jg->j, m, r->log, &cause) == -1) {
-			engine_notice(
-			    rs->eng, NULL, FE_ERROR, "#%s: %s", r->name, cause);
-			free(cause);
-		}
-	} else {
-		for (i = 0; i < m->n; i++) {
-			const uint8_t *k = m->data + i * ROOM_WELCOME_KEYLEN;
-
-			if (room_log_add_key(r->log,
-			        (uint32_t)room_be_get(k, 4), k + 4,
-			        &cause) == -1)
-				free(cause);
-		}
-	}
-	memcpy(r->via, p->key, ROOM_KEYLEN);
-	r->via_set = 1;
-	room_joining_free(jg);
-	rp->joining = NULL;
-	rs->current = r;
-	room_report_simple(r, ROOM_REP_JOINED, NULL, NULL);
-	room_after(rs);
-	/* Everything else comes with the sync. */
-	room_start_peer(rs, r, p);
-}
-
-/* A /join waiting for its session: p's came up. */
-static void
-room_pending_start(struct rooms *rs, struct peer *p)
-{
-	const char *target = engine_conn_target(p);
-	struct room_peer *rp;
-	struct room_msg *m;
-	size_t i;
-
-	for (i = 0; i < rs->npending; i++) {
-		if (target == NULL ||
-		    strcmp(rs->pending[i].hostport, target) != 0)
-			continue;
-		rp = room_peer(p);
-		room_joining_free(rp->joining);
-		rp->joining = xcalloc(1, sizeof *rp->joining);
-		snprintf(rp->joining->name, sizeof rp->joining->name, "%s",
-		    rs->pending[i].name);
-		rp->joining->password = rs->pending[i].password;
-		free(rs->pending[i].hostport);
-		rs->pending[i] = rs->pending[--rs->npending];
-		m = room_msg_new(rs, ROOM_MSG_LOOKUP, NULL);
-		snprintf(
-		    rs->msg.name, sizeof rs->msg.name, "%s", rp->joining->name);
-		room_send(rs, p, m);
-		return;
 	}
 }
 
@@ -1721,533 +1258,3 @@ const struct feature room_feature = {
 	.opened = room_opened,
 	.removed = room_removed,
 };
-
-/* --- for the commands --------------------------------------------------------
- */
-
-size_t
-room_count(const struct rooms *rs)
-{
-	return rs->n;
-}
-
-struct room *
-room_get(const struct rooms *rs, size_t i)
-{
-	return i < rs->n ? rs->v[i] : NULL;
-}
-
-struct room *
-room_lookup(const struct rooms *rs, const char *name)
-{
-	size_t i;
-
-	if (name[0] == '#')
-		name++;
-	for (i = 0; i < rs->n; i++)
-		if (strcmp(rs->v[i]->name, name) == 0)
-			return rs->v[i];
-	return NULL;
-}
-
-const char *
-room_name(const struct room *r)
-{
-	return r->name;
-}
-
-const char *
-room_topic(const struct room *r)
-{
-	return r->topic;
-}
-
-const uint8_t *
-room_id(const struct room *r)
-{
-	return r->id;
-}
-
-int
-room_is_creator(const struct room *r)
-{
-	uint8_t e[ROOM_KEYLEN];
-
-	return room_log_creator(r->log, e) == 0 &&
-	    memcmp(e, r->e, ROOM_KEYLEN) == 0;
-}
-
-int
-room_has_password(const struct room *r)
-{
-	return (r->flags & ROOM_CREATE_PASSWORD) != 0;
-}
-
-unsigned
-room_unread(const struct room *r)
-{
-	return r->unread;
-}
-
-void
-room_clear_unread(struct room *r)
-{
-	r->unread = 0;
-}
-
-void
-room_counts(const struct room *r, size_t *online, size_t *all)
-{
-	struct room_member_view v;
-	struct peer *p;
-	size_t i;
-
-	*online = *all = 0;
-	for (i = 0; room_log_member(r->log, i, &v) == 0; i++) {
-		if (!v.active)
-			continue;
-		(*all)++;
-		if (memcmp(v.info->e, r->e, ROOM_KEYLEN) == 0 ||
-		    ((p = engine_find_key(r->rs->eng, v.info->noise)) != NULL &&
-		        room_peer_ok(p)))
-			(*online)++;
-	}
-}
-
-struct room *
-room_current(const struct rooms *rs)
-{
-	return rs->current;
-}
-
-void
-room_set_current(struct rooms *rs, struct room *r)
-{
-	rs->current = r;
-}
-
-static int
-room_name_ok(const char *name, char **cause)
-{
-	size_t len = strlen(name);
-
-	if (len == 0 || len > ROOM_NAME_MAX ||
-	    !util_utf8_printable((const uint8_t *)name, len) ||
-	    strchr(name, ' ') != NULL || name[0] == '#') {
-		*cause = xasprintf("a room name is 1 to %d characters, "
-		                   "without spaces or a leading '#'",
-		    ROOM_NAME_MAX);
-		return -1;
-	}
-	return 0;
-}
-
-int
-room_create(struct rooms *rs, const char *name, const char *password,
-    struct room **out, char **cause)
-{
-	uint8_t salt[ROOM_SALTLEN], id[ROOM_IDLEN], pk[ROOM_KEYLEN];
-	uint8_t key[ROOM_KEYLEN];
-	struct room_body b;
-	struct room *r;
-
-	if (room_name_ok(name, cause) == -1)
-		return -1;
-	if (room_lookup(rs, name) != NULL) {
-		*cause = xasprintf("you are already in a room #%s", name);
-		return -1;
-	}
-	ident_random(salt, sizeof salt);
-	r = room_new(rs, id, name);
-	room_keypair(pk, r->sk, NULL);
-	room_id_derive(pk, salt, id);
-	memcpy(r->id, id, ROOM_IDLEN);
-	memcpy(r->e, pk, ROOM_KEYLEN);
-	if (password != NULL) {
-		r->flags = ROOM_CREATE_PASSWORD;
-		r->prs = ident_secret_alloc(CPACE_PRSLEN);
-		if (cpace_prs(
-		        password, strlen(password), r->id, r->prs, cause) == -1)
-			goto fail;
-	}
-	r->log = room_log_create(r->id, r->e, &room_log_ops, r);
-	if (room_store_new(r, cause) == -1)
-		goto fail;
-	ident_random(key, sizeof key);
-	if (room_log_add_key(r->log, 0, key, cause) == -1)
-		goto fail;
-	memset(&b, 0, sizeof b);
-	b.kind = ROOM_CREATE;
-	b.flags = r->flags;
-	snprintf(b.name, sizeof b.name, "%s", name);
-	memcpy(b.salt, salt, ROOM_SALTLEN);
-	room_key_commit(r->id, 0, key, b.commit);
-	ident_wipe(key, sizeof key);
-	room_my_record(rs, r->e, &b.member);
-	if (room_write(r, &b, cause) == -1)
-		goto fail;
-	rs->current = r;
-	room_report_simple(r, ROOM_REP_JOINED, NULL, NULL);
-	if (out != NULL)
-		*out = r;
-	return 0;
-fail:
-	ident_wipe(key, sizeof key);
-	rs->n--;
-	room_free(r);
-	engine_write_failed(rs->eng);
-	return -1;
-}
-
-int
-room_join(struct rooms *rs, struct peer *p, const char *hostport,
-    const char *name, const char *password, char **cause)
-{
-	struct room_peer *rp;
-	struct room_pending *pd;
-	struct room_msg *m;
-	size_t i;
-
-	if (name[0] == '#')
-		name++;
-	if (room_name_ok(name, cause) == -1)
-		return -1;
-	if (room_lookup(rs, name) != NULL) {
-		*cause = xasprintf("you are already in a room #%s", name);
-		return -1;
-	}
-	if (p == NULL) {
-		/* A session to that address already up: use it. */
-		for (i = 0; i < engine_npeers(rs->eng); i++) {
-			struct peer *q = engine_peer(rs->eng, i);
-			const char *t = engine_conn_target(q);
-
-			if ((t != NULL && strcmp(t, hostport) == 0) ||
-			    (q->state == PEER_ONLINE && q->address != NULL &&
-			        strcmp(q->address, hostport) == 0))
-				p = q;
-		}
-	}
-	if (p != NULL && engine_session_id(p) != NULL) {
-		rp = room_peer(p);
-		room_joining_free(rp->joining);
-		rp->joining = xcalloc(1, sizeof *rp->joining);
-		snprintf(
-		    rp->joining->name, sizeof rp->joining->name, "%s", name);
-		if (password != NULL)
-			rp->joining->password = xstrdup(password);
-		m = room_msg_new(rs, ROOM_MSG_LOOKUP, NULL);
-		snprintf(rs->msg.name, sizeof rs->msg.name, "%s", name);
-		room_send(rs, p, m);
-		return 0;
-	}
-	if (p != NULL) {
-		if (p->address == NULL) {
-			*cause = xasprintf("%s is %s and its address is not "
-			                   "known",
-			    p->name, peer_state_text(p));
-			return -1;
-		}
-		hostport = p->address;
-		if (engine_connect_peer(rs->eng, p, cause) == -1)
-			return -1;
-	} else if (engine_connect_member(rs->eng, hostport, cause) == -1)
-		return -1;
-	rs->pending = xreallocarray(rs->pending, rs->npending + 1, sizeof *pd);
-	pd = &rs->pending[rs->npending++];
-	memset(pd, 0, sizeof *pd);
-	pd->hostport = xstrdup(hostport);
-	snprintf(pd->name, sizeof pd->name, "%s", name);
-	if (password != NULL)
-		pd->password = xstrdup(password);
-	return 0;
-}
-
-int
-room_say(struct rooms *rs, struct room *r, const char *text, size_t len,
-    char **cause)
-{
-	struct room_body b;
-
-	(void)rs;
-	if (len == 0 || len > ROOM_TEXT_MAX ||
-	    !util_utf8_text((const uint8_t *)text, len)) {
-		*cause = xasprintf(
-		    "a room message is 1 to %d bytes of text", ROOM_TEXT_MAX);
-		return -1;
-	}
-	if (!room_active(r)) {
-		*cause = xasprintf("you are not a member of #%s", r->name);
-		return -1;
-	}
-	memset(&b, 0, sizeof b);
-	b.kind = ROOM_MSG;
-	b.text = (const uint8_t *)text;
-	b.len = len;
-	return room_write(r, &b, cause);
-}
-
-int
-room_invite(struct rooms *rs, struct room *r, struct peer *p, char **cause)
-{
-	struct room_msg *m;
-
-	if (!room_active(r)) {
-		*cause = xasprintf("you are not a member of #%s", r->name);
-		return -1;
-	}
-	if (p->origin != PEER_CONFIG && p->origin != PEER_LEARNED) {
-		*cause = xasprintf("%s is not a contact", p->name);
-		return -1;
-	}
-	if (!room_peer_ok(p)) {
-		*cause = xasprintf("%s is not online (or does not speak "
-		                   "rooms)",
-		    p->name);
-		return -1;
-	}
-	if (!room_is_invited(rs, r, p)) {
-		rs->invited = xreallocarray(
-		    rs->invited, rs->ninvited + 1, sizeof *rs->invited);
-		memcpy(rs->invited[rs->ninvited].room, r->id, ROOM_IDLEN);
-		memcpy(rs->invited[rs->ninvited++].key, p->key, ROOM_KEYLEN);
-	}
-	m = room_msg_new(rs, ROOM_MSG_INVITE, r->id);
-	snprintf(rs->msg.name, sizeof rs->msg.name, "%s", r->name);
-	room_send(rs, p, m);
-	return 0;
-}
-
-/* A new epoch (the creator): REKEY, then KEY to every online member. */
-static int
-room_rekey(struct rooms *rs, struct room *r, char **cause)
-{
-	uint8_t key[ROOM_KEYLEN];
-	struct room_body b;
-	struct room_msg *m;
-	struct peer *p;
-	uint32_t epoch = room_log_epoch(r->log) + 1;
-	size_t i;
-
-	if (epoch >= ROOM_EPOCHS_MAX) {
-		*cause = xstrdup("the room has used all its epochs");
-		return -1;
-	}
-	ident_random(key, sizeof key);
-	memset(&b, 0, sizeof b);
-	b.kind = ROOM_REKEY;
-	b.epoch = epoch;
-	room_key_commit(r->id, epoch, key, b.commit);
-	if (room_log_add_key(r->log, epoch, key, cause) == -1 ||
-	    room_write(r, &b, cause) == -1) {
-		ident_wipe(key, sizeof key);
-		return -1;
-	}
-	for (i = 0; i < engine_npeers(rs->eng); i++) {
-		p = engine_peer(rs->eng, i);
-		if (!room_peer_ok(p) || !room_shared(r, p))
-			continue;
-		m = room_msg_new(rs, ROOM_MSG_KEY, r->id);
-		m->epoch = epoch;
-		memcpy(m->key, key, ROOM_KEYLEN);
-		room_send(rs, p, m);
-		ident_wipe(m->key, ROOM_KEYLEN);
-	}
-	ident_wipe(key, sizeof key);
-	return 0;
-}
-
-static int
-room_new_prs(struct room *r, const char *password, char **cause)
-{
-	uint8_t *prs = ident_secret_alloc(CPACE_PRSLEN);
-
-	if (cpace_prs(password, strlen(password), r->id, prs, cause) == -1) {
-		ident_secret_free(prs);
-		return -1;
-	}
-	if (r->prs != NULL)
-		ident_secret_free(r->prs);
-	r->prs = prs;
-	r->prs_epoch = room_log_epoch(r->log);
-	return room_store_prs(r, cause);
-}
-
-int
-room_set_password(
-    struct rooms *rs, struct room *r, const char *password, char **cause)
-{
-	if (!room_is_creator(r) || !room_active(r)) {
-		*cause = xasprintf("only the creator of #%s may change its "
-		                   "password",
-		    r->name);
-		return -1;
-	}
-	if (!room_has_password(r)) {
-		*cause = xasprintf("#%s has no password: it admits only "
-		                   "invited contacts",
-		    r->name);
-		return -1;
-	}
-	/* A new epoch retires every member's old PRS (file comment). */
-	if (room_rekey(rs, r, cause) == -1)
-		return -1;
-	return room_new_prs(r, password, cause);
-}
-
-int
-room_kick(struct rooms *rs, struct room *r, const char *who,
-    const char *password, char **cause)
-{
-	struct room_member_view v;
-	const struct room_member_info *m = NULL;
-	struct room_body b;
-	struct peer *p = engine_find_peer(rs->eng, who);
-	size_t i;
-
-	if (!room_is_creator(r) || !room_active(r)) {
-		*cause = xasprintf(
-		    "only the creator of #%s may remove members", r->name);
-		return -1;
-	}
-	if (room_has_password(r) && password == NULL) {
-		*cause = xasprintf("#%s has a password, which the member "
-		                   "knows: give a new one",
-		    r->name);
-		return -1;
-	}
-	for (i = 0; room_log_member(r->log, i, &v) == 0 && m == NULL; i++) {
-		if (!v.active || memcmp(v.info->e, r->e, ROOM_KEYLEN) == 0)
-			continue;
-		if (strcmp(v.info->nick, who) == 0 ||
-		    (p != NULL &&
-		        memcmp(v.info->noise, p->key, ROOM_KEYLEN) == 0))
-			m = v.info;
-	}
-	if (m == NULL) {
-		*cause = xasprintf("no member '%s' in #%s", who, r->name);
-		return -1;
-	}
-	memset(&b, 0, sizeof b);
-	b.kind = ROOM_REMOVE;
-	memcpy(b.who, m->e, ROOM_KEYLEN);
-	for (i = 0; room_log_member(r->log, i, &v) == 0; i++)
-		if (memcmp(v.info->e, m->e, ROOM_KEYLEN) == 0)
-			b.last = v.seq;
-	if (room_write(r, &b, cause) == -1 || room_rekey(rs, r, cause) == -1)
-		return -1;
-	if (password != NULL)
-		return room_new_prs(r, password, cause);
-	return 0;
-}
-
-int
-room_leave(struct rooms *rs, struct room *r, char **cause)
-{
-	struct room_body b;
-
-	(void)rs;
-	if (!room_active(r)) {
-		*cause = xasprintf("you are not a member of #%s", r->name);
-		return -1;
-	}
-	if (room_is_creator(r)) {
-		*cause = xasprintf("the creator cannot leave #%s", r->name);
-		return -1;
-	}
-	memset(&b, 0, sizeof b);
-	b.kind = ROOM_LEAVE;
-	return room_write(r, &b, cause);
-}
-
-void
-room_members(struct rooms *rs, struct room *r, room_member_cb cb, void *arg)
-{
-	struct room_member_view v;
-	struct room_member_line l;
-	struct peer *p;
-	size_t i;
-
-	for (i = 0; room_log_member(r->log, i, &v) == 0; i++) {
-		memset(&l, 0, sizeof l);
-		l.nick = v.info->nick;
-		l.noise = v.info->noise;
-		l.e = v.info->e;
-		l.active = v.active;
-		l.creator = v.creator;
-		l.flagged = v.flagged;
-		l.me = memcmp(v.info->e, r->e, ROOM_KEYLEN) == 0;
-		l.online = l.me ||
-		    ((p = engine_find_key(rs->eng, v.info->noise)) != NULL &&
-		        room_peer_ok(p));
-		cb(arg, &l);
-	}
-}
-
-struct room_hist {
-	struct room *r;
-	room_line_cb cb;
-	void *arg;
-	const char *match;
-};
-
-static int
-room_contains(const char *s, size_t len, const char *what)
-{
-	size_t n = strlen(what), i;
-
-	for (i = 0; n <= len && i <= len - n; i++)
-		if (strncasecmp(s + i, what, n) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-room_hist_cb(void *arg, const struct store_room_event *e)
-{
-	struct room_hist *h = arg;
-	struct room_event ev;
-	struct room_line l;
-	const char *why;
-	char who[16];
-
-	if (e->kind != ROOM_MSG || e->text == NULL ||
-	    room_event_parse(e->raw, e->len, &ev, &why) == -1)
-		return 0;
-	if (h->match != NULL && !room_contains(e->text, e->textlen, h->match))
-		return 0;
-	memset(&l, 0, sizeof l);
-	l.time_ms = e->time_ms;
-	l.lamport = e->lamport;
-	l.who =
-	    room_who(room_member_by_e(h->r, ev.author, NULL), who, sizeof who);
-	l.text = e->text;
-	l.len = e->textlen;
-	return h->cb(h->arg, h->r, &l);
-}
-
-int
-room_history(struct rooms *rs, struct room *r, size_t limit, room_line_cb cb,
-    void *arg, char **cause)
-{
-	struct room_hist h = { r, cb, arg, NULL };
-
-	return store_room_history(
-	    rs->sr, r->rowid, limit, room_hist_cb, &h, cause);
-}
-
-int
-room_search(struct rooms *rs, const char *text, size_t limit, room_line_cb cb,
-    void *arg, char **cause)
-{
-	struct room_hist h = { NULL, cb, arg, text };
-	size_t i;
-
-	for (i = 0; i < rs->n; i++) {
-		h.r = rs->v[i];
-		if (store_room_history(rs->sr, rs->v[i]->rowid, limit,
-		        room_hist_cb, &h, cause) == -1)
-			return -1;
-	}
-	return 0;
-}
