@@ -792,7 +792,7 @@ static const struct cmd_entry cmd_table[] = {
 	    "to 1000 sides) fairly with PEER. Each die is shown up to 20 "
 	    "dice, the sum always; /flips #ID lists every die.",
 	    cmd_roll },
-	{ "room", "create|invite|password|kick|leave|members ...",
+	{ "room", "create|invite|password|kick|leave|members|topic ...",
 	    "create a room, or manage the current one",
 	    "Subcommands: /room create NAME [PASSWORD]: a room #NAME "
 	    "(with a password, "
@@ -800,7 +800,7 @@ static const struct cmd_entry cmd_table[] = {
 	    "/room invite PEER: add a contact. /room password NEW and "
 	    "/room kick MEMBER [NEWPASSWORD] (the creator): a new key, "
 	    "and the old password admits nobody. /room leave, /room "
-	    "members. A first word #NAME names the room; else the one in "
+	    "members, /room topic [TEXT] (any member). A first word #NAME names the room; else the one in "
 	    "view, or the last created or joined.",
 	    cmd_room },
 	{ "rooms", "", "list rooms: members online, unread, topic",

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The room commands: /room (create, invite, password, kick, leave,
- * members), /join, /rooms, and the room forms of /msg #NAME, /history
+ * members, topic), /join, /rooms, and the room forms of /msg #NAME, /history
  * #NAME and /search. The protocol is room.c's. A room is named by a
  * word "#NAME"; without one, a command means the current room
  * (room_current(): the one in view, or the last created or joined).
@@ -180,6 +180,20 @@ cmd_room_leave(struct cmd_ctx *ctx, const char *args)
 	return 0;
 }
 
+static int
+cmd_room_topic(struct cmd_ctx *ctx, const char *args)
+{
+	struct room *r = cmd_room_arg(ctx, &args);
+	char *cause;
+
+	if (r == NULL)
+		return -1;
+	args += strspn(args, " \t");
+	if (room_set_topic(cmd_rooms(ctx), r, args, strlen(args), &cause) == -1)
+		return cmd_fail(ctx, cause);
+	return 0;
+}
+
 static void
 cmd_room_member(void *arg, const struct room_member_line *l)
 {
@@ -219,6 +233,7 @@ cmd_room(struct cmd_ctx *ctx, const char *args)
 		{ "kick", cmd_room_kick },
 		{ "leave", cmd_room_leave },
 		{ "members", cmd_room_members },
+		{ "topic", cmd_room_topic },
 	};
 	char *w = cmd_word(&args);
 	size_t i;
@@ -231,7 +246,7 @@ cmd_room(struct cmd_ctx *ctx, const char *args)
 	}
 	free(w);
 	cmd_reply(ctx, FE_ERROR,
-	    "usage: /room create|invite|password|kick|leave|members ...");
+	    "usage: /room create|invite|password|kick|leave|members|topic ...");
 	return -1;
 }
 

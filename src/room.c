@@ -739,6 +739,11 @@ room_after_one(struct rooms *rs, struct room_done *d)
 	case ROOM_TOPIC:
 		snprintf(r->topic, sizeof r->topic, "%.*s", (int)b->len,
 		    (const char *)b->text);
+		engine_notice(rs->eng, NULL, FE_INFO,
+		    "#%s: %s %s the topic%s%s", r->name,
+		    room_who(m, who, sizeof who),
+		    b->len != 0 ? "set" : "cleared", b->len != 0 ? ": " : "",
+		    r->topic);
 		room_report_simple(r, ROOM_REP_CHANGED, NULL, NULL);
 		break;
 	case ROOM_MSG:

@@ -98,6 +98,9 @@ int room_join(struct rooms *, struct peer *, const char *hostport,
     const char *name, const char *password, char **cause);
 int room_say(
     struct rooms *, struct room *, const char *text, size_t len, char **cause);
+/* Set the room's topic (empty: clear it); any member may. */
+int room_set_topic(
+    struct rooms *, struct room *, const char *text, size_t len, char **cause);
 int room_invite(struct rooms *, struct room *, struct peer *, char **cause);
 int room_set_password(
     struct rooms *, struct room *, const char *password, char **cause);

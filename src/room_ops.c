@@ -259,17 +259,17 @@ room_join(struct rooms *rs, struct peer *p, const char *hostport,
 	return 0;
 }
 
-int
-room_say(struct rooms *rs, struct room *r, const char *text, size_t len,
-    char **cause)
+/* A text event of kind: a message, or the topic. */
+static int
+room_say_kind(struct room *r, uint8_t kind, const char *text, size_t len,
+    size_t max, const char *what, char **cause)
 {
 	struct room_body b;
 
-	(void)rs;
-	if (len == 0 || len > ROOM_TEXT_MAX ||
+	if (len > max || (len == 0 && kind == ROOM_MSG) ||
 	    !util_utf8_text((const uint8_t *)text, len)) {
-		*cause = xasprintf(
-		    "a room message is 1 to %d bytes of text", ROOM_TEXT_MAX);
+		*cause = xasprintf("%s is %s to %zu bytes of text", what,
+		    kind == ROOM_MSG ? "1" : "0", max);
 		return -1;
 	}
 	if (!room_active(r)) {
@@ -277,10 +277,28 @@ room_say(struct rooms *rs, struct room *r, const char *text, size_t len,
 		return -1;
 	}
 	memset(&b, 0, sizeof b);
-	b.kind = ROOM_MSG;
+	b.kind = kind;
 	b.text = (const uint8_t *)text;
 	b.len = len;
 	return room_write(r, &b, cause);
+}
+
+int
+room_say(struct rooms *rs, struct room *r, const char *text, size_t len,
+    char **cause)
+{
+	(void)rs;
+	return room_say_kind(
+	    r, ROOM_MSG, text, len, ROOM_TEXT_MAX, "a room message", cause);
+}
+
+int
+room_set_topic(struct rooms *rs, struct room *r, const char *text, size_t len,
+    char **cause)
+{
+	(void)rs;
+	return room_say_kind(
+	    r, ROOM_TOPIC, text, len, ROOM_TOPIC_MAX, "a topic", cause);
 }
 
 int

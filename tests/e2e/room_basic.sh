@@ -3,6 +3,7 @@
 # bob and carol (who are not each other's contacts); a message from each
 # reaches the other two exactly once, bob and carol meet over a
 # room-only session, which carries no chat: a CHAT on it closes it.
+# Any member sets the topic.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 
 node_start alice
@@ -40,6 +41,14 @@ node_cmd bob "/rooms"
 wait_for bob '^info #tea [0-9a-f]{32} 3/3 online'
 node_cmd bob "/room members"
 wait_for bob '^info alice .* online creator$'
+
+# Any member sets the topic: everyone is told, and /rooms shows it.
+node_cmd carol "/room topic #tea green, not black"
+for n in alice bob carol; do
+	wait_for $n '^info #tea: carol set the topic: green, not black$'
+done
+node_cmd alice "/rooms"
+wait_for alice '^info #tea .*green, not black'
 
 # A second, unknown room name: refused.
 node_cmd bob "/join $(node_addr alice) nosuch secret"
