@@ -6,14 +6,16 @@
 cd "$top_srcdir" || exit 1
 status=0
 if command -v mandoc >/dev/null; then
-	out=$(mandoc -Tlint -W warning man/p2ptui.1 man/p2ptui.conf.5 2>&1)
+	out=$(mandoc -Tlint -W warning man/p2ptui.1 man/p2ptui.conf.5 \
+	    man/p2ptui-rendezvous.8 2>&1)
 	if [ -n "$out" ]; then
 		echo "$out"
 		echo "FAIL: mandoc -Tlint"
 		status=1
 	fi
 elif command -v groff >/dev/null; then
-	out=$(groff -mdoc -ww -z man/p2ptui.1 man/p2ptui.conf.5 2>&1)
+	out=$(groff -mdoc -ww -z man/p2ptui.1 man/p2ptui.conf.5 \
+	    man/p2ptui-rendezvous.8 2>&1)
 	[ -z "$out" ] || { echo "$out"; echo "FAIL: groff -ww"; status=1; }
 else
 	echo "SKIP: neither mandoc nor groff"

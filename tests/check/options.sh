@@ -20,5 +20,19 @@ for o in $opts peers; do
 		status=1
 	}
 done
+# The same for p2ptui-rendezvous(8) and its example configuration.
+"$top_builddir/p2ptui-rendezvous" --example-config >"${TMPDIR:-/tmp}/rdv-example.$$" || exit 1
+cmp -s "${TMPDIR:-/tmp}/rdv-example.$$" contrib/p2ptui-rendezvous.conf.example || {
+	diff -u contrib/p2ptui-rendezvous.conf.example "${TMPDIR:-/tmp}/rdv-example.$$"
+	echo "FAIL: contrib/p2ptui-rendezvous.conf.example differs from --example-config"
+	status=1
+}
+for o in $(sed -n 's/^#\([a-z_]*\) = .*/\1/p' "${TMPDIR:-/tmp}/rdv-example.$$"); do
+	grep -qE "^\.It Ic $o " man/p2ptui-rendezvous.8 || {
+		echo "FAIL: '$o' is not documented in man/p2ptui-rendezvous.8"
+		status=1
+	}
+done
+rm -f "${TMPDIR:-/tmp}/rdv-example.$$"
 [ $status = 0 ] && echo "options: ok ($(echo $opts | wc -w) options)"
 exit $status
