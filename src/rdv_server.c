@@ -54,6 +54,9 @@
 #define RDV_OUT_MAX (1024 * 1024) /* a session not reading */
 #define RDV_RELAY_BUF (256 * 1024)
 #define RDV_READ_MAX (64 * 1024)
+/* Connections of any kind: sessions, relay halves, and some in between. */
+#define RDV_MAX_CONNS(conf) \
+	((size_t)(conf)->max_clients + 2 * (size_t)(conf)->max_relays + 256)
 
 enum rdv_kind { RDV_FIRST, RDV_SESSION, RDV_RELAY };
 
@@ -132,6 +135,8 @@ struct rdv_server {
 	LIST_HEAD(, rdv_cl) dead;
 	LIST_HEAD(, rdv_relay) relays;
 	struct loop_timer *reap;
+	struct loop_timer *accept_timer; /* out of descriptors: wait */
+	size_t nconns; /* every accepted connection not yet closed */
 	void *keys; /* tsearch tree of online sessions by key */
 	void *srcs; /* tsearch tree of struct rdv_src */
 	size_t nclients, nrelays;
@@ -421,6 +426,7 @@ rdv_cl_kill(struct rdv_cl *c, const char *why)
 	c->timer = NULL;
 	close(c->fd);
 	c->fd = -1;
+	srv->nconns--;
 	if (c->src != NULL && --c->src->nconns == 0) {
 		tdelete(c->src, &srv->srcs, rdv_src_cmp);
 		free(c->src);
@@ -1079,6 +1085,15 @@ rdv_cl_io(int fd, int revents, void *arg)
 }
 
 static void
+rdv_accept_resume(void *arg)
+{
+	struct rdv_server *srv = arg;
+
+	srv->accept_timer = NULL;
+	loop_watch_set(srv->lwatch, POLLIN);
+}
+
+static void
 rdv_accept(int lfd, int revents, void *arg)
 {
 	struct rdv_server *srv = arg;
@@ -1091,8 +1106,19 @@ rdv_accept(int lfd, int revents, void *arg)
 
 	(void)revents;
 	for (i = 0; i < 64; i++) {
-		if ((fd = net_accept(lfd, &ss, &len)) == -1)
+		if ((fd = net_accept(lfd, &ss, &len)) == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				/* Level-triggered: do not spin on it. */
+				loop_watch_set(srv->lwatch, 0);
+				srv->accept_timer = loop_timer_add(
+				    srv->loop, 1000, rdv_accept_resume, srv);
+			}
 			return;
+		}
+		if (srv->nconns >= RDV_MAX_CONNS(srv->conf)) {
+			close(fd);
+			continue;
+		}
 		net_addr_prefix((struct sockaddr *)&ss, 32, 64, probe.prefix);
 		slot = tfind(&probe, &srv->srcs, rdv_src_cmp);
 		src = slot != NULL ? *slot : NULL;
@@ -1111,6 +1137,7 @@ rdv_accept(int lfd, int revents, void *arg)
 				fatal("tsearch: out of memory");
 		}
 		src->nconns++;
+		srv->nconns++;
 		c = xcalloc(1, sizeof *c);
 		c->srv = srv;
 		c->fd = fd;
@@ -1181,6 +1208,8 @@ rdv_server_free(struct rdv_server *srv)
 		rdv_relay_free(LIST_FIRST(&srv->relays));
 	if (srv->reap != NULL)
 		loop_timer_del(srv->reap);
+	if (srv->accept_timer != NULL)
+		loop_timer_del(srv->accept_timer);
 	rdv_reap(srv);
 	tdestroy(srv->keys, rdv_noop_free);
 	if (srv->lwatch != NULL)
