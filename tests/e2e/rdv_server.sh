@@ -5,13 +5,14 @@
 # between mutual contacts only, a stranger's CONNECT gives no address
 # until the target answers, candidates between contacts, the public
 # directory, a relay carrying bytes unchanged (and refused to a
-# stranger), floods refused with a reason, garbage closing only its
+# stranger, or over max_relays), relay_rate holding bytes back, floods
+# refused with a reason, garbage closing only its
 # own session, and names surviving a restart with clients back.
 . "$top_srcdir/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/lib_rdv.sh"
 
 rdv_start 'directory = true;' 'lookup_rate = 8;' 'register_rate = 100;' \
-    'accept_rate = 100;'
+    'accept_rate = 100;' 'max_relays = 1;' 'relay_rate = 2048;'
 # Fixed keys, so the clients are the same users after the restart.
 rc_start alice -k "$(printf 'a1%.0s' $(seq 32))"
 rc_start bob -k "$(printf 'b2%.0s' $(seq 32))"
@@ -82,6 +83,16 @@ wait_for alice '^rrecv from-bob-ÄÖ-\\x00$'
 node_cmd alice "rsend from-alice"
 wait_for bob '^rrecv from-alice$'
 [ "$(grep -c '^token' "$T/bob.out")" = 1 ] || fail "a second relay"
+# relay_rate: 6 KiB at 2 KiB/s (a second's worth at once) take 2 s.
+big=$(head -c 6144 /dev/zero | tr '\0' x)
+start=$(now_ms)
+node_cmd alice "rsend $big"
+wait_for bob "^rrecv $big\$"
+took=$(($(now_ms) - start))
+[ "$took" -ge 1500 ] || fail "6 KiB through a 2 KiB/s relay in $took ms"
+# max_relays: carol and alice were introduced, but one relay runs.
+node_cmd carol "relay $key_alice"
+wait_for carol '^refused 0x6c 8$'
 # A token works once.
 node_cmd carol "splice $(field alice '^token ' 3)"
 wait_for carol '^rclosed$'
