@@ -101,10 +101,11 @@ refused(void)
 }
 
 /* The page must still show this text. */
+static char *doc;
+
 static void
 in_doc(const char *text)
 {
-	static char *doc;
 	FILE *f;
 	long len;
 
@@ -382,5 +383,8 @@ main(void)
 		cmocka_unit_test(test_normalise),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	free(doc);
+	return r;
 }
