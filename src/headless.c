@@ -165,8 +165,10 @@ hl_peer_changed(void *arg, struct peer *p)
 		strcpy(fp, "-");
 	switch (p->state) {
 	case PEER_ONLINE:
-		fprintf(
-		    hl_out, "online %s %s %s\n", p->name, fp, p->remote_addr);
+		fprintf(hl_out, "online %s %s %s %s\n", p->name, fp,
+		    p->remote_addr,
+		    engine_peer_route(p) != NULL ? engine_peer_route(p)
+		                                 : "direct");
 		break;
 	case PEER_REQUEST:
 		fprintf(hl_out, "request %s %s %s\n", p->name, fp,

@@ -37,7 +37,7 @@ start=$(now_ms)
 topo_start bob
 wait_for bob '^online alice '
 echo "lan: online $(($(now_ms) - start)) ms after bob started"
-wait_for alice '^online bob [^ ]* 10\.88\.0\.11:7070$'
+wait_for alice '^online bob [^ ]* 10\.88\.0\.11:7070 lan$'
 # alice heard bob's first beacon and dialled him: her session runs on
 # the LAN route; bob's is one he was dialled on, as any other.
 node_cmd alice "/peers"

@@ -28,7 +28,7 @@ wait_for alice "^error $b_name has not been accepted"
 
 node_cmd alice "/accept $b_name"
 wait_for alice "^online $b_name $b_fp "
-wait_for bob "^online $a_name $a_fp 127\.0\.0\.1:$port$"
+wait_for bob "^online $a_name $a_fp 127\.0\.0\.1:$port direct$"
 wait_for alice "^msg $b_name before acceptance$"
 wait_for bob "^delivered $a_name $(field bob '^sent ' 3)$"
 
