@@ -305,7 +305,9 @@ conn_fail(struct conn *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!c->initiator && (c->peer == NULL || conn_is_request(c)))
+	if (c->candidate) /* a hint that did not work out: nobody asked */
+		log_debug("%s: %s", c->addr, s);
+	else if (!c->initiator && (c->peer == NULL || conn_is_request(c)))
 		engine_notice_fold(c->eng, FOLD_STRANGER, c->peer, FE_WARN,
 		    "%s: %s", c->addr, s);
 	else
@@ -693,6 +695,11 @@ conn_handshake_frame(struct conn *c, const uint8_t *frame, size_t len)
 			engine_opened(p);
 		return;
 	}
+	if (c->candidate && !ident_key_equal(c->rkey, c->want->key)) {
+		log_debug("%s is not at %s", c->want->name, c->addr);
+		conn_close(c, NULL);
+		return;
+	}
 	if (conn_hs_split(c) == -1)
 		return;
 	peer_check_initiator(c);
@@ -945,7 +952,10 @@ conn_connected(struct conn *c)
 		return;
 	}
 	conn_hs_start(c);
-	conn_hs_write(c, 0);
+	if (c->initiator)
+		conn_hs_write(c, 0);
+	else /* a punch where we answer: message 1 is theirs */
+		c->accepted_ms = loop_now_ms();
 }
 
 void
@@ -998,7 +1008,7 @@ conn_try_next(struct conn *c)
 		                                : sizeof(struct sockaddr_in);
 		net_addr_str(sa, c->addr);
 		net_addr_prefix(sa, 32, 64, c->src);
-		if ((c->fd = net_connect(sa, len)) == -1) {
+		if ((c->fd = net_connect_from(sa, len, c->bind_port)) == -1) {
 			c->last_errno = errno;
 			continue;
 		}
@@ -1031,8 +1041,8 @@ conn_resolved(
 }
 
 static struct conn *
-conn_dial_start(
-    struct engine *eng, struct peer *p, const char *target, char **cause)
+conn_dial_start(struct engine *eng, struct peer *p, const char *target,
+    int initiator, char **cause)
 {
 	char host[UTIL_HOST_MAX];
 	struct conn *c;
@@ -1040,7 +1050,7 @@ conn_dial_start(
 
 	if (util_parse_hostport(target, host, &port, 0, cause) == -1)
 		return NULL;
-	c = conn_new(eng, 1);
+	c = conn_new(eng, initiator);
 	c->target = xstrdup(target);
 	c->want = p;
 	c->state = CONN_RESOLVING;
@@ -1055,7 +1065,7 @@ conn_dial(struct engine *eng, struct peer *p, const char *target, int explicit)
 	char *cause;
 	struct conn *c;
 
-	if ((c = conn_dial_start(eng, p, target, &cause)) == NULL) {
+	if ((c = conn_dial_start(eng, p, target, 1, &cause)) == NULL) {
 		engine_notice(eng, p, FE_ERROR, "%s", cause);
 		free(cause);
 		return;
@@ -1079,10 +1089,38 @@ engine_dial_candidate(struct engine *eng, struct peer *p, const char *hostport,
 	}
 	if (p->conn != NULL)
 		return 0;
-	if ((c = conn_dial_start(eng, p, hostport, cause)) == NULL)
+	if ((c = conn_dial_start(eng, p, hostport, 1, cause)) == NULL)
 		return -1;
 	c->candidate = 1;
 	c->route = route;
+	return 0;
+}
+
+int
+engine_punch(
+    struct engine *eng, struct peer *p, const char *hostport, char **cause)
+{
+	struct conn *c;
+	uint16_t port;
+
+	if (!p->has_key) {
+		*cause = xasprintf("%s has no key yet", p->name);
+		return -1;
+	}
+	if ((port = engine_listen_port(eng)) == 0) {
+		*cause = xasprintf("not listening: nothing to punch from");
+		return -1;
+	}
+	if (p->conn != NULL)
+		return 0;
+	/* Both sides connect(); if the SYNs cross, neither accepted, so
+	 * the keys say who speaks first. */
+	if ((c = conn_dial_start(eng, p, hostport,
+	         memcmp(eng->id->pk, p->key, IDENT_KEYLEN) < 0, cause)) == NULL)
+		return -1;
+	c->candidate = 1;
+	c->bind_port = port;
+	c->route = "punched";
 	return 0;
 }
 
@@ -1091,7 +1129,7 @@ engine_connect_member(struct engine *eng, const char *hostport, char **cause)
 {
 	struct conn *c;
 
-	if ((c = conn_dial_start(eng, NULL, hostport, cause)) == NULL)
+	if ((c = conn_dial_start(eng, NULL, hostport, 1, cause)) == NULL)
 		return -1;
 	c->explicit = 1;
 	c->member = 1;

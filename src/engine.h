@@ -136,6 +136,15 @@ int engine_connect(struct engine *, const char *hostport, char **cause);
  */
 int engine_dial_candidate(struct engine *, struct peer *, const char *hostport,
     const char *route, char **cause);
+/*
+ * TCP simultaneous open (a "punch"): like engine_dial_candidate, but from
+ * our listening port (a shared listener: net_listen()), to the address a
+ * rendezvous server observed for the peer's listening port, at the
+ * moment it said; the side with the lower key is the Noise initiator.
+ * Route "punched".
+ */
+int engine_punch(
+    struct engine *, struct peer *, const char *hostport, char **cause);
 /* How the peer's session runs: "direct", or the route of the candidate
  * dial that made it; NULL without a session. */
 const char *engine_peer_route(const struct peer *);

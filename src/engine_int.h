@@ -119,6 +119,7 @@ struct conn {
 	struct peer *peer; /* attached: authenticated and trusted or request */
 	int explicit; /* dialled by the user: report failures */
 	int candidate; /* a background dial to a hint: no state, no alarm */
+	uint16_t bind_port; /* dial from this local port (a punch), or 0 */
 	const char *route; /* how the session runs: "direct", "lan", ... */
 	int member; /* dialled to join a room: the peer is a PEER_MEMBER */
 	int hello_sent, hello_got;

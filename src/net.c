@@ -192,7 +192,8 @@ net_reachable(const char *bound, char *out, size_t len)
 }
 
 int
-net_listen(const char *hostport, char bound[NET_ADDRSTRLEN], char **cause)
+net_listen(
+    const char *hostport, int shared, char bound[NET_ADDRSTRLEN], char **cause)
 {
 	struct addrinfo hints, *res, *ai;
 	struct sockaddr_storage ss;
@@ -223,6 +224,9 @@ net_listen(const char *hostport, char bound[NET_ADDRSTRLEN], char **cause)
 			continue;
 		}
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (shared)
+			setsockopt(
+			    fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
 		    listen(fd, 128) == 0)
 			break;
@@ -258,23 +262,50 @@ net_accept(int lfd, struct sockaddr_storage *ss, socklen_t *len)
 	return fd;
 }
 
-int
-net_connect(const struct sockaddr *sa, socklen_t len)
+static int
+net_connect_bound(const struct sockaddr *sa, socklen_t len, uint16_t port)
 {
-	int fd, saved;
+	struct sockaddr_storage local;
+	int fd, saved, one = 1;
 
 	fd = socket(
 	    sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
 	net_tune(fd);
-	if (connect(fd, sa, len) == -1 && errno != EINPROGRESS) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
+	if (port != 0) {
+		memset(&local, 0, sizeof local);
+		local.ss_family = sa->sa_family;
+		if (sa->sa_family == AF_INET6)
+			((struct sockaddr_in6 *)&local)->sin6_port =
+			    htons(port);
+		else
+			((struct sockaddr_in *)&local)->sin_port = htons(port);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+		if (bind(fd, (struct sockaddr *)&local, len) == -1)
+			goto fail;
 	}
+	if (connect(fd, sa, len) == -1 && errno != EINPROGRESS)
+		goto fail;
 	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
+net_connect(const struct sockaddr *sa, socklen_t len)
+{
+	return net_connect_bound(sa, len, 0);
+}
+
+int
+net_connect_from(const struct sockaddr *sa, socklen_t len, uint16_t port)
+{
+	return net_connect_bound(sa, len, port);
 }
 
 int

@@ -21,13 +21,22 @@ struct net_resolve;
 /*
  * Listen on "ADDR:PORT" (numeric, or a name resolved now, before the
  * loop runs). bound receives "ADDR:PORT" with the real port. The fd, or
- * -1 with *cause.
+ * -1 with *cause. With shared set, the port is bound with SO_REUSEPORT,
+ * so net_connect_from() can dial from it (NAT traversal); that also lets
+ * another process of the same user bind it, so only when needed.
  */
-int net_listen(const char *hostport, char bound[NET_ADDRSTRLEN], char **cause);
+int net_listen(
+    const char *hostport, int shared, char bound[NET_ADDRSTRLEN], char **cause);
 /* Accept one connection; -1 with errno (EAGAIN when none is waiting). */
 int net_accept(int lfd, struct sockaddr_storage *, socklen_t *);
 /* Start a non-blocking connect; the fd, or -1 with errno. */
 int net_connect(const struct sockaddr *, socklen_t);
+/*
+ * net_connect() from local port `port` (of the wildcard address), which
+ * a shared listener may hold: the NAT in front of us then maps the same
+ * port for every destination, so a peer can be told where to dial.
+ */
+int net_connect_from(const struct sockaddr *, socklen_t, uint16_t port);
 /* After POLLOUT on a connecting fd: 0, or the errno of the failure. */
 int net_connect_error(int fd);
 /*

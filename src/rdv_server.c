@@ -1181,7 +1181,7 @@ rdv_server_create(struct loop *loop, const struct rdv_conf *conf,
 	srv->store = store_rdv_open(path, cause);
 	free(path);
 	if (srv->store == NULL ||
-	    (srv->lfd = net_listen(conf->listen, bound, cause)) == -1) {
+	    (srv->lfd = net_listen(conf->listen, 0, bound, cause)) == -1) {
 		rdv_server_free(srv);
 		return NULL;
 	}

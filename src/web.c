@@ -1327,7 +1327,7 @@ web_create(struct app *app, int primary, char **cause)
 	}
 	w->wildcard =
 	    strcmp(w->host, "0.0.0.0") == 0 || strcmp(w->host, "::") == 0;
-	if ((lfd = net_listen(conf->web_listen, bound, cause)) == -1) {
+	if ((lfd = net_listen(conf->web_listen, 0, bound, cause)) == -1) {
 		why = *cause;
 		*cause = xasprintf("web: %s", why);
 		free(why);

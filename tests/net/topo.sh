@@ -16,7 +16,8 @@
 # with one host ns (192.168.N.10). Router kinds:
 #   cone       MASQUERADE: the source port is kept where it is free, so
 #              the mapping of one local port is the same for every
-#              destination; unsolicited input from the WAN is dropped.
+#              destination; unsolicited input from the WAN is dropped
+#              (to the router itself too: no RST tells a prober anything).
 #   symmetric  MASQUERADE --random-fully: a new random port for every
 #              new connection; unsolicited input dropped.
 # The LAN is a second bridge (10.88.0.0/24) that reaches nothing else.
@@ -100,7 +101,9 @@ topo_home() {
 	    ip netns exec "$r" iptables -t nat -A POSTROUTING -o wan $masq &&
 	    ip netns exec "$r" iptables -A FORWARD -i wan -m conntrack \
 	        --ctstate ESTABLISHED,RELATED -j ACCEPT &&
-	    ip netns exec "$r" iptables -A FORWARD -i wan -j DROP ||
+	    ip netns exec "$r" iptables -A FORWARD -i wan -j DROP &&
+	    ip netns exec "$r" iptables -A INPUT -i wan -m conntrack \
+	        --ctstate NEW -j DROP ||
 	    fail "cannot make home network $n ($kind) for $name"
 }
 
