@@ -150,6 +150,14 @@ struct engine_fold {
 	struct loop_timer *timer;
 };
 
+/* Open addressing with linear probing over struct peer pointers: peer.c
+ * keeps one by key and one by name, so a lookup costs the same with
+ * 10,000 peers as with 10. cap is a power of two, or 0. */
+struct peer_index {
+	struct peer **slot;
+	size_t cap, n;
+};
+
 struct engine {
 	struct loop *loop;
 	const struct conf *conf;
@@ -170,6 +178,8 @@ struct engine {
 
 	struct peer **peers;
 	size_t npeers;
+	/* peers by key (those with has_key) and by name (peer.c) */
+	struct peer_index bykey, byname;
 	LIST_HEAD(, conn) conns;
 	LIST_HEAD(, conn) dead;
 	/* Connections with frames that wait for the commit hook, so the

@@ -17,6 +17,11 @@
  *   other is closed with BYE(duplicate).
  * - Unanswered contact requests are bounded (ENGINE_MAX_REQUESTS), and
  *   so are remembered declined keys (ENGINE_DECLINED_MAX).
+ * - eng->bykey holds every peer with has_key under its key, eng->byname
+ *   every peer under its name: a key or a name changes only through
+ *   peer_set_key() and peer_set_name(). Two peers may share a key or a
+ *   name; a lookup then returns the one listed first, as a walk over
+ *   eng->peers would.
  */
 
 #include <errno.h>
@@ -63,29 +68,165 @@ peer_state_text(const struct peer *p)
 	return peer_state_name(p->state);
 }
 
-struct peer *
-peer_by_key(const struct engine *eng, const uint8_t *key)
+/* --- the indexes by key and by name ------------------------------------- */
+
+#define PEER_BY_KEY 0
+#define PEER_BY_NAME 1
+
+static uint64_t
+peer_hash(int by, const void *k)
+{
+	return by == PEER_BY_KEY ? ident_table_hash(k, IDENT_KEYLEN)
+	                         : ident_table_hash(k, strlen(k));
+}
+
+static int
+peer_matches(int by, const struct peer *p, const void *k)
+{
+	return by == PEER_BY_KEY ? ident_key_equal(p->key, k)
+	                         : strcmp(p->name, k) == 0;
+}
+
+static const void *
+peer_index_key(int by, const struct peer *p)
+{
+	return by == PEER_BY_KEY ? (const void *)p->key : p->name;
+}
+
+static struct peer_index *
+peer_index(struct engine *eng, int by)
+{
+	return by == PEER_BY_KEY ? &eng->bykey : &eng->byname;
+}
+
+static void
+peer_index_put(struct peer_index *ix, int by, struct peer *p)
+{
+	size_t i = peer_hash(by, peer_index_key(by, p)) & (ix->cap - 1);
+
+	while (ix->slot[i] != NULL)
+		i = (i + 1) & (ix->cap - 1);
+	ix->slot[i] = p;
+	ix->n++;
+}
+
+static void
+peer_index_add(struct engine *eng, int by, struct peer *p)
+{
+	struct peer_index *ix = peer_index(eng, by);
+	struct peer **old = ix->slot;
+	size_t i, oldcap = ix->cap;
+
+	if ((ix->n + 1) * 2 > ix->cap) {
+		ix->cap = oldcap == 0 ? 64 : oldcap * 2;
+		ix->slot = xcalloc(ix->cap, sizeof *ix->slot);
+		ix->n = 0;
+		for (i = 0; i < oldcap; i++) {
+			if (old[i] != NULL)
+				peer_index_put(ix, by, old[i]);
+		}
+		free(old);
+	}
+	peer_index_put(ix, by, p);
+}
+
+/* Take p out; the entries after it in its run move back (no tombstones). */
+static void
+peer_index_del(struct engine *eng, int by, struct peer *p)
+{
+	struct peer_index *ix = peer_index(eng, by);
+	size_t i, j, h, mask = ix->cap - 1;
+
+	if (ix->cap == 0)
+		return;
+	i = peer_hash(by, peer_index_key(by, p)) & mask;
+	while (ix->slot[i] != p) {
+		if (ix->slot[i] == NULL)
+			return;
+		i = (i + 1) & mask;
+	}
+	for (j = (i + 1) & mask; ix->slot[j] != NULL; j = (j + 1) & mask) {
+		h = peer_hash(by, peer_index_key(by, ix->slot[j])) & mask;
+		/* Move it back unless its home lies cyclically in (i, j]. */
+		if (((j - h) & mask) >= ((j - i) & mask)) {
+			ix->slot[i] = ix->slot[j];
+			i = j;
+		}
+	}
+	ix->slot[i] = NULL;
+	ix->n--;
+}
+
+/* The first listed of two or more peers that match. */
+static struct peer *
+peer_first(const struct engine *eng, struct peer *a, struct peer *b)
 {
 	size_t i;
 
 	for (i = 0; i < eng->npeers; i++) {
-		if (eng->peers[i]->has_key &&
-		    ident_key_equal(eng->peers[i]->key, key))
+		if (eng->peers[i] == a || eng->peers[i] == b)
 			return eng->peers[i];
 	}
-	return NULL;
+	return a;
+}
+
+static struct peer *
+peer_lookup(const struct engine *eng, int by, const void *k)
+{
+	const struct peer_index *ix =
+	    by == PEER_BY_KEY ? &eng->bykey : &eng->byname;
+	struct peer *found = NULL;
+	size_t i, mask = ix->cap - 1;
+
+	if (ix->cap == 0)
+		return NULL;
+	for (i = peer_hash(by, k) & mask; ix->slot[i] != NULL;
+	     i = (i + 1) & mask) {
+		if (!peer_matches(by, ix->slot[i], k))
+			continue;
+		found = found == NULL ? ix->slot[i]
+		                      : peer_first(eng, found, ix->slot[i]);
+	}
+	return found;
+}
+
+static void
+peer_index_free(struct peer_index *ix)
+{
+	free(ix->slot);
+	memset(ix, 0, sizeof *ix);
+}
+
+/* Give p the key k (indexed). */
+static void
+peer_set_key(struct peer *p, const uint8_t *k)
+{
+	if (p->has_key)
+		peer_index_del(p->eng, PEER_BY_KEY, p);
+	memcpy(p->key, k, IDENT_KEYLEN);
+	p->has_key = 1;
+	peer_index_add(p->eng, PEER_BY_KEY, p);
+}
+
+/* Give p the name (indexed). */
+static void
+peer_set_name(struct peer *p, const char *name)
+{
+	peer_index_del(p->eng, PEER_BY_NAME, p);
+	snprintf(p->name, sizeof p->name, "%s", name);
+	peer_index_add(p->eng, PEER_BY_NAME, p);
+}
+
+struct peer *
+peer_by_key(const struct engine *eng, const uint8_t *key)
+{
+	return peer_lookup(eng, PEER_BY_KEY, key);
 }
 
 static struct peer *
 peer_by_name(const struct engine *eng, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < eng->npeers; i++) {
-		if (strcmp(eng->peers[i]->name, name) == 0)
-			return eng->peers[i];
-	}
-	return NULL;
+	return peer_lookup(eng, PEER_BY_NAME, name);
 }
 
 static struct peer *
@@ -94,12 +235,12 @@ peer_add(struct engine *eng, const char *name, enum peer_origin origin)
 	struct peer *p = xcalloc(1, sizeof *p);
 
 	p->eng = eng;
-	snprintf(p->name, sizeof p->name, "%s", name);
 	p->origin = origin;
 	p->backoff = ENGINE_BACKOFF_MIN;
 	eng->peers =
 	    xreallocarray(eng->peers, eng->npeers + 1, sizeof *eng->peers);
 	eng->peers[eng->npeers++] = p;
+	peer_set_name(p, name);
 	return p;
 }
 
@@ -126,6 +267,9 @@ peer_remove(struct engine *eng, struct peer *p)
 		return;
 	engine_removed(p);
 	eng->fe->peer_removed(eng->fe_arg, p); /* while it is still listed */
+	peer_index_del(eng, PEER_BY_NAME, p);
+	if (p->has_key)
+		peer_index_del(eng, PEER_BY_KEY, p);
 	memmove(&eng->peers[i], &eng->peers[i + 1],
 	    (eng->npeers - i - 1) * sizeof *eng->peers);
 	eng->npeers--;
@@ -297,8 +441,7 @@ peer_load_state(struct engine *eng, char **cause)
 			    strchr(flags, 'd') != NULL;
 		}
 		snprintf(p->nick, sizeof p->nick, "%s", nick);
-		memcpy(p->key, key, IDENT_KEYLEN);
-		p->has_key = 1;
+		peer_set_key(p, key);
 	}
 	fclose(f);
 	return 0;
@@ -403,8 +546,7 @@ peer_init(struct engine *eng, char **cause)
 		cp = &eng->conf->peers[i];
 		p = peer_add(eng, cp->name, PEER_CONFIG);
 		if (cp->has_key) {
-			memcpy(p->key, cp->key, IDENT_KEYLEN);
-			p->has_key = 1;
+			peer_set_key(p, cp->key);
 		}
 		if (cp->address != NULL)
 			p->address = xstrdup(cp->address);
@@ -426,6 +568,8 @@ peer_free_all(struct engine *eng)
 	free(eng->peers);
 	eng->peers = NULL;
 	eng->npeers = 0;
+	peer_index_free(&eng->bykey);
+	peer_index_free(&eng->byname);
 }
 
 /* --- peers: state and reconnection --------------------------------------- */
@@ -654,8 +798,7 @@ peer_check_responder(struct conn *c)
 			conn_close(c, "key of another peer");
 			return NULL;
 		}
-		memcpy(p->key, c->rkey, IDENT_KEYLEN);
-		p->has_key = 1;
+		peer_set_key(p, c->rkey);
 		ident_fingerprint(p->key, got);
 		engine_notice(eng, p, FE_INFO,
 		    "learned %s's key %s; it is "
@@ -694,8 +837,7 @@ peer_check_responder(struct conn *c)
 	}
 	ident_short(c->rkey, want);
 	p = peer_add(eng, want, PEER_LEARNED);
-	memcpy(p->key, c->rkey, IDENT_KEYLEN);
-	p->has_key = 1;
+	peer_set_key(p, c->rkey);
 	p->address = xstrdup(c->target);
 	p->autoconnect = 1;
 	ident_fingerprint(p->key, got);
@@ -790,8 +932,7 @@ peer_check_initiator(struct conn *c)
 	if (p == NULL) {
 		ident_short(c->rkey, name);
 		p = peer_add(eng, name, PEER_UNKNOWN);
-		memcpy(p->key, c->rkey, IDENT_KEYLEN);
-		p->has_key = 1;
+		peer_set_key(p, c->rkey);
 	}
 	if (peer_attach(c, p) == -1)
 		return;
@@ -1062,7 +1203,7 @@ engine_trust(struct engine *eng, struct peer *p, char **cause)
 		    p->name, eng->conf->path, cp->line);
 		return -1;
 	}
-	memcpy(p->key, p->seen_key, IDENT_KEYLEN);
+	peer_set_key(p, p->seen_key);
 	p->has_seen_key = 0;
 	p->refused = 0;
 	p->backoff = ENGINE_BACKOFF_MIN;
@@ -1108,9 +1249,9 @@ engine_rename(
 		return -1;
 	}
 	snprintf(old, sizeof old, "%s", p->name);
-	snprintf(p->name, sizeof p->name, "%s", name);
+	peer_set_name(p, name);
 	if (peer_save(eng) == -1) {
-		snprintf(p->name, sizeof p->name, "%s", old);
+		peer_set_name(p, old);
 		*cause = xasprintf("cannot remember the new name of %s", old);
 		return -1;
 	}
