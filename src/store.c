@@ -394,12 +394,31 @@ store_check(struct store *s, char **cause)
 	return 0;
 }
 
+/*
+ * p2ptui and p2ptui-rendezvous use SQLite from one thread only: no
+ * global mutexes and no memory statistics (each of which took a lock per
+ * allocation, a few per cent of a message's CPU). Only possible before
+ * SQLite initialises; later calls fail harmlessly.
+ */
+static void
+store_configure(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *
 store_open(const char *dir, char **cause)
 {
 	struct store *s = xcalloc(1, sizeof *s);
 	int i;
 
+	store_configure();
 	s->path = dir != NULL ? xasprintf("%s/%s", dir, STORE_FILE)
 	                      : xstrdup(":memory:");
 	*cause = NULL;
