@@ -10,8 +10,8 @@
  * lines for bench/run.sh; progress and diagnostics go to stderr. The
  * children are driven with bench/benchlib.c, as bench_xfer's are.
  *
- *   bench_session [-c CONC] [-n COUNT] [-r ROUNDS] [-s SAMPLES] \
- *       [-S STRACE] [-t SECS] P2PTUI RAWNODE WORKDIR \
+ *   bench_session [-c CONC] [-k KNOWN] [-n COUNT] [-r ROUNDS] \
+ *       [-s SAMPLES] [-S STRACE] [-t SECS] P2PTUI RAWNODE WORKDIR \
  *       handshake|throughput|durable|latency|idle
  *
  * "In memory" is a p2ptui node with "history = false;" (the message
@@ -29,7 +29,9 @@
  *             node's configuration pins as peers, and count a handshake
  *             once the node's first transport message (its HELLO)
  *             decrypts; then close and start over. Runs SECONDS (5).
- *             Also reports the node's CPU time per handshake.
+ *             Also reports the node's CPU time per handshake. With
+ *             -k, KNOWN (0) more pinned peers, listed before those, that
+ *             never connect: the cost of a large address book.
  * throughput  COUNT (200000) "/msg B <100 bytes>" lines written to A's
  *             stdin as fast as the pipe takes them; the time until B
  *             has printed COUNT "msg" lines (and then all acks must come
@@ -370,7 +372,7 @@ hs_event(struct hs_conn *h, int revents, int slot)
 }
 
 static void
-bench_handshake(int conc, double secs)
+bench_handshake(int conc, double secs, size_t known)
 {
 	struct pollfd pfd[2 * MAX_CHILDREN + HS_MAX_CONC];
 	struct hs_conn conns[HS_MAX_CONC];
@@ -380,14 +382,25 @@ bench_handshake(int conc, double secs)
 	uint64_t t0, tend, t1;
 	double cpu0, cpu1;
 	size_t n, i, nkeys = 2 * (size_t)conc;
+	const char *pre = known > 0 ? "hsk" : "hs";
 
 	if (conc < 1 || conc > HS_MAX_CONC)
 		die("concurrency must be 1 to %d", HS_MAX_CONC);
-	/* Client keys, pinned in the node's configuration. */
+	/* Client keys, pinned in the node's configuration after KNOWN
+	 * others that never connect (listed first, so a walk over the
+	 * peers would pass them all). */
 	if ((hsb.sk = calloc(nkeys, sizeof *hsb.sk)) == NULL ||
-	    (conf = malloc(nkeys * 100 + 32)) == NULL)
+	    (conf = malloc((nkeys + known) * 100 + 32)) == NULL)
 		die("out of memory");
 	p = conf + sprintf(conf, "peers = (\n");
+	for (i = 0; i < known; i++) {
+		uint8_t pk[NOISE_KEYLEN];
+
+		ident_random(pk, sizeof pk);
+		ident_fingerprint(pk, fp);
+		p += sprintf(
+		    p, "  { name = \"k%zu\"; key = \"%s\"; },\n", i, fp);
+	}
 	for (i = 0; i < nkeys; i++) {
 		ident_random(hsb.sk[i], NOISE_KEYLEN);
 		tmp = noise_hs_create(
@@ -406,8 +419,10 @@ bench_handshake(int conc, double secs)
 	node_wait_ready(node);
 	bp_node_addr(node->addr, &hsb.node);
 
-	fprintf(stderr, "handshake: %d connections at a time for %.0f s\n",
-	    conc, secs);
+	fprintf(stderr,
+	    "handshake: %d connections at a time for %.0f s, %zu more peers "
+	    "known\n",
+	    conc, secs, known);
 	cpu0 = proc_cpu(node->pid);
 	t0 = now_ns();
 	tend = t0 + (uint64_t)(secs * 1e9);
@@ -440,16 +455,18 @@ bench_handshake(int conc, double secs)
 		hs_close(&conns[i]);
 	if (hsb.done == 0)
 		die("no handshake completed");
-	printf("RESULT hs_conc %d\n", conc);
-	printf("RESULT hs_per_s %.0f\n",
+	/* With known peers: hsk_..., beside the plain run's hs_... */
+	printf("RESULT %s_conc %d\n", pre, conc);
+	printf("RESULT %s_known %zu\n", pre, known);
+	printf("RESULT %s_per_s %.0f\n", pre,
 	    (double)hsb.done * 1e9 / (double)(t1 - t0));
-	printf("RESULT hs_done %lu\n", hsb.done);
-	printf("RESULT hs_refused %lu\n", hsb.refused);
-	printf("RESULT hs_bye %lu\n", hsb.bye);
-	printf("RESULT hs_failed %lu\n", hsb.failed);
-	printf("RESULT hs_node_cpu_us %.1f\n",
+	printf("RESULT %s_done %lu\n", pre, hsb.done);
+	printf("RESULT %s_refused %lu\n", pre, hsb.refused);
+	printf("RESULT %s_bye %lu\n", pre, hsb.bye);
+	printf("RESULT %s_failed %lu\n", pre, hsb.failed);
+	printf("RESULT %s_node_cpu_us %.1f\n", pre,
 	    (cpu1 - cpu0) * 1e6 / (double)hsb.done);
-	printf("RESULT hs_node_cpu_share %.2f\n",
+	printf("RESULT %s_node_cpu_share %.2f\n", pre,
 	    (cpu1 - cpu0) * 1e9 / (double)(t1 - t0));
 	children_stop();
 	free(hsb.sk);
@@ -845,7 +862,7 @@ bench_idle(double secs)
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
-	    "usage: bench_session [-c conc] [-n count] [-r rounds] "
+	    "usage: bench_session [-c conc] [-k known] [-n count] [-r rounds] "
 	    "[-s samples] [-S strace] [-t secs] p2ptui rawnode workdir "
 	    "handshake|throughput|durable|latency|idle\n");
 	exit(2);
@@ -854,18 +871,21 @@ static void __attribute__((noreturn)) usage(void)
 int
 main(int argc, char **argv)
 {
-	unsigned long count = 0, samples = 5000;
+	unsigned long count = 0, samples = 5000, known = 0;
 	double secs = -1;
 	int conc = 16, rounds = 3, ch;
 	const char *what, *strace = NULL;
 
-	while ((ch = getopt(argc, argv, "c:n:r:s:S:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:k:n:r:s:S:t:")) != -1) {
 		switch (ch) {
 		case 'r':
 			rounds = atoi(optarg);
 			break;
 		case 'c':
 			conc = atoi(optarg);
+			break;
+		case 'k':
+			known = strtoul(optarg, NULL, 10);
 			break;
 		case 'n':
 			count = strtoul(optarg, NULL, 10);
@@ -903,7 +923,7 @@ main(int argc, char **argv)
 		die("libsodium cannot be initialised");
 
 	if (strcmp(what, "handshake") == 0)
-		bench_handshake(conc, secs > 0 ? secs : 5);
+		bench_handshake(conc, secs > 0 ? secs : 5, known);
 	else if (strcmp(what, "throughput") == 0) {
 		bench_throughput(count > 0 ? count : 200000, rounds);
 	} else if (strcmp(what, "durable") == 0) {

@@ -10,9 +10,10 @@
 # keepalive periods, and bench_xfer.sh takes a minute and a half.
 #
 #   bench_noise     Noise_XX handshakes in one process (both roles)
-#   bench_session   handshakes over loopback, throughput (in memory and
-#                   durable), latency and idle wakeups, with real
-#                   headless nodes; see its header
+#   bench_session   handshakes over loopback (also with 10,000 more
+#                   known peers), throughput (in memory and durable),
+#                   latency and idle wakeups, with real headless nodes;
+#                   see its header
 #   rawnode         the raw-TCP node the session figures are compared with
 #   bench_scale     N sessions from separate keys into one headless node
 #                   (N = 1000, 4000, 10000): its idle CPU and wakeups,
@@ -65,10 +66,10 @@ bench_cc bench_scale -I"$top_srcdir/src" "$BENCHLIB" "$BENCHPEER" "$LIB" \
 
 # --- run -------------------------------------------------------------------
 if [ -n "${BENCH_QUICK:-}" ]; then
-	NOISE_SECS=0.5 HS="-t 1" TPUT="-n 20000 -r 1" DUR="-n 20000 -r 1"
+	NOISE_SECS=0.5 HS="-t 1" HSK="-t 1 -k 1000" TPUT="-n 20000 -r 1" DUR="-n 20000 -r 1"
 	LAT="-s 500" IDLE="-t 5" SCALE="-k 5 -t 2" SCALE_N="100 400 1000"
 else
-	NOISE_SECS=2 HS="-t 5" TPUT="-n 200000 -r 3" DUR="-n 100000 -r 3"
+	NOISE_SECS=2 HS="-t 5" HSK="-t 5 -k 10000" TPUT="-n 200000 -r 3" DUR="-n 100000 -r 3"
 	LAT="-s 5000" IDLE="-t 40" SCALE="-t 10" SCALE_N="1000 4000 10000"
 fi
 # Counting fsyncs needs strace with --seccomp-bpf, and ptrace allowed.
@@ -93,9 +94,10 @@ run() {
 }
 echo "bench: in-process handshakes" >&2
 run noise "$T/bench_noise" "$NOISE_SECS"
-for what in handshake throughput durable latency idle; do
+for what in handshake handshake_known throughput durable latency idle; do
 	case $what in
 	handshake) opts=$HS ;;
+	handshake_known) opts=$HSK ;;
 	throughput) opts=$TPUT ;;
 	durable) opts=$DUR ;;
 	latency) opts=$LAT ;;
@@ -103,7 +105,7 @@ for what in handshake throughput durable latency idle; do
 	esac
 	# shellcheck disable=SC2086
 	run "$what" "$T/bench_session" $opts "$P2PTUI" "$T/rawnode" \
-	    "$T/$what" "$what"
+	    "$T/$what" "${what%_known}"
 done
 echo "bench: sessions at scale" >&2
 # shellcheck disable=SC2086
@@ -155,6 +157,11 @@ row "   responder floor (1 + 3 X25519)" "$(calc \
     "$xb_us" "$x_us")" ">= 0.6" "$(verdict "$(calc \
     'print (1e6 / a / (1e6 / (b + 3 * c)) >= 0.6)' "$hs_cpu" "$xb_us" \
     "$x_us")")"
+row "1d ... with $(get hsk_known) more known peers" "$(calc \
+    'printf "%.0f", 1e6 / a' "$(get hsk_node_cpu_us)")" "" "$(calc \
+    'printf "%.2f", b / a' "$(get hsk_node_cpu_us)" "$hs_cpu")" \
+    ">= 0.9 of 1c" "$(verdict "$(calc 'print (b / a >= 0.9)' \
+    "$(get hsk_node_cpu_us)" "$hs_cpu")")"
 row "2  one-way msg/s, 100 B (median)" "$(or "$tp")" \
     "$(or "$tr")" "$(calc 'printf "%.2f", a / b' "$tp" "$tr")" \
     ">= 100000/s" "$(verdict "$(calc 'print (a >= 100000)' "$tp")")"
