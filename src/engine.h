@@ -45,6 +45,8 @@ enum peer_origin {
 
 struct peer {
 	struct engine *eng;
+	/* name, key and has_key change only through peer.c's
+	 * peer_set_name() and peer_set_key(), which index them. */
 	char name[64]; /* config name, or the short fingerprint */
 	char nick[64]; /* what the peer calls itself (sanitised), or "" */
 	char *address; /* "HOST:PORT" to dial, or NULL */

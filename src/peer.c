@@ -813,8 +813,7 @@ peer_check_responder(struct conn *c)
 		if ((other = peer_by_key(eng, c->rkey)) == NULL) {
 			ident_short(c->rkey, want);
 			other = peer_add(eng, want, PEER_MEMBER);
-			memcpy(other->key, c->rkey, IDENT_KEYLEN);
-			other->has_key = 1;
+			peer_set_key(other, c->rkey);
 			other->address = xstrdup(c->target);
 			eng->fe->peer_changed(eng->fe_arg, other);
 		} else if (other->origin == PEER_UNKNOWN)
@@ -1342,8 +1341,7 @@ engine_member_peer(struct engine *eng, const uint8_t *key, const char *nick,
 	if (p == NULL) {
 		ident_short(key, name);
 		p = peer_add(eng, name, PEER_MEMBER);
-		memcpy(p->key, key, IDENT_KEYLEN);
-		p->has_key = 1;
+		peer_set_key(p, key);
 		if (nick != NULL)
 			peer_set_nick(p, nick);
 	} else if (p->origin == PEER_UNKNOWN) {
