@@ -78,6 +78,7 @@ struct conf {
 
 	struct conf_peer *peers;
 	size_t npeers;
+	size_t *byname; /* peers' indices sorted by name (conf_find_peer) */
 };
 
 /* The default path: $HOME/.p2ptui.conf (allocated). */

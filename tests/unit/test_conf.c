@@ -609,6 +609,18 @@ test_peer_errors(void **state)
 	    "  { name = \"bob\"; address = \"h:3\"; }\n"
 	    ");\n",
 	    5, "duplicate peer name 'bob' (first defined at line 2)");
+	/* Of several, the first in the file; a key before a name. */
+	assert_true(asprintf(&text,
+	                "peers = (\n"
+	                "  { name = \"zed\"; address = \"h:1\"; },\n"
+	                "  { name = \"amy\"; key = \"%s\"; },\n"
+	                "  { name = \"zed\"; key = \"%s\"; },\n"
+	                "  { name = \"amy\"; address = \"h:4\"; }\n"
+	                ");\n",
+	                fp, fp) != -1);
+	check_error(
+	    f, text, 4, "peer 'zed' has the same key as 'amy' (line 3)");
+	free(text);
 
 	/* autoconnect without an address: the line of autoconnect. */
 	assert_true(asprintf(&text,
