@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "net.h"
 #include "proto.h"
+#include "rdv.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -92,17 +93,67 @@ cmd_no_more(struct cmd_ctx *ctx, const char *args, const char *name)
 	return -1;
 }
 
-/* /connect HOST:PORT, or /connect PEER (a word without ':'). */
+/* /register NAME and /lookup NAME (rdv.c): the answers come later. */
+static int
+cmd_rdv_name(struct cmd_ctx *ctx, const char *args, const char *usage,
+    int (*fn)(struct engine *, const char *, char **))
+{
+	char *name = cmd_word(&args), *cause;
+	int r;
+
+	if (name == NULL || *args != '\0') {
+		free(name);
+		cmd_reply(ctx, FE_ERROR, "usage: %s", usage);
+		return -1;
+	}
+	r = fn(ctx->app->engine, name, &cause);
+	free(name);
+	return r == -1 ? cmd_fail(ctx, cause) : 0;
+}
+
+static int
+cmd_register(struct cmd_ctx *ctx, const char *args)
+{
+	return cmd_rdv_name(ctx, args, "/register NAME", rdv_register);
+}
+
+static int
+cmd_lookup(struct cmd_ctx *ctx, const char *args)
+{
+	return cmd_rdv_name(ctx, args, "/lookup NAME", rdv_lookup);
+}
+
+static int
+cmd_who(struct cmd_ctx *ctx, const char *args)
+{
+	char *cause;
+
+	if (cmd_no_more(ctx, args, "who") == -1)
+		return -1;
+	if (rdv_who(ctx->app->engine, &cause) == -1)
+		return cmd_fail(ctx, cause);
+	return 0;
+}
+
+/* /connect HOST:PORT, /connect PEER (a word without ':'), or /connect
+ * @NAME (through the rendezvous server). */
 static int
 cmd_connect(struct cmd_ctx *ctx, const char *args)
 {
 	char *where = cmd_word(&args), *cause;
 	struct peer *p;
+	int r;
 
 	if (where == NULL || *args != '\0') {
 		free(where);
-		cmd_reply(ctx, FE_ERROR, "usage: /connect HOST:PORT or PEER");
+		cmd_reply(
+		    ctx, FE_ERROR, "usage: /connect HOST:PORT, PEER or @NAME");
 		return -1;
+	}
+	if (where[0] == '@') {
+		r = rdv_connect(ctx->app->engine, where + 1, &cause);
+		free(where);
+		return r == -1 ? cmd_fail(ctx, cause) : 0;
 	}
 	if (strchr(where, ':') == NULL) {
 		if ((p = engine_find_peer(ctx->app->engine, where)) == NULL)
@@ -694,12 +745,16 @@ static const struct cmd_entry cmd_table[] = {
 	    "peer list until a message or offer comes or goes; the system "
 	    "view cannot be closed. Terminal interface only.",
 	    cmd_close },
-	{ "connect", "HOST:PORT|PEER",
+	{ "connect", "HOST:PORT|PEER|@NAME",
 	    "connect to an address, or dial a known peer again",
 	    "Dials HOST:PORT ([ADDR]:PORT for IPv6). A new key found there "
 	    "becomes a peer, remembered with the address and reconnected "
 	    "automatically. /connect PEER dials a known peer at its "
-	    "address, after /disconnect or a refusal.",
+	    "address, after /disconnect or a refusal. /connect @NAME "
+	    "looks NAME up on the rendezvous server and asks it to "
+	    "introduce you: a contact is dialled at once, anyone else "
+	    "first agrees with their own /connect @NAME; without a direct "
+	    "connection after 3 seconds, the server relays.",
 	    cmd_connect },
 	{ "decline", "[PEER|#N]", "decline a contact request, or a file offer",
 	    "Declines the contact request of PEER (or the only one "
@@ -749,6 +804,11 @@ static const struct cmd_entry cmd_table[] = {
 	    "both sides; elsewhere, and in headless mode, use /msg PEER "
 	    "/me ACTION.",
 	    cmd_me },
+	{ "lookup", "NAME", "look a username up on the rendezvous server",
+	    "Asks the rendezvous server for the key of username NAME; the "
+	    "answer is lookup NAME FINGERPRINT, or none. A key that "
+	    "differs from the one of a contact of that name is refused.",
+	    cmd_lookup },
 	{ "msg", "PEER TEXT", "send a message to a peer (or a #ROOM)",
 	    "Sends TEXT to PEER; stored first, and queued while PEER "
 	    "is offline. Text longer than max_message goes as several "
@@ -782,6 +842,12 @@ static const struct cmd_entry cmd_table[] = {
 	    "Leaves p2ptui: connected peers are told, and anything not "
 	    "delivered stays queued for the next start.",
 	    cmd_quit },
+	{ "register", "NAME", "register or change your username",
+	    "Registers NAME (3 to 32 of a-z, 0-9, '.', '_', '-'; upper "
+	    "case is lowered) for your key on the rendezvous server, or "
+	    "renames you if you have one; a name another key holds is "
+	    "refused.",
+	    cmd_register },
 	{ "rename", "[PEER] NAME", "give a peer a local name of your choice",
 	    "Gives PEER (the selected one by default) a local name: 1 to "
 	    "32 letters, digits, '.', '_' or '-', kept across restarts. "
@@ -832,6 +898,11 @@ static const struct cmd_entry cmd_table[] = {
 	    "with the token after '#'. Anyone with the URL can use "
 	    "p2ptui as you: keep it to yourself.",
 	    cmd_web },
+	{ "who", "", "list contacts online, and the server's directory",
+	    "Lists the contacts the rendezvous server says are online, "
+	    "and asks it for its public directory of online usernames "
+	    "(where it keeps one).",
+	    cmd_who },
 };
 #define CMD_COUNT (sizeof cmd_table / sizeof cmd_table[0])
 

@@ -131,7 +131,19 @@ static const struct conf_option conf_web_options[] = {
 	{ "root", CONF_STRING, OFF(web_root), "\"\"", 0, 1024,
 	    "Directory of the page's files (empty: the installed ones)." },
 };
+/* The members of the rendezvous group (p2ptui.conf(5)). */
+static const struct conf_option conf_rdv_options[] = {
+	{ "address", CONF_ADDR, OFF(rdv_address), "\"rdv.example.org:7077\"", 0,
+	    0, "Where the rendezvous server listens: \"HOST:PORT\"." },
+	{ "key", CONF_STRING, OFF(rdv_key), "\"\"", 0, 64,
+	    "The server's key (the fingerprint it printed at first start): "
+	    "a server presenting another is refused." },
+	{ "username", CONF_STRING, OFF(rdv_username), "\"\"", 0, 32,
+	    "The name registered on first connection if your key has none "
+	    "(empty: none; /register later)." },
+};
 #undef OFF
+#define CONF_NRDV (sizeof conf_rdv_options / sizeof conf_rdv_options[0])
 #define CONF_NOPTIONS (sizeof conf_options / sizeof conf_options[0])
 #define CONF_NWEB (sizeof conf_web_options / sizeof conf_web_options[0])
 
@@ -452,43 +464,87 @@ conf_defaults(struct conf *conf)
 	memset(conf, 0, sizeof *conf);
 	conf_defaults_of(conf, conf_options, CONF_NOPTIONS);
 	conf_defaults_of(conf, conf_web_options, CONF_NWEB);
+	conf_defaults_of(conf, conf_rdv_options, CONF_NRDV);
 }
 
-/* The web = { ... } group: its members from conf_web_options. */
+/*
+ * A group of settings (web, rendezvous): its members from opts; *have
+ * gets bit i for each of the first members present (up to 31).
+ */
 static int
-conf_load_web(struct conf *conf, config_setting_t *g, const char *path,
-    const char *text, FILE *warn, char **cause)
+conf_load_group(struct conf *conf, config_setting_t *g,
+    const struct conf_option *opts, size_t nopts, const char *what,
+    const char *example, const char *path, const char *text, FILE *warn,
+    unsigned *have, char **cause)
 {
-	const char *names[CONF_NWEB];
+	const char *names[8];
+	char *kind;
 	config_setting_t *s;
 	size_t i;
 	int k, n;
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-		*cause = xasprintf("%s:%d: 'web' must be a group: web = { "
-		                   "listen = \"127.0.0.1:7080\"; };",
-		    path, config_setting_source_line(g));
+		*cause = xasprintf("%s:%d: '%s' must be a group: %s", path,
+		    config_setting_source_line(g), what, example);
 		return -1;
 	}
-	for (i = 0; i < CONF_NWEB; i++)
-		names[i] = conf_web_options[i].name;
+	for (i = 0; i < nopts && i < 8; i++)
+		names[i] = opts[i].name;
+	kind = xasprintf("%s setting", what);
 	n = config_setting_length(g);
 	for (k = 0; k < n; k++) {
 		s = config_setting_get_elem(g, (unsigned)k);
-		for (i = 0; i < CONF_NWEB; i++) {
+		for (i = 0; i < nopts; i++) {
 			if (strcmp(config_setting_name(s), names[i]) == 0)
 				break;
 		}
-		if (i == CONF_NWEB) {
-			conf_warn_unknown(
-			    warn, path, s, "web setting", names, CONF_NWEB);
+		if (i == nopts) {
+			conf_warn_unknown(warn, path, s, kind, names, nopts);
 			continue;
 		}
-		if (conf_set(
-		        conf, &conf_web_options[i], s, path, text, cause) == -1)
+		if (conf_set(conf, &opts[i], s, path, text, cause) == -1) {
+			free(kind);
 			return -1;
+		}
+		*have |= 1u << i;
 	}
+	free(kind);
+	return 0;
+}
+
+static int
+conf_load_web(struct conf *conf, config_setting_t *g, const char *path,
+    const char *text, FILE *warn, char **cause)
+{
+	unsigned have = 0;
+
+	if (conf_load_group(conf, g, conf_web_options, CONF_NWEB, "web",
+	        "web = { listen = \"127.0.0.1:7080\"; };", path, text, warn,
+	        &have, cause) == -1)
+		return -1;
 	conf->web = 1;
+	return 0;
+}
+
+/* The rendezvous = { ... } group: address and key are required. */
+static int
+conf_load_rdv(struct conf *conf, config_setting_t *g, const char *path,
+    const char *text, FILE *warn, char **cause)
+{
+	unsigned have = 0;
+
+	if (conf_load_group(conf, g, conf_rdv_options, CONF_NRDV, "rendezvous",
+	        "rendezvous = { address = \"HOST:PORT\"; key = "
+	        "\"FINGERPRINT\"; };",
+	        path, text, warn, &have, cause) == -1)
+		return -1;
+	if ((have & 3) != 3) {
+		*cause = xasprintf("%s:%d: 'rendezvous' needs both address "
+		                   "and key",
+		    path, config_setting_source_line(g));
+		return -1;
+	}
+	conf->rdv = 1;
 	return 0;
 }
 
@@ -959,7 +1015,7 @@ conf_load(struct conf *conf, const char *path, int create, int *created,
 {
 	struct stat sb;
 	char *text;
-	const char *names[CONF_NOPTIONS + 2];
+	const char *names[CONF_NOPTIONS + 3];
 	config_setting_t *root, *s;
 	const struct conf_option *o;
 	config_t cfg;
@@ -997,6 +1053,7 @@ conf_load(struct conf *conf, const char *path, int create, int *created,
 		names[i] = conf_options[i].name;
 	names[CONF_NOPTIONS] = "peers";
 	names[CONF_NOPTIONS + 1] = "web";
+	names[CONF_NOPTIONS + 2] = "rendezvous";
 
 	root = config_root_setting(&cfg);
 	n = config_setting_length(root);
@@ -1015,13 +1072,19 @@ conf_load(struct conf *conf, const char *path, int create, int *created,
 				goto out;
 			continue;
 		}
+		if (strcmp(name, "rendezvous") == 0) {
+			if (conf_load_rdv(conf, s, path, text, warn, cause) ==
+			    -1)
+				goto out;
+			continue;
+		}
 		for (i = 0; i < CONF_NOPTIONS; i++) {
 			if (strcmp(name, conf_options[i].name) == 0)
 				break;
 		}
 		if (i == CONF_NOPTIONS) {
 			conf_warn_unknown(
-			    warn, path, s, "setting", names, CONF_NOPTIONS + 2);
+			    warn, path, s, "setting", names, CONF_NOPTIONS + 3);
 			continue;
 		}
 		o = &conf_options[i];
@@ -1042,9 +1105,13 @@ conf_free(struct conf *conf)
 	const struct conf_option *o;
 	size_t i;
 
-	for (i = 0; i < CONF_NOPTIONS + CONF_NWEB; i++) {
-		o = i < CONF_NOPTIONS ? &conf_options[i]
-		                      : &conf_web_options[i - CONF_NOPTIONS];
+	for (i = 0; i < CONF_NOPTIONS + CONF_NWEB + CONF_NRDV; i++) {
+		if (i < CONF_NOPTIONS)
+			o = &conf_options[i];
+		else if (i < CONF_NOPTIONS + CONF_NWEB)
+			o = &conf_web_options[i - CONF_NOPTIONS];
+		else
+			o = &conf_rdv_options[i - CONF_NOPTIONS - CONF_NWEB];
 		if (o->type == CONF_STRING || o->type == CONF_ADDR ||
 		    o->type == CONF_CHOICE)
 			free(*(char **)((char *)conf + o->offset));
@@ -1117,6 +1184,14 @@ conf_write_default(FILE *fp)
 	      "#web = {\n",
 	    fp);
 	conf_write_options(fp, conf_web_options, CONF_NWEB, "#  # ", "\n#  ");
+	fputs("#};\n", fp);
+	fputs("\n# A rendezvous server (p2ptui-rendezvous(8)): a username, "
+	      "presence of\n"
+	      "# contacts, /connect @NAME, and a relay when no direct "
+	      "connection works.\n"
+	      "#rendezvous = {\n",
+	    fp);
+	conf_write_options(fp, conf_rdv_options, CONF_NRDV, "#  # ", "\n#  ");
 	fputs("#};\n", fp);
 	fputs("\n# Known peers. Each is pinned to its key: a connection "
 	      "presenting another\n"

@@ -76,6 +76,12 @@ struct conf {
 	int web_upload_max; /* MiB */
 	char *web_root; /* "" for the installed page */
 
+	/* The rendezvous = { ... } group: rdv is 1 if it is there. */
+	int rdv;
+	char *rdv_address;
+	char *rdv_key; /* the server's fingerprint */
+	char *rdv_username; /* "" for none */
+
 	struct conf_peer *peers;
 	size_t npeers;
 	size_t *byname; /* peers' indices sorted by name (conf_find_peer) */

@@ -43,6 +43,7 @@
 #include "engine_int.h"
 #include "ident.h"
 #include "log.h"
+#include "rdv_proto.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -78,6 +79,7 @@ conn_reap(void *arg)
 	while ((c = LIST_FIRST(&eng->dead)) != NULL) {
 		LIST_REMOVE(c, entry);
 		free(c->target);
+		free(c->preamble);
 		buf_free(&c->in);
 		buf_free(&c->out);
 		free(c);
@@ -952,6 +954,10 @@ conn_connected(struct conn *c)
 		return;
 	}
 	conn_hs_start(c);
+	if (c->preamble != NULL) { /* the relay hello, in the clear */
+		buf_append(&c->out, c->preamble, c->preamble_len);
+		conn_want_write(c);
+	}
 	if (c->initiator)
 		conn_hs_write(c, 0);
 	else /* a punch where we answer: message 1 is theirs */
@@ -1121,6 +1127,26 @@ engine_punch(
 	c->candidate = 1;
 	c->bind_port = port;
 	c->route = "punched";
+	return 0;
+}
+
+int
+engine_relay(struct engine *eng, struct peer *p, const char *hostport,
+    const uint8_t token[32], int initiator, char **cause)
+{
+	struct conn *c;
+
+	if (!p->has_key) {
+		*cause = xasprintf("%s has no key yet", p->name);
+		return -1;
+	}
+	if ((c = conn_dial_start(eng, p, hostport, initiator, cause)) == NULL)
+		return -1;
+	c->candidate = 1;
+	c->route = "relay";
+	c->preamble_len = RDV_HELLO_LEN;
+	c->preamble = xmalloc(RDV_HELLO_LEN);
+	rdv_proto_hello(token, c->preamble);
 	return 0;
 }
 

@@ -188,7 +188,8 @@ engine_start(struct engine *eng, char **cause)
 {
 	size_t i, k;
 
-	eng->lfd = net_listen(eng->conf->listen, 0, eng->listen_addr, cause);
+	eng->lfd = net_listen(
+	    eng->conf->listen, eng->conf->rdv, eng->listen_addr, cause);
 	if (eng->lfd == -1)
 		return -1;
 	eng->lwatch =

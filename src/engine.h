@@ -70,6 +70,7 @@ struct peer {
 	int was_waiting; /* waited for them to accept our request */
 	int quiet_online; /* we just accepted it: that said it */
 	int been_online; /* online before, in this run */
+	int rdv_online; /* the rendezvous server says it is online (rdv.c) */
 	unsigned unread; /* for the frontend */
 	void **fdata; /* the features' per-peer state (engine_peer_slot()) */
 	uint64_t forget_ms; /* when /forget was first asked, to confirm */
@@ -103,6 +104,11 @@ struct fe_ops {
 	    void *arg, struct peer *, const struct xfer *, int changed);
 	/* Something happened in a room (room.h; may be NULL). */
 	void (*room)(void *arg, const struct room_report *);
+	/* A machine-readable event of the rendezvous client (rdv.c):
+	 * "registered NAME", "presence PEER online", ...; the headless
+	 * frontend prints it as a line, others ignore it (may be NULL).
+	 * A notice for people goes with it where one is useful. */
+	void (*event)(void *arg, const char *line);
 };
 
 /*
@@ -147,6 +153,14 @@ int engine_dial_candidate(struct engine *, struct peer *, const char *hostport,
  */
 int engine_punch(
     struct engine *, struct peer *, const char *hostport, char **cause);
+/*
+ * A relayed session (doc/PROTOCOL.md section 16.4): a fresh connection
+ * to the rendezvous server at hostport, the relay hello with token as
+ * its first bytes, then the peer handshake over it, as Noise initiator
+ * if initiator is set. Like engine_dial_candidate, route "relay".
+ */
+int engine_relay(struct engine *, struct peer *, const char *hostport,
+    const uint8_t token[32], int initiator, char **cause);
 /* How the peer's session runs: "direct", or the route of the candidate
  * dial that made it; NULL without a session. */
 const char *engine_peer_route(const struct peer *);

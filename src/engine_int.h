@@ -120,6 +120,8 @@ struct conn {
 	int explicit; /* dialled by the user: report failures */
 	int candidate; /* a background dial to a hint: no state, no alarm */
 	uint16_t bind_port; /* dial from this local port (a punch), or 0 */
+	uint8_t *preamble; /* sent before the handshake (a relay hello) */
+	size_t preamble_len;
 	const char *route; /* how the session runs: "direct", "lan", ... */
 	int member; /* dialled to join a room: the peer is a PEER_MEMBER */
 	int hello_sent, hello_got;

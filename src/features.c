@@ -16,6 +16,7 @@
 #include "flip.h"
 #include "lan.h"
 #include "portmap.h"
+#include "rdv.h"
 #include "room.h"
 #include "xfer.h"
 
@@ -25,6 +26,7 @@ const struct feature *const features[] = {
 	&xfer_feature,
 	&lan_feature,
 	&portmap_feature,
+	&rdv_feature,
 	&room_feature,
 };
 const size_t nfeatures = sizeof features / sizeof features[0];

@@ -349,6 +349,13 @@ hl_room(void *arg, const struct room_report *rep)
 	}
 }
 
+static void
+hl_event(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(hl_out, "%s\n", line);
+}
+
 static const struct fe_ops hl_ops = {
 	.ready = hl_ready,
 	.peer_changed = hl_peer_changed,
@@ -359,6 +366,7 @@ static const struct fe_ops hl_ops = {
 	.flip = hl_flip,
 	.xfer = hl_xfer,
 	.room = hl_room,
+	.event = hl_event,
 };
 
 static void

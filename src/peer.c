@@ -65,6 +65,9 @@ peer_state_text(const struct peer *p)
 		return "offline (declined)";
 	if (p->state == PEER_OFFLINE && p->disconnected)
 		return "offline (disconnected)";
+	/* No session, but the rendezvous server says it is there (rdv.c). */
+	if (p->state == PEER_OFFLINE && p->rdv_online)
+		return "online via server";
 	return peer_state_name(p->state);
 }
 

@@ -79,7 +79,10 @@ ui_peers_draw(struct ui *ui)
 		r = ui_view_room(ui, i);
 		snprintf(head, sizeof head, "%c%c %c ", i == sel ? '>' : ' ',
 		    i <= 9 ? (char)('0' + i) : ' ',
-		    p != NULL ? ui_state_mark(p->state) : ' ');
+		    p == NULL ? ' '
+		        : p->state == PEER_OFFLINE && p->rdv_online
+		        ? '*'
+		        : ui_state_mark(p->state));
 		name = p != NULL ? p->name : "[system]";
 		unread = p != NULL ? p->unread : ui->system->unread;
 		tail[0] = '\0';

@@ -945,6 +945,37 @@ test_web(void **state)
 	    "'listen'?)"));
 }
 
+/* The rendezvous group: off without it; address and key required. */
+static void
+test_rendezvous(void **state)
+{
+	struct fixture *f = *state;
+
+	load_ok(f, "");
+	assert_int_equal(f->conf.rdv, 0);
+	load_ok(f,
+	    "rendezvous = { address = \"127.0.0.1:7077\";\n"
+	    "  key = \"abc\"; username = \"alice\"; };\n");
+	assert_int_equal(f->conf.rdv, 1);
+	assert_string_equal(f->conf.rdv_address, "127.0.0.1:7077");
+	assert_string_equal(f->conf.rdv_key, "abc");
+	assert_string_equal(f->conf.rdv_username, "alice");
+	check_error(f, "rendezvous = {\n address = \"127.0.0.1:7077\"; };\n", 1,
+	    "'rendezvous' needs both address and key");
+	check_error(
+	    f, "rendezvous = \"x\";\n", 1, "'rendezvous' must be a group");
+	check_error(f,
+	    "rendezvous = {\n address = \"nowhere\"; key = \"k\"; };\n", 2,
+	    "'address'");
+	warn_reset(f);
+	load_ok(f,
+	    "rendezvous = { address = \"h:1\"; key = \"k\";\n"
+	    "  usrname = \"x\"; };\n");
+	assert_non_null(strstr(warnings(f),
+	    ":2: warning: unknown rendezvous setting 'usrname' (did you mean "
+	    "'username'?)"));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -952,6 +983,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_default_file),
+		T(test_rendezvous),
 		T(test_empty_file),
 		T(test_all_values),
 		T(test_errors),

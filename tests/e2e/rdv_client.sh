@@ -1,0 +1,105 @@
+#!/bin/bash
+# The rendezvous client in p2ptui (issue 17; doc/PROTOCOL.md section 16):
+# a real p2ptui-rendezvous and three headless nodes. alice and bob are
+# mutual contacts without addresses, carol knows alice's key only.
+#   - the configured username is registered: "registered NAME"
+#   - a name another key holds is refused
+#   - presence between mutual contacts only; carol hears nothing
+#   - mutual contacts the server says are online meet through it (direct)
+#   - /lookup, and a name that contradicts a pinned key is refused
+#   - /connect @NAME: a contact request the other side accepts
+#   - a server restart: the clients reconnect, presence comes back
+#   - a server presenting another key than the pinned one is refused
+. "${top_srcdir:-.}/tests/e2e/lib.sh"
+. "${top_srcdir:-.}/tests/e2e/lib_rdv.sh"
+
+rdv_start
+for n in alice bob carol dave eve; do
+	node_home "$n" >/dev/null
+	HOME="$T/$n" "$P2PTUI" --fingerprint >"$T/$n.fp" 2>/dev/null ||
+	    fail "no fingerprint for $n"
+done
+fp() { cat "$T/$1.fp"; }
+rdv_conf() { # NAME USERNAME [SERVERKEY]
+	printf 'rendezvous = { address = "%s"; key = "%s"; username = "%s"; };\n' \
+	    "$RDV_ADDR" "${3:-$RDV_FP}" "$2" >>"$T/$1/.p2ptui.conf"
+}
+printf 'peers = ( { name = "bob"; key = "%s"; } );\n' "$(fp bob)" \
+    >>"$T/alice/.p2ptui.conf"
+printf 'peers = ( { name = "alice"; key = "%s"; } );\n' "$(fp alice)" \
+    >>"$T/bob/.p2ptui.conf"
+# carol: alice, and a "bob" pinned to dave's key.
+printf 'peers = ( { name = "alice"; key = "%s"; },
+    { name = "bob"; key = "%s"; } );\n' "$(fp alice)" "$(fp dave)" \
+    >>"$T/carol/.p2ptui.conf"
+rdv_conf alice alice
+rdv_conf bob bob
+rdv_conf carol carol
+# eve pins dave's key for the server.
+rdv_conf eve eve "$(fp dave)"
+
+node_start alice
+node_start bob
+wait_for alice '^registered alice$'
+wait_for bob '^registered bob$'
+node_start carol
+wait_for carol '^registered carol$'
+
+# Mutual contacts: presence both ways, then a direct session through
+# the server's introduction (neither knows the other's address).
+wait_for alice '^presence bob online$'
+wait_for bob '^presence alice online$'
+wait_for alice "^online bob $(fp bob) [^ ]+ direct\$"
+wait_for bob "^online alice $(fp alice) [^ ]+ direct\$"
+node_cmd alice /peers
+wait_for alice '^info bob online \(direct\) '
+
+# A name is first come; carol's own stays.
+node_cmd carol '/register Bob'
+wait_for carol '^error the rendezvous server refused REGISTER: the name belongs to someone else'
+
+node_cmd carol '/lookup ALICE'
+wait_for carol "^lookup alice $(fp alice)\$"
+node_cmd carol '/lookup nobody'
+wait_for carol '^lookup nobody none$'
+# The server says bob is bob's key; carol pinned "bob" to dave's.
+node_cmd carol '/lookup bob'
+wait_for carol '^error KEY MISMATCH: the rendezvous server says bob is '
+[ "$(count carol '^lookup bob ')" = 0 ] || fail "carol accepted bob's key"
+
+# carol is no mutual contact of anyone: no presence at all
+# (alice subscribed long ago; carol asked the server three times since).
+[ "$(count carol '^presence ')" = 0 ] || fail "carol learned presence"
+[ "$(count alice '^presence carol')" = 0 ] || fail "alice heard of carol"
+
+# carol asks for alice; alice agrees; carol dials, alice accepts.
+node_cmd carol '/connect @alice'
+wait_for alice '^info carol \([a-z2-7]{55}\) asks to talk through the rendezvous server'
+node_cmd alice '/connect @carol'
+wait_for alice "^request [^ ]+ $(fp carol) "
+c_name=$(field alice '^request ' 2)
+node_cmd alice "/accept $c_name"
+wait_for carol "^online alice $(fp alice) [^ ]+ direct\$"
+# Now contacts both ways: presence.
+wait_for carol '^presence alice online$'
+
+
+# The server restarts: both reconnect and hear of each other again.
+pa=$(count alice '^presence bob online$')
+wait_for alice "^presence $c_name online\$"
+pc=$(count alice "^presence $c_name online\$")
+pb=$(count bob '^presence alice online$')
+rdv_restart
+wait_for alice '^warn rendezvous server [^ ]+: connection closed; trying again'
+wait_for alice '^presence bob online$' $((pa + 1))
+wait_for bob '^presence alice online$' $((pb + 1))
+wait_for alice "^presence $c_name online\$" $((pc + 1))
+node_cmd alice /who
+wait_for alice "^info contacts online: bob $c_name\$"
+wait_for alice '^info the rendezvous server keeps no public directory$'
+
+# eve pinned another key for the server: refused, loudly.
+node_start eve
+wait_for eve '^error KEY MISMATCH: the rendezvous server at [^ ]+ presented key '
+[ "$(count eve '^registered ')" = 0 ] || fail "eve registered"
+echo "rdv_client: ok"
