@@ -57,7 +57,7 @@ static const struct conf_option conf_options[] = {
 	    "Your nickname as peers see it (empty: your login name)." },
 	{ "listen", CONF_ADDR, OFF(listen), "\"0.0.0.0:7070\"", 0, 0,
 	    "Address and port to accept peers on: \"ADDR:PORT\" or "
-	    "\"[IPV6]:PORT\"; port 0 picks a free one." },
+	    "\"[IPV6]:PORT\"; port 0 picks a free one; \"off\": none." },
 	{ "data_dir", CONF_STRING, OFF(data_dir), "\"\"", 0, 1024,
 	    "Keys, history and state (empty: $XDG_DATA_HOME/p2ptui or "
 	    "~/.local/share/p2ptui)." },
@@ -413,6 +413,12 @@ conf_set(struct conf *conf, const struct conf_option *o, config_setting_t *s,
 		*(char **)field = xstrdup(str);
 		break;
 	case CONF_ADDR:
+		/* listen = "off": not listening at all (rendezvous relay). */
+		if (field == (void *)&conf->listen && strcmp(str, "off") == 0) {
+			free(*(char **)field);
+			*(char **)field = xstrdup(str);
+			break;
+		}
 		if (util_parse_hostport(str, host, &port, 1, &why) == -1) {
 			*cause = xasprintf(
 			    "%s:%d: '%s': %s", path, line, o->name, why);

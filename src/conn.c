@@ -1170,6 +1170,12 @@ engine_peer_route(const struct peer *p)
 	return p->conn->route;
 }
 
+const char *
+engine_listen_addr(const struct engine *eng)
+{
+	return eng->listen_addr;
+}
+
 uint16_t
 engine_listen_port(const struct engine *eng)
 {

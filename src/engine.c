@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/queue.h>
 #include <unistd.h>
 
@@ -188,12 +189,16 @@ engine_start(struct engine *eng, char **cause)
 {
 	size_t i, k;
 
-	eng->lfd = net_listen(
-	    eng->conf->listen, eng->conf->rdv, eng->listen_addr, cause);
-	if (eng->lfd == -1)
-		return -1;
-	eng->lwatch =
-	    loop_watch_add(eng->loop, eng->lfd, POLLIN, admit_accept_cb, eng);
+	if (strcmp(eng->conf->listen, "off") == 0) /* dial out only */
+		snprintf(eng->listen_addr, sizeof eng->listen_addr, "off");
+	else {
+		eng->lfd = net_listen(
+		    eng->conf->listen, eng->conf->rdv, eng->listen_addr, cause);
+		if (eng->lfd == -1)
+			return -1;
+		eng->lwatch = loop_watch_add(
+		    eng->loop, eng->lfd, POLLIN, admit_accept_cb, eng);
+	}
 	eng->fe->ready(eng->fe_arg, eng->listen_addr);
 	for (i = 0; i < eng->npeers; i++)
 		eng->fe->peer_changed(eng->fe_arg, eng->peers[i]);

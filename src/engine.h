@@ -166,6 +166,8 @@ int engine_relay(struct engine *, struct peer *, const char *hostport,
 const char *engine_peer_route(const struct peer *);
 /* The port we listen on (0 if not listening). */
 uint16_t engine_listen_port(const struct engine *);
+/* Where we listen, "ADDR:PORT" with the real port ("off" if not). */
+const char *engine_listen_addr(const struct engine *);
 /* The router maps "IPV4:PORT" to our listening port (NULL: no longer);
  * HELLOs announce it first among our addresses. */
 void engine_set_mapped(struct engine *, const char *hostport);

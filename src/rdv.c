@@ -29,8 +29,11 @@
  *
  * An introduction (CANDIDATES) waits for its delay, then dials each
  * kind 1 and 2 candidate (engine_dial_candidate(), route "direct") and
- * punches each kind 3 (engine_punch(), route "punched"); if no session
- * with that key is up RDV_RELAY_MS later, it asks for a relay.
+ * punches each kind 3 (engine_punch(), route "punched") unless the peer
+ * listed that very address itself (no NAT: the direct dial does it); if
+ * no session with that key is up RDV_RELAY_MS later, it asks for a
+ * relay, and on RELAY_TOKEN engine_relay() dials the server again and
+ * runs the peer handshake through it (route "relay").
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -303,10 +306,14 @@ rdv_subscribe(struct rdv *rdv, int force)
 	rdv_send(rdv, &m);
 }
 
-/* Our listening port and the local IPv4 addresses it is reachable on. */
+/*
+ * Our listening port and where it listens: the address it is bound to,
+ * or for a wildcard the up IPv4 addresses of our interfaces.
+ */
 static void
 rdv_addrs(struct rdv *rdv)
 {
+	const char *bound = engine_listen_addr(rdv->eng);
 	struct ifaddrs *ifa, *i;
 	char host[NET_ADDRSTRLEN];
 	struct rdv_msg m;
@@ -314,7 +321,11 @@ rdv_addrs(struct rdv *rdv)
 	memset(&m, 0, sizeof m);
 	m.type = RDV_MSG_ADDRS;
 	m.port = engine_listen_port(rdv->eng);
-	if (m.port != 0 && getifaddrs(&ifa) == 0) {
+	if (m.port != 0 && strncmp(bound, "0.0.0.0:", 8) != 0 &&
+	    strncmp(bound, "[::]:", 5) != 0) {
+		snprintf(
+		    m.addrs[m.n++].addr, sizeof m.addrs[0].addr, "%s", bound);
+	} else if (m.port != 0 && getifaddrs(&ifa) == 0) {
 		for (i = ifa; i != NULL && m.n < RDV_ADDRS_MAX;
 		     i = i->ifa_next) {
 			if (i->ifa_addr == NULL ||
@@ -540,12 +551,13 @@ rdv_presence(struct rdv *rdv, const struct rdv_msg *m)
 
 	if (p == NULL)
 		return;
+	/* Told on each change only (the server may repeat itself). */
 	if (p->rdv_online != m->flag) {
 		p->rdv_online = m->flag;
 		rdv_changed(rdv, p);
+		rdv_event(rdv, "presence %s %s", p->name,
+		    m->flag ? "online" : "offline");
 	}
-	rdv_event(
-	    rdv, "presence %s %s", p->name, m->flag ? "online" : "offline");
 	/* A contact out of reach otherwise: one side (the lower key) asks
 	 * for an introduction; for mutual contacts it is immediate. */
 	if (m->flag && p->conn == NULL && !p->refused && !p->disconnected &&
@@ -584,6 +596,20 @@ rdv_relay(void *arg)
 	rdv_send(pd->rdv, &m);
 }
 
+/* Is addr among the addresses the peer listed itself (kind 1)? */
+static int
+rdv_listed(const struct rdv_pend *pd, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < pd->n; i++) {
+		if (pd->cands[i].kind == RDV_CAND_LISTED &&
+		    strcmp(pd->cands[i].addr, addr) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* The start signal: dial every candidate at once. */
 static void
 rdv_start(void *arg)
@@ -618,7 +644,9 @@ rdv_start(void *arg)
 	}
 	for (i = 0; i < pd->n; i++) {
 		if (pd->cands[i].kind == RDV_CAND_SOURCE) {
-			if (engine_listen_port(rdv->eng) == 0)
+			/* Seen where it says it listens: no NAT, dial it. */
+			if (engine_listen_port(rdv->eng) == 0 ||
+			    rdv_listed(pd, pd->cands[i].addr))
 				continue;
 			r = engine_punch(
 			    rdv->eng, p, pd->cands[i].addr, &cause);
