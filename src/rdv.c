@@ -514,9 +514,8 @@ rdv_found(struct rdv *rdv, const struct rdv_msg *m)
 	}
 	if (!m->flag) {
 		rdv_event(rdv, "lookup %s none", m->name);
-		if (want != -1)
-			engine_notice(rdv->eng, NULL, FE_ERROR,
-			    "no user %s on the rendezvous server", m->name);
+		engine_notice(rdv->eng, NULL, want != -1 ? FE_ERROR : FE_INFO,
+		    "no user %s on the rendezvous server", m->name);
 		return;
 	}
 	ident_fingerprint(m->key, fp);
@@ -533,8 +532,12 @@ rdv_found(struct rdv *rdv, const struct rdv_msg *m)
 		return;
 	}
 	rdv_event(rdv, "lookup %s %s", m->name, fp);
-	if (want == -1)
+	/* The event is for scripts; a notice for people (the terminal). */
+	if (want == -1) {
+		engine_notice(
+		    rdv->eng, NULL, FE_INFO, "%s has the key %s", m->name, fp);
 		return;
+	}
 	if (ident_key_equal(m->key, engine_own_key(rdv->eng))) {
 		engine_notice(rdv->eng, NULL, FE_ERROR, "%s is you", m->name);
 		return;
