@@ -590,6 +590,7 @@ rdv_relay(void *arg)
 	struct rdv_msg m;
 
 	pd->relay = NULL;
+	pd->used = 0; /* the introduction is over either way */
 	if (p == NULL || p->state == PEER_ONLINE)
 		return;
 	log_debug("rdv: no session with %s yet: asking for a relay", p->name);
