@@ -1083,6 +1083,14 @@ conn_dial(struct engine *eng, struct peer *p, const char *target, int explicit)
 	}
 }
 
+/* Has p a session, or one on the way, that is not relayed? A relayed one
+ * is dialled past: a direct session replaces it (peer_attach()). */
+static int
+conn_direct(const struct peer *p)
+{
+	return p->conn != NULL && strcmp(p->conn->route, "relay") != 0;
+}
+
 int
 engine_dial_candidate(struct engine *eng, struct peer *p, const char *hostport,
     const char *route, char **cause)
@@ -1093,7 +1101,7 @@ engine_dial_candidate(struct engine *eng, struct peer *p, const char *hostport,
 		*cause = xasprintf("%s has no key yet", p->name);
 		return -1;
 	}
-	if (p->conn != NULL)
+	if (conn_direct(p))
 		return 0;
 	if ((c = conn_dial_start(eng, p, hostport, 1, cause)) == NULL)
 		return -1;
@@ -1117,7 +1125,7 @@ engine_punch(
 		*cause = xasprintf("not listening: nothing to punch from");
 		return -1;
 	}
-	if (p->conn != NULL)
+	if (conn_direct(p))
 		return 0;
 	/* Both sides connect(); if the SYNs cross, neither accepted, so
 	 * the keys say who speaks first. */

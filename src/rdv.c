@@ -65,7 +65,11 @@
 #define RDV_BACKOFF_MAX_MS (5 * 60 * 1000)
 #define RDV_PING_MS 30000 /* the server drops a client silent 120 s */
 #define RDV_SILENT_MS 100000 /* nothing from the server: reconnect */
-#define RDV_RELAY_MS 3000 /* after CANDIDATES without a session */
+#define RDV_RELAY_MS 2000 /* after CANDIDATES without a session */
+/* A relayed session asks for a new introduction every this many
+ * handshake_timeouts: more than the two after which a new session
+ * replaces an older one (peer.c, peer_settled()). */
+#define RDV_UPGRADE_TIMEOUTS 3
 #define RDV_PEND 16 /* introductions in progress */
 #define RDV_WANT 8 /* /connect @NAME waiting for FOUND */
 
@@ -102,6 +106,7 @@ struct rdv {
 	struct rdv_sess sess;
 	int sess_init;
 	struct loop_timer *retry, *ping;
+	struct loop_timer *upgrade; /* while a session runs relayed */
 	uint64_t backoff_ms;
 	uint64_t rx_ms; /* when the server last said anything */
 	int was_open; /* the last session got OPEN: say when it is lost */
@@ -967,8 +972,59 @@ rdv_free(void *arg)
 		return;
 	rdv->on = 0;
 	rdv_close(rdv, NULL, 0);
+	if (rdv->upgrade != NULL)
+		loop_timer_del(rdv->upgrade);
 	free(rdv->address);
 	free(rdv);
+}
+
+static int
+rdv_relayed(const struct rdv *rdv, const struct peer *p)
+{
+	const char *route = engine_peer_route(p);
+
+	return route != NULL && strcmp(route, "relay") == 0 &&
+	    memcmp(engine_own_key(rdv->eng), p->key, RDV_KEYLEN) < 0;
+}
+
+static void rdv_upgrade(void *);
+
+static void
+rdv_upgrade_arm(struct rdv *rdv)
+{
+	rdv->upgrade = loop_timer_add_coarse(engine_loop(rdv->eng),
+	    RDV_UPGRADE_TIMEOUTS *
+	        (uint64_t)engine_conf(rdv->eng)->handshake_timeout * 1000,
+	    rdv_upgrade, rdv);
+}
+
+/*
+ * Relayed sessions keep trying to go direct: the lower key asks the
+ * server to introduce the two again, their candidates are dialled past
+ * the relayed session, and a direct one that completes replaces it (the
+ * chat layer's acks and resends lose and duplicate nothing).
+ */
+static void
+rdv_upgrade(void *arg)
+{
+	struct rdv *rdv = arg;
+	struct peer *p;
+	size_t i, n = 0;
+
+	rdv->upgrade = NULL;
+	for (i = 0; i < engine_npeers(rdv->eng); i++) {
+		p = engine_peer(rdv->eng, i);
+		if (!rdv_relayed(rdv, p))
+			continue;
+		n++;
+		if (rdv->state == RDV_OPEN) {
+			log_debug(
+			    "rdv: %s is relayed: trying direct again", p->name);
+			rdv_send_connect(rdv, p->key);
+		}
+	}
+	if (n != 0)
+		rdv_upgrade_arm(rdv);
 }
 
 /* A contact came online (maybe a new one): the set may have changed. */
@@ -977,8 +1033,9 @@ rdv_peer_online(void *arg, struct peer *p)
 {
 	struct rdv *rdv = arg;
 
-	(void)p;
 	rdv_subscribe(rdv, 0);
+	if (rdv->upgrade == NULL && rdv_relayed(rdv, p))
+		rdv_upgrade_arm(rdv);
 }
 
 static void
