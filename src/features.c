@@ -17,6 +17,7 @@
 #include "lan.h"
 #include "portmap.h"
 #include "room.h"
+#include "swarm.h"
 #include "xfer.h"
 
 const struct feature *const features[] = {
@@ -26,5 +27,6 @@ const struct feature *const features[] = {
 	&lan_feature,
 	&portmap_feature,
 	&room_feature,
+	&swarm_feature,
 };
 const size_t nfeatures = sizeof features / sizeof features[0];
