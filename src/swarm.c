@@ -534,7 +534,7 @@ static void
 sw_hash_cb(void *arg)
 {
 	struct swarms *sw = arg;
-	struct sw_file *f = NULL, *dup;
+	struct sw_file *f = NULL, *dup = NULL;
 	uint8_t root[SWARM_ROOTLEN];
 	enum xfer_hash_result r;
 	const char *error = NULL;
