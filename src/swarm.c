@@ -20,10 +20,9 @@
  * after an fdatasync() of the .part) survive a restart.
  *
  * Per peer (engine_peer_slot()): the requests we made of it, in order
- * (the CHUNKs must follow them), and those it made of us, served by the
- * pump one piece at a time below the bulk watermark and within
- * upload_rate. A tick each second sends the batched HAVEs, records what
- * was synced and reports progress.
+ * (the CHUNKs must follow them), and those it made of us, which
+ * swarm_serve.c answers. A tick each second sends the batched HAVEs,
+ * records what was synced and reports progress.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -39,82 +38,11 @@
 #include "log.h"
 #include "loop.h"
 #include "proto.h"
-#include "swarm.h"
-#include "swarm_pick.h"
-#include "swarm_proto.h"
+#include "swarm_int.h"
 #include "util.h"
 #include "xfer_disk.h"
 #include "xmalloc.h"
 
-#define SW_PIECE (60 * 1024) /* data bytes per CHUNK we send */
-#define SW_OUT_MAX (4 * SWARM_PICK_OUTSTANDING) /* live and withdrawn */
-#define SW_TICK_MS 1000
-#define SW_HASH_SLICE (4 * 1024 * 1024)
-#define SW_READ (1024 * 1024)
-
-struct sw_file {
-	int64_t num;
-	uint8_t root[SWARM_ROOTLEN];
-	char hex[2 * SWARM_ROOTLEN + 1];
-	uint64_t size, count;
-	char name[256];
-	char *path; /* seed: the source; download: the .part */
-	int seed;
-	int fd; /* seed: the source */
-	int64_t mtime_ns; /* seed */
-	struct xfer_tree *tree;
-	struct xfer_part *part; /* download */
-	struct swarm_pick *pick; /* download */
-	uint64_t *fresh; /* verified since the last HAVEs */
-	size_t nfresh;
-	uint64_t uploaded;
-	int changed; /* report at the next tick */
-	/* sharing: hashing, then cb */
-	int hashing;
-	swarm_shared_cb cb;
-	void *cbarg;
-};
-
-struct sw_req {
-	struct sw_file *f;
-	uint64_t index;
-	int withdrawn;
-};
-
-struct sw_peer {
-	uint64_t serial;
-	/* Requests we made of it, in order: the CHUNKs follow them. */
-	struct sw_req out[SW_OUT_MAX];
-	size_t nout;
-	struct xfer_leaf leaf; /* out[0]'s, while it arrives */
-	int leaf_on;
-	uint8_t *leafbuf;
-	/* Requests it made of us, in order; in_off bytes of in[0] sent. */
-	struct sw_req in[SWARM_PICK_OUTSTANDING];
-	size_t nin;
-	uint32_t in_off;
-	uint8_t *inbuf;
-	uint8_t proof[MERKLE_DEPTH_MAX][MERKLE_HASHLEN];
-	int depth;
-	/* Roots it sent WANT for on this session: it hears our HAVEs. */
-	uint8_t (*wanted)[SWARM_ROOTLEN];
-	size_t nwanted;
-};
-
-struct swarms {
-	struct engine *eng;
-	struct sw_file **v;
-	size_t n;
-	int64_t next_num;
-	char *dir; /* data_dir/swarm */
-	struct swarm_slots slots;
-	struct loop_timer *tick, *hash_timer;
-	uint8_t *buf; /* SWARM_MSG_MAX, for encoding */
-	uint8_t *readbuf; /* SW_READ, for hashing */
-	struct swarm_msg msg; /* decoded (big: kept here) */
-};
-
-static void sw_request(struct swarms *, struct sw_file *);
 static void sw_save(struct swarms *);
 
 struct swarms *
@@ -123,7 +51,7 @@ swarm_of(const struct engine *eng)
 	return engine_feature(eng, &swarm_feature);
 }
 
-static int
+int
 sw_peer_ok(struct peer *p)
 {
 	return p->state == PEER_ONLINE &&
@@ -142,7 +70,7 @@ sw_peer_free(struct sw_peer *sp)
 }
 
 /* p's state, for its current session (a new one starts afresh). */
-static struct sw_peer *
+struct sw_peer *
 sw_peer(struct peer *p)
 {
 	void **slot = engine_peer_slot(p, &swarm_feature);
@@ -161,7 +89,7 @@ sw_peer(struct peer *p)
 	return sp;
 }
 
-static void
+void
 sw_send(struct swarms *sw, struct peer *p, const struct swarm_msg *m)
 {
 	struct proto_msg pm;
@@ -180,7 +108,7 @@ sw_send(struct swarms *sw, struct peer *p, const struct swarm_msg *m)
 	}
 }
 
-static void
+void
 sw_send_simple(struct swarms *sw, struct peer *p, uint8_t type,
     const struct sw_file *f, uint64_t index, uint8_t reason)
 {
@@ -194,7 +122,7 @@ sw_send_simple(struct swarms *sw, struct peer *p, uint8_t type,
 	sw_send(sw, p, &m);
 }
 
-static struct sw_file *
+struct sw_file *
 sw_find(const struct swarms *sw, const uint8_t *root)
 {
 	size_t i;
@@ -206,7 +134,7 @@ sw_find(const struct swarms *sw, const uint8_t *root)
 	return NULL;
 }
 
-static int
+int
 sw_holds(const struct sw_file *f, uint64_t index)
 {
 	if (f->seed)
@@ -689,7 +617,7 @@ sw_live(const struct sw_peer *sp)
 	return n;
 }
 
-static void
+void
 sw_out_remove(struct sw_peer *sp, size_t k)
 {
 	if (k == 0)
@@ -712,7 +640,7 @@ sw_out_trim(struct sw_peer *sp)
 }
 
 /* Ask holders for what the picker chooses. */
-static void
+void
 sw_request(struct swarms *sw, struct sw_file *f)
 {
 	const void *holder;
@@ -925,218 +853,6 @@ sw_map(struct swarms *sw, struct peer *p, const struct swarm_msg *m)
 	sw_request(sw, f);
 }
 
-/* --- serving ------------------------------------------------------------ */
-
-/* Answer WANT: what we hold of f, as MAPs. */
-static void
-sw_send_map(struct swarms *sw, struct peer *p, const uint8_t *root)
-{
-	struct sw_file *f = sw_find(sw, root);
-	struct swarm_msg m;
-	size_t off, n, j, bytes;
-	int any;
-
-	memset(&m, 0, sizeof m);
-	m.type = SWARM_MSG_MAP;
-	memcpy(m.root, root, SWARM_ROOTLEN);
-	if (f == NULL) {
-		const char *name;
-
-		if (!engine_file_announced(sw->eng, root, &m.size, &name))
-			return;
-		m.kind = SWARM_MAP_NONE;
-		sw_send(sw, p, &m);
-		return;
-	}
-	m.size = f->size;
-	bytes = (size_t)((f->count + 7) / 8); /* the MAP's: up to leaf n-1 */
-	if (f->seed || f->part->nhave == 0) {
-		m.kind = f->seed ? SWARM_MAP_ALL : SWARM_MAP_NONE;
-		sw_send(sw, p, &m);
-		return;
-	}
-	m.kind = SWARM_MAP_BITS;
-	for (off = 0; off < bytes; off += n) {
-		n = bytes - off;
-		if (n > SWARM_MAP_BYTES_MAX)
-			n = SWARM_MAP_BYTES_MAX;
-		for (any = 0, j = 0; j < n && !any; j++)
-			any = f->part->have[off + j] != 0;
-		if (!any)
-			continue;
-		m.start = (uint64_t)off * 8;
-		m.bits = f->part->have + off;
-		m.nbits = n;
-		sw_send(sw, p, &m);
-	}
-}
-
-static void
-sw_wanted(struct sw_peer *sp, const uint8_t *root)
-{
-	size_t i;
-
-	for (i = 0; i < sp->nwanted; i++)
-		if (memcmp(sp->wanted[i], root, SWARM_ROOTLEN) == 0)
-			return;
-	sp->wanted =
-	    xreallocarray(sp->wanted, sp->nwanted + 1, sizeof *sp->wanted);
-	memcpy(sp->wanted[sp->nwanted++], root, SWARM_ROOTLEN);
-}
-
-static int
-sw_request_in(struct swarms *sw, struct peer *p, const struct swarm_msg *m,
-    const char **why)
-{
-	struct sw_peer *sp = sw_peer(p);
-	struct sw_file *f = sw_find(sw, m->root);
-
-	if (f == NULL)
-		return 0; /* not ours to answer: silence */
-	if (m->index >= f->count) {
-		*why = "swarm request beyond the file";
-		return -1;
-	}
-	if (sp->nin == SWARM_PICK_OUTSTANDING) {
-		*why = "too many swarm requests";
-		return -1;
-	}
-	if (!sw_holds(f, m->index) || (f->seed && f->fd == -1)) {
-		sw_send_simple(
-		    sw, p, SWARM_MSG_CANCEL, f, m->index, SWARM_CANCEL_MISSING);
-		return 0;
-	}
-	if (!swarm_slots_admit(&sw->slots, p, loop_now_ms())) {
-		sw_send_simple(
-		    sw, p, SWARM_MSG_CANCEL, f, m->index, SWARM_CANCEL_BUSY);
-		return 0;
-	}
-	sp->in[sp->nin].f = f;
-	sp->in[sp->nin].index = m->index;
-	sp->in[sp->nin].withdrawn = 0;
-	sp->nin++;
-	engine_pump(p);
-	return 0;
-}
-
-static void
-sw_cancel_in(struct swarms *sw, struct peer *p, const struct swarm_msg *m)
-{
-	struct sw_peer *sp = sw_peer(p);
-	struct sw_file *f = sw_find(sw, m->root);
-	size_t i;
-
-	if (f == NULL)
-		return;
-	if (m->reason == SWARM_CANCEL_WITHDRAWN) {
-		for (i = 0; i < sp->nin; i++) {
-			if (sp->in[i].f != f || sp->in[i].index != m->index ||
-			    (i == 0 && sp->in_off > 0))
-				continue;
-			memmove(&sp->in[i], &sp->in[i + 1],
-			    (sp->nin - i - 1) * sizeof sp->in[0]);
-			sp->nin--;
-			break;
-		}
-		return;
-	}
-	/* busy or missing, from a holder */
-	for (i = 0; i < sp->nout; i++) {
-		if (sp->out[i].f != f || sp->out[i].index != m->index ||
-		    sp->out[i].withdrawn)
-			continue;
-		sw_out_remove(sp, i);
-		if (f->pick != NULL) {
-			swarm_pick_refused(f->pick, p, m->index,
-			    m->reason == SWARM_CANCEL_BUSY, loop_now_ms());
-			sw_request(sw, f);
-		}
-		break;
-	}
-}
-
-/* Read the leaf in[0] and its proof into the peer's buffers. */
-static int
-sw_load_leaf(struct sw_peer *sp, size_t *len)
-{
-	struct sw_file *f = sp->in[0].f;
-	uint64_t index = sp->in[0].index;
-	int err;
-
-	*len = index + 1 == f->count ? (size_t)(f->size - index * SWARM_LEAF)
-	                             : SWARM_LEAF;
-	if (sp->inbuf == NULL)
-		sp->inbuf = xmalloc(SWARM_LEAF);
-	if (sp->in_off == 0) {
-		if (f->seed)
-			err = xfer_source_read(f->fd, index * SWARM_LEAF,
-			          sp->inbuf, *len) == -1
-			    ? -1
-			    : 0;
-		else
-			err = xfer_part_read(f->part, index, sp->inbuf);
-		if (err != 0 ||
-		    (sp->depth = xfer_tree_proof(f->tree, index, sp->proof)) ==
-		        -1)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-sw_pump(void *state, struct peer *p)
-{
-	struct swarms *sw = state;
-	struct sw_peer *sp = *engine_peer_slot(p, &swarm_feature);
-	struct swarm_msg m;
-	struct sw_file *f;
-	size_t len, n;
-
-	if (sp == NULL || sp->serial != engine_conn_serial(p))
-		return 0;
-	while (sp->nin > 0) {
-		if (engine_queued(p) >= ENGINE_BULK_WATERMARK)
-			return 1;
-		if (!engine_upload_ok(p))
-			return 0;
-		f = sp->in[0].f;
-		if (sw_load_leaf(sp, &len) == -1) {
-			sw_send_simple(sw, p, SWARM_MSG_CANCEL, f,
-			    sp->in[0].index, SWARM_CANCEL_MISSING);
-			memmove(&sp->in[0], &sp->in[1],
-			    (sp->nin - 1) * sizeof sp->in[0]);
-			sp->nin--;
-			sp->in_off = 0;
-			continue;
-		}
-		n = len - sp->in_off;
-		if (n > SW_PIECE)
-			n = SW_PIECE;
-		memset(&m, 0, sizeof m);
-		m.type = SWARM_MSG_CHUNK;
-		memcpy(m.root, f->root, SWARM_ROOTLEN);
-		m.index = sp->in[0].index;
-		m.offset = sp->in_off;
-		if (sp->in_off == 0) {
-			m.nproof = (uint8_t)sp->depth;
-			m.proof = sp->proof[0];
-		}
-		m.data = sp->inbuf + sp->in_off;
-		m.datalen = n;
-		sw_send(sw, p, &m);
-		engine_upload_spent(p, n);
-		f->uploaded += n;
-		sp->in_off += (uint32_t)n;
-		if (sp->in_off == len) {
-			memmove(&sp->in[0], &sp->in[1],
-			    (sp->nin - 1) * sizeof sp->in[0]);
-			sp->nin--;
-			sp->in_off = 0;
-		}
-	}
-	return 0;
-}
-
 /* --- the hooks ------------------------------------------------------------
  */
 
@@ -1228,44 +944,6 @@ static void
 sw_removed(void *state, struct peer *p)
 {
 	sw_offline(state, p);
-}
-
-/* The HAVEs of f's new leaves to the peers that asked for it. */
-static void
-sw_send_haves(struct swarms *sw, struct sw_file *f)
-{
-	struct swarm_msg *m = &sw->msg;
-	struct sw_peer *sp;
-	struct peer *p;
-	size_t i, j, k, n;
-
-	if (f->nfresh == 0)
-		return;
-	for (i = 0; i < engine_npeers(sw->eng); i++) {
-		p = engine_peer(sw->eng, i);
-		sp = *engine_peer_slot(p, &swarm_feature);
-		if (!sw_peer_ok(p) || sp == NULL ||
-		    sp->serial != engine_conn_serial(p))
-			continue;
-		for (j = 0; j < sp->nwanted; j++)
-			if (memcmp(sp->wanted[j], f->root, SWARM_ROOTLEN) == 0)
-				break;
-		if (j == sp->nwanted ||
-		    !engine_file_member(sw->eng, f->root, p))
-			continue;
-		for (k = 0; k < f->nfresh; k += n) {
-			n = f->nfresh - k;
-			if (n > SWARM_HAVE_MAX)
-				n = SWARM_HAVE_MAX;
-			memset(m, 0, sizeof *m);
-			m->type = SWARM_MSG_HAVE;
-			memcpy(m->root, f->root, SWARM_ROOTLEN);
-			m->n = (uint16_t)n;
-			memcpy(m->have, f->fresh + k, n * sizeof *f->fresh);
-			sw_send(sw, p, m);
-		}
-	}
-	f->nfresh = 0;
 }
 
 static int
