@@ -967,7 +967,9 @@ sw_tick(void *arg)
 		f = sw->v[i];
 		if (f->hashing)
 			continue;
-		qsort(f->fresh, f->nfresh, sizeof *f->fresh, sw_u64_cmp);
+		if (f->nfresh > 1)
+			qsort(
+			    f->fresh, f->nfresh, sizeof *f->fresh, sw_u64_cmp);
 		sw_send_haves(sw, f);
 		sw_sync(sw, f, 0);
 		if (f->pick != NULL)
