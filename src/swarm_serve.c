@@ -207,10 +207,9 @@ sw_pump(void *state, struct peer *p)
 		memcpy(m.root, f->root, SWARM_ROOTLEN);
 		m.index = sp->in[0].index;
 		m.offset = sp->in_off;
-		if (sp->in_off == 0) {
+		m.proof = sp->proof[0]; /* never NULL, even with no hash */
+		if (sp->in_off == 0)
 			m.nproof = (uint8_t)sp->depth;
-			m.proof = sp->proof[0];
-		}
 		m.data = sp->inbuf + sp->in_off;
 		m.datalen = n;
 		sw_send(sw, p, &m);
