@@ -22,6 +22,8 @@
 #   bench_room.sh   rooms of 8, 32 and 64 members: one message to all
 #                   against the 1:1 round trip, a catch-up of 10,000
 #                   events, memory per member and per event
+#   bench_swarm.sh  room files: 4 capped seeders against 1, a flash
+#                   crowd of 8, uncapped against the 1:1 transfer
 #   bench_xfer.sh   file transfers against a raw TCP copy: throughput,
 #                   RSS, chat round trips meanwhile; see its header
 #
@@ -290,6 +292,12 @@ echo
 echo "p2ptui room benchmarks (RESULT lines; see bench/bench_room.c)"
 if ! top_builddir="$top_builddir" sh "$top_srcdir/bench/bench_room.sh"; then
 	failed="$failed room"
+fi
+
+echo
+echo "p2ptui room file benchmarks (RESULT lines; see bench/bench_swarm.sh)"
+if ! top_builddir="$top_builddir" bash "$top_srcdir/bench/bench_swarm.sh"; then
+	failed="$failed swarm"
 fi
 
 echo

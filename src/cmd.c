@@ -766,6 +766,18 @@ static const struct cmd_entry cmd_table[] = {
 	    "Closes the connection to PEER, or stops dialling it; neither "
 	    "side redials until /connect PEER or a restart.",
 	    cmd_disconnect },
+	{ "download", "NAME|#N", "download a file shared in a room",
+	    "Fetches the file NAME (or #N of /files) from every member of "
+	    "your rooms that has any of it, online now or later, each piece "
+	    "verified alone; saved in download_dir, resumed after a "
+	    "restart, and served to the room while it comes. A name shared "
+	    "twice lists the candidates.",
+	    cmd_download },
+	{ "files", "[#ROOM]", "list the files shared in your rooms",
+	    "Lists the files announced in every room you are in (or in "
+	    "#ROOM), numbered #N for /download: name, size, room, who "
+	    "shared it, and how much of it you have.",
+	    cmd_files },
 	{ "flip", "[PEER]", "flip a fair coin with a peer",
 	    "Flips a coin with PEER (online), by commit and reveal: neither "
 	    "side can choose the result. /flips #ID shows the proof.",
@@ -885,6 +897,12 @@ static const struct cmd_entry cmd_table[] = {
 	    "verified piece by piece and resumed after a disconnect. See "
 	    "/transfers.",
 	    cmd_file_send },
+	{ "share", "[#ROOM] PATH", "share a file with a room",
+	    "Announces the file at PATH to the room in view (or #ROOM) once "
+	    "it is hashed; every member may then /download it, from you "
+	    "and from every other member that has any of it. You serve "
+	    "it to the room's members until it changes.",
+	    cmd_share },
 	{ "transfers", "", "list file transfers: progress, state, where saved",
 	    "Lists the file transfers, one a line: #N, in or out, peer, "
 	    "name, progress, and state or where the file was saved.",

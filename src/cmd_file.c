@@ -409,6 +409,7 @@ cmd_file_list(struct cmd_ctx *ctx, const char *args)
 		    bytes, size, state);
 		n++;
 	}
+	n += (int)cmd_share_list(ctx);
 	if (n == 0)
 		cmd_reply(ctx, FE_INFO,
 		    "no transfers: /send [PEER] PATH offers a file");

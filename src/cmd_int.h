@@ -2,8 +2,9 @@
 /*
  * Shared by the command files: cmd.c (the table, dispatch, /help, peers,
  * chat and history), cmd_flip.c (flips, dice and picks), cmd_file.c
- * (file transfers) and cmd_room.c (rooms). Each feature's commands live in a
- * file of their own, and the table in cmd.c names their handlers.
+ * (file transfers), cmd_room.c (rooms) and cmd_share.c (room files). Each
+ * feature's commands live in a file of their own, and the table in cmd.c names
+ * their handlers.
  */
 #ifndef P2PTUI_CMD_INT_H
 #define P2PTUI_CMD_INT_H
@@ -53,7 +54,17 @@ int cmd_rooms_list(struct cmd_ctx *, const char *args);
 int cmd_room_msg(struct cmd_ctx *, const char *args);
 int cmd_room_say(struct cmd_ctx *, struct room *, const char *text);
 int cmd_room_history(struct cmd_ctx *, const char *args);
+/* Take a leading "#NAME" word off *args: its room, or the current;
+ * NULL (replied) if there is none. */
+struct room *cmd_room_arg(struct cmd_ctx *, const char **args);
 /* The rooms' part of /search: the lines found (replied), how many. */
 size_t cmd_room_search(struct cmd_ctx *, const char *text);
+
+/* cmd_share.c */
+int cmd_share(struct cmd_ctx *, const char *args);
+int cmd_files(struct cmd_ctx *, const char *args);
+int cmd_download(struct cmd_ctx *, const char *args);
+/* The room files' lines of /transfers: how many. */
+size_t cmd_share_list(struct cmd_ctx *);
 
 #endif

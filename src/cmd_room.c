@@ -45,8 +45,7 @@ cmd_room_named(struct cmd_ctx *ctx, const char *w)
 	return r;
 }
 
-/* Take a leading "#NAME" word off *args: its room, or the current. */
-static struct room *
+struct room *
 cmd_room_arg(struct cmd_ctx *ctx, const char **args)
 {
 	const char *rest = *args + strspn(*args, " \t");

@@ -568,6 +568,31 @@ engine_upload_resume(void *arg)
 	}
 }
 
+void
+engine_set_files(struct engine *eng, const struct engine_files *ops, void *arg)
+{
+	eng->files = ops;
+	eng->files_arg = arg;
+}
+
+int
+engine_file_announced(const struct engine *eng, const uint8_t *root,
+    uint64_t *size, const char **name)
+{
+	if (eng->files == NULL)
+		return 0;
+	return eng->files->announced(eng->files_arg, root, size, name);
+}
+
+int
+engine_file_member(
+    const struct engine *eng, const uint8_t *root, const struct peer *p)
+{
+	if (eng->files == NULL)
+		return 0;
+	return eng->files->member(eng->files_arg, root, p);
+}
+
 int
 engine_upload_ok(struct peer *p)
 {

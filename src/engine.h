@@ -24,6 +24,7 @@ struct feature;
 struct flip;
 struct proto_msg;
 struct room_report;
+struct swarm_report;
 struct store;
 struct xfer;
 
@@ -109,6 +110,9 @@ struct fe_ops {
 	 * frontend prints it as a line, others ignore it (may be NULL).
 	 * A notice for people goes with it where one is useful. */
 	void (*event)(void *arg, const char *line);
+	/* A room file download is new, changed state or made progress
+	 * (swarm.h; may be NULL). */
+	void (*swarm)(void *arg, const struct swarm_report *, int changed);
 };
 
 /*
@@ -308,6 +312,26 @@ const struct ident *engine_ident(const struct engine *);
 /* Tell the user something; peer may be NULL. */
 void engine_notice(struct engine *, struct peer *, enum fe_level,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/*
+ * Room files (DESIGN.md section 10): the room feature says which roots
+ * were announced where, the swarm feature asks, so that neither names
+ * the other (a feature includes no other feature's header). Until
+ * engine_set_files() nothing is announced.
+ */
+struct engine_files {
+	/* 1 with the size, name (static until the next call) if root was
+	 * announced in a room we are an active member of; else 0. */
+	int (*announced)(
+	    void *arg, const uint8_t *root, uint64_t *size, const char **name);
+	/* 1 if p is an active member of a room of ours where root was
+	 * announced (PROTOCOL.md 17.1). */
+	int (*member)(void *arg, const uint8_t *root, const struct peer *p);
+};
+void engine_set_files(struct engine *, const struct engine_files *, void *arg);
+int engine_file_announced(const struct engine *, const uint8_t *root,
+    uint64_t *size, const char **name);
+int engine_file_member(
+    const struct engine *, const uint8_t *root, const struct peer *p);
 /* Below this many queued bytes a feature may add bulk data (files);
  * chat is never held back by it. */
 #define ENGINE_BULK_WATERMARK (256 * 1024)

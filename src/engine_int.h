@@ -210,6 +210,9 @@ struct engine {
 	struct known_source known[ENGINE_KNOWN_SLOTS];
 	struct engine_fold fold[FOLD_KINDS];
 	void **fstate; /* each feature's state, in the order of features[] */
+	/* Room files (engine_set_files()): what rooms announced where. */
+	const struct engine_files *files;
+	void *files_arg;
 	struct store *store;
 	int write_failed; /* a store write failed in this iteration */
 	uint64_t save_notice_ms; /* when a failed commit was last said */

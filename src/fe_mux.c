@@ -163,6 +163,18 @@ fe_mux_event(void *arg, const char *line)
 	}
 }
 
+static void
+fe_mux_swarm(void *arg, const struct swarm_report *rep, int changed)
+{
+	struct fe_mux *m = arg;
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->fe[i].ops->swarm != NULL)
+			m->fe[i].ops->swarm(m->fe[i].arg, rep, changed);
+	}
+}
+
 const struct fe_ops fe_mux_ops = {
 	.ready = fe_mux_ready,
 	.peer_changed = fe_mux_peer_changed,
@@ -174,6 +186,7 @@ const struct fe_ops fe_mux_ops = {
 	.xfer = fe_mux_xfer,
 	.room = fe_mux_room,
 	.event = fe_mux_event,
+	.swarm = fe_mux_swarm,
 };
 
 const char *

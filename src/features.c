@@ -18,6 +18,7 @@
 #include "portmap.h"
 #include "rdv.h"
 #include "room.h"
+#include "swarm.h"
 #include "xfer.h"
 
 const struct feature *const features[] = {
@@ -28,5 +29,6 @@ const struct feature *const features[] = {
 	&portmap_feature,
 	&rdv_feature,
 	&room_feature,
+	&swarm_feature,
 };
 const size_t nfeatures = sizeof features / sizeof features[0];

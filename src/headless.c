@@ -40,6 +40,7 @@
 #include "loop.h"
 #include "proto.h"
 #include "room.h"
+#include "swarm.h"
 #include "util.h"
 #include "xfer.h"
 #include "xmalloc.h"
@@ -315,6 +316,27 @@ hl_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 }
 
 /*
+ * A room file download (swarm.h): file swarm NUM in STATE BYTES SIZE
+ * FILENAME SOURCES, the form of a transfer's with "swarm" for the peer
+ * and the number of sources last; once saved: saved swarm NUM PATH.
+ */
+static void
+hl_swarm(void *arg, const struct swarm_report *r, int changed)
+{
+	(void)arg;
+	fprintf(hl_out, "file swarm %lld in %s %llu %llu ", (long long)r->num,
+	    r->state, (unsigned long long)r->bytes,
+	    (unsigned long long)r->size);
+	hl_text(r->name, strlen(r->name));
+	fprintf(hl_out, " %zu\n", r->sources);
+	if (changed && r->done) {
+		fprintf(hl_out, "saved swarm %lld ", (long long)r->num);
+		hl_text(r->path, strlen(r->path));
+		putc('\n', hl_out);
+	}
+}
+
+/*
  * joined #NAME ROOMID, rmsg #NAME FROM TEXT, member #NAME add|leave|remove
  * WHO, denied #NAME REASON.
  */
@@ -367,6 +389,7 @@ static const struct fe_ops hl_ops = {
 	.xfer = hl_xfer,
 	.room = hl_room,
 	.event = hl_event,
+	.swarm = hl_swarm,
 };
 
 static void

@@ -422,7 +422,10 @@ proto_decode(const uint8_t *p, size_t len, size_t max_text, struct proto_msg *m,
 			m->type = 0;
 			return 0;
 		}
-		if (m->type >= PROTO_ROOM_FIRST && m->type <= PROTO_ROOM_LAST) {
+		if ((m->type >= PROTO_ROOM_FIRST &&
+		        m->type <= PROTO_ROOM_LAST) ||
+		    (m->type >= PROTO_SWARM_FIRST &&
+		        m->type <= PROTO_SWARM_LAST)) {
 			m->u.raw.data = p - 1;
 			m->u.raw.len = len + 1;
 			return 0;
@@ -585,7 +588,10 @@ proto_encode(const struct proto_msg *m, uint8_t *out, size_t cap)
 		memcpy(out + 1, m->u.file.id, PROTO_XFER_ID_LEN);
 		return 1 + PROTO_XFER_ID_LEN;
 	default:
-		if (m->type >= PROTO_ROOM_FIRST && m->type <= PROTO_ROOM_LAST &&
+		if (((m->type >= PROTO_ROOM_FIRST &&
+		         m->type <= PROTO_ROOM_LAST) ||
+		        (m->type >= PROTO_SWARM_FIRST &&
+		            m->type <= PROTO_SWARM_LAST)) &&
 		    m->u.raw.len >= 1 && m->u.raw.len <= cap &&
 		    m->u.raw.data[0] == m->type) {
 			memcpy(out, m->u.raw.data, m->u.raw.len);

@@ -115,12 +115,18 @@ enum proto_bye_reason {
 #define PROTO_CAP_PEER 0x00000001u
 #define PROTO_CAP_TEXT 0x00000002u
 #define PROTO_CAP_ROOM 0x00000004u
-#define PROTO_CAPS (PROTO_CAP_PEER | PROTO_CAP_TEXT | PROTO_CAP_ROOM)
+#define PROTO_CAP_SWARM 0x00000008u /* swarm messages (0x50-0x5f) */
+#define PROTO_CAPS \
+	(PROTO_CAP_PEER | PROTO_CAP_TEXT | PROTO_CAP_ROOM | PROTO_CAP_SWARM)
 
 /* Rooms (room.c; doc/PROTOCOL.md section 14): decoded by room_proto.c,
  * so proto.c passes them whole (type byte first) in u.raw. */
 #define PROTO_ROOM_FIRST 0x40
 #define PROTO_ROOM_LAST 0x4f
+/* The swarm (swarm.c; section 17): decoded by swarm_proto.c, passed
+ * whole in u.raw too. */
+#define PROTO_SWARM_FIRST 0x50
+#define PROTO_SWARM_LAST 0x5f
 
 /* HELLO fields after the nick: tag:u8 len:u8 value[len]. */
 #define PROTO_HELLO_LISTEN 0x01 /* port:u16 [IPv4[4] | IPv6[16]] */

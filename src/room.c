@@ -427,6 +427,7 @@ room_free(struct room *r)
 	if (r->prs != NULL)
 		ident_secret_free(r->prs);
 	free(r->fail_t);
+	free(r->files);
 	free(r);
 }
 
@@ -484,6 +485,8 @@ room_load_event(void *arg, const struct store_room_event *e)
 	if (room_log_receive(r->log, e->raw, e->len, 1, &rx, &why, &cause) ==
 	    -1)
 		free(cause);
+	if (e->kind == ROOM_FILE)
+		room_file_load(r, e->raw, e->len);
 	if (e->kind == ROOM_TOPIC && e->text != NULL)
 		snprintf(r->topic, sizeof r->topic, "%.*s", (int)e->textlen,
 		    e->text);
@@ -745,6 +748,9 @@ room_after_one(struct rooms *rs, struct room_done *d)
 		    b->len != 0 ? "set" : "cleared", b->len != 0 ? ": " : "",
 		    r->topic);
 		room_report_simple(r, ROOM_REP_CHANGED, NULL, NULL);
+		break;
+	case ROOM_FILE:
+		room_file_add(r, b, room_who(m, who, sizeof who));
 		break;
 	case ROOM_MSG:
 		memset(&rep, 0, sizeof rep);
@@ -1213,6 +1219,7 @@ room_create_state(struct engine *eng, char **cause)
 		rs->current = rs->v[rs->n - 1];
 	rs->digest = loop_timer_add(
 	    engine_loop(eng), ROOM_DIGEST_MS, room_digest_cb, rs);
+	room_files_register(rs);
 	return rs;
 }
 
@@ -1224,6 +1231,7 @@ room_free_state(void *state)
 
 	if (rs == NULL)
 		return;
+	engine_set_files(rs->eng, NULL, NULL);
 	if (rs->digest != NULL)
 		loop_timer_del(rs->digest);
 	for (i = 0; i < engine_npeers(rs->eng); i++)

@@ -115,4 +115,19 @@ int room_history(struct rooms *, struct room *, size_t limit, room_line_cb,
 int room_search(struct rooms *, const char *text, size_t limit, room_line_cb,
     void *arg, char **cause);
 
+/* A file announced in a room (room_files.c), for /files. */
+struct room_file_line {
+	const char *room; /* without '#' */
+	const char *who; /* who announced it */
+	const char *name;
+	uint64_t size;
+	const uint8_t *root; /* ROOM_HASHLEN bytes */
+};
+typedef void (*room_file_cb)(void *arg, const struct room_file_line *);
+/* Announce a file to r (a FILE event): its name, size and Merkle root. */
+int room_share(struct rooms *, struct room *, const char *name, uint64_t size,
+    const uint8_t *root, char **cause);
+/* The files announced in r (NULL: every room we are in), oldest first. */
+void room_files(struct rooms *, struct room *, room_file_cb, void *arg);
+
 #endif

@@ -21,6 +21,14 @@
 #define ROOM_SIDLEN 64 /* the Noise handshake hash */
 #define ROOM_PRS_SEALED (4 + CPACE_PRSLEN) /* epoch:u32 prs */
 
+/* A FILE event of the room's log (room_files.c). */
+struct room_file {
+	uint8_t root[ROOM_HASHLEN];
+	uint64_t size;
+	char name[256];
+	char who[16];
+};
+
 struct room {
 	struct rooms *rs;
 	int64_t rowid;
@@ -38,6 +46,8 @@ struct room {
 	int64_t *fail_t; /* ROOM_LIMIT_ROOM_FAILURES times */
 	uint8_t via[ROOM_KEYLEN]; /* who welcomed us, until our ADD is here */
 	int via_set;
+	struct room_file *files; /* announced, oldest first */
+	size_t nfiles;
 };
 
 struct room_invited {
@@ -142,6 +152,10 @@ void room_free(struct room *r);
 int room_store_new(struct room *r, char **cause);
 void room_after(struct rooms *rs);
 int room_write(struct room *r, const struct room_body *b, char **cause);
+/* room_files.c */
+void room_file_add(struct room *, const struct room_body *, const char *who);
+void room_file_load(struct room *, const uint8_t *raw, size_t len);
+void room_files_register(struct rooms *);
 void room_start_peer(struct rooms *rs, struct room *r, struct peer *p);
 
 /* room_admit.c */

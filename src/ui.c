@@ -56,6 +56,7 @@
 #include "loop.h"
 #include "qr.h"
 #include "room.h"
+#include "swarm.h"
 #include "ui.h"
 #include "xfer.h"
 #include "xmalloc.h"
@@ -685,6 +686,30 @@ ui_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 	}
 }
 
+/* A room file download started or ended: a line in the system view
+ * (progress: /transfers). */
+static void
+ui_swarm(void *arg, const struct swarm_report *r, int changed)
+{
+	struct ui *ui = arg;
+	char buf[2048];
+
+	if (ui->closing || !changed)
+		return;
+	if (r->done)
+		snprintf(buf, sizeof buf, "room file %s (#%lld) saved as %s",
+		    r->name, (long long)r->num, r->path);
+	else
+		snprintf(buf, sizeof buf,
+		    "room file %s (#%lld): %s, from %zu sources (/transfers)",
+		    r->name, (long long)r->num, r->state, r->sources);
+	ui_view_add(ui->system, UI_INFO, time(NULL), NULL, buf, strlen(buf));
+	if (r->done)
+		ui_notify_about(ui, buf, NULL, -1);
+	if (ui->sel == NULL)
+		ui->dirty |= UI_DIRTY_LOG;
+}
+
 static const struct fe_ops ui_ops = {
 	.ready = ui_ready,
 	.peer_changed = ui_peer_changed,
@@ -695,6 +720,7 @@ static const struct fe_ops ui_ops = {
 	.flip = ui_flip,
 	.xfer = ui_xfer,
 	.room = ui_room_report,
+	.swarm = ui_swarm,
 };
 
 /* --- drawing ------------------------------------------------------------ */

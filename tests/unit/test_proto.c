@@ -1200,8 +1200,10 @@ test_unknown_types(void **state)
 		for (len = 1; len < sizeof msg; len += 7) {
 			int r = decode_copy(msg, len, 4096, &m, NULL, &why);
 
-			/* Rooms pass whole, for room_proto.c. */
-			if (t >= PROTO_ROOM_FIRST && t <= PROTO_ROOM_LAST) {
+			/* Rooms and the swarm pass whole, for
+			 * room_proto.c and swarm_proto.c. */
+			if ((t >= PROTO_ROOM_FIRST && t <= PROTO_ROOM_LAST) ||
+			    (t >= PROTO_SWARM_FIRST && t <= PROTO_SWARM_LAST)) {
 				if (r != 0 || m.type != t || m.u.raw.len != len)
 					fail_msg(
 					    "room type 0x%02x not passed", t);
@@ -1327,7 +1329,8 @@ static void
 test_hs_payload(void **state)
 {
 	static const uint8_t want[] = { 0x00, PROTO_VERSION, 0, 0, 0,
-		PROTO_CAP_PEER | PROTO_CAP_TEXT | PROTO_CAP_ROOM };
+		PROTO_CAP_PEER | PROTO_CAP_TEXT | PROTO_CAP_ROOM |
+		    PROTO_CAP_SWARM };
 	uint8_t p[PROTO_HS_PAYLOAD_LEN + 1], *copy;
 	uint16_t version;
 	uint32_t caps;
