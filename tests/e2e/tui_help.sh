@@ -20,7 +20,7 @@ cols=$(echo /help | HOME="$T/alice" "$P2PTUI" --headless 2>/dev/null |
 [ "$(echo "$cols" | wc -l)" = 1 ] && [ "$cols" -gt 10 ] ||
     fail "/help columns do not line up: $cols"
 
-tmux_start ui 120 70 "cd $T && HOME=$T/alice TERM=screen $P2PTUI"
+tmux_start ui 120 110 "cd $T && HOME=$T/alice TERM=screen $P2PTUI"
 wait_screen ui 'Your key:'
 keys ui -l "/help"
 keys ui Enter
