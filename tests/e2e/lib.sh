@@ -161,7 +161,15 @@ node_fix_addr() {
 node_cmd() {
 	local fd
 	eval "fd=\$fd_$1"
-	printf '%s\n' "$2" >&"$fd"
+	# A node that died leaves its fifo without a reader: say so, with
+	# its last words, instead of dying of SIGPIPE without a word (141).
+	(trap '' PIPE && printf '%s\n' "$2" >&"$fd") 2>/dev/null || {
+		echo "--- $1 stdout ---" >&2
+		tail -n 20 "$T/$1.out" >&2
+		echo "--- $1 stderr ---" >&2
+		tail -n 20 "$T/$1.err" >&2 2>/dev/null
+		fail "$1 is gone: it could not be told '$2'"
+	}
 }
 
 # node_eof NAME: close the node's stdin (it quits).
