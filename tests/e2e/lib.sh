@@ -147,9 +147,23 @@ node_kill_piped() {
 # node_fix_addr NAME [VAR]: give NAME a fixed listen address, so its
 # peers find it again after restarts: start it once on a free port, stop
 # it, and write that address into its configuration (and into VAR).
-# NAME is left stopped, for more configuration before node_start.
+# NAME is left stopped, for more configuration before node_start. The
+# port lies below the kernel's ephemeral range: one the kernel chose for
+# it could be taken by another test's outgoing connection once it is
+# stopped (distcheck saw "Address already in use" on a restart).
 node_fix_addr() {
-	local _addr
+	local _addr lo port tries=0
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${lo:-0}" -gt 11024 ] 2>/dev/null || lo=32768
+	while :; do
+		port=$((10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000)))
+		# Nobody listens there (nothing else binds below the range).
+		! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		tries=$((tries + 1))
+		[ $tries -lt 20 ] || fail "no free port below $lo"
+	done
+	[ -d "$T/$1" ] || node_home "$1" >/dev/null
+	sed -i "s/^\(listen = \".*:\)0\";/\1$port\";/" "$T/$1/.p2ptui.conf"
 	node_start "$1"
 	_addr=$(node_addr "$1")
 	node_kill "$1"
