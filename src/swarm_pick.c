@@ -41,6 +41,7 @@ struct sp_holder {
 	size_t nout; /* leaves asked of it, outstanding */
 	uint64_t outbytes;
 	double rate; /* bytes per second; 0 until measured */
+	size_t window; /* leaves it may have outstanding */
 	uint64_t last_ms; /* its last leaf arrived */
 	uint64_t busy_until; /* said busy: not asked before */
 };
@@ -122,6 +123,22 @@ sp_find(const struct swarm_pick *sp, const void *id)
 	return -1;
 }
 
+/*
+ * The window a holder's rate earns: what it sends in SWARM_PICK_WINDOW_MS,
+ * rounded up, at least 2 and at most SWARM_PICK_OUTSTANDING leaves. A
+ * deep queue with a slow holder would leave nothing for a faster one
+ * that answers a moment later.
+ */
+static size_t
+sp_window_for(double rate)
+{
+	double n = rate * SWARM_PICK_WINDOW_MS / 1000.0 / SP_LEAF;
+
+	return n >= SWARM_PICK_OUTSTANDING ? SWARM_PICK_OUTSTANDING
+	    : n <= 2                       ? 2
+	                                   : (size_t)n + (n > (size_t)n);
+}
+
 /* The holder named id, added if new. */
 static int32_t
 sp_holder(struct swarm_pick *sp, const void *id)
@@ -133,6 +150,7 @@ sp_holder(struct swarm_pick *sp, const void *id)
 	sp->h = xreallocarray(sp->h, sp->nh + 1, sizeof *sp->h);
 	memset(&sp->h[sp->nh], 0, sizeof sp->h[sp->nh]);
 	sp->h[sp->nh].id = id;
+	sp->h[sp->nh].window = sp_window_for(SWARM_PICK_RATE_GUESS);
 	sp->h[sp->nh].bits = xcalloc(1, (size_t)(sp->count / 8 + 1));
 	return (int32_t)sp->nh++;
 }
@@ -258,9 +276,8 @@ sp_usable(const struct swarm_pick *sp, int32_t k, uint64_t i, uint64_t now)
 {
 	const struct sp_holder *h = &sp->h[k];
 
-	return !h->dropped && h->nout < SWARM_PICK_OUTSTANDING &&
-	    h->busy_until <= now && sp_bit(h->bits, i) &&
-	    sp_req(sp, i, k) == -1;
+	return !h->dropped && h->nout < h->window && h->busy_until <= now &&
+	    sp_bit(h->bits, i) && sp_req(sp, i, k) == -1;
 }
 
 /* The usable holder of leaf i with the least expected wait, or -1. */
@@ -396,6 +413,11 @@ swarm_pick_got(struct swarm_pick *sp, const void *holder, uint64_t leaf,
 	sample = (double)sp_len(sp, leaf) * 1000.0 / (double)dt;
 	h->rate = h->rate > 0 ? 0.7 * h->rate + 0.3 * sample : sample;
 	h->last_ms = now_ms;
+	/* Slow start: the window at most doubles per leaf, as a first
+	 * leaf sent from an upload limit's burst measures nothing. */
+	h->window = sp_window_for(h->rate) < 2 * h->window
+	    ? sp_window_for(h->rate)
+	    : 2 * h->window;
 	sp_unask(sp, leaf, j);
 	while (sp->leaf[leaf].nreq > 0) {
 		if (n < max)

@@ -10,8 +10,10 @@
  * once every missing leaf is asked for, the endgame: a leaf asked of one
  * holder is asked of a second, and the first verified copy cancels the
  * other. Holders: the least expected wait, (bytes outstanding + the
- * leaf) / measured rate, at most SWARM_PICK_OUTSTANDING leaves asked of
- * each. A holder that sent a bad leaf is dropped for this root.
+ * leaf) / measured rate, each asked for at most what it sends in
+ * SWARM_PICK_WINDOW_MS (4 leaves at the 1 MiB/s guess; between 2 and
+ * SWARM_PICK_OUTSTANDING; at most doubling per leaf delivered). A
+ * holder that sent a bad leaf is dropped for this root.
  *
  * Holders are named by an opaque pointer (the engine's peer); the
  * module never dereferences it.
@@ -24,6 +26,7 @@
 
 #define SWARM_PICK_RANDOM 4 /* random leaves before rarest first */
 #define SWARM_PICK_OUTSTANDING 16 /* leaves asked of one holder at once */
+#define SWARM_PICK_WINDOW_MS 1000 /* ... or what it sends in this time */
 #define SWARM_PICK_COPIES 2 /* requests of one leaf at most (endgame) */
 #define SWARM_PICK_BUSY_MS 5000 /* a holder that said busy rests */
 #define SWARM_PICK_RATE_GUESS (1024.0 * 1024.0) /* B/s before a measure */

@@ -2,7 +2,9 @@
 /*
  * Unit tests for the swarm's piece and peer choice (src/swarm_pick.c):
  * random first, rarest first, the endgame and its cancels, the least
- * expected wait, the cap of outstanding leaves per holder, dropping a
+ * expected wait, the window of outstanding leaves per holder (sized by
+ * its rate, with slow start, so a fast holder known late still gets
+ * leaves), dropping a
  * holder that sent a bad leaf, refusals, and the uploader's slots.
  *
  * And a deterministic simulation (fixed seeds): 1 seeder and 4
@@ -93,23 +95,33 @@ static void
 test_outstanding_cap(void **state)
 {
 	const void *who[64];
-	uint64_t leaf[64];
+	uint64_t leaf[64], first;
 	struct swarm_pick *sp;
 	const void *cancel[2];
 
 	(void)state;
 	sp = swarm_pick_create(40 * (uint64_t)LEAF, NULL, 1);
 	swarm_pick_all(sp, H(0));
-	assert_int_equal(drain(sp, 1, who, leaf, 64), SWARM_PICK_OUTSTANDING);
-	/* One arrives: one more may be asked. */
-	assert_int_equal(swarm_pick_got(sp, H(0), leaf[3], 50, cancel, 2), 0);
+	/* Unmeasured: what the 1 MiB/s guess sends in the window. */
+	assert_int_equal(drain(sp, 1, who, leaf, 64), 4);
+	/* One arrives in 9 ms (29 MB/s, enough for the cap): slow start,
+	 * the window only doubles, to 8. */
+	first = leaf[3];
+	assert_int_equal(swarm_pick_got(sp, H(0), first, 10, cancel, 2), 0);
 	assert_int_equal(swarm_pick_held(sp), 1);
-	assert_int_equal(drain(sp, 60, who, leaf, 64), 1);
-	/* Not asked of it, or already held: ignored. */
-	assert_int_equal(swarm_pick_got(sp, H(0), 39, 70, cancel, 2) +
+	assert_int_equal(drain(sp, 20, who, leaf, 64), 8 - 3);
+	/* Another: 16, the cap. */
+	assert_int_equal(swarm_pick_got(sp, H(0), leaf[0], 25, cancel, 2), 0);
+	assert_int_equal(
+	    drain(sp, 30, who, leaf, 64), SWARM_PICK_OUTSTANDING - 7);
+	/* One more arrives: one more may be asked. */
+	assert_int_equal(swarm_pick_got(sp, H(0), leaf[0], 35, cancel, 2), 0);
+	assert_int_equal(drain(sp, 40, who, leaf, 64), 1);
+	/* Already held, or not asked of it: ignored. */
+	assert_int_equal(swarm_pick_got(sp, H(0), first, 70, cancel, 2) +
 	        swarm_pick_got(sp, H(1), leaf[0], 70, cancel, 2),
 	    0);
-	assert_int_equal(swarm_pick_held(sp), 1);
+	assert_int_equal(swarm_pick_held(sp), 3);
 	swarm_pick_free(sp);
 }
 
@@ -127,19 +139,53 @@ test_rate(void **state)
 	swarm_pick_all(sp, H(1));
 	n = drain(sp, 1000, who, leaf, 2);
 	assert_int_equal(n, 2);
-	/* One leaf each: H(0) in 100 ms (2.6 MB/s), H(1) in 2 s. */
+	/* One leaf each: H(0) in 10 ms (26 MB/s), H(1) in 2 s. */
 	for (i = 0; i < 2; i++)
 		swarm_pick_got(sp, who[i], leaf[i],
-		    who[i] == H(0) ? 1100 : 3000, cancel, 2);
-	/* H(0) is 20 times faster: 16 of its leaves (1.6 s) are still a
-	 * shorter wait than one of H(1)'s (2 s), so it gets its 16 first;
-	 * then, at its cap, H(1) gets the next. */
-	n = drain(sp, 3000, who, leaf, SWARM_PICK_OUTSTANDING + 1);
-	assert_int_equal(n, SWARM_PICK_OUTSTANDING + 1);
-	for (i = 0; i < SWARM_PICK_OUTSTANDING; i++)
+		    who[i] == H(0) ? 1010 : 3000, cancel, 2);
+	/* H(0) is 200 times faster: 8 of its leaves (80 ms; its window
+	 * after one leaf, slow start) are still a shorter wait than one of
+	 * H(1)'s (2 s), so it gets its 8 first; then, with its window
+	 * full, H(1) gets the next. */
+	n = drain(sp, 3000, who, leaf, 8 + 1);
+	assert_int_equal(n, 8 + 1);
+	for (i = 0; i < 8; i++)
 		fast += who[i] == H(0);
-	assert_int_equal(fast, SWARM_PICK_OUTSTANDING);
-	assert_ptr_equal(who[SWARM_PICK_OUTSTANDING], H(1));
+	assert_int_equal(fast, 8);
+	assert_ptr_equal(who[8], H(1));
+	swarm_pick_free(sp);
+}
+
+static void
+test_late_fast_holder(void **state)
+{
+	const void *who[16], *cancel[2];
+	uint64_t leaf[16];
+	struct swarm_pick *sp;
+	size_t n, i, slow;
+
+	(void)state;
+	/* 16 leaves, two holders known first (swarm_bad.sh: the MAPs
+	 * arrive in any order). Each is asked for what it sends in a
+	 * second, not for the whole file, so a third that answers a moment
+	 * later still has leaves to send. */
+	sp = swarm_pick_create(16 * (uint64_t)LEAF, NULL, 11);
+	swarm_pick_all(sp, H(0));
+	swarm_pick_all(sp, H(1));
+	assert_int_equal(drain(sp, 1, who, leaf, 16), 8);
+	swarm_pick_all(sp, H(2));
+	assert_int_equal(drain(sp, 2, who, leaf, 16), 4);
+	for (i = 0; i < 4; i++)
+		assert_ptr_equal(who[i], H(2));
+	/* H(2) delivers one in 5 ms: its window doubles to 8, for the 4
+	 * leaves nobody was asked for and, the endgame, a second copy of
+	 * one of the slow ones' leaves. */
+	assert_int_equal(swarm_pick_got(sp, H(2), leaf[0], 7, cancel, 2), 0);
+	n = drain(sp, 8, who, leaf, 16);
+	assert_int_equal(n, 5);
+	for (i = 0, slow = 0; i < n; i++)
+		slow += who[i] != H(2);
+	assert_int_equal(slow, 0);
 	swarm_pick_free(sp);
 }
 
@@ -185,7 +231,7 @@ test_bad_and_refused(void **state)
 	swarm_pick_all(sp, H(0));
 	swarm_pick_all(sp, H(1));
 	n = drain(sp, 1, who, leaf, 40);
-	assert_int_equal(n, 2 * SWARM_PICK_OUTSTANDING);
+	assert_int_equal(n, 2 * 4); /* unmeasured: 4 each */
 	/* H(1) sends a bad leaf: dropped, its leaves go to H(0) later. */
 	for (i = 0; who[i] != H(1); i++)
 		;
@@ -212,7 +258,7 @@ test_bad_and_refused(void **state)
 	swarm_pick_refused(sp, H(2), leaf[0], 0, 300);
 	assert_int_equal(drain(sp, 300, who, leaf, 40), 0);
 	n = drain(sp, 100 + SWARM_PICK_BUSY_MS, who, leaf, 40);
-	assert_int_equal(n, SWARM_PICK_OUTSTANDING);
+	assert_int_equal(n, 4);
 	for (i = 0; i < n; i++)
 		assert_ptr_equal(who[i], H(0));
 	swarm_pick_free(sp);
@@ -423,6 +469,7 @@ main(void)
 		cmocka_unit_test(test_random_then_rarest),
 		cmocka_unit_test(test_outstanding_cap),
 		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_late_fast_holder),
 		cmocka_unit_test(test_endgame),
 		cmocka_unit_test(test_bad_and_refused),
 		cmocka_unit_test(test_slots),
