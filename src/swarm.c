@@ -161,6 +161,8 @@ sw_fill(const struct sw_file *f, struct swarm_report *r)
 	r->done = f->seed;
 	r->sources = f->pick != NULL ? swarm_pick_sources(f->pick) : 0;
 	r->state = f->seed ? "done" : r->sources > 0 ? "active" : "waiting";
+	r->rate = f->seed ? 0 : f->rate;
+	r->root = f->root;
 	r->uploaded = f->uploaded;
 }
 
@@ -366,6 +368,7 @@ sw_open_download(struct swarms *sw, struct sw_file *f, int resume, char **cause)
 	}
 	f->part = xfer_part_new(f->size, have, havelen);
 	f->pick = swarm_pick_create(f->size, have, sw_seed_random());
+	f->rate_bytes = sw_bytes(f); /* what a resume starts from */
 	free(have);
 	if (resume) {
 		if (xfer_part_open(f->part, f->path, cause) != 0) {
@@ -959,6 +962,7 @@ sw_tick(void *arg)
 {
 	struct swarms *sw = arg;
 	struct sw_file *f;
+	double sample;
 	size_t i;
 
 	sw->tick = loop_timer_add_coarse(
@@ -974,10 +978,27 @@ sw_tick(void *arg)
 		sw_sync(sw, f, 0);
 		if (f->pick != NULL)
 			sw_request(sw, f); /* a busy holder rested */
+		/* Smoothed over a few ticks, as leaves arrive whole. */
+		sample =
+		    (double)(sw_bytes(f) - f->rate_bytes) * 1000.0 / SW_TICK_MS;
+		f->rate = f->rate > 0 ? 0.6 * f->rate + 0.4 * sample : sample;
+		f->rate_bytes = sw_bytes(f);
 		if (f->changed)
 			sw_report(sw, f, 0);
 		f->changed = 0;
 	}
+}
+
+int
+swarm_report_of(
+    const struct swarms *sw, const uint8_t *root, struct swarm_report *r)
+{
+	const struct sw_file *f = sw_find(sw, root);
+
+	if (f == NULL)
+		return -1;
+	sw_fill(f, r);
+	return 0;
 }
 
 static void *

@@ -23,6 +23,8 @@ struct swarm_report {
 	const char *state; /* "active", "waiting" (no source), "done" */
 	uint64_t size, bytes; /* bytes verified */
 	size_t sources; /* holders now useful */
+	double rate; /* bytes per second lately, while downloading */
+	const uint8_t *root; /* SWARM_ROOTLEN bytes */
 	uint64_t uploaded; /* bytes of it we served */
 	int done;
 };
@@ -49,6 +51,10 @@ int swarm_download(struct swarms *, const uint8_t *root, uint64_t size,
 int64_t swarm_held(const struct swarms *, const uint8_t *root);
 /* Every download and shared file, by number. */
 void swarm_list(const struct swarms *, swarm_report_cb, void *arg);
+/* What we hold or fetch of root, in *r (valid until the loop runs on);
+ * -1 if nothing. */
+int swarm_report_of(
+    const struct swarms *, const uint8_t *root, struct swarm_report *r);
 
 extern const struct feature swarm_feature;
 struct swarms *swarm_of(const struct engine *);

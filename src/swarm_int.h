@@ -39,6 +39,8 @@ struct sw_file {
 	uint64_t *fresh; /* verified since the last HAVEs */
 	size_t nfresh;
 	uint64_t uploaded;
+	double rate; /* bytes verified per second, smoothed each tick */
+	uint64_t rate_bytes; /* sw_bytes() at the last tick */
 	int changed; /* report at the next tick */
 	/* sharing: hashing, then cb */
 	int hashing;

@@ -686,15 +686,19 @@ ui_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 	}
 }
 
-/* A room file download started or ended: a line in the system view
- * (progress: /transfers). */
+/* A room file download started or ended: a line in the system view;
+ * progress redraws the strip of a room in view. */
 static void
 ui_swarm(void *arg, const struct swarm_report *r, int changed)
 {
 	struct ui *ui = arg;
 	char buf[2048];
 
-	if (ui->closing || !changed)
+	if (ui->closing)
+		return;
+	if (ui->sel_room != NULL)
+		ui->dirty |= UI_DIRTY_XFERS; /* the strip: the room's files */
+	if (!changed)
 		return;
 	if (r->done)
 		snprintf(buf, sizeof buf, "room file %s (#%lld) saved as %s",

@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The transfer strip, between the status bar and the input line: the
- * selected peer's unfinished transfers, one a row.
+ * selected peer's unfinished transfers, or the selected room's files
+ * being downloaded, one a row.
  *
  *   #3 ↓ report.pdf [#######·······]  57%  312 MiB/s  0:03 left
  *   #5 ↑ big.iso    [##············]  12%  preparing
  *   #4 ↑ notes.txt (4.0 KiB)  offered, waiting for alice
  *   +2 more (/transfers)
  *
+ *   #1 ↓ disk.img   [####··········]  31%  3 sources  2.0 MiB/s  0:05 left
+ *   #2 ↓ song.ogg   [··············]   0%  waiting for a member that has it
+ *
  * Transfers that move (hashing, active) come first, then offers, each
- * group in number order; at most UI_XFERS_SHOWN of them, and a row that
- * counts the rest. The strip takes no row when there is nothing to show,
- * and never more than half of the rows the panes above it would keep, so
- * the conversation is not squeezed out on a short terminal. Without a
- * UTF-8 locale the arrows, dots and ellipsis are ASCII: v ^ . ~
+ * group in number order; a room's downloads in number order; at most
+ * UI_XFERS_SHOWN of them, and a row that counts the rest. The strip
+ * takes no row when there is nothing to show, and never more than half
+ * of the rows the panes above it would keep, so the conversation is not
+ * squeezed out on a short terminal. Without a UTF-8 locale the arrows,
+ * dots and ellipsis are ASCII: v ^ . ~
  *
  * The formatting of amounts is fmt.c's, shared with /transfers.
  */
@@ -25,6 +30,8 @@
 #include "engine.h"
 #include "fmt.h"
 #include "line.h"
+#include "room.h"
+#include "swarm.h"
 #include "ui.h"
 #include "xfer.h"
 
@@ -37,16 +44,68 @@ ui_xfer_moving(const struct xfer *x)
 	return x->state == XFER_HASHING || x->state == XFER_ACTIVE;
 }
 
-/* The selected peer's transfers to show, the first max of them in out;
- * returns how many there are. */
+/* A row's subject: a transfer, or a room file's download. */
+struct ui_xfer_item {
+	const struct xfer *x;
+	struct swarm_report s; /* when x is NULL */
+};
+
+/* The selected room's files being downloaded, by number. */
+struct ui_xfers_room {
+	struct swarms *sw;
+	struct ui_xfer_item *out;
+	size_t max, n;
+	int64_t seen[64]; /* numbers counted: a file announced twice */
+	size_t nseen;
+};
+
+static void
+ui_xfers_room_cb(void *arg, const struct room_file_line *l)
+{
+	struct ui_xfers_room *c = arg;
+	struct swarm_report r;
+	size_t i, j;
+
+	if (swarm_report_of(c->sw, l->root, &r) == -1 || r.done)
+		return;
+	for (i = 0; i < c->nseen; i++)
+		if (c->seen[i] == r.num)
+			return;
+	if (c->nseen < sizeof c->seen / sizeof c->seen[0])
+		c->seen[c->nseen++] = r.num;
+	/* Insert in number order among the first max. */
+	for (i = 0; i < c->n && i < c->max && c->out[i].s.num < r.num; i++)
+		;
+	if (i < c->max) {
+		j = c->n < c->max ? c->n : c->max - 1;
+		memmove(&c->out[i + 1], &c->out[i], (j - i) * sizeof *c->out);
+		c->out[i].x = NULL;
+		c->out[i].s = r;
+	}
+	c->n++;
+}
+
+/* The selected peer's transfers or room's downloads to show, the first
+ * max of them in out; returns how many there are. */
 static size_t
-ui_xfers_collect(struct ui *ui, const struct xfer **out, size_t max)
+ui_xfers_collect(struct ui *ui, struct ui_xfer_item *out, size_t max)
 {
 	struct xfers *xs = xfer_of(ui->app->engine);
+	struct rooms *rs = room_of(ui->app->engine);
+	struct ui_xfers_room c;
 	const struct xfer *x;
 	size_t n = 0;
 	int pass;
 
+	if (ui->sel_room != NULL && rs != NULL) {
+		memset(&c, 0, sizeof c);
+		if ((c.sw = swarm_of(ui->app->engine)) == NULL)
+			return 0;
+		c.out = out;
+		c.max = max;
+		room_files(rs, ui->sel_room, ui_xfers_room_cb, &c);
+		return c.n;
+	}
 	if (xs == NULL || ui->sel == NULL)
 		return 0;
 	for (pass = 0; pass < 2; pass++) {
@@ -57,7 +116,7 @@ ui_xfers_collect(struct ui *ui, const struct xfer **out, size_t max)
 			              : x->state != XFER_OFFERED)
 				continue;
 			if (n < max)
-				out[n] = x;
+				out[n].x = x;
 			n++;
 		}
 	}
@@ -87,20 +146,76 @@ struct ui_xfer_row {
 	char head[48];
 	char tail[512];
 	int headw, namew, tailw;
-	const struct xfer *x;
+	const char *name;
 };
 
-static void
-ui_xfers_format(
-    struct ui *ui, const struct xfer *x, int cells, struct ui_xfer_row *r)
+/* The bar and percentage of bytes of size, at the start of tail. */
+static size_t
+ui_xfers_bar(struct ui *ui, uint64_t bytes, uint64_t size, int cells,
+    char *tail, size_t len)
 {
-	const char *who = x->peer != NULL ? x->peer->name : "?";
-	char bar[UI_XFERS_BAR_MAX * 4 + 3], size[FMT_SIZE_LEN],
-	    rate[FMT_SIZE_LEN], eta[FMT_DURATION_LEN];
-	long long n = (long long)x->num;
+	char bar[UI_XFERS_BAR_MAX * 4 + 3];
+
+	fmt_bar(bytes, size, cells, "#", ui->utf8 ? "\xc2\xb7" : ".", bar,
+	    sizeof bar);
+	return (size_t)snprintf(
+	    tail, len, " %s %3u%%", bar, fmt_percent(bytes, size));
+}
+
+/* "  RATE  ETA left" after k bytes of tail, when there is a rate. */
+static void
+ui_xfers_rate(double rate, uint64_t left, char *tail, size_t k, size_t len)
+{
+	char r[FMT_SIZE_LEN], eta[FMT_DURATION_LEN];
+
+	if (rate <= 0 || k >= len)
+		return;
+	fmt_rate(rate, r, sizeof r);
+	if (fmt_eta(left, rate, eta, sizeof eta) == 0)
+		snprintf(tail + k, len - k, "  %s  %s left", r, eta);
+}
+
+/* A room file's download: its sources, or what it waits for. */
+static void
+ui_xfers_format_swarm(struct ui *ui, const struct swarm_report *s, int cells,
+    struct ui_xfer_row *r)
+{
 	size_t k, len = sizeof r->tail;
 
-	r->x = x;
+	r->name = s->name;
+	snprintf(r->head, sizeof r->head, "#%lld %s ", (long long)s->num,
+	    ui->utf8 ? "\xe2\x86\x93" : "v");
+	k = ui_xfers_bar(ui, s->bytes, s->size, cells, r->tail, len);
+	if (s->sources == 0)
+		snprintf(
+		    r->tail + k, len - k, "  waiting for a member that has it");
+	else {
+		k += (size_t)snprintf(r->tail + k, len - k, "  %zu source%s",
+		    s->sources, s->sources == 1 ? "" : "s");
+		ui_xfers_rate(s->rate, s->size - s->bytes, r->tail, k, len);
+	}
+	r->headw = line_width(r->head, strlen(r->head));
+	r->namew = line_width(s->name, strlen(s->name));
+	r->tailw = line_width(r->tail, strlen(r->tail));
+}
+
+static void
+ui_xfers_format(struct ui *ui, const struct ui_xfer_item *it, int cells,
+    struct ui_xfer_row *r)
+{
+	const struct xfer *x = it->x;
+	const char *who;
+	char size[FMT_SIZE_LEN];
+	long long n;
+	size_t k, len = sizeof r->tail;
+
+	if (x == NULL) {
+		ui_xfers_format_swarm(ui, &it->s, cells, r);
+		return;
+	}
+	who = x->peer != NULL ? x->peer->name : "?";
+	n = (long long)x->num;
+	r->name = x->name;
 	snprintf(r->head, sizeof r->head, "#%lld %s ", n,
 	    x->outgoing ? (ui->utf8 ? "\xe2\x86\x91" : "^")
 	                : (ui->utf8 ? "\xe2\x86\x93" : "v"));
@@ -114,23 +229,16 @@ ui_xfers_format(
 			    " (%s)  /accept #%lld or /decline #%lld", size, n,
 			    n);
 	} else {
-		fmt_bar(x->bytes, x->size, cells, "#",
-		    ui->utf8 ? "\xc2\xb7" : ".", bar, sizeof bar);
-		k = (size_t)snprintf(r->tail, len, " %s %3u%%", bar,
-		    fmt_percent(x->bytes, x->size));
+		k = ui_xfers_bar(ui, x->bytes, x->size, cells, r->tail, len);
 		if (x->error[0] != '\0')
 			snprintf(r->tail + k, len - k, "  %s", x->error);
 		else if (x->state == XFER_HASHING)
 			snprintf(r->tail + k, len - k, "  preparing");
 		else if (x->peer != NULL && x->peer->state != PEER_ONLINE)
 			snprintf(r->tail + k, len - k, "  waiting for %s", who);
-		else if (x->rate > 0) {
-			fmt_rate(x->rate, rate, sizeof rate);
-			if (fmt_eta(x->size - x->bytes, x->rate, eta,
-			        sizeof eta) == 0)
-				snprintf(r->tail + k, len - k, "  %s  %s left",
-				    rate, eta);
-		}
+		else
+			ui_xfers_rate(
+			    x->rate, x->size - x->bytes, r->tail, k, len);
 	}
 	r->headw = line_width(r->head, strlen(r->head));
 	r->namew = line_width(x->name, strlen(x->name));
@@ -162,7 +270,7 @@ void
 ui_xfers_draw(struct ui *ui)
 {
 	WINDOW *w = ui->w_xfers;
-	const struct xfer *x[UI_XFERS_SHOWN];
+	struct ui_xfer_item x[UI_XFERS_SHOWN];
 	struct ui_xfer_row r[UI_XFERS_SHOWN];
 	size_t n, k, i;
 	int h, width, cells, namecol = 0, headw = 0, tailw = 0, used;
@@ -183,7 +291,7 @@ ui_xfers_draw(struct ui *ui)
 	if (cells < 6)
 		cells = 6;
 	for (i = 0; i < k; i++) {
-		ui_xfers_format(ui, x[i], cells, &r[i]);
+		ui_xfers_format(ui, &x[i], cells, &r[i]);
 		if (r[i].headw > headw)
 			headw = r[i].headw;
 		if (r[i].namew > namecol)
@@ -201,7 +309,7 @@ ui_xfers_draw(struct ui *ui)
 		    w, r[i].head, strlen(r[i].head), width, ui->style.info);
 		for (; used < headw && used < width; used++)
 			waddch(w, ' ');
-		used += ui_xfers_name(ui, w, r[i].x->name, r[i].namew,
+		used += ui_xfers_name(ui, w, r[i].name, r[i].namew,
 		    namecol < width - used ? namecol : width - used);
 		if (used < width)
 			ui_put(w, r[i].tail, strlen(r[i].tail), width - used,
@@ -209,8 +317,9 @@ ui_xfers_draw(struct ui *ui)
 	}
 	if (k < n) {
 		if (k == 0)
-			snprintf(more, sizeof more,
-			    "%zu transfers with this peer (/transfers)", n);
+			snprintf(more, sizeof more, "%zu %s (/transfers)", n,
+			    ui->sel_room != NULL ? "room files downloading"
+			                         : "transfers with this peer");
 		else
 			snprintf(
 			    more, sizeof more, "+%zu more (/transfers)", n - k);
