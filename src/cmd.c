@@ -229,6 +229,7 @@ cmd_accept(struct cmd_ctx *ctx, const char *args)
 		return cmd_offer_of(ctx, p, 1);
 	if (engine_accept(ctx->app->engine, p, &cause) == -1)
 		return cmd_fail(ctx, cause);
+	rdv_accepted(ctx->app->engine, p);
 	return 0;
 }
 

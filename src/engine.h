@@ -72,6 +72,7 @@ struct peer {
 	int quiet_online; /* we just accepted it: that said it */
 	int been_online; /* online before, in this run */
 	int rdv_online; /* the rendezvous server says it is online (rdv.c) */
+	int rdv_request; /* its contact request came through the server */
 	unsigned unread; /* for the frontend */
 	void **fdata; /* the features' per-peer state (engine_peer_slot()) */
 	uint64_t forget_ms; /* when /forget was first asked, to confirm */
@@ -187,6 +188,25 @@ const char *engine_nick(const struct engine *);
 int engine_set_nick(
     struct engine *, const char *nick, size_t *told, char **cause);
 int engine_accept(struct engine *, struct peer *, char **cause);
+/*
+ * Make key a contact as /accept does (learned, remembered, reconnected
+ * automatically), named name if that is a valid name nobody has, else
+ * by the short form of its fingerprint. A contact already is returned
+ * as it is; a contact request is accepted; a room member becomes a
+ * contact; a declined key is declined no longer. NULL for our own key.
+ */
+struct peer *engine_add_contact(
+    struct engine *, const uint8_t *key, const char *name);
+/*
+ * A contact request from key that came without a connection (through
+ * the rendezvous server): listed as a request until /accept or
+ * /decline, named name if that is a valid name nobody has, else by the
+ * short form of its fingerprint. The request if there is one already;
+ * NULL for our own key, a declined key, a contact or room member, or
+ * when the requests are full of live ones.
+ */
+struct peer *engine_add_request(
+    struct engine *, const uint8_t *key, const char *name);
 int engine_decline(struct engine *, struct peer *, char **cause);
 /* Trust the key the peer presented last instead of the remembered one. */
 int engine_trust(struct engine *, struct peer *, char **cause);

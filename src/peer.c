@@ -60,7 +60,8 @@ const char *
 peer_state_text(const struct peer *p)
 {
 	if (p->state == PEER_REQUEST && p->conn == NULL)
-		return "request (offline)";
+		return p->rdv_request ? "request (via server)"
+		                      : "request (offline)";
 	if (p->state == PEER_OFFLINE && p->declined_us)
 		return "offline (declined)";
 	if (p->state == PEER_OFFLINE && p->disconnected)
@@ -1159,13 +1160,84 @@ engine_accept(struct engine *eng, struct peer *p, char **cause)
 		    "dialling it at %s",
 		    p->name, p->address);
 		conn_dial(eng, p, p->address, 1);
-	} else
+	} else if (p->rdv_request)
+		engine_notice(eng, p, FE_INFO, "accepted %s", p->name);
+	else
 		engine_notice(eng, p, FE_INFO,
 		    "accepted %s: its request's connection has gone; it "
 		    "comes online when it connects again",
 		    p->name);
 	peer_update(p);
 	return 0;
+}
+
+/* May a peer be named name (NULL: no)? */
+static int
+peer_name_free(const struct engine *eng, const char *name)
+{
+	return name != NULL && conf_valid_name(name) == 0 &&
+	    peer_by_name(eng, name) == NULL &&
+	    conf_find_peer(eng->conf, name) == NULL;
+}
+
+struct peer *
+engine_add_contact(struct engine *eng, const uint8_t *key, const char *name)
+{
+	struct peer *p = peer_by_key(eng, key);
+	char shortname[IDENT_SHORT_LEN + 1], *cause;
+
+	if (ident_key_equal(key, eng->id->pk))
+		return NULL;
+	if (p != NULL &&
+	    (p->origin == PEER_CONFIG || p->origin == PEER_LEARNED))
+		return p;
+	peer_undecline(eng, key);
+	if (p != NULL && p->origin == PEER_UNKNOWN &&
+	    p->state == PEER_REQUEST) {
+		if (engine_accept(eng, p, &cause) == -1) {
+			log_debug("%s", cause);
+			free(cause);
+		}
+	} else if (p == NULL) {
+		ident_short(key, shortname);
+		p = peer_add(eng, shortname, PEER_LEARNED);
+		peer_set_key(p, key);
+	}
+	p->origin = PEER_LEARNED;
+	p->autoconnect = 1;
+	p->refused = 0;
+	if (peer_name_free(eng, name))
+		peer_set_name(p, name);
+	peer_save(eng);
+	if (p->conn != NULL && p->conn->state == CONN_OPEN &&
+	    !p->conn->hello_sent)
+		conn_send_hello(p->conn);
+	eng->fe->peer_changed(eng->fe_arg, p);
+	peer_update(p);
+	return p;
+}
+
+struct peer *
+engine_add_request(struct engine *eng, const uint8_t *key, const char *name)
+{
+	struct peer *p = peer_by_key(eng, key);
+	char shortname[IDENT_SHORT_LEN + 1];
+
+	if (ident_key_equal(key, eng->id->pk) || peer_is_declined(eng, key))
+		return NULL;
+	if (p != NULL)
+		return p->origin == PEER_UNKNOWN ? p : NULL;
+	if (peer_make_room(eng) == -1)
+		return NULL;
+	ident_short(key, shortname);
+	p = peer_add(
+	    eng, peer_name_free(eng, name) ? name : shortname, PEER_UNKNOWN);
+	peer_set_key(p, key);
+	p->rdv_request = 1;
+	/* No connection says so: peer_compute_state() keeps it. */
+	p->state = PEER_REQUEST;
+	eng->fe->peer_changed(eng->fe_arg, p);
+	return p;
 }
 
 int

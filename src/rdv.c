@@ -88,7 +88,6 @@ struct rdv_pend {
 	struct rdv *rdv;
 	uint8_t key[RDV_KEYLEN];
 	int used;
-	int asked; /* we asked first (not an answer to a REQUEST) */
 	struct rdv_addr cands[RDV_CANDS_MAX];
 	size_t n;
 	struct loop_timer *start, *relay;
@@ -117,10 +116,6 @@ struct rdv {
 	size_t nsubs;
 	struct rdv_pend pend[RDV_PEND];
 	char want[RDV_WANT][RDV_NAME_MAX + 1]; /* names to CONNECT */
-	uint8_t asked[RDV_PEND][RDV_KEYLEN]; /* keys we sent CONNECT */
-	size_t nasked;
-	uint8_t requests[RDV_PEND][RDV_KEYLEN]; /* REQUESTs we got */
-	size_t nrequests;
 };
 
 static void rdv_dial(void *);
@@ -465,30 +460,6 @@ rdv_named(struct rdv *rdv, const char *name)
 	return NULL;
 }
 
-static int
-rdv_key_in(const uint8_t (*keys)[RDV_KEYLEN], size_t n, const uint8_t *key)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (ident_key_equal(keys[i], key))
-			return 1;
-	}
-	return 0;
-}
-
-static void
-rdv_remember(uint8_t (*keys)[RDV_KEYLEN], size_t *n, const uint8_t *key)
-{
-	if (rdv_key_in((const uint8_t(*)[RDV_KEYLEN])keys, *n, key))
-		return;
-	if (*n == RDV_PEND) {
-		memmove(keys[0], keys[1], (RDV_PEND - 1) * RDV_KEYLEN);
-		(*n)--;
-	}
-	memcpy(keys[(*n)++], key, RDV_KEYLEN);
-}
-
 static void
 rdv_send_connect(struct rdv *rdv, const uint8_t *key)
 {
@@ -497,11 +468,33 @@ rdv_send_connect(struct rdv *rdv, const uint8_t *key)
 	memset(&m, 0, sizeof m);
 	m.type = RDV_MSG_CONNECT;
 	memcpy(m.key, key, RDV_KEYLEN);
-	/* Not an answer to their REQUEST: we dial a stranger ourselves. */
-	if (!rdv_key_in((const uint8_t(*)[RDV_KEYLEN])rdv->requests,
-	        rdv->nrequests, key))
-		rdv_remember(rdv->asked, &rdv->nasked, key);
 	rdv_send(rdv, &m);
+}
+
+/*
+ * We want to talk to key (named name on the server, or NULL): a
+ * contact from now on, as the user asked for it by name or agreed to
+ * its request, so that both sides dial each other as contacts (keys
+ * checked, holes punched, relayed if need be); then CONNECT.
+ */
+static void
+rdv_agree(struct rdv *rdv, const uint8_t *key, const char *name)
+{
+	struct peer *p = engine_find_key(rdv->eng, key);
+	char fp[IDENT_FP_LEN + 1];
+
+	if (p == NULL ||
+	    (p->origin != PEER_CONFIG && p->origin != PEER_LEARNED)) {
+		if ((p = engine_add_contact(rdv->eng, key, name)) == NULL)
+			return;
+		ident_fingerprint(key, fp);
+		engine_notice(rdv->eng, p, FE_INFO, "%s (%s) is a contact now",
+		    p->name, fp);
+		rdv_subscribe(rdv, 0);
+	}
+	engine_notice(rdv->eng, p, FE_INFO,
+	    "asking the rendezvous server to introduce %s", p->name);
+	rdv_send_connect(rdv, key);
 }
 
 static void
@@ -547,9 +540,7 @@ rdv_found(struct rdv *rdv, const struct rdv_msg *m)
 		engine_notice(rdv->eng, NULL, FE_ERROR, "%s is you", m->name);
 		return;
 	}
-	engine_notice(rdv->eng, NULL, FE_INFO,
-	    "asking the rendezvous server to introduce %s", m->name);
-	rdv_send_connect(rdv, m->key);
+	rdv_agree(rdv, m->key, m->name);
 }
 
 static void
@@ -573,18 +564,33 @@ rdv_presence(struct rdv *rdv, const struct rdv_msg *m)
 		rdv_send_connect(rdv, p->key);
 }
 
+/*
+ * Someone asks to talk (their /connect @OURNAME): a contact request
+ * like one that connects, answered with /accept (rdv_accepted()) or
+ * /decline; a contact is agreed to at once.
+ */
 static void
 rdv_request(struct rdv *rdv, const struct rdv_msg *m)
 {
+	struct peer *p = engine_find_key(rdv->eng, m->key);
 	char fp[IDENT_FP_LEN + 1];
 
+	if (p != NULL &&
+	    (p->origin == PEER_CONFIG || p->origin == PEER_LEARNED)) {
+		rdv_send_connect(rdv, m->key);
+		return;
+	}
+	if ((p = engine_add_request(rdv->eng, m->key,
+	         m->name[0] != '\0' ? m->name : NULL)) == NULL) {
+		log_debug("rdv: a REQUEST not shown (declined, a member, or "
+		          "too many requests)");
+		return;
+	}
 	ident_fingerprint(m->key, fp);
-	rdv_remember(rdv->requests, &rdv->nrequests, m->key);
-	engine_notice(rdv->eng, NULL, FE_INFO,
-	    "%s (%s) asks to talk through the rendezvous server: /connect "
-	    "@%s to agree",
-	    m->name[0] != '\0' ? m->name : "someone", fp,
-	    m->name[0] != '\0' ? m->name : fp);
+	engine_notice(rdv->eng, p, FE_INFO,
+	    "contact request from %s%s(%s) through the rendezvous server: "
+	    "/accept %s or /decline %s",
+	    m->name, m->name[0] != '\0' ? " " : "", fp, p->name, p->name);
 }
 
 static void
@@ -633,24 +639,8 @@ rdv_start(void *arg)
 	pd->start = NULL;
 	pd->relay =
 	    loop_timer_add(engine_loop(rdv->eng), RDV_RELAY_MS, rdv_relay, pd);
-	if (p == NULL) {
-		/* A stranger we agreed to meet: the one who asked dials, the
-		 * other sees an ordinary contact request. */
-		if (!pd->asked)
-			return;
-		for (i = 0; i < pd->n; i++) {
-			if (pd->cands[i].kind == RDV_CAND_SOURCE)
-				continue;
-			if (engine_connect(
-			        rdv->eng, pd->cands[i].addr, &cause) == -1) {
-				log_debug("rdv: %s", cause);
-				free(cause);
-				continue;
-			}
-			break;
-		}
-		return;
-	}
+	if (p == NULL)
+		return; /* not a contact (both sides make one first) */
 	for (i = 0; i < pd->n; i++) {
 		if (pd->cands[i].kind == RDV_CAND_SOURCE) {
 			/* Seen where it says it listens: no NAT, dial it. */
@@ -692,8 +682,6 @@ rdv_candidates(struct rdv *rdv, const struct rdv_msg *m)
 	pd->used = 1;
 	pd->rdv = rdv;
 	memcpy(pd->key, m->key, RDV_KEYLEN);
-	pd->asked = rdv_key_in(
-	    (const uint8_t(*)[RDV_KEYLEN])rdv->asked, rdv->nasked, m->key);
 	pd->n = m->n;
 	memcpy(pd->cands, m->addrs, m->n * sizeof m->addrs[0]);
 	pd->start =
@@ -1097,7 +1085,7 @@ rdv_connect(struct engine *eng, const char *name, char **cause)
 	/* @FINGERPRINT: a REQUEST from someone without a name. */
 	if (strlen(name) > RDV_NAME_MAX &&
 	    ident_parse_key(name, key, &why2) == 0) {
-		rdv_send_connect(rdv, key);
+		rdv_agree(rdv, key, NULL);
 		return 0;
 	}
 	if (rdv_name_normalise(name, norm, &why) == -1) {
@@ -1108,6 +1096,24 @@ rdv_connect(struct engine *eng, const char *name, char **cause)
 		;
 	snprintf(rdv->want[i], sizeof rdv->want[i], "%s", norm);
 	return rdv_lookup(eng, norm, cause);
+}
+
+void
+rdv_accepted(struct engine *eng, struct peer *p)
+{
+	struct rdv *rdv = engine_feature(eng, &rdv_feature);
+
+	if (rdv == NULL || !rdv->on || !p->rdv_request || !p->has_key)
+		return;
+	p->rdv_request = 0;
+	rdv_subscribe(rdv, 0);
+	if (rdv->state != RDV_OPEN) {
+		engine_notice(eng, p, FE_INFO,
+		    "the rendezvous server introduces %s once it is back",
+		    p->name);
+		return;
+	}
+	rdv_agree(rdv, p->key, NULL);
 }
 
 int

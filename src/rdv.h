@@ -9,6 +9,7 @@
 
 struct engine;
 struct feature;
+struct peer;
 
 extern const struct feature rdv_feature;
 
@@ -22,5 +23,8 @@ int rdv_connect(struct engine *, const char *name, char **cause);
 /* /who: the contacts the server reports online (told at once), and
  * the directory, which comes later as a notice. */
 int rdv_who(struct engine *, char **cause);
+/* p, a contact request that came through the server, was accepted:
+ * agree to meet it (CONNECT). */
+void rdv_accepted(struct engine *, struct peer *p);
 
 #endif

@@ -7,14 +7,16 @@
 #   - presence between mutual contacts only; carol hears nothing
 #   - mutual contacts the server says are online meet through it (direct)
 #   - /lookup, and a name that contradicts a pinned key is refused
-#   - /connect @NAME: a contact request the other side accepts
+#   - /connect @NAME: a contact request the other side accepts with
+#     /accept, or agrees to with its own /connect @NAME; both become
+#     contacts named by their server names
 #   - a server restart: the clients reconnect, presence comes back
 #   - a server presenting another key than the pinned one is refused
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 . "${top_srcdir:-.}/tests/e2e/lib_rdv.sh"
 
 rdv_start
-for n in alice bob carol dave eve; do
+for n in alice bob carol dave eve fred; do
 	node_home "$n" >/dev/null
 	HOME="$T/$n" "$P2PTUI" --fingerprint >"$T/$n.fp" 2>/dev/null ||
 	    fail "no fingerprint for $n"
@@ -35,6 +37,7 @@ printf 'peers = ( { name = "alice"; key = "%s"; },
 rdv_conf alice alice
 rdv_conf bob bob
 rdv_conf carol carol
+rdv_conf fred fred
 # eve pins dave's key for the server.
 rdv_conf eve eve "$(fp dave)"
 
@@ -44,6 +47,8 @@ wait_for alice '^registered alice$'
 wait_for bob '^registered bob$'
 node_start carol
 wait_for carol '^registered carol$'
+node_start fred
+wait_for fred '^registered fred$'
 
 # Mutual contacts: presence both ways, then a direct session through
 # the server's introduction (neither knows the other's address).
@@ -72,16 +77,33 @@ wait_for carol '^error KEY MISMATCH: the rendezvous server says bob is '
 [ "$(count carol '^presence ')" = 0 ] || fail "carol learned presence"
 [ "$(count alice '^presence carol')" = 0 ] || fail "alice heard of carol"
 
-# carol asks for alice; alice agrees; carol dials, alice accepts.
+# carol asks for alice: a contact request at alice that came through
+# the server (no address), named by carol's name there; alice accepts
+# and both meet as contacts.
 node_cmd carol '/connect @alice'
-wait_for alice '^info carol \([a-z2-7]{55}\) asks to talk through the rendezvous server'
-node_cmd alice '/connect @carol'
-wait_for alice "^request [^ ]+ $(fp carol) "
-c_name=$(field alice '^request ' 2)
-node_cmd alice "/accept $c_name"
+wait_for alice "^request carol $(fp carol) -\$"
+wait_for alice "^info contact request from carol \($(fp carol)\) through the rendezvous server: /accept carol or /decline carol\$"
+node_cmd alice "/accept carol"
 wait_for carol "^online alice $(fp alice) [^ ]+ direct\$"
+wait_for alice "^online carol $(fp carol) [^ ]+ direct\$"
 # Now contacts both ways: presence.
 wait_for carol '^presence alice online$'
+c_name=carol
+
+# fred knows nobody and asks for bob by name: bob becomes his contact,
+# named bob; bob agrees with his own /connect @fred instead of /accept,
+# and fred is his contact, named fred. Strangers get the relay too now
+# (both sides know the key): here they need none.
+node_cmd fred '/connect @bob'
+wait_for fred "^info bob \($(fp bob)\) is a contact now\$"
+wait_for bob "^request fred $(fp fred) -\$"
+node_cmd bob '/connect @fred'
+wait_for bob "^info fred \($(fp fred)\) is a contact now\$"
+wait_for fred "^online bob $(fp bob) [^ ]+ direct\$"
+wait_for bob "^online fred $(fp fred) [^ ]+ direct\$"
+node_cmd fred '/msg bob hello bob'
+wait_for bob '^msg fred hello bob$'
+[ "$(count bob '^request ')" = 1 ] || fail "bob was asked twice"
 
 
 # The server restarts: both reconnect and hear of each other again.
