@@ -119,18 +119,61 @@ struct cmd_files {
 	int list; /* reply each */
 };
 
+/* What the members online hold of a file we download (their MAPs and
+ * HAVEs): "; 2 online have it all, dave 30%, mallory sent bad data". */
+struct cmd_holders {
+	uint64_t size;
+	size_t all;
+	char parts[512];
+	size_t off;
+};
+
+static void
+cmd_holders_cb(void *arg, const struct swarm_holder *h)
+{
+	struct cmd_holders *c = arg;
+	/* A room member is known to the room by its nick, as in "from". */
+	const char *who =
+	    h->peer->origin == PEER_MEMBER && h->peer->nick[0] != '\0'
+	    ? h->peer->nick
+	    : h->peer->name;
+
+	if (!h->dropped && h->bytes == c->size) {
+		c->all++;
+		return;
+	}
+	if (c->off >= sizeof c->parts - 1)
+		return;
+	if (h->dropped)
+		c->off += (size_t)snprintf(c->parts + c->off,
+		    sizeof c->parts - c->off, ", %s sent bad data", who);
+	else
+		c->off += (size_t)snprintf(c->parts + c->off,
+		    sizeof c->parts - c->off, ", %s %u%%", who,
+		    fmt_percent(h->bytes, c->size));
+}
+
 static void
 cmd_files_line(struct cmd_files *cf, const struct room_file_line *l)
 {
-	char size[FMT_SIZE_LEN], have[64] = "";
+	char size[FMT_SIZE_LEN], have[64] = "", online[600] = "";
 	int64_t held = swarm_held(cf->sw, l->root);
+	struct cmd_holders c;
 
 	fmt_size(l->size, size, sizeof size);
+	memset(&c, 0, sizeof c);
+	c.size = l->size;
+	swarm_holders(cf->sw, l->root, cmd_holders_cb, &c);
+	if (c.all > 0)
+		snprintf(online, sizeof online, "; %zu online %s it all%s",
+		    c.all, c.all == 1 ? "has" : "have", c.parts);
+	else if (c.off > 0)
+		snprintf(online, sizeof online, "; %s", c.parts + 2);
 	if (held >= 0)
-		snprintf(have, sizeof have, ", you have %u%%",
+		snprintf(have, sizeof have, "; you have %u%%",
 		    fmt_percent((uint64_t)held, l->size));
-	cmd_reply(cf->ctx, FE_INFO, "#%zu %s (%s) in #%s from %s%s", cf->n,
-	    l->name, size, l->room, l->who, have);
+	cmd_reply(cf->ctx, FE_INFO, "#%zu %s (%s) in #%s from %s%s%s", cf->n,
+	    l->name, size, l->room, l->who, online, have);
 }
 
 static void

@@ -118,7 +118,7 @@ int room_search(struct rooms *, const char *text, size_t limit, room_line_cb,
 /* A file announced in a room (room_files.c), for /files. */
 struct room_file_line {
 	const char *room; /* without '#' */
-	const char *who; /* who announced it */
+	const char *who; /* who announced it: "alice, bob and 2 more" */
 	const char *name;
 	uint64_t size;
 	const uint8_t *root; /* ROOM_HASHLEN bytes */

@@ -17,23 +17,51 @@
 #include "util.h"
 #include "xmalloc.h"
 
-/* Remember the FILE event b by author (its nick or short key). */
+/* f's sharers as text: "alice", "alice, bob", "alice, bob and 2 more". */
+static void
+room_file_whos(struct room_file *f)
+{
+	size_t i, n = f->nwho < ROOM_FILE_SHARERS ? f->nwho : ROOM_FILE_SHARERS;
+	size_t off = 0;
+
+	f->whos[0] = '\0';
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(f->whos + off, sizeof f->whos - off,
+		    "%s%s", i > 0 ? ", " : "", f->who[i]);
+	if (f->nwho > n)
+		snprintf(f->whos + off, sizeof f->whos - off, " and %zu more",
+		    f->nwho - n);
+}
+
+/* Remember the FILE event b by author (its nick or short key): a file
+ * announced again (the same root) keeps its first name and size and
+ * counts one more sharer. */
 void
 room_file_add(struct room *r, const struct room_body *b, const char *who)
 {
-	struct room_file *f;
+	struct room_file *f = NULL;
 	size_t i;
 
-	for (i = 0; i < r->nfiles; i++)
+	for (i = 0; i < r->nfiles && f == NULL; i++)
 		if (memcmp(r->files[i].root, b->root, ROOM_HASHLEN) == 0)
-			return; /* announced again: the first stays */
-	r->files = xreallocarray(r->files, r->nfiles + 1, sizeof *r->files);
-	f = &r->files[r->nfiles++];
-	memcpy(f->root, b->root, ROOM_HASHLEN);
-	f->size = b->size;
-	snprintf(f->name, sizeof f->name, "%.*s", (int)b->len,
-	    (const char *)b->text);
-	snprintf(f->who, sizeof f->who, "%s", who);
+			f = &r->files[i];
+	if (f == NULL) {
+		r->files =
+		    xreallocarray(r->files, r->nfiles + 1, sizeof *r->files);
+		f = &r->files[r->nfiles++];
+		memset(f, 0, sizeof *f);
+		memcpy(f->root, b->root, ROOM_HASHLEN);
+		f->size = b->size;
+		snprintf(f->name, sizeof f->name, "%.*s", (int)b->len,
+		    (const char *)b->text);
+	}
+	for (i = 0; i < f->nwho && i < ROOM_FILE_SHARERS; i++)
+		if (strcmp(f->who[i], who) == 0)
+			return; /* shared again by the same member */
+	if (f->nwho < ROOM_FILE_SHARERS)
+		snprintf(f->who[f->nwho], sizeof f->who[0], "%s", who);
+	f->nwho++;
+	room_file_whos(f);
 }
 
 /* A stored FILE event at start: opened with its epoch's key. */
@@ -94,7 +122,7 @@ room_files(struct rooms *rs, struct room *only, room_file_cb cb, void *arg)
 			continue;
 		for (j = 0; j < r->nfiles; j++) {
 			l.room = r->name;
-			l.who = r->files[j].who;
+			l.who = r->files[j].whos;
 			l.name = r->files[j].name;
 			l.size = r->files[j].size;
 			l.root = r->files[j].root;

@@ -22,11 +22,15 @@
 #define ROOM_PRS_SEALED (4 + CPACE_PRSLEN) /* epoch:u32 prs */
 
 /* A FILE event of the room's log (room_files.c). */
+#define ROOM_FILE_SHARERS 8 /* named per file; more are counted */
+
 struct room_file {
 	uint8_t root[ROOM_HASHLEN];
 	uint64_t size;
 	char name[256];
-	char who[16];
+	char who[ROOM_FILE_SHARERS][16]; /* who announced it, first first */
+	size_t nwho; /* how many announced it */
+	char whos[ROOM_FILE_SHARERS * 18 + 32]; /* "alice, bob and 3 more" */
 };
 
 struct room {

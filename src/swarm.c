@@ -989,6 +989,29 @@ sw_tick(void *arg)
 	}
 }
 
+void
+swarm_holders(
+    const struct swarms *sw, const uint8_t *root, swarm_holder_cb cb, void *arg)
+{
+	const struct sw_file *f = sw_find(sw, root);
+	struct swarm_holder h;
+	const void *id;
+	uint64_t leaves;
+	size_t i;
+
+	if (f == NULL || f->pick == NULL)
+		return;
+	for (i = 0; swarm_pick_holder(f->pick, i, &id, &leaves, &h.dropped);
+	     i++) {
+		if (leaves == 0)
+			continue; /* gone, or nothing yet */
+		h.peer = (struct peer *)(uintptr_t)id;
+		h.bytes = leaves == f->count ? f->size
+		                             : leaves * (uint64_t)SWARM_LEAF;
+		cb(arg, &h);
+	}
+}
+
 int
 swarm_report_of(
     const struct swarms *sw, const uint8_t *root, struct swarm_report *r)

@@ -13,6 +13,7 @@
 
 struct engine;
 struct feature;
+struct peer;
 struct swarms;
 
 /* A download, for frontends (fe_ops.swarm) and /transfers. */
@@ -51,6 +52,17 @@ int swarm_download(struct swarms *, const uint8_t *root, uint64_t size,
 int64_t swarm_held(const struct swarms *, const uint8_t *root);
 /* Every download and shared file, by number. */
 void swarm_list(const struct swarms *, swarm_report_cb, void *arg);
+/* A member known to hold some of a file we fetch (its MAP and HAVEs):
+ * how much, and whether it sent bad data. */
+struct swarm_holder {
+	struct peer *peer;
+	uint64_t bytes;
+	int dropped;
+};
+typedef void (*swarm_holder_cb)(void *arg, const struct swarm_holder *);
+/* Every holder of root we know of, while we download it. */
+void swarm_holders(
+    const struct swarms *, const uint8_t *root, swarm_holder_cb cb, void *arg);
 /* What we hold or fetch of root, in *r (valid until the loop runs on);
  * -1 if nothing. */
 int swarm_report_of(

@@ -485,6 +485,21 @@ swarm_pick_dropped(const struct swarm_pick *sp, const void *holder)
 }
 
 int
+swarm_pick_holder(const struct swarm_pick *sp, size_t i, const void **holder,
+    uint64_t *leaves, int *dropped)
+{
+	uint64_t l;
+
+	if (i >= sp->nh)
+		return 0;
+	*holder = sp->h[i].id;
+	*dropped = sp->h[i].dropped;
+	for (*leaves = 0, l = 0; l < sp->count; l++)
+		*leaves += (uint64_t)sp_bit(sp->h[i].bits, l);
+	return 1;
+}
+
+int
 swarm_slots_admit(struct swarm_slots *s, const void *peer, uint64_t now)
 {
 	size_t i, free = SWARM_UPLOAD_SLOTS;

@@ -85,6 +85,10 @@ uint64_t swarm_pick_count(const struct swarm_pick *);
 size_t swarm_pick_sources(const struct swarm_pick *);
 /* 1 if holder was dropped (sent a bad leaf). */
 int swarm_pick_dropped(const struct swarm_pick *, const void *holder);
+/* The i-th holder ever seen, how many leaves it announced and whether it
+ * was dropped; 0 past the last. A holder that went has no leaves. */
+int swarm_pick_holder(const struct swarm_pick *, size_t i, const void **holder,
+    uint64_t *leaves, int *dropped);
 
 /* An uploader's downloaders: at most SWARM_UPLOAD_SLOTS at once. */
 struct swarm_slots {

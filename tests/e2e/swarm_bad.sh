@@ -44,3 +44,10 @@ m=$(node_fp mallory | cut -c1-8)
 wait_for dave "^warn $m sent a bad part of disk.img \\(#1\\): no longer asked for it\$"
 [ "$(count dave '^warn .* sent a bad part')" = 1 ] ||
     fail "an honest holder was blamed: $(grep 'bad part' "$T/dave.out")"
+# /files names every member that shared it.
+node_cmd dave "/files"
+wait_for dave '^info #1 disk\.img \(4\.0 MiB\) in #sw from [a-z]+, [a-z]+, [a-z]+; you have 100%$'
+line=$(grep '^info #1 disk' "$T/dave.out" | tail -n 1)
+for n in alice bob mallory; do
+	case $line in *" $n"[,\;]*) ;; *) fail "$n is not named: $line" ;; esac
+done

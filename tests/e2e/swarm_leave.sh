@@ -5,6 +5,7 @@
 # they trade what they have, then wait (state "waiting", no source);
 # alice comes back and both finish, byte for byte. bob is also stopped
 # and started again while waiting: his download resumes from its .part.
+# /files says what the members online hold of a file being downloaded.
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
 
 head -c $((2 * 1024 * 1024)) /dev/urandom >"$T/one.bin"
@@ -53,6 +54,14 @@ wait_for bob '^file swarm 2 in waiting ' $((wb + 1))
 wait_for carol '^file swarm 2 in waiting ' $((wc + 1))
 [ "$(count bob '^saved swarm 2 ')$(count carol '^saved swarm 2 ')" = 00 ] ||
     fail "two.bin completed without alice"
+# What carol knows while she waits: bob has part of it (once his HAVEs,
+# sent each second, are in), alice is gone.
+want='^info #2 two\.bin \(6\.0 MiB\) in #sw from alice; bob [0-9]+%; you have [0-9]+%$'
+deadline=$(($(now_ms) + TIMEOUT * 1000))
+until node_cmd carol "/files #sw" && sleep 0.3 && grep -Eq "$want" "$T/carol.out"; do
+	[ "$(now_ms)" -lt "$deadline" ] ||
+	    fail "carol's /files: $(grep '^info #2 ' "$T/carol.out" | tail -n 1)"
+done
 # bob restarts while waiting: the .part and its record are kept.
 node_kill bob
 held=$(stat -c %s "$T/bob/.local/share/p2ptui/swarm/"*.have | head -n 1)
