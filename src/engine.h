@@ -198,15 +198,16 @@ int engine_accept(struct engine *, struct peer *, char **cause);
 struct peer *engine_add_contact(
     struct engine *, const uint8_t *key, const char *name);
 /*
- * A contact request from key that came without a connection (through
- * the rendezvous server): listed as a request until /accept or
+ * A contact request from key that came without a connection, through
+ * via (the rendezvous server): listed as a request until /accept or
  * /decline, named name if that is a valid name nobody has, else by the
- * short form of its fingerprint. The request if there is one already;
- * NULL for our own key, a declined key, a contact or room member, or
- * when the requests are full of live ones.
+ * short form of its fingerprint, and told (folded, like requests that
+ * connect, when they come in a flood). The request if there is one
+ * already; NULL for our own key, a declined key, a contact or room
+ * member, or when the requests are full of live ones.
  */
 struct peer *engine_add_request(
-    struct engine *, const uint8_t *key, const char *name);
+    struct engine *, const uint8_t *key, const char *name, const char *via);
 int engine_decline(struct engine *, struct peer *, char **cause);
 /* Trust the key the peer presented last instead of the remembered one. */
 int engine_trust(struct engine *, struct peer *, char **cause);

@@ -1218,10 +1218,11 @@ engine_add_contact(struct engine *eng, const uint8_t *key, const char *name)
 }
 
 struct peer *
-engine_add_request(struct engine *eng, const uint8_t *key, const char *name)
+engine_add_request(
+    struct engine *eng, const uint8_t *key, const char *name, const char *via)
 {
 	struct peer *p = peer_by_key(eng, key);
-	char shortname[IDENT_SHORT_LEN + 1];
+	char shortname[IDENT_SHORT_LEN + 1], fp[IDENT_FP_LEN + 1];
 
 	if (ident_key_equal(key, eng->id->pk) || peer_is_declined(eng, key))
 		return NULL;
@@ -1237,6 +1238,12 @@ engine_add_request(struct engine *eng, const uint8_t *key, const char *name)
 	/* No connection says so: peer_compute_state() keeps it. */
 	p->state = PEER_REQUEST;
 	eng->fe->peer_changed(eng->fe_arg, p);
+	ident_fingerprint(key, fp);
+	engine_notice_fold(eng, FOLD_REQUEST, p, FE_INFO,
+	    "contact request from %s%s(%s) through %s: /accept %s or "
+	    "/decline %s",
+	    name != NULL ? name : "", name != NULL ? " " : "", fp, via, p->name,
+	    p->name);
 	return p;
 }
 

@@ -71,7 +71,7 @@
  * replaces an older one (peer.c, peer_settled()). */
 #define RDV_UPGRADE_TIMEOUTS 3
 #define RDV_PEND 16 /* introductions in progress */
-#define RDV_WANT 8 /* /connect @NAME waiting for FOUND */
+#define RDV_ASKED 8 /* /lookup and /connect @NAME waiting for FOUND */
 
 enum rdv_state {
 	RDV_IDLE,
@@ -115,7 +115,12 @@ struct rdv {
 	uint8_t *subs; /* the keys of the last SUBSCRIBE */
 	size_t nsubs;
 	struct rdv_pend pend[RDV_PEND];
-	char want[RDV_WANT][RDV_NAME_MAX + 1]; /* names to CONNECT */
+	/* The names looked up, waiting for FOUND: a FOUND for any other is
+	 * not reported (a server may say anything). */
+	struct {
+		char name[RDV_NAME_MAX + 1]; /* "" for a free slot */
+		int connect; /* /connect @NAME: CONNECT once found */
+	} asked[RDV_ASKED];
 };
 
 static void rdv_dial(void *);
@@ -502,13 +507,20 @@ rdv_found(struct rdv *rdv, const struct rdv_msg *m)
 {
 	char fp[IDENT_FP_LEN + 1], pinned[IDENT_FP_LEN + 1];
 	struct peer *p;
-	int i, want = -1;
+	int i, want = -1, asked = 0;
 
-	for (i = 0; i < RDV_WANT; i++) {
-		if (want == -1 && strcmp(rdv->want[i], m->name) == 0) {
-			want = i;
-			rdv->want[i][0] = '\0';
+	for (i = 0; i < RDV_ASKED && !asked; i++) {
+		if (strcmp(rdv->asked[i].name, m->name) == 0) {
+			asked = 1;
+			want = rdv->asked[i].connect ? i : -1;
+			rdv->asked[i].name[0] = '\0';
 		}
+	}
+	if (!asked) {
+		log_debug("rdv: FOUND for %s, which we did not look up: "
+		          "ignored",
+		    m->name);
+		return;
 	}
 	if (!m->flag) {
 		rdv_event(rdv, "lookup %s none", m->name);
@@ -573,24 +585,17 @@ static void
 rdv_request(struct rdv *rdv, const struct rdv_msg *m)
 {
 	struct peer *p = engine_find_key(rdv->eng, m->key);
-	char fp[IDENT_FP_LEN + 1];
 
 	if (p != NULL &&
 	    (p->origin == PEER_CONFIG || p->origin == PEER_LEARNED)) {
 		rdv_send_connect(rdv, m->key);
 		return;
 	}
-	if ((p = engine_add_request(rdv->eng, m->key,
-	         m->name[0] != '\0' ? m->name : NULL)) == NULL) {
+	if (engine_add_request(rdv->eng, m->key,
+	        m->name[0] != '\0' ? m->name : NULL,
+	        "the rendezvous server") == NULL)
 		log_debug("rdv: a REQUEST not shown (declined, a member, or "
 		          "too many requests)");
-		return;
-	}
-	ident_fingerprint(m->key, fp);
-	engine_notice(rdv->eng, p, FE_INFO,
-	    "contact request from %s%s(%s) through the rendezvous server: "
-	    "/accept %s or /decline %s",
-	    m->name, m->name[0] != '\0' ? " " : "", fp, p->name, p->name);
 }
 
 static void
@@ -1035,13 +1040,16 @@ rdv_peer_removed(void *arg, struct peer *p)
 	rdv_subscribe(rdv, 0);
 }
 
-/* REGISTER or LOOKUP of what the user typed. */
+/* REGISTER or LOOKUP of what the user typed; a LOOKUP is remembered,
+ * with connect for /connect @NAME. */
 static int
-rdv_send_name(struct engine *eng, const char *name, uint8_t type, char **cause)
+rdv_send_name(struct engine *eng, const char *name, uint8_t type, int connect,
+    char **cause)
 {
 	struct rdv *rdv;
 	struct rdv_msg m;
 	const char *why;
+	int i;
 
 	if ((rdv = rdv_get(eng, cause)) == NULL)
 		return -1;
@@ -1054,6 +1062,14 @@ rdv_send_name(struct engine *eng, const char *name, uint8_t type, char **cause)
 	if (type == RDV_MSG_REGISTER) {
 		m.op = rdv->name[0] != '\0' ? RDV_OP_RENAME : RDV_OP_REGISTER;
 		rdv->reg_pending = 1;
+	} else {
+		/* A free slot, or the last one. */
+		for (i = 0; i < RDV_ASKED - 1 && rdv->asked[i].name[0] != '\0';
+		     i++)
+			;
+		snprintf(rdv->asked[i].name, sizeof rdv->asked[i].name, "%s",
+		    m.name);
+		rdv->asked[i].connect = connect;
 	}
 	rdv_send(rdv, &m);
 	return 0;
@@ -1062,13 +1078,13 @@ rdv_send_name(struct engine *eng, const char *name, uint8_t type, char **cause)
 int
 rdv_register(struct engine *eng, const char *name, char **cause)
 {
-	return rdv_send_name(eng, name, RDV_MSG_REGISTER, cause);
+	return rdv_send_name(eng, name, RDV_MSG_REGISTER, 0, cause);
 }
 
 int
 rdv_lookup(struct engine *eng, const char *name, char **cause)
 {
-	return rdv_send_name(eng, name, RDV_MSG_LOOKUP, cause);
+	return rdv_send_name(eng, name, RDV_MSG_LOOKUP, 0, cause);
 }
 
 int
@@ -1076,26 +1092,19 @@ rdv_connect(struct engine *eng, const char *name, char **cause)
 {
 	struct rdv *rdv;
 	uint8_t key[RDV_KEYLEN];
-	char norm[RDV_NAME_MAX + 1], *why2;
-	const char *why;
-	int i;
+	char *why = NULL;
 
 	if ((rdv = rdv_get(eng, cause)) == NULL)
 		return -1;
 	/* @FINGERPRINT: a REQUEST from someone without a name. */
-	if (strlen(name) > RDV_NAME_MAX &&
-	    ident_parse_key(name, key, &why2) == 0) {
-		rdv_agree(rdv, key, NULL);
-		return 0;
+	if (strlen(name) > RDV_NAME_MAX) {
+		if (ident_parse_key(name, key, &why) == 0) {
+			rdv_agree(rdv, key, NULL);
+			return 0;
+		}
+		free(why); /* too long for a name: that error says it */
 	}
-	if (rdv_name_normalise(name, norm, &why) == -1) {
-		*cause = xasprintf("'%s': %s", name, why);
-		return -1;
-	}
-	for (i = 0; i < RDV_WANT - 1 && rdv->want[i][0] != '\0'; i++)
-		;
-	snprintf(rdv->want[i], sizeof rdv->want[i], "%s", norm);
-	return rdv_lookup(eng, norm, cause);
+	return rdv_send_name(eng, name, RDV_MSG_LOOKUP, 1, cause);
 }
 
 void

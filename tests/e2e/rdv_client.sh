@@ -67,6 +67,11 @@ node_cmd carol '/lookup ALICE'
 wait_for carol "^lookup alice $(fp alice)\$"
 node_cmd carol '/lookup nobody'
 wait_for carol '^lookup nobody none$'
+# Longer than a name, and not a key either: the name's error.
+node_cmd carol '/connect @abcdefghijabcdefghijabcdefghijabcdefghij'
+wait_for carol "^error 'abcdefghijabcdefghijabcdefghijabcdefghij': "
+node_cmd carol '/lookup nobody'
+wait_for carol '^lookup nobody none$' 2
 # The server says bob is bob's key; carol pinned "bob" to dave's.
 node_cmd carol '/lookup bob'
 wait_for carol '^error KEY MISMATCH: the rendezvous server says bob is '
