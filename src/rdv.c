@@ -465,6 +465,19 @@ rdv_named(struct rdv *rdv, const char *name)
 	return NULL;
 }
 
+/* The contact (pinned or learned) with key: what the server may talk
+ * about; anything it says of another key is ignored. */
+static struct peer *
+rdv_contact(struct rdv *rdv, const uint8_t *key)
+{
+	struct peer *p = engine_find_key(rdv->eng, key);
+
+	return p != NULL &&
+	        (p->origin == PEER_CONFIG || p->origin == PEER_LEARNED)
+	    ? p
+	    : NULL;
+}
+
 static void
 rdv_send_connect(struct rdv *rdv, const uint8_t *key)
 {
@@ -485,11 +498,10 @@ rdv_send_connect(struct rdv *rdv, const uint8_t *key)
 static void
 rdv_agree(struct rdv *rdv, const uint8_t *key, const char *name)
 {
-	struct peer *p = engine_find_key(rdv->eng, key);
+	struct peer *p = rdv_contact(rdv, key);
 	char fp[IDENT_FP_LEN + 1];
 
-	if (p == NULL ||
-	    (p->origin != PEER_CONFIG && p->origin != PEER_LEARNED)) {
+	if (p == NULL) {
 		if ((p = engine_add_contact(rdv->eng, key, name)) == NULL)
 			return;
 		ident_fingerprint(key, fp);
@@ -558,7 +570,7 @@ rdv_found(struct rdv *rdv, const struct rdv_msg *m)
 static void
 rdv_presence(struct rdv *rdv, const struct rdv_msg *m)
 {
-	struct peer *p = engine_find_key(rdv->eng, m->key);
+	struct peer *p = rdv_contact(rdv, m->key);
 
 	if (p == NULL)
 		return;
@@ -584,10 +596,7 @@ rdv_presence(struct rdv *rdv, const struct rdv_msg *m)
 static void
 rdv_request(struct rdv *rdv, const struct rdv_msg *m)
 {
-	struct peer *p = engine_find_key(rdv->eng, m->key);
-
-	if (p != NULL &&
-	    (p->origin == PEER_CONFIG || p->origin == PEER_LEARNED)) {
+	if (rdv_contact(rdv, m->key) != NULL) {
 		rdv_send_connect(rdv, m->key);
 		return;
 	}
@@ -602,7 +611,7 @@ static void
 rdv_relay(void *arg)
 {
 	struct rdv_pend *pd = arg;
-	struct peer *p = engine_find_key(pd->rdv->eng, pd->key);
+	struct peer *p = rdv_contact(pd->rdv, pd->key);
 	struct rdv_msg m;
 
 	pd->relay = NULL;
@@ -636,7 +645,7 @@ rdv_start(void *arg)
 {
 	struct rdv_pend *pd = arg;
 	struct rdv *rdv = pd->rdv;
-	struct peer *p = engine_find_key(rdv->eng, pd->key);
+	struct peer *p = rdv_contact(rdv, pd->key);
 	char *cause;
 	size_t i;
 	int r;
@@ -696,7 +705,7 @@ rdv_candidates(struct rdv *rdv, const struct rdv_msg *m)
 static void
 rdv_token(struct rdv *rdv, const struct rdv_msg *m)
 {
-	struct peer *p = engine_find_key(rdv->eng, m->key);
+	struct peer *p = rdv_contact(rdv, m->key);
 	char *cause;
 
 	if (p == NULL || p->state == PEER_ONLINE)
