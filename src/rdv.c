@@ -596,8 +596,20 @@ rdv_presence(struct rdv *rdv, const struct rdv_msg *m)
 static void
 rdv_request(struct rdv *rdv, const struct rdv_msg *m)
 {
+	struct peer *p = engine_find_key(rdv->eng, m->key);
+	char fp[IDENT_FP_LEN + 1];
+
 	if (rdv_contact(rdv, m->key) != NULL) {
 		rdv_send_connect(rdv, m->key);
+		return;
+	}
+	if (p != NULL && p->origin == PEER_MEMBER) {
+		/* Its peer carries room traffic: no request replaces it. */
+		ident_fingerprint(m->key, fp);
+		engine_notice(rdv->eng, p, FE_INFO,
+		    "%s, a room member, asks through the rendezvous server to "
+		    "be a contact: /connect @%s to agree",
+		    p->name, m->name[0] != '\0' ? m->name : fp);
 		return;
 	}
 	if (engine_add_request(rdv->eng, m->key,

@@ -9,7 +9,8 @@
 #   - /lookup, and a name that contradicts a pinned key is refused
 #   - /connect @NAME: a contact request the other side accepts with
 #     /accept, or agrees to with its own /connect @NAME; both become
-#     contacts named by their server names
+#     contacts named by their server names; a room member is asked to
+#     agree with /connect @NAME
 #   - a server restart: the clients reconnect, presence comes back
 #   - a server presenting another key than the pinned one is refused
 . "${top_srcdir:-.}/tests/e2e/lib.sh"
@@ -110,6 +111,22 @@ node_cmd fred '/msg bob hello bob'
 wait_for bob '^msg fred hello bob$'
 [ "$(count bob '^request ')" = 1 ] || fail "bob was asked twice"
 
+# alice and fred share a room only; fred asks for alice by name: alice
+# is told (no request replaces a member) and agrees; both are contacts
+# and chat, in the session the room had or a new one.
+node_cmd fred '/room create tea pw'
+wait_for fred '^joined #tea '
+node_cmd alice "/join $(node_addr fred) tea pw"
+wait_for alice '^joined #tea '
+node_cmd fred '/connect @alice'
+wait_for alice '^info [a-z0-9]+, a room member, asks through the rendezvous server to be a contact: /connect @fred to agree$'
+node_cmd alice '/connect @fred'
+wait_for alice "^info fred \($(fp fred)\) is a contact now\$"
+node_cmd fred '/msg alice hi from the room'
+wait_for alice '^msg fred hi from the room$'
+node_cmd alice '/msg fred hi fred'
+wait_for fred '^msg alice hi fred$'
+
 
 # The server restarts: both reconnect and hear of each other again.
 pa=$(count alice '^presence bob online$')
@@ -122,7 +139,7 @@ wait_for alice '^presence bob online$' $((pa + 1))
 wait_for bob '^presence alice online$' $((pb + 1))
 wait_for alice "^presence $c_name online\$" $((pc + 1))
 node_cmd alice /who
-wait_for alice "^info contacts online: bob $c_name\$"
+wait_for alice "^info contacts online: bob $c_name fred\$"
 wait_for alice '^info the rendezvous server keeps no public directory$'
 
 # eve pinned another key for the server: refused, loudly.
