@@ -339,42 +339,6 @@ web_static(struct web *w, struct MHD_Connection *c, const char *url)
 /* --- JSON for the engine's reports -------------------------------- */
 
 static void
-web_hex(struct buf *b, const uint8_t *v, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	char s[2 * 64];
-	size_t i;
-
-	for (i = 0; i < n && i < 64; i++) {
-		s[2 * i] = hex[v[i] >> 4];
-		s[2 * i + 1] = hex[v[i] & 15];
-	}
-	buf_append(b, "\"", 1);
-	buf_append(b, s, 2 * i);
-	buf_append(b, "\"", 1);
-}
-
-static void
-web_jstr(struct buf *b, const char *key, const char *s)
-{
-	web_json_key(b, key, 0);
-	if (s == NULL)
-		buf_append(b, "null", 4);
-	else
-		web_json_str(b, s, strlen(s));
-}
-
-/* {"type":TYPE ... : the members that follow start with a comma. */
-static void
-web_begin(struct buf *b, const char *type)
-{
-	buf_init(b);
-	buf_append(b, "{", 1);
-	web_json_key(b, "type", 1);
-	web_json_str(b, type, strlen(type));
-}
-
-static void
 web_peer_obj(struct buf *b, const struct peer *p)
 {
 	char fp[IDENT_FP_LEN + 1];
@@ -384,12 +348,12 @@ web_peer_obj(struct buf *b, const struct peer *p)
 	web_json_str(b, p->name, strlen(p->name));
 	if (p->has_key)
 		ident_fingerprint(p->key, fp);
-	web_jstr(b, "fp", p->has_key ? fp : NULL);
-	web_jstr(b, "nick", p->nick);
-	web_jstr(b, "state", peer_state_name(p->state));
-	web_jstr(b, "state_text", peer_state_text(p));
-	web_jstr(b, "address", p->address);
-	web_jstr(
+	web_json_kstr(b, "fp", p->has_key ? fp : NULL);
+	web_json_kstr(b, "nick", p->nick);
+	web_json_kstr(b, "state", peer_state_name(p->state));
+	web_json_kstr(b, "state_text", peer_state_text(p));
+	web_json_kstr(b, "address", p->address);
+	web_json_kstr(
 	    b, "remote", p->remote_addr[0] != '\0' ? p->remote_addr : NULL);
 	web_json_raw(b, ",\"unread\":%u}", p->unread);
 }
@@ -419,7 +383,7 @@ web_peer_event(struct web *w, struct peer *p)
 {
 	struct buf b;
 
-	web_begin(&b, "peer");
+	web_json_begin(&b, "peer");
 	web_json_key(&b, "peer", 0);
 	web_peer_obj(&b, p);
 	web_broadcast(w, &b);
@@ -439,8 +403,8 @@ web_ready(void *arg, const char *addr)
 		fprintf(stdout, "ready %s %s\n", fp, addr);
 		fflush(stdout);
 	}
-	web_begin(&b, "ready");
-	web_jstr(&b, "addr", addr);
+	web_json_begin(&b, "ready");
+	web_json_kstr(&b, "addr", addr);
 	web_broadcast(w, &b);
 }
 
@@ -455,8 +419,8 @@ web_peer_removed(void *arg, struct peer *p)
 {
 	struct buf b;
 
-	web_begin(&b, "removed");
-	web_jstr(&b, "peer", p->name);
+	web_json_begin(&b, "removed");
+	web_json_kstr(&b, "peer", p->name);
 	web_broadcast(arg, &b);
 }
 
@@ -467,11 +431,11 @@ web_message(void *arg, struct peer *p, int outgoing, const uint8_t id[16],
 	struct web *w = arg;
 	struct buf b;
 
-	web_begin(&b, "message");
-	web_jstr(&b, "peer", p->name);
+	web_json_begin(&b, "message");
+	web_json_kstr(&b, "peer", p->name);
 	web_json_raw(&b, ",\"outgoing\":%s,\"time\":%" PRId64 ",\"id\":",
 	    outgoing ? "true" : "false", time_ms);
-	web_hex(&b, id, PROTO_ID_LEN);
+	web_json_hex(&b, id, PROTO_ID_LEN);
 	web_json_key(&b, "text", 0);
 	web_json_str(&b, text, len);
 	web_broadcast(w, &b);
@@ -489,10 +453,10 @@ web_delivered(void *arg, struct peer *p, const uint8_t id[16])
 {
 	struct buf b;
 
-	web_begin(&b, "delivered");
-	web_jstr(&b, "peer", p->name);
+	web_json_begin(&b, "delivered");
+	web_json_kstr(&b, "peer", p->name);
 	web_json_key(&b, "id", 0);
-	web_hex(&b, id, PROTO_ID_LEN);
+	web_json_hex(&b, id, PROTO_ID_LEN);
 	web_broadcast(arg, &b);
 }
 
@@ -501,10 +465,10 @@ web_notice(void *arg, struct peer *p, enum fe_level level, const char *text)
 {
 	struct buf b;
 
-	web_begin(&b, "notice");
-	web_jstr(&b, "level", fe_level_name(level));
-	web_jstr(&b, "peer", p != NULL ? p->name : NULL);
-	web_jstr(&b, "text", text);
+	web_json_begin(&b, "notice");
+	web_json_kstr(&b, "level", fe_level_name(level));
+	web_json_kstr(&b, "peer", p != NULL ? p->name : NULL);
+	web_json_kstr(&b, "text", text);
 	web_broadcast(arg, &b);
 }
 
@@ -514,15 +478,15 @@ web_flip_obj(struct buf *b, struct peer *p, const struct flip *fl)
 	char draw[32], text[512];
 	unsigned i;
 
-	web_jstr(b, "peer", p != NULL ? p->name : fl->peer_name);
+	web_json_kstr(b, "peer", p != NULL ? p->name : fl->peer_name);
 	web_json_key(b, "id", 0);
-	web_hex(b, fl->id, PROTO_FLIP_ID_LEN);
+	web_json_hex(b, fl->id, PROTO_FLIP_ID_LEN);
 	flip_draw_name(&fl->draw, draw, sizeof draw);
-	web_jstr(b, "who", fl->local ? "local" : "remote");
-	web_jstr(b, "state", flip_state_name(fl->state));
-	web_jstr(b, "draw", draw);
+	web_json_kstr(b, "who", fl->local ? "local" : "remote");
+	web_json_kstr(b, "state", flip_state_name(fl->state));
+	web_json_kstr(b, "draw", draw);
 	if (fl->state == FLIP_ABANDONED)
-		web_jstr(b, "end", flip_end_name(fl->end));
+		web_json_kstr(b, "end", flip_end_name(fl->end));
 	if (fl->state == FLIP_DONE) {
 		web_json_key(b, "result", 0);
 		switch (fl->draw.kind) {
@@ -546,19 +510,19 @@ web_flip_obj(struct buf *b, struct peer *p, const struct flip *fl)
 	}
 	/* The proof: anyone can recompute the commitment and result. */
 	web_json_key(b, "commitment", 0);
-	web_hex(b, fl->commitment, PROTO_FLIP_VALUE_LEN);
+	web_json_hex(b, fl->commitment, PROTO_FLIP_VALUE_LEN);
 	web_json_key(b, "a", 0);
 	if (fl->has_a)
-		web_hex(b, fl->a, PROTO_FLIP_VALUE_LEN);
+		web_json_hex(b, fl->a, PROTO_FLIP_VALUE_LEN);
 	else
 		buf_append(b, "null", 4);
 	web_json_key(b, "b", 0);
 	if (fl->has_b)
-		web_hex(b, fl->b, PROTO_FLIP_VALUE_LEN);
+		web_json_hex(b, fl->b, PROTO_FLIP_VALUE_LEN);
 	else
 		buf_append(b, "null", 4);
 	flip_describe(fl, text, sizeof text);
-	web_jstr(b, "text", text);
+	web_json_kstr(b, "text", text);
 }
 
 static void
@@ -566,7 +530,7 @@ web_flip(void *arg, struct peer *p, const struct flip *fl)
 {
 	struct buf b;
 
-	web_begin(&b, "flip");
+	web_json_begin(&b, "flip");
 	web_flip_obj(&b, p, fl);
 	web_broadcast(arg, &b);
 }
@@ -574,14 +538,14 @@ web_flip(void *arg, struct peer *p, const struct flip *fl)
 static void
 web_xfer_obj(struct buf *b, const struct xfer *x)
 {
-	web_jstr(b, "peer", x->peer != NULL ? x->peer->name : NULL);
+	web_json_kstr(b, "peer", x->peer != NULL ? x->peer->name : NULL);
 	web_json_raw(b,
 	    ",\"num\":%" PRId64 ",\"dir\":\"%s\",\"bytes\":%" PRIu64
 	    ",\"size\":%" PRIu64 ",\"rate\":%.0f",
 	    x->num, x->outgoing ? "out" : "in", x->bytes, x->size, x->rate);
-	web_jstr(b, "state", xfer_state_name(x->state));
-	web_jstr(b, "name", x->name);
-	web_jstr(b, "error", x->error[0] != '\0' ? x->error : NULL);
+	web_json_kstr(b, "state", xfer_state_name(x->state));
+	web_json_kstr(b, "name", x->name);
+	web_json_kstr(b, "error", x->error[0] != '\0' ? x->error : NULL);
 	web_json_raw(b, ",\"saved\":%s",
 	    !x->outgoing && x->state == XFER_DONE && x->path != NULL ? "true"
 	                                                             : "false");
@@ -594,7 +558,7 @@ web_xfer(void *arg, struct peer *p, const struct xfer *x, int changed)
 
 	(void)p;
 	(void)changed;
-	web_begin(&b, "file");
+	web_json_begin(&b, "file");
 	web_xfer_obj(&b, x);
 	web_broadcast(arg, &b);
 }
@@ -624,9 +588,9 @@ web_reply(void *arg, enum fe_level level, const char *text)
 	struct web_client *cl = arg;
 	struct buf b;
 
-	web_begin(&b, "reply");
-	web_jstr(&b, "level", fe_level_name(level));
-	web_jstr(&b, "text", text);
+	web_json_begin(&b, "reply");
+	web_json_kstr(&b, "level", fe_level_name(level));
+	web_json_kstr(&b, "text", text);
 	buf_append(&b, "}", 1);
 	web_send(cl, &b);
 	buf_free(&b);
@@ -648,26 +612,26 @@ web_snapshot(struct web_client *cl)
 	size_t i;
 
 	ident_fingerprint(w->app->id->pk, fp);
-	web_begin(&b, "hello");
+	web_json_begin(&b, "hello");
 	web_json_raw(&b, ",\"version\":1");
-	web_jstr(&b, "fp", fp);
-	web_jstr(&b, "nick", engine_nick(eng));
-	web_jstr(&b, "listen", w->listen);
+	web_json_kstr(&b, "fp", fp);
+	web_json_kstr(&b, "nick", engine_nick(eng));
+	web_json_kstr(&b, "listen", w->listen);
 	web_json_raw(
 	    &b, ",\"upload_max\":%" PRIu64 ",\"commands\":[", w->upload_max);
 	for (i = 0; (c = cmd_get(i)) != NULL; i++) {
 		buf_append(&b, i == 0 ? "{" : ",{", i == 0 ? 1 : 2);
 		web_json_key(&b, "name", 1);
 		web_json_str(&b, c->name, strlen(c->name));
-		web_jstr(&b, "args", c->args);
-		web_jstr(&b, "help", c->help);
+		web_json_kstr(&b, "args", c->args);
+		web_json_kstr(&b, "help", c->help);
 		buf_append(&b, "}", 1);
 	}
 	buf_append(&b, "]}", 2);
 	web_send(cl, &b);
 	buf_free(&b);
 
-	web_begin(&b, "peers");
+	web_json_begin(&b, "peers");
 	web_json_key(&b, "peers", 0);
 	buf_append(&b, "[", 1);
 	for (i = 0; i < engine_npeers(eng); i++) {
@@ -682,7 +646,7 @@ web_snapshot(struct web_client *cl)
 	xs = xfer_of(eng);
 	for (x = xs != NULL ? xfer_next(xs, NULL) : NULL; x != NULL;
 	     x = xfer_next(xs, x)) {
-		web_begin(&b, "file");
+		web_json_begin(&b, "file");
 		web_xfer_obj(&b, x);
 		buf_append(&b, "}", 1);
 		web_send(cl, &b);
@@ -691,7 +655,7 @@ web_snapshot(struct web_client *cl)
 	fs = flip_of(eng);
 	for (fl = fs != NULL ? flip_next(fs, NULL) : NULL; fl != NULL;
 	     fl = flip_next(fs, fl)) {
-		web_begin(&b, "flip");
+		web_json_begin(&b, "flip");
 		web_flip_obj(&b, fl->peer, fl);
 		buf_append(&b, "}", 1);
 		web_send(cl, &b);
@@ -720,7 +684,7 @@ web_hist_line(void *arg, struct peer *p, const struct engine_line *l)
 	    l->rowid, l->outgoing ? "true" : "false",
 	    l->delivered ? "true" : "false",
 	    l->outgoing ? l->sent_ms : l->recv_ms);
-	web_hex(h->b, l->id, PROTO_ID_LEN);
+	web_json_hex(h->b, l->id, PROTO_ID_LEN);
 	web_json_key(h->b, "text", 0);
 	web_json_str(h->b, l->text, l->len);
 	buf_append(h->b, "}", 1);
@@ -738,8 +702,8 @@ web_history(struct web_client *cl, struct peer *p, int64_t before, size_t limit)
 
 	if (limit == 0 || limit > WEB_HISTORY_MAX)
 		limit = WEB_HISTORY_MAX;
-	web_begin(&b, "history");
-	web_jstr(&b, "peer", p->name);
+	web_json_begin(&b, "history");
+	web_json_kstr(&b, "peer", p->name);
 	web_json_raw(&b, ",\"before\":%" PRId64 ",\"lines\":[", before);
 	h.b = &b;
 	h.n = 0;
@@ -1070,7 +1034,7 @@ web_collect_reply(void *arg, enum fe_level level, const char *text)
 	web_json_key(col->b, "level", 1);
 	web_json_str(
 	    col->b, fe_level_name(level), strlen(fe_level_name(level)));
-	web_jstr(col->b, "text", text);
+	web_json_kstr(col->b, "text", text);
 	buf_append(col->b, "}", 1);
 	col->failed |= level == FE_ERROR;
 }

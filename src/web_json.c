@@ -105,6 +105,41 @@ web_json_raw(struct buf *b, const char *fmt, ...)
 	free(s);
 }
 
+void
+web_json_hex(struct buf *b, const uint8_t *v, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char s[2 * 64];
+	size_t i;
+
+	for (i = 0; i < n && i < 64; i++) {
+		s[2 * i] = hex[v[i] >> 4];
+		s[2 * i + 1] = hex[v[i] & 15];
+	}
+	buf_append(b, "\"", 1);
+	buf_append(b, s, 2 * i);
+	buf_append(b, "\"", 1);
+}
+
+void
+web_json_kstr(struct buf *b, const char *key, const char *s)
+{
+	web_json_key(b, key, 0);
+	if (s == NULL)
+		buf_append(b, "null", 4);
+	else
+		web_json_str(b, s, strlen(s));
+}
+
+void
+web_json_begin(struct buf *b, const char *type)
+{
+	buf_init(b);
+	buf_append(b, "{", 1);
+	web_json_key(b, "type", 1);
+	web_json_str(b, type, strlen(type));
+}
+
 struct web_json_in {
 	char *p, *end;
 };

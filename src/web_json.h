@@ -22,6 +22,13 @@ void web_json_key(struct buf *, const char *key, int first);
 /* Append printf-formatted raw text (numbers, true/false, braces). */
 void web_json_raw(struct buf *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Append n bytes (at most 64) as a string of hex digits. */
+void web_json_hex(struct buf *, const uint8_t *v, size_t n);
+/* Append ,"key":s (null for a NULL s). */
+void web_json_kstr(struct buf *, const char *key, const char *s);
+/* Start a message in a fresh buf: {"type":TYPE; the members that follow
+ * start with a comma. */
+void web_json_begin(struct buf *, const char *type);
 
 #define WEB_JSON_MEMBERS 16
 
