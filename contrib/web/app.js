@@ -28,7 +28,8 @@
 		convs: new Map(), // name or SYSTEM -> {items, ids, oldest, more, loaded}
 		xfers: new Map(), // num -> file event
 		flips: new Map(), // id -> flip event
-		sel: SYSTEM,
+		rooms: new Map(), // '#name' -> room object from the server
+		sel: SYSTEM, // '' (system), a peer's name, or '#' and a room's
 		unread: new Map(), // our own count, for peers not selected
 		upload_max: 0,
 	};
@@ -124,7 +125,8 @@
 			for (const p of msg.peers)
 				putPeer(p);
 			drawPeers();
-			select(state.peers.has(state.sel) ? state.sel : SYSTEM);
+			// A room stays selected: the room list follows.
+			select(state.peers.has(state.sel) || isRoom(state.sel) ? state.sel : SYSTEM);
 			break;
 		case 'peer':
 			putPeer(msg.peer);
@@ -178,10 +180,65 @@
 			state.xfers.set(msg.num, msg);
 			drawXfers();
 			break;
+		case 'rooms':
+			state.rooms.clear();
+			for (const r of msg.rooms)
+				state.rooms.set('#' + r.name, r);
+			drawPeers();
+			if (isRoom(state.sel)) {
+				if (state.rooms.has(state.sel))
+					drawHead();
+				else
+					select(SYSTEM);
+			}
+			break;
+		case 'rmsg': {
+			const key = '#' + msg.room;
+			addLine(key, {
+				who: msg.who, outgoing: msg.outgoing, text: msg.text,
+				time: msg.time, delivered: true,
+			}, false);
+			if (key === state.sel && document.visibilityState === 'visible')
+				send({ type: 'read', room: msg.room });
+			else if (!msg.outgoing && key !== state.sel) {
+				state.unread.set(key, (state.unread.get(key) || 0) + 1);
+				drawPeers();
+			}
+			break;
+		}
+		case 'rnotice':
+			addSys('#' + msg.room, 'info', msg.text);
+			break;
+		case 'rhistory':
+			addRoomHistory(msg);
+			break;
 		case 'ready':
 			break;
 		default:
 			break; // newer servers may say more: ignore what we do not know
+		}
+	}
+
+	function isRoom(name) {
+		return name.startsWith('#');
+	}
+
+	// A room's history (oldest first) before what arrived meanwhile.
+	function addRoomHistory(msg) {
+		const key = '#' + msg.room;
+		const c = conv(key);
+		const same = (it) => `${it.time}\u0000${it.who}\u0000${it.text}`;
+		const hist = msg.lines.map((l) => ({
+			who: l.who, text: l.text, time: l.time, delivered: true,
+			outgoing: false,
+		}));
+		const seen = new Set(hist.map(same));
+		c.items = hist.concat(c.items.filter((it) => it.sys || !seen.has(same(it))));
+		c.loaded = true;
+		c.more = false;
+		if (key === state.sel) {
+			drawLog(false);
+			$('log').scrollTop = $('log').scrollHeight;
 		}
 	}
 
@@ -263,6 +320,7 @@
 		const entries = [[SYSTEM, null]].concat(state.order.map((n) => [n, state.peers.get(n)]));
 		entries.forEach(([name, p], i) => {
 			const li = el('li', p ? p.state : 'system');
+			ul.append(li);
 			const b = el('button');
 			b.type = 'button';
 			b.dataset.peer = name;
@@ -279,14 +337,38 @@
 				b.title += `\nAlt+${i}`;
 			b.addEventListener('click', () => select(name));
 			li.append(b);
-			ul.append(li);
 		});
+		let i = entries.length;
+		for (const [key, r] of state.rooms) {
+			const li = el('li', 'room' + (r.online > 1 ? ' online' : ''));
+			const b = el('button');
+			b.type = 'button';
+			b.dataset.room = r.name;
+			b.setAttribute('aria-current', key === state.sel ? 'true' : 'false');
+			b.append(el('span', 'dot'));
+			b.append(el('span', 'name', key));
+			b.append(el('span', 'count', `${r.online}/${r.members}`));
+			const n = key === state.sel ? 0 : Math.max(state.unread.get(key) || 0, r.unread || 0);
+			if (n > 0)
+				b.append(el('span', 'unread', n));
+			b.title = `${r.topic ? r.topic + '\n' : ''}${r.online} of ${r.members} members online`;
+			if (i < 10)
+				b.title += `\nAlt+${i}`;
+			i++;
+			b.addEventListener('click', () => select(key));
+			li.append(b);
+			ul.append(li);
+		}
 	}
 
 	function drawHead() {
 		const p = state.peers.get(state.sel);
-		$('title').textContent = p ? p.name : 'system';
-		$('state').textContent = p ? p.state_text + (p.nick && p.nick !== p.name ? ` · ${p.nick}` : '') : '';
+		const r = state.rooms.get(state.sel);
+		$('title').textContent = r ? state.sel : p ? p.name : 'system';
+		if (r)
+			$('state').textContent = `${r.topic ? r.topic + ' · ' : ''}${r.online} of ${r.members} members online${r.active ? '' : ' · you left'}`;
+		else
+			$('state').textContent = p ? p.state_text + (p.nick && p.nick !== p.name ? ` · ${p.nick}` : '') : '';
 		$('accept').hidden = !p || p.state !== 'request';
 		$('decline').hidden = !p || p.state !== 'request';
 		$('flip').hidden = !p || p.state !== 'online';
@@ -322,7 +404,8 @@
 		const li = el('li', (it.outgoing ? 'out' : 'in') + (action ? ' action' : '') +
 		    (it.outgoing && !it.delivered ? ' pending' : ''));
 		li.append(el('span', 'time', hhmm(it.time)));
-		li.append(el('span', 'who', (action ? '* ' : '') + (it.outgoing ? 'you' : state.sel)));
+		li.append(el('span', 'who', (action ? '* ' : '') +
+		    (it.outgoing ? 'you' : it.who !== undefined ? it.who : state.sel)));
 		li.append(el('span', 'text', text));
 		if (it.outgoing && !it.delivered)
 			li.title = 'pending: not yet delivered';
@@ -399,7 +482,11 @@
 		drawHead();
 		drawXfers();
 		const c = conv(name);
-		if (name !== SYSTEM) {
+		if (isRoom(name)) {
+			send({ type: 'read', room: name.slice(1) });
+			if (!c.loaded)
+				send({ type: 'rhistory', room: name.slice(1), limit: 200 });
+		} else if (name !== SYSTEM) {
 			send({ type: 'read', peer: name });
 			if (!c.loaded)
 				send({ type: 'history', peer: name, limit: 50 });
@@ -413,7 +500,9 @@
 
 	function line(text) {
 		const msg = { type: 'line', text };
-		if (state.sel !== SYSTEM)
+		if (isRoom(state.sel))
+			msg.room = state.sel.slice(1);
+		else if (state.sel !== SYSTEM)
 			msg.peer = state.sel;
 		send(msg);
 	}
@@ -507,7 +596,7 @@
 			// Alt+0..9 picks a conversation, Alt+Up/Down the next one.
 			if (!e.altKey)
 				return;
-			const names = [SYSTEM].concat(state.order);
+			const names = [SYSTEM].concat(state.order, [...state.rooms.keys()]);
 			let i = names.indexOf(state.sel);
 			if (/^[0-9]$/.test(e.key))
 				i = Number(e.key);
@@ -525,7 +614,7 @@
 		});
 		$('log').addEventListener('scroll', () => {
 			const c = conv(state.sel);
-			if (state.sel !== SYSTEM && $('log').scrollTop < 20 && c.more && c.loaded &&
+			if (state.sel !== SYSTEM && !isRoom(state.sel) && $('log').scrollTop < 20 && c.more && c.loaded &&
 			    !c.asked) {
 				c.asked = true;
 				send({ type: 'history', peer: state.sel, before: c.oldest, limit: 50 });

@@ -2,7 +2,7 @@
 // The web page in a real browser (tests/e2e/web_browser.sh): Debian's
 // chromium, headless, driven by playwright-core. alice runs p2ptui --web,
 // bob (pinned) and carol (a stranger) are headless. Keyboard only where
-// the page promises it: select with Alt+N, type, Enter.
+// the page promises it: select with Alt+N, type, Enter. A room with bob.
 'use strict';
 const fs = require('fs');
 const { spawn } = require('child_process');
@@ -139,6 +139,45 @@ async function run(browser) {
 	await page.waitForSelector('#log li.in >> text=unread two');
 	assert.strictEqual(await page.locator('#peers button[data-peer="bob"] .unread').count(), 0);
 	step('unread counts');
+
+	// A room, from the page's command line: created, bob invited in its
+	// view; text typed there goes to the room, bob's shows with his
+	// name (as text), and a new tab reads the room's history.
+	await page.keyboard.press('Alt+0');
+	await page.locator('#input').fill('/room create tea');
+	await page.keyboard.press('Enter');
+	const room = page.locator('#peers li.room button[data-room="tea"]');
+	await room.waitFor();
+	await room.click();
+	await page.waitForSelector('#title:text("#tea")');
+	await page.locator('#input').fill('/room invite bob');
+	await page.keyboard.press('Enter');
+	await nodes.waitFor('bob', /^joined #tea /);
+	await page.waitForSelector('#state:text("2 of 2 members online")');
+	await page.waitForSelector('#peers button[data-room="tea"] .count:text("2/2")');
+	await page.locator('#input').fill('hello tea room');
+	await page.keyboard.press('Enter');
+	await nodes.waitFor('bob', /^rmsg #tea \S+ hello tea room$/);
+	await page.waitForSelector('#log li.out >> text=hello tea room');
+	nodes.cmd('bob', '/msg #tea <i>tea</i> for two');
+	await page.waitForSelector('#log li.in >> text=<i>tea</i> for two');
+	assert.strictEqual(await page.locator('#log i').count(), 0, 'member text became HTML');
+	assert.strictEqual(await page.locator('#log li.in .who').last().textContent(), 'bob');
+	await page.screenshot({ path: `${shots}/web_browser_room.png` });
+	// Unread in a room not shown.
+	await page.keyboard.press('Alt+0');
+	nodes.cmd('bob', '/msg #tea while away');
+	await page.waitForSelector('#peers button[data-room="tea"] .unread:text("1")');
+	const page4 = await ctx.newPage();
+	await page4.goto(url);
+	await page4.waitForSelector('#conn.up');
+	await page4.click('#peers button[data-room="tea"]');
+	await page4.waitForSelector('#log li >> text=hello tea room');
+	await page4.waitForSelector('#log li >> text=while away');
+	await page4.close();
+	await page.keyboard.press('Alt+1');
+	await page.waitForSelector('#title:text("bob")');
+	step('room: created, bob invited, messages both ways, history');
 
 	// History on scroll: a new tab reads the newest 50, and older ones
 	// as it scrolls up.

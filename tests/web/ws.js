@@ -168,6 +168,29 @@ async function main() {
 	assert.ok(!b.texts.some((m) => m.type === 'reply'));
 	step('commands: /help and /web, replies to that page only');
 
+	// A room over the protocol: the list in the state, a line in its
+	// view reaches a member, its history; an unknown room is refused.
+	const r0 = await a.wait((m) => m.type === 'rooms', 'the room list');
+	assert.deepStrictEqual(r0.rooms, []);
+	a.send({ type: 'line', text: '/room create ws' });
+	const r1 = await a.wait((m) => m.type === 'rooms' && m.rooms.length === 1, 'a room');
+	assert.strictEqual(r1.rooms[0].name, 'ws');
+	assert.match(r1.rooms[0].id, /^[0-9a-f]{32}$/);
+	a.send({ type: 'line', room: 'ws', text: '/room invite bob' });
+	await bob.waitFor('bob', /^joined #ws /);
+	a.send({ type: 'line', room: 'ws', text: 'to the room' });
+	await bob.waitFor('bob', /^rmsg #ws \S+ to the room$/);
+	bob.cmd('bob', '/msg #ws back <b>from</b> bob');
+	const rm = await b.wait((m) => m.type === 'rmsg' && !m.outgoing, 'bob in the room');
+	assert.strictEqual(rm.room, 'ws');
+	assert.strictEqual(rm.text, 'back <b>from</b> bob');
+	a.send({ type: 'rhistory', room: 'ws', limit: 5 });
+	const rh = await a.wait((m) => m.type === 'rhistory', 'room history');
+	assert.deepStrictEqual(rh.lines.map((l) => l.text), ['to the room', 'back <b>from</b> bob']);
+	a.send({ type: 'rhistory', room: 'nope' });
+	await a.wait((m) => m.type === 'reply' && m.text === 'no such room', 'unknown room');
+	step('a room: list, lines, messages both ways, history, unknown room');
+
 	// Upload: a file picked in the page is offered to bob.
 	const data = crypto.randomBytes(300000);
 	const name = 'résumé 1.bin';

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Rooms in the web page (web_room.h): the room list, a room's history
+ * and the room reports, as the JSON messages of p2ptui(1), WEB FRONTEND.
+ * Text from members goes through web_json_str(), so it is always valid
+ * UTF-8 and the page inserts it only with textContent.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "room.h"
+#include "web_json.h"
+#include "web_room.h"
+
+static void
+web_room_obj(struct buf *b, struct room *r)
+{
+	size_t online, all;
+
+	room_counts(r, &online, &all);
+	buf_append(b, "{", 1);
+	web_json_key(b, "name", 1);
+	web_json_str(b, room_name(r), strlen(room_name(r)));
+	web_json_key(b, "id", 0);
+	web_json_hex(b, room_id(r), ROOM_IDLEN);
+	web_json_kstr(b, "topic", room_topic(r));
+	web_json_raw(b,
+	    ",\"online\":%zu,\"members\":%zu,\"unread\":%u,\"active\":%s}",
+	    online, all, room_unread(r), room_active(r) ? "true" : "false");
+}
+
+void
+web_room_list(struct buf *b, struct rooms *rs)
+{
+	size_t i, n = rs != NULL ? room_count(rs) : 0;
+
+	web_json_begin(b, "rooms");
+	web_json_key(b, "rooms", 0);
+	buf_append(b, "[", 1);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_append(b, ",", 1);
+		web_room_obj(b, room_get(rs, i));
+	}
+	buf_append(b, "]", 1);
+}
+
+int
+web_room_event(struct buf *b, const struct room_report *rep)
+{
+	char text[512];
+
+	if (rep->room == NULL) {
+		snprintf(text, sizeof text, "joining #%s failed: %s", rep->name,
+		    rep->what != NULL ? rep->what : "");
+		web_json_begin(b, "notice");
+		web_json_kstr(b, "level", "error");
+		web_json_kstr(b, "text", text);
+		return 1;
+	}
+	switch (rep->kind) {
+	case ROOM_REP_MSG:
+		web_json_begin(b, "rmsg");
+		web_json_kstr(b, "room", rep->name);
+		web_json_kstr(b, "who", rep->who);
+		web_json_key(b, "text", 0);
+		web_json_str(b, rep->text, rep->len);
+		web_json_raw(b, ",\"time\":%" PRId64 ",\"outgoing\":%s",
+		    rep->time_ms, rep->outgoing ? "true" : "false");
+		return 1;
+	case ROOM_REP_JOINED:
+		snprintf(text, sizeof text, "you are in #%s", rep->name);
+		break;
+	case ROOM_REP_MEMBER:
+		snprintf(text, sizeof text, "%s %s", rep->who,
+		    strcmp(rep->what, "add") == 0         ? "joined"
+		        : strcmp(rep->what, "leave") == 0 ? "left"
+		                                          : "was removed");
+		break;
+	default:
+		return 0;
+	}
+	web_json_begin(b, "rnotice");
+	web_json_kstr(b, "room", rep->name);
+	web_json_kstr(b, "text", text);
+	return 1;
+}
+
+struct web_room_hist {
+	struct buf *b;
+	size_t n;
+};
+
+static int
+web_room_line(void *arg, struct room *r, const struct room_line *l)
+{
+	struct web_room_hist *h = arg;
+
+	(void)r;
+	if (h->n++ > 0)
+		buf_append(h->b, ",", 1);
+	buf_append(h->b, "{", 1);
+	web_json_raw(h->b, "\"time\":%" PRId64, l->time_ms);
+	web_json_kstr(h->b, "who", l->who);
+	web_json_key(h->b, "text", 0);
+	web_json_str(h->b, l->text, l->len);
+	buf_append(h->b, "}", 1);
+	return 0;
+}
+
+int
+web_room_history(
+    struct buf *b, struct rooms *rs, struct room *r, size_t limit, char **cause)
+{
+	struct web_room_hist h = { b, 0 };
+
+	web_json_begin(b, "rhistory");
+	web_json_kstr(b, "room", room_name(r));
+	web_json_key(b, "lines", 0);
+	buf_append(b, "[", 1);
+	if (room_history(rs, r, limit, web_room_line, &h, cause) == -1) {
+		buf_free(b);
+		return -1;
+	}
+	buf_append(b, "]", 1);
+	return 0;
+}

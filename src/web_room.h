@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Rooms in the web page (p2ptui(1), WEB FRONTEND): the JSON of the room
+ * list, of a room's history and of what a room report says. Each
+ * function starts a message in a fresh buf (web_json_begin()) and leaves
+ * it open, for web.c to close and send to one client or to all.
+ */
+#ifndef P2PTUI_WEB_ROOM_H
+#define P2PTUI_WEB_ROOM_H
+
+#include <stddef.h>
+
+struct buf;
+struct room;
+struct room_report;
+struct rooms;
+
+/* {"type":"rooms","rooms":[{name, id, topic, online, members, unread,
+ * active}...]} */
+void web_room_list(struct buf *, struct rooms *);
+/*
+ * What rep says, as "rmsg" (a message), "rnotice" (a line in the room)
+ * or "notice" (a join that failed): 1 with the message in b, 0 if rep
+ * changes only what the room list shows.
+ */
+int web_room_event(struct buf *, const struct room_report *);
+/* {"type":"rhistory","room":NAME,"lines":[{time, who, text}...]}: the
+ * newest limit lines, oldest first; -1 with *cause (b freed). */
+int web_room_history(
+    struct buf *, struct rooms *, struct room *, size_t limit, char **cause);
+
+#endif
