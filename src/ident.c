@@ -162,25 +162,6 @@ ident_cost_valid(const struct ident_cost *cost)
 	    cost->mem <= IDENT_MEM_MAX && cost->mem % 1024 == 0;
 }
 
-static void
-ident_put_be(uint8_t *p, uint64_t v, size_t n)
-{
-	while (n-- > 0) {
-		p[n] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t
-ident_get_be(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	while (n-- > 0)
-		v = v << 8 | *p++;
-	return v;
-}
-
 /* The key that pass and the header's salt and cost give; -1 if the
  * memory cannot be had. */
 static int
@@ -188,8 +169,8 @@ ident_pass_key(uint8_t *key, const uint8_t *hdr, const char *pass, size_t len)
 {
 	return crypto_pwhash(key, crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
 	    pass, len, hdr + IDENT_OFF_SALT,
-	    ident_get_be(hdr + IDENT_OFF_OPS, 4),
-	    (size_t)ident_get_be(hdr + IDENT_OFF_MEM, 8),
+	    util_be_get(hdr + IDENT_OFF_OPS, 4),
+	    (size_t)util_be_get(hdr + IDENT_OFF_MEM, 8),
 	    crypto_pwhash_ALG_ARGON2ID13);
 }
 
@@ -230,8 +211,8 @@ ident_encode(const struct ident *id, const char *pass, size_t len,
 		goto out;
 	}
 	memcpy(file, IDENT_MAGIC_ENC, IDENT_MAGICLEN);
-	ident_put_be(file + IDENT_OFF_OPS, cost->ops, 4);
-	ident_put_be(file + IDENT_OFF_MEM, cost->mem, 8);
+	util_be_put(file + IDENT_OFF_OPS, cost->ops, 4);
+	util_be_put(file + IDENT_OFF_MEM, cost->mem, 8);
 	randombytes_buf(file + IDENT_OFF_SALT, crypto_pwhash_SALTBYTES);
 	randombytes_buf(file + IDENT_OFF_NONCE,
 	    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
@@ -490,8 +471,8 @@ ident_file_locked(const struct ident_file *f, struct ident_cost *cost)
 	if (f->len != IDENT_ENCLEN)
 		return 0;
 	if (cost != NULL) {
-		cost->ops = (uint32_t)ident_get_be(f->bytes + IDENT_OFF_OPS, 4);
-		cost->mem = ident_get_be(f->bytes + IDENT_OFF_MEM, 8);
+		cost->ops = (uint32_t)util_be_get(f->bytes + IDENT_OFF_OPS, 4);
+		cost->mem = util_be_get(f->bytes + IDENT_OFF_MEM, 8);
 	}
 	return 1;
 }
@@ -537,7 +518,7 @@ ident_unlock(const struct ident_file *f, const char *pass, size_t len,
 		*cause = xasprintf("%s: not enough memory for the passphrase "
 		                   "hash (%llu MiB)",
 		    f->path,
-		    (unsigned long long)(ident_get_be(
+		    (unsigned long long)(util_be_get(
 		                             f->bytes + IDENT_OFF_MEM, 8) >>
 		        20));
 		goto out;

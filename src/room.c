@@ -192,7 +192,7 @@ room_record_addr(const struct room_member_info *m, const struct peer *via,
 
 	if (m->addrlen < 2)
 		return 0;
-	port = (uint16_t)room_be_get(m->addr, 2);
+	port = (uint16_t)util_be_get(m->addr, 2);
 	if (m->addrlen == 6 &&
 	    inet_ntop(AF_INET, m->addr + 2, host, sizeof host) != NULL) {
 		snprintf(out, len, "%s:%u", host, port);
@@ -209,7 +209,7 @@ room_record_addr(const struct room_member_info *m, const struct peer *via,
 		free(cause);
 		return 0;
 	}
-	port = (uint16_t)room_be_get(m->addr, 2);
+	port = (uint16_t)util_be_get(m->addr, 2);
 	snprintf(
 	    out, len, strchr(h, ':') != NULL ? "[%s]:%u" : "%s:%u", h, port);
 	return 1;
@@ -249,7 +249,7 @@ room_my_record(
 	    !util_utf8_printable((const uint8_t *)m->nick, strlen(m->nick)))
 		m->nick[0] = '\0';
 	if (engine_listen_port(rs->eng) != 0) {
-		room_be_put(m->addr, engine_listen_port(rs->eng), 2);
+		util_be_put(m->addr, engine_listen_port(rs->eng), 2);
 		m->addrlen = 2;
 	}
 }
@@ -393,7 +393,7 @@ room_store_prs(struct room *r, char **cause)
 
 	if (r->prs == NULL)
 		return store_room_set_prs(r->rs->sr, r->rowid, NULL, 0, cause);
-	room_be_put(plain, r->prs_epoch, 4);
+	util_be_put(plain, r->prs_epoch, 4);
 	memcpy(plain + 4, r->prs, CPACE_PRSLEN);
 	room_seal(r->rs->wrap, "room prs", plain, sizeof plain, sealed);
 	ident_wipe(plain, sizeof plain);
@@ -529,7 +529,7 @@ room_load(void *arg, const struct store_room_info *info)
 	    room_unseal(rs->wrap, "room prs", info->prs, info->prslen, prs) ==
 	        0) {
 		r->prs = ident_secret_alloc(CPACE_PRSLEN);
-		r->prs_epoch = (uint32_t)room_be_get(prs, 4);
+		r->prs_epoch = (uint32_t)util_be_get(prs, 4);
 		memcpy(r->prs, prs + 4, CPACE_PRSLEN);
 		ident_wipe(prs, sizeof prs);
 	}

@@ -345,7 +345,7 @@ room_joiner_side(struct rooms *rs, struct peer *p, const struct room_msg *m)
 			const uint8_t *k = m->data + i * ROOM_WELCOME_KEYLEN;
 
 			if (room_log_add_key(r->log,
-			        (uint32_t)room_be_get(k, 4), k + 4,
+			        (uint32_t)util_be_get(k, 4), k + 4,
 			        &cause) == -1)
 				free(cause);
 		}

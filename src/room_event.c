@@ -64,25 +64,6 @@ room_init(void)
 		fatal("sodium_init failed");
 }
 
-uint64_t
-room_be_get(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	while (n-- > 0)
-		v = v << 8 | *p++;
-	return v;
-}
-
-void
-room_be_put(uint8_t *p, uint64_t v, size_t n)
-{
-	while (n-- > 0) {
-		p[n] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
 /* The header rules both ways: NULL if canonical, else why not. */
 static const char *
 room_header_check(const struct room_event *ev)
@@ -157,11 +138,11 @@ room_event_parse(
 	}
 	ev->kind = p[OFF_KIND];
 	memcpy(ev->room, p + OFF_ROOM, ROOM_IDLEN);
-	ev->epoch = (uint32_t)room_be_get(p + OFF_EPOCH, 4);
+	ev->epoch = (uint32_t)util_be_get(p + OFF_EPOCH, 4);
 	memcpy(ev->author, p + OFF_AUTHOR, ROOM_KEYLEN);
-	ev->seq = room_be_get(p + OFF_SEQ, 8);
-	ev->lamport = room_be_get(p + OFF_LAMPORT, 8);
-	ev->time_ms = (int64_t)room_be_get(p + OFF_TIME, 8);
+	ev->seq = util_be_get(p + OFF_SEQ, 8);
+	ev->lamport = util_be_get(p + OFF_LAMPORT, 8);
+	ev->time_ms = (int64_t)util_be_get(p + OFF_TIME, 8);
 	ev->nparents = p[OFF_NPARENTS];
 	if (ev->nparents > ROOM_PARENTS_MAX) {
 		*why = "bad number of room event parents";
@@ -219,11 +200,11 @@ room_event_encode(struct room_event *ev, const uint8_t *plain, size_t plainlen,
 	out[0] = ROOM_EVENT_VERSION;
 	out[OFF_KIND] = ev->kind;
 	memcpy(out + OFF_ROOM, ev->room, ROOM_IDLEN);
-	room_be_put(out + OFF_EPOCH, ev->epoch, 4);
+	util_be_put(out + OFF_EPOCH, ev->epoch, 4);
 	memcpy(out + OFF_AUTHOR, ev->author, ROOM_KEYLEN);
-	room_be_put(out + OFF_SEQ, ev->seq, 8);
-	room_be_put(out + OFF_LAMPORT, ev->lamport, 8);
-	room_be_put(out + OFF_TIME, (uint64_t)ev->time_ms, 8);
+	util_be_put(out + OFF_SEQ, ev->seq, 8);
+	util_be_put(out + OFF_LAMPORT, ev->lamport, 8);
+	util_be_put(out + OFF_TIME, (uint64_t)ev->time_ms, 8);
 	out[OFF_NPARENTS] = ev->nparents;
 	for (i = 0; i < ev->nparents; i++)
 		memcpy(out + ROOM_HDR_FIXED + i * ROOM_HASHLEN, ev->parents[i],
@@ -266,7 +247,7 @@ room_addr_ok(const uint8_t *p, size_t n)
 		return 1;
 	if (n != 2 && n != 6 && n != 18)
 		return 0;
-	return room_be_get(p, 2) != 0;
+	return util_be_get(p, 2) != 0;
 }
 
 int
@@ -358,7 +339,7 @@ room_body_decode(uint8_t kind, const uint8_t *p, size_t len,
 			return -1;
 		}
 		memcpy(b->who, p, ROOM_KEYLEN);
-		b->last = room_be_get(p + ROOM_KEYLEN, 8);
+		b->last = util_be_get(p + ROOM_KEYLEN, 8);
 		if (b->last >= ROOM_SEQ_MAX)
 			*why = "room remove counter out of range";
 		off = len;
@@ -368,7 +349,7 @@ room_body_decode(uint8_t kind, const uint8_t *p, size_t len,
 			*why = "bad room rekey length";
 			return -1;
 		}
-		b->epoch = (uint32_t)room_be_get(p, 4);
+		b->epoch = (uint32_t)util_be_get(p, 4);
 		memcpy(b->commit, p + 4, ROOM_KEYLEN);
 		off = len;
 		break;
@@ -390,7 +371,7 @@ room_body_decode(uint8_t kind, const uint8_t *p, size_t len,
 			return -1;
 		}
 		memcpy(b->root, p, ROOM_HASHLEN);
-		b->size = room_be_get(p + ROOM_HASHLEN, 8);
+		b->size = util_be_get(p + ROOM_HASHLEN, 8);
 		b->text = p + ROOM_HASHLEN + 8;
 		b->len = len - ROOM_HASHLEN - 8;
 		if (b->size > ROOM_FILE_SIZE_MAX ||
@@ -475,14 +456,14 @@ room_body_encode(
 	case ROOM_LEAVE:
 		break;
 	case ROOM_REMOVE:
-		room_be_put(num, b->last, 8);
+		util_be_put(num, b->last, 8);
 		rc = room_put(out, cap, &off, b->who, ROOM_KEYLEN) == -1 ||
 		        room_put(out, cap, &off, num, 8) == -1
 		    ? -1
 		    : 0;
 		break;
 	case ROOM_REKEY:
-		room_be_put(num, b->epoch, 4);
+		util_be_put(num, b->epoch, 4);
 		rc = room_put(out, cap, &off, num, 4) == -1 ||
 		        room_put(out, cap, &off, b->commit, ROOM_KEYLEN) == -1
 		    ? -1
@@ -497,7 +478,7 @@ room_body_encode(
 	case ROOM_FILE:
 		if (b->text == NULL)
 			return -1;
-		room_be_put(num, b->size, 8);
+		util_be_put(num, b->size, 8);
 		rc = room_put(out, cap, &off, b->root, ROOM_HASHLEN) == -1 ||
 		        room_put(out, cap, &off, num, 8) == -1 ||
 		        room_put(out, cap, &off, b->text, b->len) == -1
@@ -539,7 +520,7 @@ room_key_commit(const uint8_t room[ROOM_IDLEN], uint32_t epoch,
 {
 	uint8_t num[4];
 
-	room_be_put(num, epoch, 4);
+	util_be_put(num, epoch, 4);
 	room_hash(out, ROOM_KEYLEN, ROOM_COMMIT_LABEL, room, ROOM_IDLEN, num, 4,
 	    key, ROOM_KEYLEN);
 }

@@ -104,10 +104,6 @@ struct room_body {
 	uint64_t size; /* FILE */
 };
 
-/* Big-endian n-byte integers (n <= 8). */
-uint64_t room_be_get(const uint8_t *, size_t n);
-void room_be_put(uint8_t *, uint64_t, size_t n);
-
 /*
  * Decode and authenticate an event of exactly len bytes: every length,
  * the canonical form and the signature; the id is computed. -1 with

@@ -17,6 +17,7 @@
 
 #include "ident.h"
 #include "room_join.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define ROOM_MEMBER_RECORD_MAX \
@@ -216,7 +217,7 @@ room_joiner_welcome(struct room_joiner *j, const struct room_msg *m,
 	for (i = 0; i < m->n; i++) {
 		k = m->data + (size_t)i * ROOM_WELCOME_KEYLEN;
 		if (room_log_add_key(
-		        log, (uint32_t)room_be_get(k, 4), k + 4, cause) == -1)
+		        log, (uint32_t)util_be_get(k, 4), k + 4, cause) == -1)
 			return -1;
 	}
 	return 0;
@@ -248,7 +249,7 @@ room_welcome_build(
 	for (e = 0; e < ROOM_EPOCHS_MAX; e++) {
 		if (room_log_key(log, e, key) == -1)
 			continue;
-		room_be_put(keys + (size_t)out->n * ROOM_WELCOME_KEYLEN, e, 4);
+		util_be_put(keys + (size_t)out->n * ROOM_WELCOME_KEYLEN, e, 4);
 		memcpy(keys + (size_t)out->n * ROOM_WELCOME_KEYLEN + 4, key,
 		    ROOM_KEYLEN);
 		out->n++;

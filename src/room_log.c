@@ -44,6 +44,7 @@
 #include "ident.h"
 #include "room_log.h"
 #include "room_log_int.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Results of trying to deliver one event. */
@@ -104,7 +105,7 @@ room_log_free(struct room_log *l)
 static size_t
 room_slot(const uint8_t id[ROOM_HASHLEN], size_t cap)
 {
-	return (size_t)room_be_get(id, 8) & (cap - 1);
+	return (size_t)util_be_get(id, 8) & (cap - 1);
 }
 
 long
@@ -164,7 +165,7 @@ room_member_find(const struct room_log *l, const uint8_t e[ROOM_KEYLEN])
 static uint64_t
 room_prefix(const uint8_t *p)
 {
-	return room_be_get(p, 8);
+	return util_be_get(p, 8);
 }
 
 long

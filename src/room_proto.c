@@ -31,6 +31,7 @@
 
 #include "ident.h"
 #include "room_proto.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define ROOM_VV_LABEL "p2ptui room vv v1"
@@ -49,13 +50,13 @@ room_vv_decode(const uint8_t *p, size_t len, size_t *off, struct room_msg *m)
 
 	if (len - *off < 2)
 		return -1;
-	n = room_be_get(p + *off, 2);
+	n = util_be_get(p + *off, 2);
 	*off += 2;
 	if (n > ROOM_MEMBERS_MAX || len - *off < n * ROOM_VV_ENTRY)
 		return -1;
 	for (i = 0; i < n; i++, *off += ROOM_VV_ENTRY) {
 		memcpy(m->v[i].prefix, p + *off, ROOM_PREFIXLEN);
-		m->v[i].seq = room_be_get(p + *off + ROOM_PREFIXLEN, 8);
+		m->v[i].seq = util_be_get(p + *off + ROOM_PREFIXLEN, 8);
 		if (m->v[i].seq < 1 || m->v[i].seq >= ROOM_SEQ_MAX ||
 		    (i > 0 &&
 		        memcmp(m->v[i - 1].prefix, m->v[i].prefix,
@@ -73,11 +74,11 @@ room_vv_encode(
 	uint8_t num[8];
 	size_t i;
 
-	room_be_put(num, n, 2);
+	util_be_put(num, n, 2);
 	if (n > ROOM_MEMBERS_MAX || room_put(out, cap, off, num, 2) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		room_be_put(num, v[i].seq, 8);
+		util_be_put(num, v[i].seq, 8);
 		if (room_put(out, cap, off, v[i].prefix, ROOM_PREFIXLEN) ==
 		        -1 ||
 		    room_put(out, cap, off, num, 8) == -1)
@@ -106,7 +107,7 @@ room_welcome_decode(
 
 	if (len - *off < 2)
 		return "short room welcome";
-	n = room_be_get(p + *off, 2);
+	n = util_be_get(p + *off, 2);
 	*off += 2;
 	if (n < 1 || n > ROOM_EPOCHS_MAX ||
 	    len - *off < n * ROOM_WELCOME_KEYLEN)
@@ -114,17 +115,17 @@ room_welcome_decode(
 	m->data = p + *off;
 	m->n = (uint16_t)n;
 	for (i = 1; i < n; i++)
-		if (room_be_get(m->data + i * ROOM_WELCOME_KEYLEN, 4) <=
-		    room_be_get(m->data + (i - 1) * ROOM_WELCOME_KEYLEN, 4))
+		if (util_be_get(m->data + i * ROOM_WELCOME_KEYLEN, 4) <=
+		    util_be_get(m->data + (i - 1) * ROOM_WELCOME_KEYLEN, 4))
 			return "room welcome epochs not in order";
-	if (room_be_get(m->data + (n - 1) * ROOM_WELCOME_KEYLEN, 4) >=
+	if (util_be_get(m->data + (n - 1) * ROOM_WELCOME_KEYLEN, 4) >=
 	    ROOM_EPOCHS_MAX)
 		return "room welcome epoch out of range";
 	*off += n * ROOM_WELCOME_KEYLEN;
 	m->len = n * ROOM_WELCOME_KEYLEN;
 	if (len - *off < 2)
 		return "short room welcome";
-	n = room_be_get(p + *off, 2);
+	n = util_be_get(p + *off, 2);
 	*off += 2;
 	if (n < 1 || n > ROOM_MEMBERS_MAX)
 		return "bad room welcome members";
@@ -226,7 +227,7 @@ room_proto_decode(
 			*why = "short room key message";
 			return -1;
 		}
-		m->epoch = (uint32_t)room_be_get(p + off, 4);
+		m->epoch = (uint32_t)util_be_get(p + off, 4);
 		off += 4;
 		if (m->epoch >= ROOM_EPOCHS_MAX ||
 		    (m->type == ROOM_MSG_KEY &&
@@ -298,13 +299,13 @@ room_encode_fields(
 	case ROOM_MSG_CONFIRM:
 		return room_put(out, cap, off, m->tag, CPACE_TAGLEN);
 	case ROOM_MSG_WELCOME:
-		room_be_put(num, m->n, 2);
+		util_be_put(num, m->n, 2);
 		if (m->data == NULL || m->n > ROOM_EPOCHS_MAX ||
 		    room_put(out, cap, off, num, 2) == -1 ||
 		    room_put(out, cap, off, m->data,
 		        (size_t)m->n * ROOM_WELCOME_KEYLEN) == -1)
 			return -1;
-		room_be_put(num, m->nmembers, 2);
+		util_be_put(num, m->nmembers, 2);
 		if (m->nmembers > ROOM_MEMBERS_MAX ||
 		    room_put(out, cap, off, num, 2) == -1)
 			return -1;
@@ -317,7 +318,7 @@ room_encode_fields(
 		return room_put(out, cap, off, &m->reason, 1);
 	case ROOM_MSG_KEY:
 	case ROOM_MSG_KEY_WANT:
-		room_be_put(num, m->epoch, 4);
+		util_be_put(num, m->epoch, 4);
 		return room_put(out, cap, off, num, 4) == -1 ||
 		        (m->type == ROOM_MSG_KEY &&
 		            room_put(out, cap, off, m->key, ROOM_KEYLEN) == -1)
@@ -362,10 +363,10 @@ room_proto_digest(const struct room_vv *v, size_t n, uint8_t out[ROOM_HASHLEN])
 
 	ident_hash_init(&st, ROOM_HASHLEN);
 	ident_hash_update(&st, ROOM_VV_LABEL, sizeof ROOM_VV_LABEL - 1);
-	room_be_put(num, n, 2);
+	util_be_put(num, n, 2);
 	ident_hash_update(&st, num, 2);
 	for (i = 0; i < n; i++) {
-		room_be_put(num, v[i].seq, 8);
+		util_be_put(num, v[i].seq, 8);
 		ident_hash_update(&st, v[i].prefix, ROOM_PREFIXLEN);
 		ident_hash_update(&st, num, 8);
 	}

@@ -17,6 +17,7 @@
 
 #include "proto.h"
 #include "room_proto.h"
+#include "util.h"
 
 static struct room_msg m, got;
 static uint8_t wire[70000];
@@ -268,7 +269,7 @@ test_welcome_fits(void **state)
 	(void)state;
 	base(ROOM_MSG_WELCOME);
 	for (i = 0; i < ROOM_EPOCHS_MAX; i++)
-		room_be_put(k + i * ROOM_WELCOME_KEYLEN, i, 4);
+		util_be_put(k + i * ROOM_WELCOME_KEYLEN, i, 4);
 	m.data = k;
 	m.n = ROOM_EPOCHS_MAX;
 	m.nmembers = m.nv = ROOM_MEMBERS_MAX;
@@ -276,7 +277,7 @@ test_welcome_fits(void **state)
 		memset(m.members[i].nick, 'n', ROOM_NICK_MAX);
 		m.members[i].addrlen = ROOM_ADDR_MAX;
 		m.members[i].addr[0] = 1;
-		room_be_put(m.v[i].prefix, i, ROOM_PREFIXLEN);
+		util_be_put(m.v[i].prefix, i, ROOM_PREFIXLEN);
 		m.v[i].seq = 1;
 	}
 	n = room_proto_encode(&m, wire, sizeof wire);
