@@ -15,10 +15,8 @@
  * POLLOUT; a connection that fails is marked dead and freed by a
  * zero-delay timer, so no handler ever frees what a caller still uses.
  *
- * A relay pairs two RELAY halves by their tokens (section 16.4) and
- * copies bytes between them, each direction through a token bucket;
- * reading stops while the other side's output is full or the bucket is
- * empty, so a relay holds at most RDV_RELAY_BUF bytes per direction.
+ * Relays, which pair two RELAY halves by their tokens, are rdv_relay.c's;
+ * the structures both files use are in rdv_server_int.h.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -41,111 +39,10 @@
 #include "rdv_proto.h"
 #include "rdv_sess.h"
 #include "rdv_server.h"
+#include "rdv_server_int.h"
 #include "store_rdv.h"
 #include "util.h"
 #include "xmalloc.h"
-
-#define RDV_FIRST_MS 10000 /* for the handshake or the relay hello */
-#define RDV_IDLE_MS 120000 /* a session that says nothing */
-#define RDV_PAIR_MS 10000 /* for both halves of a relay */
-#define RDV_PENDING_MS 60000 /* a CONNECT waits for the answer */
-#define RDV_INTRO_MS 120000 /* an introduction allows RELAY */
-#define RDV_SLOTS 8 /* pending CONNECTs and introductions kept */
-#define RDV_OUT_MAX (1024 * 1024) /* a session not reading */
-#define RDV_RELAY_BUF (256 * 1024)
-#define RDV_READ_MAX (64 * 1024)
-/* Connections of any kind: sessions, relay halves, and some in between. */
-#define RDV_MAX_CONNS(conf) \
-	((size_t)(conf)->max_clients + 2 * (size_t)(conf)->max_relays + 256)
-
-enum rdv_kind { RDV_FIRST, RDV_SESSION, RDV_RELAY };
-
-struct rdv_bucket {
-	double tokens;
-	uint64_t last;
-	int primed;
-};
-
-/* A source address (IPv4 /32, IPv6 /64) while it has connections. */
-struct rdv_src {
-	uint8_t prefix[NET_PREFIXLEN];
-	unsigned nconns;
-	struct rdv_bucket accept, reg, lookup, connect;
-};
-
-struct rdv_slot {
-	uint8_t key[RDV_KEYLEN];
-	uint64_t ms; /* 0: empty */
-};
-
-struct rdv_relay;
-
-struct rdv_cl {
-	struct rdv_server *srv;
-	LIST_ENTRY(rdv_cl) entry;
-	LIST_ENTRY(rdv_cl) dead_entry;
-	enum rdv_kind kind;
-	int fd, dead, online;
-	struct loop_watch *watch;
-	struct loop_timer *timer;
-	struct rdv_src *src;
-	char host[NET_ADDRSTRLEN]; /* observed, without the port */
-	uint16_t sport; /* observed source port */
-	uint64_t last_rx;
-
-	/* FIRST and RELAY: raw bytes. */
-	struct buf in, out;
-	struct rdv_relay *relay;
-	int side;
-
-	/* SESSION */
-	struct rdv_sess sess;
-	int has_sess;
-	uint8_t key[RDV_KEYLEN];
-	char name[RDV_NAME_MAX + 1];
-	uint8_t *subs; /* sorted keys */
-	size_t nsubs;
-	uint16_t port;
-	struct rdv_addr addrs[RDV_ADDRS_MAX];
-	size_t naddrs;
-	struct rdv_slot pending[RDV_SLOTS], intro[RDV_SLOTS];
-	struct rdv_bucket reg, lookup, connect;
-};
-
-struct rdv_relay {
-	struct rdv_server *srv;
-	LIST_ENTRY(rdv_relay) entry;
-	uint8_t keys[2][RDV_KEYLEN];
-	uint8_t tokens[2][RDV_TOKENLEN];
-	struct rdv_cl *half[2];
-	struct loop_timer *timer;
-	uint64_t created, last;
-	struct rdv_bucket rate[2]; /* bytes from half i */
-	int paired; /* both halves came */
-};
-
-struct rdv_server {
-	struct loop *loop;
-	const struct rdv_conf *conf;
-	const struct ident *id;
-	struct store_rdv *store;
-	int lfd;
-	struct loop_watch *lwatch;
-	LIST_HEAD(, rdv_cl) cls;
-	LIST_HEAD(, rdv_cl) dead;
-	LIST_HEAD(, rdv_relay) relays;
-	struct loop_timer *reap;
-	struct loop_timer *accept_timer; /* out of descriptors: wait */
-	size_t nconns; /* every accepted connection not yet closed */
-	void *keys; /* tsearch tree of online sessions by key */
-	void *srcs; /* tsearch tree of struct rdv_src */
-	size_t nclients, nrelays;
-	uint8_t scratch[PROTO_FRAME_MAX];
-	uint8_t msgbuf[PROTO_FRAME_MAX];
-};
-
-static void rdv_cl_kill(struct rdv_cl *, const char *why);
-static void rdv_relay_update(struct rdv_relay *);
 
 /* --- small things ----------------------------------------------------- */
 
@@ -170,7 +67,7 @@ rdv_raw_cmp(const void *a, const void *b)
 }
 
 /* Refill a bucket of rate per period_ms (burst: rate; starts full). */
-static void
+void
 rdv_refill(struct rdv_bucket *b, double rate, double period_ms)
 {
 	uint64_t now = loop_now_ms();
@@ -198,7 +95,7 @@ rdv_take(struct rdv_bucket *b, double rate, double period_ms, double n)
 }
 
 /* Per key and per address: both must have a token. */
-static int
+int
 rdv_limit(struct rdv_cl *c, size_t which, int rate, double period_ms)
 {
 	struct rdv_bucket *kb, *ab;
@@ -216,7 +113,7 @@ rdv_limit(struct rdv_cl *c, size_t which, int rate, double period_ms)
 	return 0;
 }
 
-static struct rdv_cl *
+struct rdv_cl *
 rdv_find(struct rdv_server *srv, const uint8_t *key)
 {
 	struct rdv_cl probe, **found;
@@ -239,7 +136,7 @@ rdv_mutual(const struct rdv_cl *a, const struct rdv_cl *b)
 	return rdv_subscribed(a, b->key) && rdv_subscribed(b, a->key);
 }
 
-static struct rdv_slot *
+struct rdv_slot *
 rdv_slot_find(struct rdv_slot *slots, const uint8_t *key, uint64_t max_age)
 {
 	uint64_t now = loop_now_ms();
@@ -296,7 +193,7 @@ rdv_want(struct rdv_cl *c)
 	loop_watch_set(c->watch, ev);
 }
 
-static void
+void
 rdv_send(struct rdv_cl *c, const struct rdv_msg *m)
 {
 	struct rdv_server *srv = c->srv;
@@ -313,7 +210,7 @@ rdv_send(struct rdv_cl *c, const struct rdv_msg *m)
 	rdv_want(c);
 }
 
-static void
+void
 rdv_refuse(struct rdv_cl *c, uint8_t what, uint8_t reason)
 {
 	struct rdv_msg m;
@@ -374,26 +271,7 @@ rdv_reap(void *arg)
 	}
 }
 
-static void
-rdv_relay_free(struct rdv_relay *r)
-{
-	struct rdv_server *srv = r->srv;
-	int i;
-
-	for (i = 0; i < 2; i++)
-		if (r->half[i] != NULL) {
-			r->half[i]->relay = NULL;
-			rdv_cl_kill(r->half[i], "relay ends");
-		}
-	if (r->timer != NULL)
-		loop_timer_del(r->timer);
-	LIST_REMOVE(r, entry);
-	srv->nrelays--;
-	ident_wipe(r->tokens, sizeof r->tokens);
-	free(r);
-}
-
-static void
+void
 rdv_cl_kill(struct rdv_cl *c, const char *why)
 {
 	struct rdv_server *srv = c->srv;
@@ -693,96 +571,6 @@ rdv_do_connect(struct rdv_cl *c, const struct rdv_msg *m)
 	rdv_send(t, &r);
 }
 
-static struct rdv_relay *
-rdv_relay_of_pair(struct rdv_server *srv, const uint8_t *a, const uint8_t *b)
-{
-	struct rdv_relay *r;
-
-	LIST_FOREACH(r, &srv->relays, entry)
-	if ((memcmp(r->keys[0], a, RDV_KEYLEN) == 0 &&
-	        memcmp(r->keys[1], b, RDV_KEYLEN) == 0) ||
-	    (memcmp(r->keys[0], b, RDV_KEYLEN) == 0 &&
-	        memcmp(r->keys[1], a, RDV_KEYLEN) == 0))
-		return r;
-	return NULL;
-}
-
-static void
-rdv_relay_timer(void *arg)
-{
-	struct rdv_relay *r = arg;
-	uint64_t now = loop_now_ms();
-	uint64_t idle = (uint64_t)r->srv->conf->relay_idle * 1000;
-
-	r->timer = NULL;
-	if (!r->paired) {
-		if (now - r->created >= RDV_PAIR_MS) {
-			rdv_relay_free(r);
-			return;
-		}
-		r->timer = loop_timer_add(r->srv->loop,
-		    RDV_PAIR_MS - (now - r->created), rdv_relay_timer, r);
-		return;
-	}
-	if (now - r->last >= idle) {
-		rdv_relay_free(r);
-		return;
-	}
-	/* Also the throttle: see whether the buckets allow reading. */
-	rdv_relay_update(r);
-	if (r->timer == NULL)
-		r->timer = loop_timer_add_coarse(
-		    r->srv->loop, idle - (now - r->last), rdv_relay_timer, r);
-}
-
-static void
-rdv_do_relay(struct rdv_cl *c, const struct rdv_msg *m)
-{
-	struct rdv_server *srv = c->srv;
-	struct rdv_relay *r;
-	struct rdv_cl *t;
-	struct rdv_msg tm;
-	int i;
-
-	if (rdv_limit(c, offsetof(struct rdv_cl, connect),
-	        srv->conf->connect_rate, 60.0 * 1000) == -1) {
-		rdv_refuse(c, m->type, RDV_REFUSED_LIMIT);
-		return;
-	}
-	if (rdv_slot_find(c->intro, m->key, RDV_INTRO_MS) == NULL) {
-		rdv_refuse(c, m->type, RDV_REFUSED_STRANGER);
-		return;
-	}
-	if (rdv_relay_of_pair(srv, c->key, m->key) != NULL)
-		return;
-	if ((t = rdv_find(srv, m->key)) == NULL) {
-		rdv_refuse(c, m->type, RDV_REFUSED_OFFLINE);
-		return;
-	}
-	if (srv->nrelays >= (size_t)srv->conf->max_relays) {
-		rdv_refuse(c, m->type, RDV_REFUSED_RELAYS);
-		return;
-	}
-	r = xcalloc(1, sizeof *r);
-	r->srv = srv;
-	memcpy(r->keys[0], c->key, RDV_KEYLEN);
-	memcpy(r->keys[1], t->key, RDV_KEYLEN);
-	ident_random(r->tokens, sizeof r->tokens);
-	r->created = r->last = loop_now_ms();
-	r->timer = loop_timer_add(srv->loop, RDV_PAIR_MS, rdv_relay_timer, r);
-	LIST_INSERT_HEAD(&srv->relays, r, entry);
-	srv->nrelays++;
-	for (i = 0; i < 2; i++) {
-		memset(&tm, 0, sizeof tm);
-		tm.type = RDV_MSG_RELAY_TOKEN;
-		memcpy(tm.key, r->keys[!i], RDV_KEYLEN);
-		memcpy(tm.token, r->tokens[i], RDV_TOKENLEN);
-		tm.flag = i == 0;
-		rdv_send(i == 0 ? c : t, &tm);
-	}
-	ident_wipe(&tm, sizeof tm);
-}
-
 /* One message from an open session; -1 closes it. */
 static int
 rdv_message(struct rdv_cl *c, const uint8_t *p, size_t len, const char **why)
@@ -888,128 +676,6 @@ rdv_session_input(struct rdv_cl *c)
 			rdv_login(c);
 	}
 	rdv_want(c);
-}
-
-/* --- relays ------------------------------------------------------------- */
-
-/* 1 if half i may read now; *throttled if only its bucket stops it. */
-static int
-rdv_half_can_read(struct rdv_relay *r, int i, int *throttled)
-{
-	struct rdv_cl *o = r->half[!i];
-
-	if (!r->paired)
-		return buf_used(&r->half[i]->in) < RDV_RELAY_BUF;
-	if (o == NULL || buf_used(&o->out) >= RDV_RELAY_BUF)
-		return 0;
-	rdv_refill(&r->rate[i], r->srv->conf->relay_rate, 1000);
-	if (r->rate[i].tokens >= 1)
-		return 1;
-	*throttled = 1;
-	return 0;
-}
-
-static void
-rdv_relay_update(struct rdv_relay *r)
-{
-	struct rdv_cl *h;
-	int i, ev, throttled = 0;
-
-	for (i = 0; i < 2; i++) {
-		if ((h = r->half[i]) == NULL || h->dead)
-			continue;
-		if (r->paired && r->half[!i] == NULL &&
-		    buf_used(&h->out) == 0) {
-			/* The other side is gone and all is written. */
-			rdv_relay_free(r);
-			return;
-		}
-		ev = buf_used(&h->out) != 0 ? POLLOUT : 0;
-		if (rdv_half_can_read(r, i, &throttled))
-			ev |= POLLIN;
-		loop_watch_set(h->watch, ev);
-	}
-	if (throttled && r->timer != NULL) {
-		loop_timer_del(r->timer);
-		r->timer = NULL;
-	}
-	if (throttled)
-		r->timer = loop_timer_add(r->srv->loop, 20, rdv_relay_timer, r);
-}
-
-static void
-rdv_relay_read(struct rdv_cl *c)
-{
-	struct rdv_relay *r = c->relay;
-	struct rdv_cl *o = r->half[!c->side];
-	size_t max = RDV_READ_MAX;
-	ssize_t n;
-
-	if (o == NULL) {
-		/* Not paired yet: hold it. */
-		n = net_read(c->fd, &c->in, max);
-	} else {
-		if (r->rate[c->side].tokens < (double)max)
-			max = (size_t)r->rate[c->side].tokens;
-		if (max == 0) {
-			rdv_relay_update(r);
-			return;
-		}
-		n = net_read(c->fd, &o->out, max);
-		if (n > 0) {
-			r->rate[c->side].tokens -= (double)n;
-			r->last = loop_now_ms();
-		}
-	}
-	if (n == 0 || (n == -1 && errno != EAGAIN)) {
-		rdv_cl_kill(c, n == 0 ? "relay half closed" : strerror(errno));
-		return;
-	}
-	rdv_relay_update(r);
-}
-
-/* The first frame was a relay hello: pair it. */
-static void
-rdv_become_relay(struct rdv_cl *c, const uint8_t token[RDV_TOKENLEN])
-{
-	struct rdv_server *srv = c->srv;
-	struct rdv_relay *r;
-	struct rdv_cl *o;
-	int i;
-
-	LIST_FOREACH(r, &srv->relays, entry)
-	for (i = 0; i < 2; i++)
-		if (r->half[i] == NULL &&
-		    ident_mem_equal(r->tokens[i], token, RDV_TOKENLEN)) {
-			ident_random(r->tokens[i], RDV_TOKENLEN); /* once */
-			c->kind = RDV_RELAY;
-			c->relay = r;
-			c->side = i;
-			r->half[i] = c;
-			buf_consume(&c->in, RDV_HELLO_LEN);
-			if (c->timer != NULL)
-				loop_timer_del(c->timer);
-			c->timer = NULL;
-			if ((o = r->half[!i]) != NULL) {
-				/* Paired: what each held goes across. */
-				buf_append(&o->out, buf_head(&c->in),
-				    buf_used(&c->in));
-				buf_consume(&c->in, buf_used(&c->in));
-				buf_append(&c->out, buf_head(&o->in),
-				    buf_used(&o->in));
-				buf_consume(&o->in, buf_used(&o->in));
-				r->last = loop_now_ms();
-				r->paired = 1;
-				if (r->timer != NULL)
-					loop_timer_del(r->timer);
-				r->timer = NULL;
-				rdv_relay_timer(r);
-				return;
-			}
-			rdv_relay_update(r);
-			return;
-		}
-	rdv_cl_kill(c, "unknown relay token");
 }
 
 /* --- the socket ------------------------------------------------------- */
