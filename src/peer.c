@@ -1206,6 +1206,7 @@ engine_add_contact(struct engine *eng, const uint8_t *key, const char *name)
 	p->origin = PEER_LEARNED;
 	p->autoconnect = 1;
 	p->refused = 0;
+	p->rdv_request = 0;
 	if (peer_name_free(eng, name))
 		peer_set_name(p, name);
 	peer_save(eng);
