@@ -56,6 +56,7 @@
 #include "net.h"
 #include "proto.h"
 #include "room.h"
+#include "swarm.h"
 #include "util.h"
 #include "web.h"
 #include "web_json.h"
@@ -589,6 +590,37 @@ web_room(void *arg, const struct room_report *rep)
 	web_rooms_event(w);
 }
 
+static void
+web_swarm(void *arg, const struct swarm_report *r, int changed)
+{
+	struct web *w = arg;
+	struct buf b;
+
+	(void)changed;
+	if (w->app->engine == NULL)
+		return;
+	web_room_file(&b, room_of(w->app->engine), r);
+	web_broadcast(w, &b);
+}
+
+/* The snapshot's room files, one rfile each. */
+struct web_swarm_snap {
+	struct web_client *cl;
+	struct rooms *rs;
+};
+
+static void
+web_swarm_snap_cb(void *arg, const struct swarm_report *r)
+{
+	struct web_swarm_snap *s = arg;
+	struct buf b;
+
+	web_room_file(&b, s->rs, r);
+	buf_append(&b, "}", 1);
+	web_send(s->cl, &b);
+	buf_free(&b);
+}
+
 static const struct fe_ops web_ops = {
 	.ready = web_ready,
 	.peer_changed = web_peer_changed,
@@ -599,6 +631,7 @@ static const struct fe_ops web_ops = {
 	.flip = web_flip,
 	.xfer = web_xfer,
 	.room = web_room,
+	.swarm = web_swarm,
 };
 
 const struct fe_ops *
@@ -634,6 +667,7 @@ web_snapshot(struct web_client *cl)
 	const struct flip *fl;
 	struct xfers *xs;
 	struct flips *fs;
+	struct web_swarm_snap snap;
 	char fp[IDENT_FP_LEN + 1];
 	struct buf b;
 	size_t i;
@@ -674,6 +708,10 @@ web_snapshot(struct web_client *cl)
 	buf_append(&b, "}", 1);
 	web_send(cl, &b);
 	buf_free(&b);
+	if ((snap.rs = room_of(eng)) != NULL && swarm_of(eng) != NULL) {
+		snap.cl = cl;
+		swarm_list(swarm_of(eng), web_swarm_snap_cb, &snap);
+	}
 
 	xs = xfer_of(eng);
 	for (x = xs != NULL ? xfer_next(xs, NULL) : NULL; x != NULL;

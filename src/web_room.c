@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "room.h"
+#include "swarm.h"
 #include "web_json.h"
 #include "web_room.h"
 
@@ -86,6 +87,44 @@ web_room_event(struct buf *b, const struct room_report *rep)
 	web_json_kstr(b, "room", rep->name);
 	web_json_kstr(b, "text", text);
 	return 1;
+}
+
+struct web_room_rooms {
+	struct buf *b;
+	const uint8_t *root;
+	size_t n;
+};
+
+static void
+web_room_file_cb(void *arg, const struct room_file_line *l)
+{
+	struct web_room_rooms *c = arg;
+
+	if (memcmp(l->root, c->root, ROOM_HASHLEN) != 0)
+		return;
+	if (c->n++ > 0)
+		buf_append(c->b, ",", 1);
+	web_json_str(c->b, l->room, strlen(l->room));
+}
+
+void
+web_room_file(struct buf *b, struct rooms *rs, const struct swarm_report *r)
+{
+	struct web_room_rooms c = { b, r->root, 0 };
+
+	web_json_begin(b, "rfile");
+	web_json_raw(b, ",\"num\":%" PRId64, r->num);
+	web_json_kstr(b, "name", r->name);
+	web_json_kstr(b, "state", r->state);
+	web_json_raw(b,
+	    ",\"bytes\":%" PRIu64 ",\"size\":%" PRIu64
+	    ",\"sources\":%zu,\"rate\":%.0f,\"done\":%s",
+	    r->bytes, r->size, r->sources, r->rate, r->done ? "true" : "false");
+	web_json_key(b, "rooms", 0);
+	buf_append(b, "[", 1);
+	if (rs != NULL && r->root != NULL)
+		room_files(rs, NULL, web_room_file_cb, &c);
+	buf_append(b, "]", 1);
 }
 
 struct web_room_hist {

@@ -14,6 +14,7 @@ struct buf;
 struct room;
 struct room_report;
 struct rooms;
+struct swarm_report;
 
 /* {"type":"rooms","rooms":[{name, id, topic, online, members, unread,
  * active}...]} */
@@ -24,6 +25,10 @@ void web_room_list(struct buf *, struct rooms *);
  * changes only what the room list shows.
  */
 int web_room_event(struct buf *, const struct room_report *);
+/* {"type":"rfile", num, name, state, bytes, size, sources, rate, done,
+ * rooms: [names]}: a room file we download or share, and the rooms of
+ * ours it was announced in. */
+void web_room_file(struct buf *, struct rooms *, const struct swarm_report *);
 /* {"type":"rhistory","room":NAME,"lines":[{time, who, text}...]}: the
  * newest limit lines, oldest first; -1 with *cause (b freed). */
 int web_room_history(

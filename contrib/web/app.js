@@ -29,6 +29,7 @@
 		xfers: new Map(), // num -> file event
 		flips: new Map(), // id -> flip event
 		rooms: new Map(), // '#name' -> room object from the server
+		rfiles: new Map(), // num -> rfile event (room files)
 		sel: SYSTEM, // '' (system), a peer's name, or '#' and a room's
 		unread: new Map(), // our own count, for peers not selected
 		upload_max: 0,
@@ -118,6 +119,7 @@
 					state.convs.delete(name);
 			});
 			state.xfers.clear();
+			state.rfiles.clear();
 			break;
 		case 'peers':
 			state.peers.clear();
@@ -211,6 +213,11 @@
 			break;
 		case 'rhistory':
 			addRoomHistory(msg);
+			break;
+		case 'rfile':
+			state.rfiles.set(msg.num, msg);
+			if (isRoom(state.sel))
+				drawXfers();
 			break;
 		case 'ready':
 			break;
@@ -433,22 +440,47 @@
 		return `${(n / 1048576).toFixed(1)} MiB`;
 	}
 
+	// A transfer's row: number, arrow, name and progress bar.
+	function xferRow(cls, num, arrow, x) {
+		const li = el('li', cls);
+		li.append(el('span', null, `#${num} ${arrow}`));
+		li.append(el('span', 'fname', x.name));
+		const pr = el('progress');
+		pr.max = x.size || 1;
+		pr.value = x.size ? x.bytes : 1;
+		pr.setAttribute('aria-label', `${x.name}: ${x.state}`);
+		li.append(pr);
+		return li;
+	}
+
+	// A room's files being downloaded: bar, sources, rate.
+	function drawRoomFiles(ul) {
+		const room = state.sel.slice(1);
+		for (const f of state.rfiles.values()) {
+			if (f.done || !f.rooms.includes(room))
+				continue;
+			const li = xferRow('rfile', f.num, '⇩', f);
+			const from = f.sources === 0 ? 'waiting for a member that has it'
+			    : `${f.sources} source${f.sources === 1 ? '' : 's'}` +
+			      (f.rate > 0 ? ` · ${fmtSize(f.rate)}/s` : '');
+			li.append(el('span', null, `${fmtSize(f.bytes)} / ${fmtSize(f.size)} · ${from}`));
+			ul.append(li);
+		}
+	}
+
 	function drawXfers() {
 		const ul = $('xfers');
 		ul.replaceChildren();
+		if (isRoom(state.sel)) {
+			drawRoomFiles(ul);
+			return;
+		}
 		for (const x of state.xfers.values()) {
 			if (state.sel !== SYSTEM && x.peer !== state.sel)
 				continue;
 			if (x.state === 'cancelled' && x.dir === 'in')
 				continue;
-			const li = el('li');
-			li.append(el('span', null, `#${x.num} ${x.dir === 'in' ? '⇩' : '⇧'}`));
-			li.append(el('span', 'fname', x.name));
-			const pr = el('progress');
-			pr.max = x.size || 1;
-			pr.value = x.size ? x.bytes : 1;
-			pr.setAttribute('aria-label', `${x.name}: ${x.state}`);
-			li.append(pr);
+			const li = xferRow('', x.num, x.dir === 'in' ? '⇩' : '⇧', x);
 			li.append(el('span', null, `${fmtSize(x.bytes)} / ${fmtSize(x.size)} ${x.state}`));
 			if (x.dir === 'in' && x.state === 'offered') {
 				const a = el('button', null, 'Accept');

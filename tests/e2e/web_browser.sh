@@ -18,6 +18,8 @@ done
 # A fixed port for the page: it must find p2ptui again after a restart.
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});')
 pinned_homes alice bob
+# bob serves room files slowly enough for the page to show one coming.
+echo "upload_rate = 262144;" >>"$T/bob/.p2ptui.conf"
 node_start bob
 node_start carol
 {

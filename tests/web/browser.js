@@ -2,7 +2,8 @@
 // The web page in a real browser (tests/e2e/web_browser.sh): Debian's
 // chromium, headless, driven by playwright-core. alice runs p2ptui --web,
 // bob (pinned) and carol (a stranger) are headless. Keyboard only where
-// the page promises it: select with Alt+N, type, Enter. A room with bob.
+// the page promises it: select with Alt+N, type, Enter. A room with bob,
+// and a file he shares in it.
 'use strict';
 const fs = require('fs');
 const { spawn } = require('child_process');
@@ -164,6 +165,28 @@ async function run(browser) {
 	assert.strictEqual(await page.locator('#log i').count(), 0, 'member text became HTML');
 	assert.strictEqual(await page.locator('#log li.in .who').last().textContent(), 'bob');
 	await page.screenshot({ path: `${shots}/web_browser_room.png` });
+	// A room file bob shares, downloaded from the room's view: its row
+	// shows the source while it comes (bob serves 256 KiB/s), then goes.
+	const big = crypto.randomBytes(1024 * 1024);
+	fs.writeFileSync(`${T}/big.bin`, big);
+	nodes.cmd('bob', `/share #tea ${T}/big.bin`);
+	await nodes.waitFor('bob', /^info shared big\.bin in #tea$/);
+	for (let n = 0; ; n++) { // until bob's FILE event is in
+		await page.locator('#input').fill('/download big.bin');
+		await page.keyboard.press('Enter');
+		const st = page.locator('#status');
+		await st.locator('text=/downloading big\.bin|no file big\.bin/').waitFor();
+		if (/downloading/.test(await st.textContent()))
+			break;
+		assert.ok(n < 50, 'bob\'s file never reached alice');
+		await page.waitForTimeout(100);
+	}
+	const rrow = page.locator('#xfers li.rfile', { hasText: 'big.bin' });
+	await rrow.locator('text=/1 source/').waitFor();
+	await page.screenshot({ path: `${shots}/web_browser_room_file.png` });
+	await rrow.waitFor({ state: 'detached' });
+	assert.ok(fs.readFileSync(`${T}/alice/Downloads/big.bin`).equals(big),
+	    'the room file arrived different');
 	// Unread in a room not shown.
 	await page.keyboard.press('Alt+0');
 	nodes.cmd('bob', '/msg #tea while away');

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The web front end without a browser (tests/e2e/web_ws.sh): alice runs
 // p2ptui --web, bob is headless. Host, Origin and token checks; chat
-// both ways; two pages in step; history; commands; a file uploaded,
-// offered and received byte-identical; a received file downloaded.
+// both ways; two pages in step; history; commands; a room and a room
+// file; a file uploaded, offered and received byte-identical; a
+// received file downloaded.
 'use strict';
 const fs = require('fs');
 const crypto = require('crypto');
@@ -190,6 +191,31 @@ async function main() {
 	a.send({ type: 'rhistory', room: 'nope' });
 	await a.wait((m) => m.type === 'reply' && m.text === 'no such room', 'unknown room');
 	step('a room: list, lines, messages both ways, history, unknown room');
+
+	// A room file: bob shares it, the page downloads it from the room's
+	// view; its progress comes as rfile, with the room it belongs to.
+	const shared = crypto.randomBytes(300000);
+	fs.writeFileSync(`${T}/ws.bin`, shared);
+	bob.cmd('bob', `/share #ws ${T}/ws.bin`);
+	await bob.waitFor('bob', /^info shared ws\.bin in #ws$/);
+	for (let seen = false; !seen;) { // until bob's FILE event is in
+		a.send({ type: 'line', room: 'ws', text: '/files #ws' });
+		const f = await a.wait((m) => m.type === 'reply' &&
+		    /ws\.bin|^no files/.test(m.text), '/files');
+		seen = /ws\.bin/.test(f.text);
+		if (!seen)
+			await new Promise((res) => setTimeout(res, 100));
+	}
+	a.send({ type: 'line', room: 'ws', text: '/download ws.bin' });
+	const rf = await a.wait((m) => m.type === 'rfile' && m.done &&
+	    m.name === 'ws.bin', 'the room file, downloaded');
+	assert.deepStrictEqual(rf.rooms, ['ws']);
+	assert.strictEqual(rf.bytes, shared.length);
+	assert.ok(fs.readFileSync(`${T}/alice/Downloads/ws.bin`).equals(shared),
+	    'the room file arrived different');
+	assert.ok(b.texts.some((m) => m.type === 'rfile' && m.name === 'ws.bin'),
+	    'the other page heard nothing of it');
+	step('a room file downloaded from the room\'s view, with its progress');
 
 	// Upload: a file picked in the page is offered to bob.
 	const data = crypto.randomBytes(300000);
