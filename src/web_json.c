@@ -312,6 +312,18 @@ web_json_value(struct web_json_in *in, struct web_json_member *m)
 	return in->p == end ? 0 : -1;
 }
 
+/* Is key among the members parsed so far? */
+static int
+web_json_has(const struct web_json_obj *obj, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < obj->n; i++)
+		if (strcmp(obj->m[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
 int
 web_json_parse(char *text, size_t len, struct web_json_obj *obj)
 {
@@ -333,7 +345,8 @@ web_json_parse(char *text, size_t len, struct web_json_obj *obj)
 			return -1;
 		m = &obj->m[obj->n];
 		web_json_ws(&in);
-		if (web_json_string(&in, &m->key, &klen) == -1)
+		if (web_json_string(&in, &m->key, &klen) == -1 ||
+		    web_json_has(obj, m->key))
 			return -1;
 		web_json_ws(&in);
 		if (in.p == in.end || *in.p++ != ':')

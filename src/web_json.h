@@ -55,7 +55,7 @@ struct web_json_obj {
 /*
  * Parse a flat object from text (len bytes, modified in place: strings
  * are unescaped where they stand). -1 if it is not one, has more than
- * WEB_JSON_MEMBERS members, or a string holds a NUL.
+ * WEB_JSON_MEMBERS members, has a key twice, or a string holds a NUL.
  */
 int web_json_parse(char *text, size_t len, struct web_json_obj *);
 /* The member named key of the type wanted, or NULL. */
