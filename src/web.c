@@ -583,7 +583,7 @@ web_room(void *arg, const struct room_report *rep)
 	struct web *w = arg;
 	struct buf b;
 
-	if (w->app->engine == NULL)
+	if (w->app->engine == NULL || w->nclients == 0)
 		return;
 	if (web_room_event(&b, rep))
 		web_broadcast(w, &b);
@@ -597,7 +597,7 @@ web_swarm(void *arg, const struct swarm_report *r, int changed)
 	struct buf b;
 
 	(void)changed;
-	if (w->app->engine == NULL)
+	if (w->app->engine == NULL || w->nclients == 0)
 		return;
 	web_room_file(&b, room_of(w->app->engine), r);
 	web_broadcast(w, &b);
