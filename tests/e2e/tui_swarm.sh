@@ -27,7 +27,7 @@ keys alice M-2
 wait_screen alice '│ #sw \| 2 of 2 members online'
 keys alice -l "/download disk.img"
 keys alice Enter
-wait_screen alice '^#1 ↓ disk\.img +\[[#·]+\] +[0-9]+%  1 source  [0-9.]+ KiB/s  [0-9:]+ left *$'
+wait_screen alice '^#1 ↓ disk\.img +\[[#·]+\] +[0-9]+%  1 source  [0-9.]+ [KM]iB/s  [0-9:]+ left *$'
 # The peer's view has no such row: the strip is the room's.
 keys alice M-1
 wait_screen_gone alice '^#1 ↓ disk\.img'
