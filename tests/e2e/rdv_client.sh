@@ -127,17 +127,19 @@ wait_for alice '^msg fred hi from the room$'
 node_cmd alice '/msg fred hi fred'
 wait_for fred '^msg alice hi fred$'
 
-
 # The server restarts: both reconnect and hear of each other again.
 pa=$(count alice '^presence bob online$')
 wait_for alice "^presence $c_name online\$"
+wait_for alice '^presence fred online$'
 pc=$(count alice "^presence $c_name online\$")
+pf=$(count alice '^presence fred online$')
 pb=$(count bob '^presence alice online$')
 rdv_restart
 wait_for alice '^warn rendezvous server [^ ]+: connection closed; trying again'
 wait_for alice '^presence bob online$' $((pa + 1))
 wait_for bob '^presence alice online$' $((pb + 1))
 wait_for alice "^presence $c_name online\$" $((pc + 1))
+wait_for alice '^presence fred online$' $((pf + 1))
 node_cmd alice /who
 wait_for alice "^info contacts online: bob $c_name fred\$"
 wait_for alice '^info the rendezvous server keeps no public directory$'
