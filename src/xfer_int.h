@@ -23,8 +23,11 @@
 #include "xfer_disk.h"
 
 #define XFER_PIECE (60 * 1024) /* data bytes per CHUNK we send */
-#define XFER_WINDOW 8 /* leaves we request at once per transfer */
 #define XFER_REQ_MAX 16 /* requests a peer may have outstanding */
+/* Leaves we request at once per transfer: all that PROTOCOL.md allows
+ * (XFER_REQ_MAX). With 8 the link went idle whenever either node waited
+ * for a CPU: 222 MB/s against 315 with 16 on a loaded 2-core machine. */
+#define XFER_WINDOW XFER_REQ_MAX
 #define XFER_HASH_SLICE (4 * 1024 * 1024) /* hashed per loop iteration */
 #define XFER_READ (1024 * 1024)
 #define XFER_SYNC_BYTES (64ULL * 1024 * 1024)

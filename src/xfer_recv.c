@@ -5,13 +5,13 @@
  * minute per peer), /accept, the pull of leaves, their verification
  * and the .part, full disks, and the move to the final name.
  *
- * The receiver requests up to XFER_WINDOW leaves at a time, which
- * arrive one after the other; it gathers the pieces of each in one leaf
- * buffer, hashing on the way, and writes the leaf to the .part (and
- * counts it) only once its proof checks out. Every XFER_SYNC_BYTES or
- * XFER_SYNC_MS it fdatasync()s the .part and only then records the
- * verified leaves in the store, so the record never names data that a
- * crash could take back.
+ * The receiver requests up to XFER_WINDOW leaves at a time (16, all
+ * that PROTOCOL.md allows), which arrive one after the other; it
+ * gathers the pieces of each in one leaf buffer, hashing on the way,
+ * and writes the leaf to the .part (and counts it) only once its proof
+ * checks out. Every XFER_SYNC_BYTES or XFER_SYNC_MS it fdatasync()s the
+ * .part and only then records the verified leaves in the store, so the
+ * record never names data that a crash could take back.
  */
 #include <errno.h>
 #include <inttypes.h>
