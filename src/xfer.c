@@ -44,6 +44,8 @@
 #include "xfer_int.h"
 #include "xmalloc.h"
 
+_Static_assert(XFER_READ >= MERKLE_LEAF, "a leaf is served from one read");
+
 /* --- helpers -------------------------------------------------------------- */
 
 int64_t
@@ -223,6 +225,8 @@ xf_end(struct xfers *xs, struct xf *xf, enum xfer_state state, int reason,
 {
 	if (xf_ended(xf))
 		return;
+	if (xs->buf_num == xf->pub.num)
+		xs->buf_num = -1;
 	xf->pub.state = state;
 	xf->pub.reason = reason;
 	xf->pub.by_peer = by_peer;
@@ -347,6 +351,7 @@ xf_hash_step(void *arg)
 	}
 	if (xf == NULL)
 		return;
+	xs->buf_num = -1; /* the buffer is the hashing's now */
 	r = xfer_tree_hash(
 	    xf->tree, xf->fd, xs->buf, XFER_READ, XFER_HASH_SLICE);
 	xf->pub.bytes = xfer_tree_hashed(xf->tree);
@@ -406,6 +411,38 @@ xf_hash_start(struct xfers *xs, struct xf *xf, char **cause)
 	return 0;
 }
 
+/*
+ * Have the next n bytes of leaf index (len bytes) of xf's source in
+ * xs->buf at serve_off: 0, or -1 with errno (0: shorter). The whole leaf
+ * is read at its first piece (one pread instead of five) unless another
+ * transfer was served from the buffer since xf last was: pieces of
+ * transfers served in turn are read one by one, not a leaf each time.
+ */
+static int
+xf_serve_read(
+    struct xfers *xs, struct xf *xf, uint64_t index, size_t len, size_t n)
+{
+	size_t off = xf->serve_off, want = n;
+	int mine = xs->buf_num == xf->pub.num;
+
+	/* A leaf's first piece is always read: its check of the source
+	 * (xf_source_ok()) is for what is sent. */
+	if (off > 0 && mine && xs->buf_leaf == index && xs->buf_from <= off &&
+	    off + n <= xs->buf_to)
+		return 0;
+	if (off == 0 && mine)
+		want = len;
+	xs->buf_num = -1;
+	if (xfer_source_read(
+	        xf->fd, index * MERKLE_LEAF + off, xs->buf + off, want) == -1)
+		return -1;
+	xs->buf_num = xf->pub.num;
+	xs->buf_leaf = index;
+	xs->buf_from = off;
+	xs->buf_to = off + want;
+	return 0;
+}
+
 /* Send the next piece of the leaf at the head of xf's requests. */
 static int
 xf_serve_piece(struct xfers *xs, struct xf *xf)
@@ -422,8 +459,7 @@ xf_serve_piece(struct xfers *xs, struct xf *xf)
 	n = len - xf->serve_off;
 	if (n > XFER_PIECE)
 		n = XFER_PIECE;
-	if (xfer_source_read(xf->fd, index * MERKLE_LEAF + xf->serve_off,
-	        xs->buf, n) == -1) {
+	if (xf_serve_read(xs, xf, index, len, n) == -1) {
 		xf_changed(xs, xf, errno != 0 ? "is unreadable" : "shrank");
 		return -1;
 	}
@@ -440,7 +476,7 @@ xf_serve_piece(struct xfers *xs, struct xf *xf)
 		m.u.file.nproof = (uint8_t)depth;
 		m.u.file.proof = proof[0];
 	}
-	m.u.file.data = xs->buf;
+	m.u.file.data = xs->buf + xf->serve_off;
 	m.u.file.datalen = n;
 	if (engine_send_msg(xs->eng, xf->pub.peer, &m, &cause) == -1) {
 		free(cause);
@@ -1013,6 +1049,7 @@ xfer_create(struct engine *eng)
 	xs->eng = eng;
 	TAILQ_INIT(&xs->list);
 	xs->buf = xmalloc(XFER_READ);
+	xs->buf_num = -1;
 	if (store_xfer_list(
 	        engine_store(eng), XFER_KEEP, xf_load_one, xs, &cause) == -1) {
 		xf_notice(

@@ -11,12 +11,15 @@
  * per GiB, on disk, so its memory is the same whatever the file size.
  * The nodes of a level come out in order, so each level gathers a run
  * of up to XFER_TREE_RUN of them and writes it at once (about 140
- * writes per GiB instead of 8,000). A proof is read back a node per
- * hash, through a small cache: the proofs of neighbouring leaves share
- * all but their lowest nodes. A partial holder writes the verified proof
+ * writes per GiB instead of 8,000). A proof is read back through a
+ * small cache of blocks of XFER_TREE_BLOCK nodes: the proofs of
+ * neighbouring leaves share all but their lowest nodes, and those lie
+ * side by side, so serving a GiB reads a few hundred blocks instead
+ * of 16,000 nodes one by one. A partial holder writes the verified proof
  * of each leaf it has to the same places instead, which is all it needs
- * to read the proofs of those leaves back. A tree file that cannot be
- * written or read gives no proof rather than a wrong one.
+ * to read the proofs of those leaves back; a write drops the cached
+ * blocks it touches. A tree file that cannot be written or read gives
+ * no proof rather than a wrong one.
  *
  * The .part: a leaf is written only once verified, and the record of
  * verified leaves (have) is handed out for storing only after an
@@ -40,8 +43,12 @@
 #include "xfer_disk.h"
 #include "xmalloc.h"
 
-/* Tree nodes read back for proofs and kept. */
-#define XFER_TREE_CACHE 64
+/* Blocks of XFER_TREE_BLOCK nodes read back for proofs and kept, by
+ * block number modulo a prime: a proof takes one node of each level,
+ * and levels start at offsets that a power of two would fold onto the
+ * same slot (levels 0 and 1 of 4096 leaves evicted each other). */
+#define XFER_TREE_CACHE 61
+#define XFER_TREE_BLOCK 32
 #define XFER_TREE_RUN 64 /* nodes of a level written at once */
 
 struct xfer_tree {
@@ -50,9 +57,10 @@ struct xfer_tree {
 	uint64_t size, count, hashed;
 	struct merkle_builder *mb; /* while hashing */
 	uint8_t root[MERKLE_HASHLEN];
-	struct xfer_tree_node { /* nodes read, by position mod the size */
-		uint64_t pos1; /* position + 1; 0 if none */
-		uint8_t hash[MERKLE_HASHLEN];
+	struct xfer_tree_block { /* by block number mod the cache size */
+		uint64_t blk1; /* block number + 1; 0 if none */
+		size_t n; /* nodes read (fewer at the end of the file) */
+		uint8_t hash[XFER_TREE_BLOCK][MERKLE_HASHLEN];
 	} * cache;
 	struct xfer_tree_run { /* a level's nodes not written yet */
 		uint64_t pos; /* of the first; the others follow it */
@@ -214,6 +222,21 @@ xfer_tree_root(const struct xfer_tree *t, uint8_t root[MERKLE_HASHLEN])
 	memcpy(root, t->root, MERKLE_HASHLEN);
 }
 
+/* Forget the cached blocks that nodes [pos, pos + n) lie in. */
+static void
+xfer_tree_uncache(struct xfer_tree *t, uint64_t pos, size_t n)
+{
+	uint64_t b;
+
+	if (t->cache == NULL || n == 0)
+		return;
+	for (b = pos / XFER_TREE_BLOCK; b <= (pos + n - 1) / XFER_TREE_BLOCK;
+	     b++) {
+		if (t->cache[b % XFER_TREE_CACHE].blk1 == b + 1)
+			t->cache[b % XFER_TREE_CACHE].blk1 = 0;
+	}
+}
+
 /* Write in, or read into out, n nodes from pos; -1 with err set. */
 static int
 xfer_tree_io(struct xfer_tree *t, uint64_t pos, size_t n, const uint8_t *in,
@@ -223,6 +246,8 @@ xfer_tree_io(struct xfer_tree *t, uint64_t pos, size_t n, const uint8_t *in,
 	size_t len = n * MERKLE_HASHLEN;
 	ssize_t r;
 
+	if (in != NULL)
+		xfer_tree_uncache(t, pos, n);
 	do
 		r = in != NULL ? pwrite(t->fd, in, len, off)
 		               : pread(t->fd, out, len, off);
@@ -328,24 +353,48 @@ xfer_tree_hash(
 	return t->hashed >= t->size ? xfer_tree_hash_end(t) : XFER_HASH_MORE;
 }
 
+/* Read the block of nodes holding pos into b: -1 with err set if pos
+ * is not in the file. A tree file may end before the block does. */
+static int
+xfer_tree_block_read(
+    struct xfer_tree *t, uint64_t pos, struct xfer_tree_block *b)
+{
+	uint64_t blk = pos / XFER_TREE_BLOCK;
+	off_t off = (off_t)(blk * XFER_TREE_BLOCK * MERKLE_HASHLEN);
+	ssize_t r;
+
+	b->blk1 = 0;
+	do
+		r = pread(t->fd, b->hash, sizeof b->hash, off);
+	while (r == -1 && errno == EINTR);
+	if (r == -1) {
+		t->err = errno;
+		return -1;
+	}
+	b->n = (size_t)r / MERKLE_HASHLEN;
+	if (pos - blk * XFER_TREE_BLOCK >= b->n) {
+		t->err = EIO; /* a file that lost its end */
+		return -1;
+	}
+	b->blk1 = blk + 1;
+	return 0;
+}
+
 /* A node of the tree back, for a proof. */
 static int
 xfer_tree_get(void *arg, uint64_t pos, uint8_t out[MERKLE_HASHLEN])
 {
 	struct xfer_tree *t = arg;
-	struct xfer_tree_node *n;
+	uint64_t blk = pos / XFER_TREE_BLOCK;
+	struct xfer_tree_block *b;
 
 	if (t->cache == NULL)
 		t->cache = xcalloc(XFER_TREE_CACHE, sizeof *t->cache);
-	n = &t->cache[pos % XFER_TREE_CACHE];
-	if (n->pos1 != pos + 1) {
-		if (xfer_tree_io(t, pos, 1, NULL, n->hash) == -1) {
-			n->pos1 = 0;
-			return -1;
-		}
-		n->pos1 = pos + 1;
-	}
-	memcpy(out, n->hash, MERKLE_HASHLEN);
+	b = &t->cache[blk % XFER_TREE_CACHE];
+	if ((b->blk1 != blk + 1 || pos - blk * XFER_TREE_BLOCK >= b->n) &&
+	    xfer_tree_block_read(t, pos, b) == -1)
+		return -1;
+	memcpy(out, b->hash[pos - blk * XFER_TREE_BLOCK], MERKLE_HASHLEN);
 	return 0;
 }
 
@@ -364,16 +413,10 @@ static int
 xfer_tree_put(void *arg, uint64_t pos, uint8_t out[MERKLE_HASHLEN])
 {
 	struct xfer_tree *t = arg;
-	struct xfer_tree_node *n;
 	const uint8_t *hash = t->put[t->nput++];
 
 	if (xfer_tree_io(t, pos, 1, hash, NULL) == -1)
 		return -1;
-	if (t->cache != NULL) {
-		n = &t->cache[pos % XFER_TREE_CACHE];
-		n->pos1 = pos + 1;
-		memcpy(n->hash, hash, MERKLE_HASHLEN);
-	}
 	memcpy(out, hash, MERKLE_HASHLEN);
 	return 0;
 }

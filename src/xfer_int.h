@@ -94,6 +94,11 @@ struct xfers {
 	struct loop_timer *tick;
 	struct loop_timer *retry;
 	uint8_t *buf; /* XFER_READ bytes for hashing and serving */
+	/* What buf holds for serving: bytes [buf_from, buf_to) of leaf
+	 * buf_leaf of the source of transfer buf_num (-1: nothing). */
+	int64_t buf_num;
+	uint64_t buf_leaf;
+	size_t buf_from, buf_to;
 	uint64_t flood_ms; /* when we last warned of too many offers */
 	struct xf_bucket { /* offers a peer may still make, LRU */
 		uint8_t key[IDENT_KEYLEN];

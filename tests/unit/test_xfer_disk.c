@@ -169,6 +169,58 @@ test_tree(void **state)
 	close(fd);
 }
 
+/*
+ * Proofs of a tree wider than a cached block of nodes, put by a partial
+ * holder one leaf at a time and read back between the puts: a block read
+ * before a put into it must not give back the nodes as they were.
+ */
+static void
+test_tree_wide(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t count = 1000, size = count * MERKLE_LEAF;
+	uint8_t(*leaves)[HL] = xcalloc(count, HL), *put = xcalloc(1, count);
+	uint8_t proof[MERKLE_DEPTH_MAX][HL], again[MERKLE_DEPTH_MAX][HL];
+	struct xfer_tree *t;
+	char *cause = NULL;
+	uint64_t i, j;
+	int depth;
+
+	ident_random(leaves, count * HL);
+	t = xfer_tree_create(f->dir, NULL, size, &cause);
+	assert_non_null(t);
+	/* Nothing put yet: no proof, rather than one of zeros. */
+	assert_int_equal(xfer_tree_proof(t, count - 1, again), -1);
+	for (i = 0; i < count; i++) {
+		j = (i * 7) % count; /* all of them, not in order */
+		depth = merkle_proof(
+		    (const uint8_t(*)[HL])leaves, count, size, j, proof);
+		assert_true(depth > 0);
+		assert_int_equal(xfer_tree_put_proof(
+		                     t, j, (const uint8_t(*)[HL])proof, depth),
+		    0);
+		assert_int_equal(xfer_tree_proof(t, j, again), depth);
+		assert_memory_equal(proof, again, (size_t)depth * HL);
+		put[j] = 1;
+		if (j > 0 && put[j - 1]) { /* its neighbour, put earlier */
+			depth = merkle_proof((const uint8_t(*)[HL])leaves,
+			    count, size, j - 1, proof);
+			assert_int_equal(
+			    xfer_tree_proof(t, j - 1, again), depth);
+			assert_memory_equal(proof, again, (size_t)depth * HL);
+		}
+	}
+	for (i = 0; i < count; i++) {
+		depth = merkle_proof(
+		    (const uint8_t(*)[HL])leaves, count, size, i, proof);
+		assert_int_equal(xfer_tree_proof(t, i, again), depth);
+		assert_memory_equal(proof, again, (size_t)depth * HL);
+	}
+	xfer_tree_free(t);
+	free(leaves);
+	free(put);
+}
+
 static void
 test_part(void **state)
 {
@@ -321,6 +373,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_tree_wide, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_part, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leaf, setup, teardown),
 	};
