@@ -28,6 +28,9 @@
  * (XFER_REQ_MAX). With 8 the link went idle whenever either node waited
  * for a CPU: 222 MB/s against 315 with 16 on a loaded 2-core machine. */
 #define XFER_WINDOW XFER_REQ_MAX
+/* Requests sent together once a leaf is in: a write and a wakeup of
+ * the sender per MiB instead of per leaf. */
+#define XFER_REQ_BATCH 4
 #define XFER_HASH_SLICE (4 * 1024 * 1024) /* hashed per loop iteration */
 #define XFER_READ (1024 * 1024)
 #define XFER_SYNC_BYTES (64ULL * 1024 * 1024)

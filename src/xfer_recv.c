@@ -6,12 +6,13 @@
  * and the .part, full disks, and the move to the final name.
  *
  * The receiver requests up to XFER_WINDOW leaves at a time (16, all
- * that PROTOCOL.md allows), which arrive one after the other; it
- * gathers the pieces of each in one leaf buffer, hashing on the way,
- * and writes the leaf to the .part (and counts it) only once its proof
- * checks out. Every XFER_SYNC_BYTES or XFER_SYNC_MS it fdatasync()s the
- * .part and only then records the verified leaves in the store, so the
- * record never names data that a crash could take back.
+ * that PROTOCOL.md allows; XFER_REQ_BATCH more once that many are in),
+ * which arrive one after the other; it gathers the pieces of each in
+ * one leaf buffer, hashing on the way, and writes the leaf to the .part
+ * (and counts it) only once its proof checks out. Every XFER_SYNC_BYTES
+ * or XFER_SYNC_MS it fdatasync()s the .part and only then records the
+ * verified leaves in the store, so the record never names data that a
+ * crash could take back.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -57,6 +58,10 @@ xf_request(struct xfers *xs, struct xf *xf)
 	char *cause;
 	size_t k;
 
+	/* While leaves are on their way, wait until a batch of requests
+	 * fits the window. */
+	if (xf->nwin > 0 && XFER_WINDOW - xf->nwin < XFER_REQ_BATCH)
+		return 0;
 	while (xf->nwin < XFER_WINDOW && xf->scan < count) {
 		i = xf->scan;
 		if (xfer_part_has(xf->part, i)) {
