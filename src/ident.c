@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Identity: the key file and the text form of keys.
+ * Identity: the key file and the text form of keys; and the libsodium
+ * primitives other modules compose (hashes, Ed25519 signatures,
+ * XChaCha20-Poly1305), so that only the crypto files include sodium.h.
  *
  * Key file (IDENT_FILE in the data directory, mode 0600), one of two
  * forms told apart by their magic and size:
@@ -757,4 +759,75 @@ ident_hash_final(struct ident_hash_state *hs, void *out)
 	crypto_generichash_final(
 	    (crypto_generichash_state *)(void *)hs->opaque, out, hs->outlen);
 	sodium_memzero(hs->opaque, sizeof hs->opaque);
+}
+
+_Static_assert(crypto_sign_PUBLICKEYBYTES == IDENT_SIGN_PKLEN &&
+        crypto_sign_SECRETKEYBYTES == IDENT_SIGN_SKLEN &&
+        crypto_sign_BYTES == IDENT_SIGLEN && crypto_sign_SEEDBYTES == 32,
+    "Ed25519 sizes");
+_Static_assert(
+    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == IDENT_AEAD_NONCELEN &&
+        crypto_aead_xchacha20poly1305_ietf_ABYTES == IDENT_AEAD_TAGLEN,
+    "XChaCha20-Poly1305 sizes");
+
+void
+ident_sign_keypair(uint8_t pk[IDENT_SIGN_PKLEN], uint8_t sk[IDENT_SIGN_SKLEN],
+    const uint8_t *seed)
+{
+	if (seed != NULL)
+		crypto_sign_seed_keypair(pk, sk, seed);
+	else
+		crypto_sign_keypair(pk, sk);
+}
+
+/* The streaming state over label || msg. */
+static void
+ident_sign_input(crypto_sign_state *st, const void *label, size_t labellen,
+    const void *msg, size_t len)
+{
+	crypto_sign_init(st);
+	crypto_sign_update(st, label, labellen);
+	crypto_sign_update(st, msg, len);
+}
+
+void
+ident_sign(uint8_t sig[IDENT_SIGLEN], const uint8_t sk[IDENT_SIGN_SKLEN],
+    const void *label, size_t labellen, const void *msg, size_t len)
+{
+	crypto_sign_state st;
+
+	ident_sign_input(&st, label, labellen, msg, len);
+	crypto_sign_final_create(&st, sig, NULL, sk);
+	sodium_memzero(&st, sizeof st);
+}
+
+int
+ident_sign_verify(const uint8_t sig[IDENT_SIGLEN],
+    const uint8_t pk[IDENT_SIGN_PKLEN], const void *label, size_t labellen,
+    const void *msg, size_t len)
+{
+	crypto_sign_state st;
+
+	ident_sign_input(&st, label, labellen, msg, len);
+	return crypto_sign_final_verify(&st, sig, pk) == 0 ? 0 : -1;
+}
+
+void
+ident_aead_seal(uint8_t *out, const void *in, size_t len, const void *ad,
+    size_t adlen, const uint8_t nonce[IDENT_AEAD_NONCELEN],
+    const uint8_t key[IDENT_AEAD_KEYLEN])
+{
+	crypto_aead_xchacha20poly1305_ietf_encrypt(
+	    out, NULL, in, len, ad, adlen, NULL, nonce, key);
+}
+
+int
+ident_aead_open(uint8_t *out, const uint8_t *in, size_t clen, const void *ad,
+    size_t adlen, const uint8_t nonce[IDENT_AEAD_NONCELEN],
+    const uint8_t key[IDENT_AEAD_KEYLEN])
+{
+	return crypto_aead_xchacha20poly1305_ietf_decrypt(
+	           out, NULL, NULL, in, clen, ad, adlen, nonce, key) == 0
+	    ? 0
+	    : -1;
 }

@@ -155,4 +155,30 @@ void ident_hash_update(struct ident_hash_state *, const void *, size_t);
  * state. */
 void ident_hash_final(struct ident_hash_state *, void *out);
 
+/* Ed25519 (rooms' events): a key pair, from a 32-byte seed or fresh
+ * (seed NULL), and signatures of label || msg in libsodium's streaming
+ * form (Ed25519ph); verify is 0 if sig is pk's. */
+#define IDENT_SIGN_PKLEN 32
+#define IDENT_SIGN_SKLEN 64
+#define IDENT_SIGLEN 64
+void ident_sign_keypair(uint8_t pk[IDENT_SIGN_PKLEN],
+    uint8_t sk[IDENT_SIGN_SKLEN], const uint8_t *seed);
+void ident_sign(uint8_t sig[IDENT_SIGLEN], const uint8_t sk[IDENT_SIGN_SKLEN],
+    const void *label, size_t labellen, const void *msg, size_t len);
+int ident_sign_verify(const uint8_t sig[IDENT_SIGLEN],
+    const uint8_t pk[IDENT_SIGN_PKLEN], const void *label, size_t labellen,
+    const void *msg, size_t len);
+
+/* XChaCha20-Poly1305: seal len bytes into out (len + IDENT_AEAD_TAGLEN
+ * bytes); open clen bytes into out, -1 if they are not authentic. */
+#define IDENT_AEAD_KEYLEN 32
+#define IDENT_AEAD_NONCELEN 24
+#define IDENT_AEAD_TAGLEN 16
+void ident_aead_seal(uint8_t *out, const void *in, size_t len, const void *ad,
+    size_t adlen, const uint8_t nonce[IDENT_AEAD_NONCELEN],
+    const uint8_t key[IDENT_AEAD_KEYLEN]);
+int ident_aead_open(uint8_t *out, const uint8_t *in, size_t clen,
+    const void *ad, size_t adlen, const uint8_t nonce[IDENT_AEAD_NONCELEN],
+    const uint8_t key[IDENT_AEAD_KEYLEN]);
+
 #endif

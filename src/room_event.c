@@ -32,7 +32,6 @@
  * The encoder refuses whatever the decoder would refuse, so an event
  * and a body have one form each.
  */
-#include <sodium.h>
 #include <string.h>
 
 #include "ident.h"
@@ -60,8 +59,8 @@
 static void
 room_init(void)
 {
-	if (sodium_init() < 0)
-		fatal("sodium_init failed");
+	if (ident_init() == -1)
+		fatal("libsodium cannot start");
 }
 
 /* The header rules both ways: NULL if canonical, else why not. */
@@ -89,14 +88,6 @@ room_header_check(const struct room_event *ev)
 		    0)
 			return "room event parents not in order";
 	return NULL;
-}
-
-static void
-room_sign_input(crypto_sign_state *st, const uint8_t *p, size_t len)
-{
-	crypto_sign_init(st);
-	crypto_sign_update(st, ROOM_LABEL(ROOM_SIG_LABEL));
-	crypto_sign_update(st, p, len);
 }
 
 /* BLAKE2b (no key) of label || a || b || c into out (outlen bytes); b
@@ -168,13 +159,10 @@ int
 room_event_decode(
     const uint8_t *p, size_t len, struct room_event *ev, const char **why)
 {
-	crypto_sign_state st;
-
 	if (room_event_parse(p, len, ev, why) == -1)
 		return -1;
-	room_sign_input(&st, p, len - ROOM_SIGLEN);
-	if (crypto_sign_final_verify(&st, p + len - ROOM_SIGLEN, ev->author) !=
-	    0) {
+	if (ident_sign_verify(p + len - ROOM_SIGLEN, ev->author,
+	        ROOM_LABEL(ROOM_SIG_LABEL), p, len - ROOM_SIGLEN) == -1) {
 		*why = "bad room event signature";
 		return -1;
 	}
@@ -186,8 +174,6 @@ room_event_encode(struct room_event *ev, const uint8_t *plain, size_t plainlen,
     const uint8_t key[ROOM_KEYLEN], const uint8_t sk[ROOM_SKLEN],
     const uint8_t *nonce, uint8_t *out, size_t cap)
 {
-	crypto_sign_state st;
-	unsigned long long clen;
 	size_t hdrlen, len, i;
 
 	room_init();
@@ -212,11 +198,11 @@ room_event_encode(struct room_event *ev, const uint8_t *plain, size_t plainlen,
 	if (nonce != NULL)
 		memcpy(out + hdrlen, nonce, ROOM_NONCELEN);
 	else
-		randombytes_buf(out + hdrlen, ROOM_NONCELEN);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(out + hdrlen + ROOM_NONCELEN,
-	    &clen, plain, plainlen, out, hdrlen, NULL, out + hdrlen, key);
-	room_sign_input(&st, out, len - ROOM_SIGLEN);
-	crypto_sign_final_create(&st, out + len - ROOM_SIGLEN, NULL, sk);
+		ident_random(out + hdrlen, ROOM_NONCELEN);
+	ident_aead_seal(out + hdrlen + ROOM_NONCELEN, plain, plainlen, out,
+	    hdrlen, out + hdrlen, key);
+	ident_sign(out + len - ROOM_SIGLEN, sk, ROOM_LABEL(ROOM_SIG_LABEL), out,
+	    len - ROOM_SIGLEN);
 	ev->hdrlen = hdrlen;
 	ev->body = out + hdrlen;
 	ev->bodylen = ROOM_SEALLEN + plainlen;
@@ -228,14 +214,12 @@ int
 room_event_open(const struct room_event *ev, const uint8_t *raw,
     const uint8_t key[ROOM_KEYLEN], uint8_t *plain, size_t *plainlen)
 {
-	unsigned long long n;
-
 	if (ev->bodylen < ROOM_SEALLEN ||
-	    crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &n, NULL,
-	        ev->body + ROOM_NONCELEN, ev->bodylen - ROOM_NONCELEN, raw,
-	        ev->hdrlen, ev->body, key) != 0)
+	    ident_aead_open(plain, ev->body + ROOM_NONCELEN,
+	        ev->bodylen - ROOM_NONCELEN, raw, ev->hdrlen, ev->body,
+	        key) == -1)
 		return -1;
-	*plainlen = (size_t)n;
+	*plainlen = ev->bodylen - ROOM_SEALLEN;
 	return 0;
 }
 
@@ -500,10 +484,7 @@ room_keypair(
     uint8_t pk[ROOM_KEYLEN], uint8_t sk[ROOM_SKLEN], const uint8_t *seed)
 {
 	room_init();
-	if (seed != NULL)
-		crypto_sign_seed_keypair(pk, sk, seed);
-	else
-		crypto_sign_keypair(pk, sk);
+	ident_sign_keypair(pk, sk, seed);
 }
 
 void
@@ -529,9 +510,10 @@ void
 room_wrap_key(
     const uint8_t *ident_secret, size_t len, uint8_t wrap[ROOM_KEYLEN])
 {
+	struct ident_part label = { ROOM_LABEL(ROOM_WRAP_LABEL) };
+
 	room_init();
-	crypto_generichash(
-	    wrap, ROOM_KEYLEN, ROOM_LABEL(ROOM_WRAP_LABEL), ident_secret, len);
+	ident_mac(wrap, ROOM_KEYLEN, ident_secret, len, &label, 1);
 }
 
 void
@@ -539,10 +521,9 @@ room_seal(const uint8_t wrap[ROOM_KEYLEN], const char *label,
     const uint8_t *secret, size_t len, uint8_t *out)
 {
 	room_init();
-	randombytes_buf(out, ROOM_NONCELEN);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(out + ROOM_NONCELEN, NULL,
-	    secret, len, (const uint8_t *)label, strlen(label), NULL, out,
-	    wrap);
+	ident_random(out, ROOM_NONCELEN);
+	ident_aead_seal(
+	    out + ROOM_NONCELEN, secret, len, label, strlen(label), out, wrap);
 }
 
 int
@@ -552,9 +533,6 @@ room_unseal(const uint8_t wrap[ROOM_KEYLEN], const char *label,
 	room_init();
 	if (inlen < ROOM_SEALLEN)
 		return -1;
-	return crypto_aead_xchacha20poly1305_ietf_decrypt(out, NULL, NULL,
-	           in + ROOM_NONCELEN, inlen - ROOM_NONCELEN,
-	           (const uint8_t *)label, strlen(label), in, wrap) == 0
-	    ? 0
-	    : -1;
+	return ident_aead_open(out, in + ROOM_NONCELEN, inlen - ROOM_NONCELEN,
+	    label, strlen(label), in, wrap);
 }

@@ -27,7 +27,7 @@ check() {
 }
 check curses.h 'ui.c ui_*.c'
 check ncurses.h 'ui.c ui_*.c'
-check sodium.h 'noise.c ident.c cpace.c room_event.c'
+check sodium.h 'noise.c ident.c cpace.c'
 check libconfig.h 'conf.c conf_*.c'
 check sqlite3.h 'store.c store_*.c'
 check qrencode.h 'qr.c'
