@@ -25,12 +25,23 @@
  * conversation's next_seq is cached and written once per transaction,
  * just before it commits, not once per message.
  *
- * Disk space: the WAL is checkpointed every STORE_WAL_PAGES pages and cut
- * back to STORE_WAL_LIMIT bytes after a checkpoint, so it cannot take a
- * small disk for itself (the main file could then never grow to take its
- * pages). When a write finds the disk full, the failed transaction is
- * rolled back and a TRUNCATE checkpoint gives the WAL's space back.
+ * Checkpoints (store_wal_hook()): the WAL is moved into the database
+ * every STORE_WAL_PAGES pages (4 MiB) and cut back to STORE_WAL_LIMIT
+ * bytes. Each checkpoint costs two fsyncs and writes the pages again, so
+ * a bigger WAL is faster: at 256 KiB, a quarter of the durable message
+ * rate went to checkpoints (bench_session durable: 0.72 of the in-memory
+ * rate, 0.84 at 4 MiB).
+ *
+ * Disk space: once the file system has less than STORE_LOW_DISK bytes
+ * free (looked at every STORE_WAL_PAGES_LOW pages), the WAL is moved
+ * every STORE_WAL_PAGES_LOW pages (256 KiB) instead, and cut to nothing,
+ * so it cannot take a small disk for itself (the main file could then
+ * never grow to take its pages). When a write finds the disk full, the
+ * failed transaction is rolled back and a TRUNCATE checkpoint gives the
+ * WAL's space back.
  */
+#include <sys/statvfs.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +56,10 @@
 
 #define STORE_VERSION 2
 #define STORE_BUSY_MS 2000
-#define STORE_WAL_PAGES 64 /* checkpoint after this many (256 KiB) */
-#define STORE_WAL_LIMIT 262144 /* bytes kept after a checkpoint */
+#define STORE_WAL_PAGES 1024 /* checkpoint after this many (4 MiB) */
+#define STORE_WAL_LIMIT 4194304 /* bytes kept after a checkpoint */
+#define STORE_WAL_PAGES_LOW 64 /* the same on a disk nearly full */
+#define STORE_LOW_DISK (64 * 1024 * 1024)
 #define STORE_STR1(x) #x
 #define STORE_STR(x) STORE_STR1(x)
 
@@ -196,6 +209,7 @@ struct store {
 	size_t *dirty; /* indexes in convs of those with seq_dirty set */
 	size_t ndirty;
 	size_t dirtycap;
+	int wal_look; /* WAL pages at which store_wal_hook() looks again */
 };
 
 /* The slot of key in the index: where it is, or the empty one where it
@@ -412,6 +426,44 @@ store_configure(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* 1 if the file system of the database has less than STORE_LOW_DISK
+ * bytes free for us (or cannot say). */
+static int
+store_disk_low(const struct store *s)
+{
+	struct statvfs v;
+
+	if (statvfs(s->path, &v) == -1)
+		return 1;
+	return (unsigned long long)v.f_bavail * v.f_frsize < STORE_LOW_DISK;
+}
+
+/*
+ * After each commit, with the WAL's size in pages: the checkpoint policy
+ * of the opening comment, in place of SQLite's automatic one (which
+ * knows one size only). A checkpoint that cannot finish now is tried
+ * again STORE_WAL_PAGES_LOW pages later.
+ */
+static int
+store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *s = arg;
+
+	if (pages < s->wal_look) {
+		if (pages < STORE_WAL_PAGES_LOW) /* the WAL started again */
+			s->wal_look = STORE_WAL_PAGES_LOW;
+		return SQLITE_OK;
+	}
+	s->wal_look = pages + STORE_WAL_PAGES_LOW;
+	if (pages >= STORE_WAL_PAGES)
+		(void)sqlite3_wal_checkpoint_v2(
+		    db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	else if (store_disk_low(s))
+		(void)sqlite3_wal_checkpoint_v2(
+		    db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return SQLITE_OK;
+}
+
 struct store *
 store_open(const char *dir, char **cause)
 {
@@ -434,7 +486,8 @@ store_open(const char *dir, char **cause)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
-	sqlite3_wal_autocheckpoint(s->db, STORE_WAL_PAGES);
+	s->wal_look = STORE_WAL_PAGES_LOW;
+	sqlite3_wal_hook(s->db, store_wal_hook, s);
 	if ((dir != NULL &&
 	        store_exec(s, "PRAGMA journal_mode = WAL", "opening", cause) ==
 	            -1) ||
