@@ -44,6 +44,7 @@
 #include "xmalloc.h"
 
 static void sw_save(struct swarms *);
+static void sw_wake(struct swarms *);
 
 struct swarms *
 swarm_of(const struct engine *eng)
@@ -368,6 +369,7 @@ sw_open_download(struct swarms *sw, struct sw_file *f, int resume, char **cause)
 	}
 	f->part = xfer_part_new(f->size, have, havelen);
 	f->pick = swarm_pick_create(f->size, have, sw_seed_random());
+	sw_wake(sw);
 	f->rate_bytes = sw_bytes(f); /* what a resume starts from */
 	free(have);
 	if (resume) {
@@ -965,8 +967,7 @@ sw_tick(void *arg)
 	double sample;
 	size_t i;
 
-	sw->tick = loop_timer_add_coarse(
-	    engine_loop(sw->eng), SW_TICK_MS, sw_tick, sw);
+	sw->tick = NULL;
 	for (i = 0; i < sw->n; i++) {
 		f = sw->v[i];
 		if (f->hashing)
@@ -986,7 +987,22 @@ sw_tick(void *arg)
 		if (f->changed)
 			sw_report(sw, f, 0);
 		f->changed = 0;
+		if (f->pick != NULL)
+			sw_wake(sw);
 	}
+}
+
+/*
+ * The tick runs while a file is being downloaded, and once more after
+ * the last one completes (its HAVEs and its report go out then): an idle
+ * node, or one that only serves, has no timer of ours.
+ */
+static void
+sw_wake(struct swarms *sw)
+{
+	if (sw->tick == NULL)
+		sw->tick = loop_timer_add_coarse(
+		    engine_loop(sw->eng), SW_TICK_MS, sw_tick, sw);
 }
 
 void
@@ -1046,8 +1062,6 @@ sw_create(struct engine *eng, char **cause)
 	for (i = 0; i < sw->n; i++)
 		if (!sw->v[i]->seed)
 			sw_report(sw, sw->v[i], 1);
-	sw->tick =
-	    loop_timer_add_coarse(engine_loop(eng), SW_TICK_MS, sw_tick, sw);
 	return sw;
 }
 
