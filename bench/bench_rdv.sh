@@ -12,8 +12,9 @@ set -u
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 : "${top_builddir:=$top_srcdir}"
 : "${CC:=cc}"
-LIBS=$(pkg-config --cflags --libs libsodium libconfig ncursesw sqlite3) ||
-    exit 1
+# shellcheck source=bench/lib.sh
+. "$top_srcdir/bench/lib.sh"
+LIBS=$BENCH_LIBS
 out=$(mktemp "${TMPDIR:-/tmp}/bench_rdv.XXXXXX") || exit 1
 trap 'rm -f "$out"' EXIT
 # shellcheck disable=SC2086

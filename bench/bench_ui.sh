@@ -26,6 +26,8 @@ top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 top_builddir=$(cd "$top_builddir" && pwd) || exit 1
 P2PTUI=$top_builddir/p2ptui
 LIB=$top_builddir/libp2ptui.a
+# shellcheck source=bench/lib.sh
+. "$top_srcdir/bench/lib.sh"
 CC=${CC:-cc}
 export LC_ALL=C.UTF-8
 command -v tmux >/dev/null || {
@@ -131,11 +133,9 @@ result idle_rss_kb "$(rss_kb "$pid")"
 stop_ui
 
 # --- 3: rendering -----------------------------------------------------------
-LIBS=$(pkg-config --cflags --libs libsodium libconfig ncursesw sqlite3) ||
-    exit 1
 # shellcheck disable=SC2086
 $CC -std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$top_srcdir/src" \
-    -o "$T/ui_render" "$top_srcdir/bench/ui_render.c" "$LIB" $LIBS || exit 1
+    -o "$T/ui_render" "$top_srcdir/bench/ui_render.c" "$LIB" $BENCH_LIBS || exit 1
 "$T/ui_render" -n "$LINES_R" | tee -a "$T/results"
 
 # --- 4: a burst to the screen, keys meanwhile -------------------------------

@@ -51,9 +51,8 @@ bench_cc bench_xfer "$BENCHLIB"
 R=$T/results
 : >"$R"
 failed=""
-if [ -f "$top_builddir/libp2ptui.a" ] &&
-    CLIBS=$(pkg-config --cflags --libs libsodium libconfig ncursesw sqlite3)
-then
+if [ -f "$top_builddir/libp2ptui.a" ]; then
+	CLIBS=$BENCH_LIBS
 	# shellcheck disable=SC2086
 	bench_cc bench_crypto -I"$top_srcdir/src" "$top_builddir/libp2ptui.a" \
 	    $CLIBS

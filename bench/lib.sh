@@ -17,6 +17,14 @@ CC=${CC:-cc}
 BCFLAGS="-std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
 -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
 -Werror"
+# The libraries p2ptui links with, as configure found them (read from the
+# build's Makefile; pkg-config's four without one), for the programs of
+# bench/ linked against libp2ptui.a: which of its objects they pull in
+# decides which libraries they need.
+# shellcheck disable=SC2034
+BENCH_LIBS="$(pkg-config --cflags --libs libsodium libconfig ncursesw \
+sqlite3) $(sed -n 's/^\(NCURSES\|SODIUM\|LIBCONFIG\|SQLITE\|QRENCODE\|MHD\|WSLAY\|PORTMAP\)_LIBS = //p' \
+"$top_builddir/Makefile" 2>/dev/null | tr '\n' ' ')"
 # What the programs that drive headless nodes compile with.
 # shellcheck disable=SC2034
 BENCHLIB=$top_srcdir/bench/benchlib.c

@@ -50,8 +50,7 @@ if grep -q __asan_init "$P2PTUI" 2>/dev/null ||
 	    "mean little (configure a plain build elsewhere and set" \
 	    "top_builddir)" >&2
 fi
-LIBS=$(pkg-config --cflags --libs libsodium libconfig ncursesw sqlite3) ||
-    exit 1
+LIBS=$BENCH_LIBS
 
 bench_tmpdir bench p2ptui-bench
 
