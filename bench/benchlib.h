@@ -119,7 +119,8 @@ void children_stop(void);
 
 /* A number from /proc/PID/FILE: status ("VmHWM:"), io ("write_bytes:"). */
 unsigned long proc_field(pid_t pid, const char *file, const char *key);
-/* User + system CPU seconds from /proc/PID/stat. */
+/* CPU seconds of a single-threaded process: from /proc/PID/schedstat
+ * (nanoseconds), else user + system from /proc/PID/stat (ticks). */
 double proc_cpu(pid_t pid);
 
 /* A headless node NAME with HOME=WORKDIR/NAME, a fresh identity and a
