@@ -56,6 +56,9 @@
 #include "util.h"
 #include "xmalloc.h"
 
+static void room_digest_arm(struct rooms *);
+static void room_digest_cb(void *);
+
 int64_t
 room_now_ms(void)
 {
@@ -414,6 +417,7 @@ room_new(struct rooms *rs, const uint8_t *id, const char *name)
 	r->fail_t = xcalloc(ROOM_LIMIT_ROOM_FAILURES, sizeof *r->fail_t);
 	rs->v = xreallocarray(rs->v, rs->n + 1, sizeof *rs->v);
 	rs->v[rs->n++] = r;
+	room_digest_arm(rs);
 	return r;
 }
 
@@ -1049,6 +1053,16 @@ room_removed(void *state, struct peer *p)
 	*slot = NULL;
 }
 
+/* The digests go out once a minute while we are in a room; a node in
+ * none has no timer of ours. */
+static void
+room_digest_arm(struct rooms *rs)
+{
+	if (rs->digest == NULL && rs->n > 0)
+		rs->digest = loop_timer_add_coarse(
+		    engine_loop(rs->eng), ROOM_DIGEST_MS, room_digest_cb, rs);
+}
+
 static void
 room_digest_cb(void *arg)
 {
@@ -1058,8 +1072,8 @@ room_digest_cb(void *arg)
 	struct peer *p;
 	size_t i, k, n;
 
-	rs->digest = loop_timer_add(
-	    engine_loop(rs->eng), ROOM_DIGEST_MS, room_digest_cb, rs);
+	rs->digest = NULL;
+	room_digest_arm(rs);
 	for (i = 0; i < rs->n; i++) {
 		if (!room_active(rs->v[i]))
 			continue;
@@ -1217,8 +1231,6 @@ room_create_state(struct engine *eng, char **cause)
 	}
 	if (rs->n > 0)
 		rs->current = rs->v[rs->n - 1];
-	rs->digest = loop_timer_add(
-	    engine_loop(eng), ROOM_DIGEST_MS, room_digest_cb, rs);
 	room_files_register(rs);
 	return rs;
 }
