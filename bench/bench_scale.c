@@ -454,8 +454,9 @@ scale_round(size_t n, int keepalive, double idle_secs)
 	/* A wakeup serves all the timers that fell due together, so its
 	 * cost grows with N by design; a PING's is what must not. */
 	printf("RESULT scale_%zu_idle_us_per_ping %.1f\n", n,
-	    sc.pings > pings0 ? (cpu1 - cpu0) * 1e6 / (double)(sc.pings - pings0)
-	                      : 0.0);
+	    sc.pings > pings0
+	        ? (cpu1 - cpu0) * 1e6 / (double)(sc.pings - pings0)
+	        : 0.0);
 
 	fprintf(stderr, "scale %zu: one message to each session\n", n);
 	t0 = now_ns();

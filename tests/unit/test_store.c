@@ -1025,7 +1025,8 @@ test_wal_bounded(void **state)
 		memcpy(m.id, &i, sizeof i);
 		m.text = text;
 		m.len = sizeof text - 1;
-		assert_int_equal(store_add_outgoing(fx->s, key_a, &m, &cause), 0);
+		assert_int_equal(
+		    store_add_outgoing(fx->s, key_a, &m, &cause), 0);
 		if (i % 100 == 99) {
 			assert_int_equal(store_commit(fx->s, &cause), 0);
 			assert_int_equal(stat(path, &st), 0);
