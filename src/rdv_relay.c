@@ -92,8 +92,8 @@ rdv_do_relay(struct rdv_cl *c, const struct rdv_msg *m)
 	struct rdv_msg tm;
 	int i;
 
-	if (rdv_limit(c, offsetof(struct rdv_cl, connect),
-	        srv->conf->connect_rate, 60.0 * 1000) == -1) {
+	if (rdv_limit(c, RDV_LIMIT_CONNECT, srv->conf->connect_rate,
+	        60.0 * 1000) == -1) {
 		rdv_refuse(c, m->type, RDV_REFUSED_LIMIT);
 		return;
 	}

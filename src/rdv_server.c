@@ -54,13 +54,6 @@ rdv_key_cmp(const void *a, const void *b)
 }
 
 static int
-rdv_src_cmp(const void *a, const void *b)
-{
-	return memcmp(((const struct rdv_src *)a)->prefix,
-	    ((const struct rdv_src *)b)->prefix, NET_PREFIXLEN);
-}
-
-static int
 rdv_raw_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, RDV_KEYLEN);
@@ -94,22 +87,30 @@ rdv_take(struct rdv_bucket *b, double rate, double period_ms, double n)
 	return 0;
 }
 
+static struct rdv_bucket *
+rdv_lim_bucket(struct rdv_lim *l, enum rdv_limit_kind kind)
+{
+	return kind == RDV_LIMIT_REG   ? &l->reg
+	    : kind == RDV_LIMIT_LOOKUP ? &l->lookup
+	                               : &l->connect;
+}
+
 /* Per key and per address: both must have a token. */
 int
-rdv_limit(struct rdv_cl *c, size_t which, int rate, double period_ms)
+rdv_limit(
+    struct rdv_cl *c, enum rdv_limit_kind kind, int rate, double period_ms)
 {
-	struct rdv_bucket *kb, *ab;
+	struct rdv_bucket *kb, *ab = rdv_lim_bucket(c->src, kind);
 
-	kb = (struct rdv_bucket *)((char *)c + which);
-	ab = which == offsetof(struct rdv_cl, reg)     ? &c->src->reg
-	    : which == offsetof(struct rdv_cl, lookup) ? &c->src->lookup
-	                                               : &c->src->connect;
-	rdv_refill(kb, rate, period_ms);
+	kb = c->klim != NULL ? rdv_lim_bucket(c->klim, kind) : NULL;
 	rdv_refill(ab, rate, period_ms);
-	if (kb->tokens < 1 || ab->tokens < 1)
+	if (kb != NULL)
+		rdv_refill(kb, rate, period_ms);
+	if (ab->tokens < 1 || (kb != NULL && kb->tokens < 1))
 		return -1;
-	kb->tokens -= 1;
 	ab->tokens -= 1;
+	if (kb != NULL)
+		kb->tokens -= 1;
 	return 0;
 }
 
@@ -305,10 +306,9 @@ rdv_cl_kill(struct rdv_cl *c, const char *why)
 	close(c->fd);
 	c->fd = -1;
 	srv->nconns--;
-	if (c->src != NULL && --c->src->nconns == 0) {
-		tdelete(c->src, &srv->srcs, rdv_src_cmp);
-		free(c->src);
-	}
+	rdv_lim_put(&srv->klims, c->klim);
+	c->klim = NULL;
+	rdv_lim_put(&srv->srcs, c->src);
 	c->src = NULL;
 	LIST_REMOVE(c, entry);
 	LIST_INSERT_HEAD(&srv->dead, c, dead_entry);
@@ -354,8 +354,8 @@ rdv_do_register(struct rdv_cl *c, const struct rdv_msg *m)
 {
 	int r;
 
-	if (rdv_limit(c, offsetof(struct rdv_cl, reg),
-	        c->srv->conf->register_rate, 3600.0 * 1000) == -1) {
+	if (rdv_limit(c, RDV_LIMIT_REG, c->srv->conf->register_rate,
+	        3600.0 * 1000) == -1) {
 		rdv_refuse(c, m->type, RDV_REFUSED_LIMIT);
 		return;
 	}
@@ -389,8 +389,8 @@ rdv_do_lookup(struct rdv_cl *c, const struct rdv_msg *m)
 	struct rdv_msg r;
 	int found;
 
-	if (rdv_limit(c, offsetof(struct rdv_cl, lookup),
-	        c->srv->conf->lookup_rate, 60.0 * 1000) == -1) {
+	if (rdv_limit(c, RDV_LIMIT_LOOKUP, c->srv->conf->lookup_rate,
+	        60.0 * 1000) == -1) {
 		rdv_refuse(c, m->type, RDV_REFUSED_LIMIT);
 		return;
 	}
@@ -486,8 +486,8 @@ rdv_do_who(struct rdv_cl *c, const struct rdv_msg *m)
 		rdv_refuse(c, m->type, RDV_REFUSED_NODIR);
 		return;
 	}
-	if (rdv_limit(c, offsetof(struct rdv_cl, lookup),
-	        srv->conf->lookup_rate, 60.0 * 1000) == -1) {
+	if (rdv_limit(c, RDV_LIMIT_LOOKUP, srv->conf->lookup_rate,
+	        60.0 * 1000) == -1) {
 		rdv_refuse(c, m->type, RDV_REFUSED_LIMIT);
 		return;
 	}
@@ -546,8 +546,8 @@ rdv_do_connect(struct rdv_cl *c, const struct rdv_msg *m)
 	struct rdv_slot *s;
 	struct rdv_msg r;
 
-	if (rdv_limit(c, offsetof(struct rdv_cl, connect),
-	        c->srv->conf->connect_rate, 60.0 * 1000) == -1) {
+	if (rdv_limit(c, RDV_LIMIT_CONNECT, c->srv->conf->connect_rate,
+	        60.0 * 1000) == -1) {
 		rdv_refuse(c, m->type, RDV_REFUSED_LIMIT);
 		return;
 	}
@@ -646,6 +646,7 @@ rdv_login(struct rdv_cl *c)
 		fatal("tsearch: out of memory");
 	c->online = 1;
 	srv->nclients++;
+	c->klim = rdv_lim_get(&srv->klims, c->key, RDV_KEYLEN);
 	if (store_rdv_name(srv->store, c->key, c->name) != 1)
 		c->name[0] = '\0';
 	rdv_send_name(c);
@@ -765,7 +766,8 @@ rdv_accept(int lfd, int revents, void *arg)
 	struct rdv_server *srv = arg;
 	struct sockaddr_storage ss;
 	socklen_t len;
-	struct rdv_src probe, *src, **slot;
+	uint8_t prefix[NET_PREFIXLEN];
+	struct rdv_lim *src;
 	struct rdv_cl *c;
 	char addr[NET_ADDRSTRLEN];
 	int fd, i;
@@ -785,24 +787,16 @@ rdv_accept(int lfd, int revents, void *arg)
 			close(fd);
 			continue;
 		}
-		net_addr_prefix((struct sockaddr *)&ss, 32, 64, probe.prefix);
-		slot = tfind(&probe, &srv->srcs, rdv_src_cmp);
-		src = slot != NULL ? *slot : NULL;
-		if (src != NULL &&
-		    (src->nconns >= (unsigned)srv->conf->max_per_address ||
-		        rdv_take(&src->accept, srv->conf->accept_rate, 1000,
-		            1) == -1)) {
+		net_addr_prefix((struct sockaddr *)&ss, 32, 64, prefix);
+		/* Counting this one: kept or new (buckets full). */
+		src = rdv_lim_get(&srv->srcs, prefix, sizeof prefix);
+		if (src->users > (unsigned)srv->conf->max_per_address ||
+		    rdv_take(&src->accept, srv->conf->accept_rate, 1000, 1) ==
+		        -1) {
+			rdv_lim_put(&srv->srcs, src);
 			close(fd);
 			continue;
 		}
-		if (src == NULL) {
-			src = xcalloc(1, sizeof *src);
-			memcpy(src->prefix, probe.prefix, NET_PREFIXLEN);
-			rdv_take(&src->accept, srv->conf->accept_rate, 1000, 1);
-			if (tsearch(src, &srv->srcs, rdv_src_cmp) == NULL)
-				fatal("tsearch: out of memory");
-		}
-		src->nconns++;
 		srv->nconns++;
 		c = xcalloc(1, sizeof *c);
 		c->srv = srv;
@@ -843,6 +837,8 @@ rdv_server_create(struct loop *loop, const struct rdv_conf *conf,
 	LIST_INIT(&srv->cls);
 	LIST_INIT(&srv->dead);
 	LIST_INIT(&srv->relays);
+	rdv_lims_init(&srv->srcs, (size_t)conf->max_clients);
+	rdv_lims_init(&srv->klims, (size_t)conf->max_clients);
 	path = xasprintf("%s/accounts.db", conf->data_dir);
 	srv->store = store_rdv_open(path, cause);
 	free(path);
@@ -878,6 +874,8 @@ rdv_server_free(struct rdv_server *srv)
 		loop_timer_del(srv->accept_timer);
 	rdv_reap(srv);
 	tdestroy(srv->keys, rdv_noop_free);
+	rdv_lims_free(&srv->srcs);
+	rdv_lims_free(&srv->klims);
 	if (srv->lwatch != NULL)
 		loop_watch_del(srv->lwatch);
 	if (srv->lfd != -1)

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "net.h"
 #include "proto.h"
+#include "rdv_limits.h"
 #include "rdv_proto.h"
 #include "rdv_sess.h"
 
@@ -40,18 +41,8 @@ struct store_rdv;
 
 enum rdv_kind { RDV_FIRST, RDV_SESSION, RDV_RELAY };
 
-struct rdv_bucket {
-	double tokens;
-	uint64_t last;
-	int primed;
-};
-
-/* A source address (IPv4 /32, IPv6 /64) while it has connections. */
-struct rdv_src {
-	uint8_t prefix[NET_PREFIXLEN];
-	unsigned nconns;
-	struct rdv_bucket accept, reg, lookup, connect;
-};
+/* What rdv_limit() counts. */
+enum rdv_limit_kind { RDV_LIMIT_REG, RDV_LIMIT_LOOKUP, RDV_LIMIT_CONNECT };
 
 struct rdv_slot {
 	uint8_t key[RDV_KEYLEN];
@@ -68,7 +59,8 @@ struct rdv_cl {
 	int fd, dead, online;
 	struct loop_watch *watch;
 	struct loop_timer *timer;
-	struct rdv_src *src;
+	struct rdv_lim *src; /* of its address (IPv4 /32, IPv6 /64) */
+	struct rdv_lim *klim; /* of its key, once online */
 	char host[NET_ADDRSTRLEN]; /* observed, without the port */
 	uint16_t sport; /* observed source port */
 	uint64_t last_rx;
@@ -89,7 +81,6 @@ struct rdv_cl {
 	struct rdv_addr addrs[RDV_ADDRS_MAX];
 	size_t naddrs;
 	struct rdv_slot pending[RDV_SLOTS], intro[RDV_SLOTS];
-	struct rdv_bucket reg, lookup, connect;
 };
 
 struct rdv_relay {
@@ -118,7 +109,9 @@ struct rdv_server {
 	struct loop_timer *accept_timer; /* out of descriptors: wait */
 	size_t nconns; /* every accepted connection not yet closed */
 	void *keys; /* tsearch tree of online sessions by key */
-	void *srcs; /* tsearch tree of struct rdv_src */
+	/* The limits of source addresses and of keys, kept a while after
+	 * their last connection (rdv_limits.h). */
+	struct rdv_lims srcs, klims;
 	size_t nclients, nrelays;
 	uint8_t scratch[PROTO_FRAME_MAX];
 	uint8_t msgbuf[PROTO_FRAME_MAX];
@@ -127,9 +120,9 @@ struct rdv_server {
 /* rdv_server.c */
 /* Refill a bucket of rate per period_ms (burst: rate; starts full). */
 void rdv_refill(struct rdv_bucket *, double rate, double period_ms);
-/* Per key and per address (the bucket at offset which of struct rdv_cl
- * and the address's of the same kind): -1 unless both have a token. */
-int rdv_limit(struct rdv_cl *, size_t which, int rate, double period_ms);
+/* Per key and per address: -1 unless both buckets of the kind have a
+ * token (then one is taken from each). */
+int rdv_limit(struct rdv_cl *, enum rdv_limit_kind, int rate, double period_ms);
 /* The online session of key, or NULL. */
 struct rdv_cl *rdv_find(struct rdv_server *, const uint8_t *key);
 /* The slot of key no older than max_age ms, or NULL. */

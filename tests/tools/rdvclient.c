@@ -3,11 +3,13 @@
  * rdvclient: a rendezvous client driven by lines, for tests and
  * benchmarks of p2ptui-rendezvous (doc/PROTOCOL.md section 16).
  *
- *   rdvclient [-k SEEDHEX] [-p SERVERFP] HOST:PORT
+ *   rdvclient [-b SRCADDR] [-k SEEDHEX] [-p SERVERFP] HOST:PORT
  *
- * -k fixes the static secret key (64 hex digits; else a fresh one), -p
- * pins the server's key. Prints "key FP" (ours) at once, "open" when
- * the session is up, then one line per message from the server:
+ * -b binds the connections to a local IPv4 address (127.0.0.2: another
+ * source address for the server's limits), -k fixes the static secret
+ * key (64 hex digits; else a fresh one), -p pins the server's key. Prints "key
+ * FP" (ours) at once, "open" when the session is up, then one line per message
+ * from the server:
  *
  *   name NAME|-     found NAME FP|none     presence FP online|offline NAME|-
  *   directory N NAME...   request FP NAME|-   candidates FP DELAY K:ADDR...
@@ -61,11 +63,13 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
+static const char *bind_to; /* -b */
+
 static int
 tcp(const char *hostport)
 {
 	char host[UTIL_HOST_MAX], *why;
-	struct sockaddr_in sin;
+	struct sockaddr_in sin, src;
 	uint16_t port;
 	int s;
 
@@ -76,8 +80,16 @@ tcp(const char *hostport)
 	sin.sin_port = htons(port);
 	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
 		die("%s: not a numeric IPv4 address", host);
-	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(s, (struct sockaddr *)&sin, sizeof sin) == -1)
+	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		die("socket: %s", strerror(errno));
+	if (bind_to != NULL) {
+		memset(&src, 0, sizeof src);
+		src.sin_family = AF_INET;
+		if (inet_pton(AF_INET, bind_to, &src.sin_addr) != 1 ||
+		    bind(s, (struct sockaddr *)&src, sizeof src) == -1)
+			die("bind %s: %s", bind_to, strerror(errno));
+	}
+	if (connect(s, (struct sockaddr *)&sin, sizeof sin) == -1)
 		die("connect %s: %s", hostport, strerror(errno));
 	return s;
 }
@@ -330,8 +342,11 @@ main(int argc, char **argv)
 		die("libsodium");
 	id = ident_generate();
 	memcpy(sk, id->sk, 32);
-	while ((opt = getopt(argc, argv, "k:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "b:k:p:")) != -1) {
 		switch (opt) {
+		case 'b':
+			bind_to = optarg;
+			break;
 		case 'k':
 			if (unhex(optarg, sk, 32) != 32)
 				die("-k takes 64 hex digits");
@@ -341,11 +356,13 @@ main(int argc, char **argv)
 			pinned = 1;
 			break;
 		default:
-			die("usage: rdvclient [-k SEEDHEX] [-p FP] HOST:PORT");
+			die("usage: rdvclient [-b SRCADDR] [-k SEEDHEX] [-p FP] "
+			    "HOST:PORT");
 		}
 	}
 	if (optind + 1 != argc)
-		die("usage: rdvclient [-k SEEDHEX] [-p FP] HOST:PORT");
+		die("usage: rdvclient [-b SRCADDR] [-k SEEDHEX] [-p FP] "
+		    "HOST:PORT");
 	where = argv[optind];
 	rdv_sess_init(&sess, 1, sk);
 	fp_of(noise_hs_local_static(sess.hs), fp);
