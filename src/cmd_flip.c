@@ -13,6 +13,7 @@
 #include "cmd_int.h"
 #include "flip.h"
 #include "proto.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static int
@@ -106,19 +107,6 @@ out:
 	return ret;
 }
 
-void
-cmd_hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static void
 cmd_time(int64_t ms, char *buf, size_t len)
 {
@@ -144,11 +132,11 @@ cmd_flip_details(struct cmd_ctx *ctx, const struct flip *fl)
 
 	ka = fl->local ? own : fl->peer_key;
 	kb = fl->local ? fl->peer_key : own;
-	cmd_hex(fl->id, PROTO_FLIP_ID_LEN, hex);
+	util_hex(fl->id, PROTO_FLIP_ID_LEN, hex);
 	flip_describe(fl, text, sizeof text);
 	cmd_reply(ctx, FE_INFO, "flip %s: %s", hex, text);
 	n = proto_draw_encode(&fl->draw, enc, sizeof enc);
-	cmd_hex(enc, n, hex);
+	util_hex(enc, n, hex);
 	flip_draw_name(&fl->draw, text, sizeof text);
 	cmd_reply(ctx, FE_INFO, "draw: %s, encoded %s", text, hex);
 	for (i = 0; fl->draw.kind == PROTO_DRAW_PICK && i < fl->draw.noptions;
@@ -161,21 +149,21 @@ cmd_flip_details(struct cmd_ctx *ctx, const struct flip *fl)
 			    text + n, sizeof text - n, " %u", fl->result[i]);
 		cmd_reply(ctx, FE_INFO, "dice:%s", text);
 	}
-	cmd_hex(fl->sid, FLIP_SID_LEN, hex);
+	util_hex(fl->sid, FLIP_SID_LEN, hex);
 	cmd_reply(ctx, FE_INFO, "session id: %s", hex);
 	ident_fingerprint(ka, fp);
-	cmd_hex(ka, IDENT_KEYLEN, hex);
+	util_hex(ka, IDENT_KEYLEN, hex);
 	cmd_reply(ctx, FE_INFO, "initiator (A): %s %s, key %s",
 	    fl->local ? "you" : fl->peer_name, fp, hex);
 	ident_fingerprint(kb, fp);
-	cmd_hex(kb, IDENT_KEYLEN, hex);
+	util_hex(kb, IDENT_KEYLEN, hex);
 	cmd_reply(ctx, FE_INFO, "responder (B): %s %s, key %s",
 	    fl->local ? fl->peer_name : "you", fp, hex);
-	cmd_hex(fl->commitment, PROTO_FLIP_VALUE_LEN, hex);
+	util_hex(fl->commitment, PROTO_FLIP_VALUE_LEN, hex);
 	cmd_reply(ctx, FE_INFO, "commitment: %s", hex);
-	cmd_hex(fl->a, PROTO_FLIP_VALUE_LEN, hex);
+	util_hex(fl->a, PROTO_FLIP_VALUE_LEN, hex);
 	cmd_reply(ctx, FE_INFO, "a: %s", fl->has_a ? hex : "(not revealed)");
-	cmd_hex(fl->b, PROTO_FLIP_VALUE_LEN, hex);
+	util_hex(fl->b, PROTO_FLIP_VALUE_LEN, hex);
 	cmd_reply(ctx, FE_INFO, "b: %s", fl->has_b ? hex : "(not received)");
 	cmd_time(fl->started_ms, t0, sizeof t0);
 	cmd_time(fl->ended_ms, t1, sizeof t1);
@@ -212,7 +200,7 @@ cmd_flips(struct cmd_ctx *ctx, const char *args)
 	for (fl = flip_next(f, NULL); fl != NULL; fl = flip_next(f, fl)) {
 		if (p != NULL && !ident_key_equal(fl->peer_key, p->key))
 			continue;
-		cmd_hex(fl->id, 4, hex);
+		util_hex(fl->id, 4, hex);
 		flip_describe(fl, text, sizeof text);
 		cmd_reply(ctx, FE_INFO, "#%s %s", hex, text);
 		n++;

@@ -30,8 +30,6 @@ struct peer *cmd_peer_named(struct cmd_ctx *, const char *w);
 int cmd_no_more(struct cmd_ctx *, const char *args, const char *name);
 
 /* cmd_flip.c */
-/* n bytes as 2n lower-case hexadecimal digits and a NUL. */
-void cmd_hex(const uint8_t *p, size_t n, char *out);
 int cmd_flip(struct cmd_ctx *, const char *args);
 int cmd_roll(struct cmd_ctx *, const char *args);
 int cmd_pick(struct cmd_ctx *, const char *args);

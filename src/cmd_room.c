@@ -16,6 +16,7 @@
 #include "cmd_int.h"
 #include "ident.h"
 #include "room.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static struct rooms *
@@ -78,7 +79,7 @@ cmd_room_create(struct cmd_ctx *ctx, const char *args)
 		ret = cmd_fail(ctx, cause);
 		goto out;
 	}
-	cmd_hex(room_id(r), ROOM_IDLEN, hex);
+	util_hex(room_id(r), ROOM_IDLEN, hex);
 	cmd_reply(ctx, FE_INFO, "created #%s (%s)%s", room_name(r), hex,
 	    pw != NULL ? " with a password"
 	               : ": /room invite PEER to add "
@@ -300,7 +301,7 @@ cmd_rooms_list(struct cmd_ctx *ctx, const char *args)
 		return 0;
 	}
 	for (i = 0; (r = room_get(rs, i)) != NULL; i++) {
-		cmd_hex(room_id(r), ROOM_IDLEN, hex);
+		util_hex(room_id(r), ROOM_IDLEN, hex);
 		room_counts(r, &online, &all);
 		cmd_reply(ctx, FE_INFO,
 		    "#%s %s %zu/%zu online, %u unread%s%s%s%s", room_name(r),

@@ -124,19 +124,6 @@ hl_event_text(
 }
 
 static void
-hl_hex(const uint8_t *id, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[id[i] >> 4];
-		out[2 * i + 1] = hex[id[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static void
 hl_ready(void *arg, const char *addr)
 {
 	struct headless *hl = arg;
@@ -200,7 +187,7 @@ hl_message(void *arg, struct peer *p, int outgoing, const uint8_t id[16],
 	size_t act;
 
 	(void)time_ms;
-	hl_hex(id, PROTO_ID_LEN, hex);
+	util_hex(id, PROTO_ID_LEN, hex);
 	if (outgoing)
 		fprintf(hl_out, "sent %s %s\n", p->name, hex);
 	else if ((act = proto_action((const uint8_t *)text, len)) != 0) {
@@ -227,7 +214,7 @@ hl_delivered(void *arg, struct peer *p, const uint8_t id[16])
 	char hex[2 * PROTO_ID_LEN + 1];
 
 	(void)arg;
-	hl_hex(id, PROTO_ID_LEN, hex);
+	util_hex(id, PROTO_ID_LEN, hex);
 	fprintf(hl_out, "delivered %s %s\n", p->name, hex);
 }
 
@@ -252,7 +239,7 @@ hl_flip(void *arg, struct peer *p, const struct flip *fl)
 	unsigned i;
 
 	(void)arg;
-	hl_hex(fl->id, PROTO_FLIP_ID_LEN, hex);
+	util_hex(fl->id, PROTO_FLIP_ID_LEN, hex);
 	flip_draw_name(&fl->draw, draw, sizeof draw);
 	fprintf(hl_out, "flip %s %s %s %s %s", p->name, hex,
 	    fl->local ? "local" : "remote", flip_state_name(fl->state), draw);
@@ -348,7 +335,7 @@ hl_room(void *arg, const struct room_report *rep)
 	(void)arg;
 	switch (rep->kind) {
 	case ROOM_REP_JOINED:
-		hl_hex(rep->id, ROOM_IDLEN, hex);
+		util_hex(rep->id, ROOM_IDLEN, hex);
 		fprintf(hl_out, "joined #%s %s\n", rep->name, hex);
 		break;
 	case ROOM_REP_MSG:

@@ -755,6 +755,7 @@ room_after_one(struct rooms *rs, struct room_done *d)
 		break;
 	case ROOM_FILE:
 		room_file_add(r, b, room_who(m, who, sizeof who));
+		room_report_simple(r, ROOM_REP_FILES, NULL, NULL);
 		break;
 	case ROOM_MSG:
 		memset(&rep, 0, sizeof rep);

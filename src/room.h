@@ -31,6 +31,7 @@ enum room_report_kind {
 	ROOM_REP_MEMBER, /* what: add, leave or remove */
 	ROOM_REP_DENIED, /* a join of ours failed: what is the reason */
 	ROOM_REP_CHANGED, /* members online, unread count or topic */
+	ROOM_REP_FILES, /* a file announced: the room's files changed */
 };
 
 struct room_report {

@@ -513,3 +513,16 @@ util_be_put(uint8_t *p, uint64_t v, size_t n)
 		v >>= 8;
 	}
 }
+
+void
+util_hex(const uint8_t *v, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[v[i] >> 4];
+		out[2 * i + 1] = digits[v[i] & 15];
+	}
+	out[2 * n] = '\0';
+}

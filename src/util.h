@@ -111,5 +111,7 @@ char *util_unique_path(const char *dir, const char *name);
 /* A big-endian integer of n bytes (n <= 8) at p, and its encoding. */
 uint64_t util_be_get(const uint8_t *p, size_t n);
 void util_be_put(uint8_t *p, uint64_t v, size_t n);
+/* The n bytes at v as 2n lower-case hex digits and a NUL, in out. */
+void util_hex(const uint8_t *v, size_t n, char *out);
 
 #endif

@@ -382,6 +382,11 @@ web_client_text(void *arg, char *text, size_t len)
 		    lim == NULL || lim->num < 1      ? 200
 		        : lim->num > WEB_HISTORY_MAX ? WEB_HISTORY_MAX
 		                                     : (size_t)lim->num);
+	} else if (strcmp(type->str, "rfiles") == 0 && r != NULL) {
+		web_room_send_files(cl, r);
+	} else if (strcmp(type->str, "rdownload") == 0 && r != NULL) {
+		m = web_json_get(&o, "root", WEB_JSON_STRING);
+		web_room_download(cl, r, m != NULL ? m->str : "");
 	} else if (strcmp(type->str, "read") == 0 && r != NULL) {
 		if (w->primary && room_unread(r) != 0) {
 			room_clear_unread(r);

@@ -84,5 +84,9 @@ void web_history(
     struct web_client *, struct peer *, int64_t before, size_t limit);
 /* {"type":"rhistory",...}: the newest limit lines of room r. */
 void web_room_send_history(struct web_client *, struct room *, size_t limit);
+/* r's files (rfiles), to cl. */
+void web_room_send_files(struct web_client *, struct room *);
+/* Download r's file whose root is hex; a reply says what happened. */
+void web_room_download(struct web_client *, struct room *, const char *hex);
 
 #endif

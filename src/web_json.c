@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "web_json.h"
 #include "xmalloc.h"
 
@@ -108,16 +109,13 @@ web_json_raw(struct buf *b, const char *fmt, ...)
 void
 web_json_hex(struct buf *b, const uint8_t *v, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	char s[2 * 64];
-	size_t i;
+	char s[2 * 64 + 1];
 
-	for (i = 0; i < n && i < 64; i++) {
-		s[2 * i] = hex[v[i] >> 4];
-		s[2 * i + 1] = hex[v[i] & 15];
-	}
+	if (n > 64)
+		n = 64;
+	util_hex(v, n, s);
 	buf_append(b, "\"", 1);
-	buf_append(b, s, 2 * i);
+	buf_append(b, s, 2 * n);
 	buf_append(b, "\"", 1);
 }
 

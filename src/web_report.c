@@ -25,6 +25,7 @@
 #include "web_room.h"
 #include "web_ws.h"
 #include "xfer.h"
+#include "xmalloc.h"
 
 /* --- JSON for the engine's reports -------------------------------- */
 
@@ -271,6 +272,12 @@ web_room(void *arg, const struct room_report *rep)
 
 	if (w->app->engine == NULL || w->nclients == 0)
 		return;
+	if (rep->kind == ROOM_REP_FILES) {
+		web_room_files(&b, room_of(w->app->engine),
+		    swarm_of(w->app->engine), rep->room);
+		web_broadcast(w, &b);
+		return;
+	}
 	if (web_room_event(&b, rep))
 		web_broadcast(w, &b);
 	web_rooms_event(w);
@@ -472,6 +479,47 @@ web_history(struct web_client *cl, struct peer *p, int64_t before, size_t limit)
 	web_json_raw(&b, "],\"more\":%s}", h.n == limit ? "true" : "false");
 	web_send(cl, &b);
 	buf_free(&b);
+}
+
+void
+web_room_send_files(struct web_client *cl, struct room *r)
+{
+	struct engine *eng = cl->web->app->engine;
+	struct buf b;
+
+	web_room_files(&b, room_of(eng), swarm_of(eng), r);
+	buf_append(&b, "}", 1);
+	web_send(cl, &b);
+	buf_free(&b);
+}
+
+/* The Download button: r's file with that root, fetched from the members
+ * that have it; the answer is a reply, the progress rfile events. */
+void
+web_room_download(struct web_client *cl, struct room *r, const char *hex)
+{
+	struct engine *eng = cl->web->app->engine;
+	struct room_file_line l;
+	uint8_t root[32];
+	char *cause, *text;
+	int64_t num;
+
+	if (!web_room_file_find(room_of(eng), r, hex, &l, root)) {
+		text = xasprintf("no such file in #%s", room_name(r));
+		web_reply(cl, FE_ERROR, text);
+		free(text);
+		return;
+	}
+	if (swarm_download(swarm_of(eng), root, l.size, l.name, &num, &cause) ==
+	    -1) {
+		web_reply(cl, FE_ERROR, cause);
+		free(cause);
+		return;
+	}
+	text = xasprintf("downloading %s (#%lld) from the members that have it",
+	    l.name, (long long)num);
+	web_reply(cl, FE_INFO, text);
+	free(text);
 }
 
 void

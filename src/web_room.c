@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "room.h"
 #include "swarm.h"
+#include "util.h"
 #include "web_json.h"
 #include "web_room.h"
 
@@ -116,6 +117,10 @@ web_room_file(struct buf *b, struct rooms *rs, const struct swarm_report *r)
 	web_json_raw(b, ",\"num\":%" PRId64, r->num);
 	web_json_kstr(b, "name", r->name);
 	web_json_kstr(b, "state", r->state);
+	if (r->root != NULL) {
+		web_json_key(b, "root", 0);
+		web_json_hex(b, r->root, ROOM_HASHLEN);
+	}
 	web_json_raw(b,
 	    ",\"bytes\":%" PRIu64 ",\"size\":%" PRIu64
 	    ",\"sources\":%zu,\"rate\":%.0f,\"done\":%s",
@@ -125,6 +130,73 @@ web_room_file(struct buf *b, struct rooms *rs, const struct swarm_report *r)
 	if (rs != NULL && r->root != NULL)
 		room_files(rs, NULL, web_room_file_cb, &c);
 	buf_append(b, "]", 1);
+}
+
+struct web_room_files {
+	struct buf *b;
+	struct swarms *sw;
+	size_t n;
+	const char *hex; /* web_room_file_find(): the root wanted */
+	struct room_file_line *hit;
+	uint8_t *root;
+};
+
+static void
+web_room_files_cb(void *arg, const struct room_file_line *l)
+{
+	struct web_room_files *c = arg;
+
+	if (c->n++ > 0)
+		buf_append(c->b, ",", 1);
+	buf_append(c->b, "{", 1);
+	web_json_key(c->b, "root", 1);
+	web_json_hex(c->b, l->root, ROOM_HASHLEN);
+	web_json_kstr(c->b, "name", l->name);
+	web_json_raw(c->b, ",\"size\":%" PRIu64, l->size);
+	web_json_kstr(c->b, "who", l->who);
+	web_json_raw(c->b, ",\"have\":%" PRId64 "}",
+	    c->sw != NULL ? swarm_held(c->sw, l->root) : (int64_t)-1);
+}
+
+void
+web_room_files(
+    struct buf *b, struct rooms *rs, struct swarms *sw, struct room *r)
+{
+	struct web_room_files c = { b, sw, 0, NULL, NULL, NULL };
+
+	web_json_begin(b, "rfiles");
+	web_json_kstr(b, "room", room_name(r));
+	web_json_key(b, "files", 0);
+	buf_append(b, "[", 1);
+	room_files(rs, r, web_room_files_cb, &c);
+	buf_append(b, "]", 1);
+}
+
+static void
+web_room_find_cb(void *arg, const struct room_file_line *l)
+{
+	struct web_room_files *c = arg;
+	char hex[2 * ROOM_HASHLEN + 1];
+
+	if (c->n > 0)
+		return;
+	util_hex(l->root, ROOM_HASHLEN, hex);
+	if (strcmp(hex, c->hex) != 0)
+		return;
+	c->n++;
+	*c->hit = *l;
+	memcpy(c->root, l->root, ROOM_HASHLEN);
+	c->hit->root = c->root;
+}
+
+int
+web_room_file_find(struct rooms *rs, struct room *r, const char *hex,
+    struct room_file_line *l, uint8_t *root)
+{
+	struct web_room_files c = { NULL, NULL, 0, hex, l, root };
+
+	room_files(rs, r, web_room_find_cb, &c);
+	return c.n > 0;
 }
 
 struct web_room_hist {

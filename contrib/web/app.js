@@ -30,6 +30,7 @@
 		flips: new Map(), // id -> flip event
 		rooms: new Map(), // '#name' -> room object from the server
 		rfiles: new Map(), // num -> rfile event (room files)
+		roomFiles: new Map(), // room name -> its files (rfiles event)
 		sel: SYSTEM, // '' (system), a peer's name, or '#' and a room's
 		unread: new Map(), // our own count, for peers not selected
 		upload_max: 0,
@@ -214,9 +215,19 @@
 		case 'rhistory':
 			addRoomHistory(msg);
 			break;
-		case 'rfile':
+		case 'rfile': {
+			const old = state.rfiles.get(msg.num);
 			state.rfiles.set(msg.num, msg);
+			// Finished: what we hold of the room's files changed.
+			if (msg.done && old && !old.done && isRoom(state.sel))
+				send({ type: 'rfiles', room: state.sel.slice(1) });
 			if (isRoom(state.sel))
+				drawXfers();
+			break;
+		}
+		case 'rfiles':
+			state.roomFiles.set(msg.room, msg.files);
+			if (state.sel === '#' + msg.room)
 				drawXfers();
 			break;
 		case 'ready':
@@ -453,7 +464,9 @@
 		return li;
 	}
 
-	// A room's files being downloaded: bar, sources, rate.
+	// A room's files being downloaded: bar, sources, rate; then every
+	// file announced in the room, with who shares it, what we hold of
+	// it, and a Download button for those we have nothing of.
 	function drawRoomFiles(ul) {
 		const room = state.sel.slice(1);
 		for (const f of state.rfiles.values()) {
@@ -464,6 +477,28 @@
 			    : `${f.sources} source${f.sources === 1 ? '' : 's'}` +
 			      (f.rate > 0 ? ` · ${fmtSize(f.rate)}/s` : '');
 			li.append(el('span', null, `${fmtSize(f.bytes)} / ${fmtSize(f.size)} · ${from}`));
+			ul.append(li);
+		}
+		for (const f of state.roomFiles.get(room) || []) {
+			const li = el('li', 'rshared');
+			li.append(el('span', 'fname', f.name));
+			// While it arrives, its rfile says more than this list.
+			const dl = [...state.rfiles.values()].find((x) => x.root === f.root);
+			const held = dl ? (dl.done ? f.size : -2) : f.have;
+			const have = held === -1 ? '' : held === -2 ? ' · downloading'
+			    : held >= f.size ? ' · you have it'
+			    : ` · you have ${Math.floor(held * 100 / (f.size || 1))}%`;
+			li.append(el('span', null, `${fmtSize(f.size)} · from ${f.who}${have}`));
+			if (held === -1) {
+				const d = el('button', null, 'Download');
+				d.type = 'button';
+				d.addEventListener('click', () => {
+					d.disabled = true;
+					send({ type: 'rdownload', room, root: f.root });
+					send({ type: 'rfiles', room });
+				});
+				li.append(d);
+			}
 			ul.append(li);
 		}
 	}
@@ -516,6 +551,7 @@
 		const c = conv(name);
 		if (isRoom(name)) {
 			send({ type: 'read', room: name.slice(1) });
+			send({ type: 'rfiles', room: name.slice(1) });
 			if (!c.loaded)
 				send({ type: 'rhistory', room: name.slice(1), limit: 200 });
 		} else if (name !== SYSTEM) {

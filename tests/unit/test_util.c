@@ -1293,10 +1293,26 @@ test_unique_path(void **state)
 	free(p);
 }
 
+/* util_hex: lower case, two digits a byte, NUL-terminated. */
+static void
+test_hex(void **state)
+{
+	static const uint8_t v[] = { 0x00, 0x0f, 0xa5, 0xff };
+	char out[2 * sizeof v + 2];
+
+	(void)state;
+	memset(out, 'x', sizeof out);
+	util_hex(v, sizeof v, out);
+	assert_string_equal(out, "000fa5ff");
+	util_hex(v, 0, out);
+	assert_string_equal(out, "");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_base32_vectors),
 		cmocka_unit_test(test_base32_round_trip),
 		cmocka_unit_test(test_base32_wrong_length),

@@ -165,27 +165,28 @@ async function run(browser) {
 	assert.strictEqual(await page.locator('#log i').count(), 0, 'member text became HTML');
 	assert.strictEqual(await page.locator('#log li.in .who').last().textContent(), 'bob');
 	await page.screenshot({ path: `${shots}/web_browser_room.png` });
-	// A room file bob shares, downloaded from the room's view: its row
-	// shows the source while it comes (bob serves 256 KiB/s), then goes.
+	// A room file bob shares appears in the room's view with who shares
+	// it (its name, markup, as text), and its Download button fetches it:
+	// its row shows the source while it comes (bob serves 256 KiB/s),
+	// then goes, and the file's line says we have it.
 	const big = crypto.randomBytes(1024 * 1024);
-	fs.writeFileSync(`${T}/big.bin`, big);
-	nodes.cmd('bob', `/share #tea ${T}/big.bin`);
-	await nodes.waitFor('bob', /^info shared big\.bin in #tea$/);
-	for (let n = 0; ; n++) { // until bob's FILE event is in
-		await page.locator('#input').fill('/download big.bin');
-		await page.keyboard.press('Enter');
-		const st = page.locator('#status');
-		await st.locator('text=/downloading big\.bin|no file big\.bin/').waitFor();
-		if (/downloading/.test(await st.textContent()))
-			break;
-		assert.ok(n < 50, 'bob\'s file never reached alice');
-		await page.waitForTimeout(100);
-	}
-	const rrow = page.locator('#xfers li.rfile', { hasText: 'big.bin' });
+	const bname = '<i>big.bin'; // markup, and no slash: a file name
+	fs.writeFileSync(`${T}/${bname}`, big);
+	nodes.cmd('bob', `/share #tea ${T}/${bname}`);
+	await nodes.waitFor('bob', /^info shared <i>big\.bin in #tea$/);
+	const srow = page.locator('#xfers li.rshared', { hasText: bname });
+	await srow.locator('text=from bob').waitFor();
+	assert.strictEqual(await page.locator('#xfers i').count(), 0, 'a file name became HTML');
+	await srow.locator('button', { hasText: 'Download' }).click();
+	const rrow = page.locator('#xfers li.rfile', { hasText: bname });
 	await rrow.locator('text=/1 source/').waitFor();
 	await page.screenshot({ path: `${shots}/web_browser_room_file.png` });
 	await rrow.waitFor({ state: 'detached' });
-	assert.ok(fs.readFileSync(`${T}/alice/Downloads/big.bin`).equals(big),
+	await srow.locator('text=you have it').waitFor();
+	assert.strictEqual(await srow.locator('button').count(), 0, 'Download stayed');
+	const roomSaved = fs.readdirSync(`${T}/alice/Downloads`).filter((n) => n.includes('big'));
+	assert.strictEqual(roomSaved.length, 1, `saved as ${roomSaved}`);
+	assert.ok(fs.readFileSync(`${T}/alice/Downloads/${roomSaved[0]}`).equals(big),
 	    'the room file arrived different');
 	// Unread in a room not shown.
 	await page.keyboard.press('Alt+0');

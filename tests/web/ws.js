@@ -192,21 +192,32 @@ async function main() {
 	await a.wait((m) => m.type === 'reply' && m.text === 'no such room', 'unknown room');
 	step('a room: list, lines, messages both ways, history, unknown room');
 
-	// A room file: bob shares it, the page downloads it from the room's
-	// view; its progress comes as rfile, with the room it belongs to.
+	// A room file: bob shares it; every page hears of it (rfiles, with
+	// who shares it and what we hold), and one downloads it by its root
+	// (the Download button); its progress comes as rfile, with the room
+	// it belongs to.
 	const shared = crypto.randomBytes(300000);
 	fs.writeFileSync(`${T}/ws.bin`, shared);
 	bob.cmd('bob', `/share #ws ${T}/ws.bin`);
 	await bob.waitFor('bob', /^info shared ws\.bin in #ws$/);
-	for (let seen = false; !seen;) { // until bob's FILE event is in
-		a.send({ type: 'line', room: 'ws', text: '/files #ws' });
-		const f = await a.wait((m) => m.type === 'reply' &&
-		    /ws\.bin|^no files/.test(m.text), '/files');
-		seen = /ws\.bin/.test(f.text);
-		if (!seen)
-			await new Promise((res) => setTimeout(res, 100));
-	}
-	a.send({ type: 'line', room: 'ws', text: '/download ws.bin' });
+	const hasWs = (m) => m.type === 'rfiles' && m.room === 'ws' &&
+	    m.files.some((f) => f.name === 'ws.bin');
+	const wf = (await a.wait(hasWs, 'rfiles when bob announced a file'))
+	    .files.find((f) => f.name === 'ws.bin');
+	await b.wait(hasWs, 'rfiles on the other page');
+	assert.strictEqual(wf.size, shared.length);
+	assert.match(wf.who, /^bob/);
+	assert.strictEqual(wf.have, -1);
+	assert.match(wf.root, /^[0-9a-f]{64}$/);
+	a.send({ type: 'rdownload', room: 'ws', root: '0'.repeat(64) });
+	await a.wait((m) => m.type === 'reply' && m.text === 'no such file in #ws',
+	    'a root not announced in the room');
+	a.send({ type: 'rdownload', room: 'ws', root: wf.root.toUpperCase() });
+	await a.wait((m) => m.type === 'reply' && m.text === 'no such file in #ws',
+	    'a root not as rfiles gave it');
+	a.send({ type: 'rdownload', room: 'ws', root: wf.root });
+	await a.wait((m) => m.type === 'reply' &&
+	    /^downloading ws\.bin \(#\d+\)/.test(m.text), 'the download starting');
 	const rf = await a.wait((m) => m.type === 'rfile' && m.done &&
 	    m.name === 'ws.bin', 'the room file, downloaded');
 	assert.deepStrictEqual(rf.rooms, ['ws']);
@@ -215,6 +226,9 @@ async function main() {
 	    'the room file arrived different');
 	assert.ok(b.texts.some((m) => m.type === 'rfile' && m.name === 'ws.bin'),
 	    'the other page heard nothing of it');
+	a.send({ type: 'rfiles', room: 'ws' });
+	await a.wait((m) => m.type === 'rfiles' && m.files.some((f) =>
+	    f.name === 'ws.bin' && f.have === shared.length), 'what we hold of it, after');
 	step('a room file downloaded from the room\'s view, with its progress');
 
 	// Upload: a file picked in the page is offered to bob.
