@@ -593,7 +593,7 @@ web_pct_decode(const char *s, char *out, size_t outlen)
 static enum MHD_Result
 web_upload_start(struct web *w, struct MHD_Connection *c, struct web_req *r)
 {
-	const char *name, *len, *peer;
+	const char *name, *len, *peer, *room;
 	char decoded[1024], safe[UTIL_NAME_MAX + 1], hex[33], *end;
 	uint8_t rnd[16];
 	unsigned long long n;
@@ -603,6 +603,7 @@ web_upload_start(struct web *w, struct MHD_Connection *c, struct web_req *r)
 	len = MHD_lookup_connection_value(
 	    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	peer = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-P2ptui-Peer");
+	room = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-P2ptui-Room");
 	if (name == NULL || len == NULL ||
 	    web_pct_decode(name, decoded, sizeof decoded) == -1)
 		return web_error(c, MHD_HTTP_BAD_REQUEST,
@@ -629,6 +630,7 @@ web_upload_start(struct web *w, struct MHD_Connection *c, struct web_req *r)
 		return web_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "cannot create the uploaded file\n");
 	r->peer = peer != NULL ? xstrdup(peer) : NULL;
+	r->room = room != NULL ? xstrdup(room) : NULL;
 	return MHD_YES;
 }
 
@@ -654,12 +656,14 @@ web_collect_reply(void *arg, enum fe_level level, const char *text)
 	col->failed |= level == FE_ERROR;
 }
 
-/* The upload is complete: offer it with /send, as typed. */
+/* The upload is complete: offer it to the peer with /send, or share it
+ * in the room with /share, as typed. */
 static enum MHD_Result
 web_upload_done(struct web *w, struct MHD_Connection *c, struct web_req *r)
 {
 	struct web_collect col;
 	struct cmd_ctx ctx;
+	struct rooms *rs;
 	enum MHD_Result ret;
 	struct buf b;
 	char *line;
@@ -682,12 +686,22 @@ web_upload_done(struct web *w, struct MHD_Connection *c, struct web_req *r)
 	ctx.listen = w->listen;
 	ctx.current =
 	    r->peer != NULL ? engine_find_peer(w->app->engine, r->peer) : NULL;
+	rs = room_of(w->app->engine);
+	ctx.room =
+	    r->room != NULL && rs != NULL ? room_lookup(rs, r->room) : NULL;
 	buf_append(&b, "{\"path\":", 8);
 	web_json_str(&b, r->path, strlen(r->path));
 	buf_append(&b, ",\"replies\":[", 12);
-	line = xasprintf("/send %s", r->path);
+	if (r->room != NULL && ctx.room == NULL) {
+		web_collect_reply(&col, FE_ERROR, "no such room");
+		rc = -1;
+		goto answer;
+	}
+	line =
+	    xasprintf("%s %s", r->room != NULL ? "/share" : "/send", r->path);
 	rc = cmd_execute(&ctx, line);
 	free(line);
+answer:
 	web_json_raw(&b, "],\"ok\":%s}", rc == 0 ? "true" : "false");
 	if (rc == 0) {
 		/* Kept for the transfer (and its resumption): forgotten
@@ -831,6 +845,7 @@ web_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	free(r->path);
 	free(r->dir);
 	free(r->peer);
+	free(r->room);
 	free(r);
 	*req_cls = NULL;
 }

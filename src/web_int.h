@@ -43,7 +43,7 @@ struct web_req {
 	int started;
 	int fd; /* the upload being written, or -1 */
 	char *dir, *path; /* where it goes */
-	char *peer;
+	char *peer, *room; /* X-P2ptui-Peer, X-P2ptui-Room */
 	uint64_t got, max;
 	int failed;
 };

@@ -592,9 +592,11 @@
 	}
 
 	async function upload(file) {
+		// Offered to the peer shown, or shared in the room shown.
 		const peer = state.sel;
 		if (peer === SYSTEM)
 			return;
+		const room = isRoom(peer);
 		if (state.upload_max && file.size > state.upload_max) {
 			status(`${file.name} is larger than upload_max`, 'error');
 			return;
@@ -605,7 +607,8 @@
 			r = await fetch('/upload', {
 				method: 'POST', body: file,
 				headers: {
-					'X-P2ptui-Token': token, 'X-P2ptui-Peer': peer,
+					'X-P2ptui-Token': token,
+					[room ? 'X-P2ptui-Room' : 'X-P2ptui-Peer']: room ? peer.slice(1) : peer,
 					'X-P2ptui-Name': encodeURIComponent(file.name),
 				},
 			});
@@ -621,8 +624,8 @@
 		}
 		for (const rep of res.replies || [])
 			addSys(peer, rep.level, rep.text);
-		status(res.ok ? `offered ${file.name} to ${peer}` : `could not offer ${file.name}`,
-		    res.ok ? 'info' : 'error');
+		status(res.ok ? (room ? `sharing ${file.name} in ${peer}` : `offered ${file.name} to ${peer}`)
+		    : `could not ${room ? 'share' : 'offer'} ${file.name}`, res.ok ? 'info' : 'error');
 	}
 
 	function submit() {

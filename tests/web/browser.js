@@ -188,6 +188,25 @@ async function run(browser) {
 	assert.strictEqual(roomSaved.length, 1, `saved as ${roomSaved}`);
 	assert.ok(fs.readFileSync(`${T}/alice/Downloads/${roomSaved[0]}`).equals(big),
 	    'the room file arrived different');
+	// A file picked in the room's view is shared in the room: its line
+	// says we have it, and bob can fetch it.
+	const mine = crypto.randomBytes(100000);
+	fs.writeFileSync(`${T}/mine.bin`, mine);
+	await page.setInputFiles('#file', `${T}/mine.bin`);
+	await page.locator('#status >> text=sharing mine.bin in #tea').waitFor();
+	await page.locator('#xfers li.rshared', { hasText: 'mine.bin' })
+	    .locator('text=you have it').waitFor();
+	for (let n = 0; ; n++) { // until alice's FILE event reaches bob
+		nodes.cmd('bob', '/download mine.bin');
+		const l = await nodes.waitFor('bob', /^(info downloading mine\.bin|error no file mine\.bin)/, n);
+		if (/downloading/.test(l))
+			break;
+		assert.ok(n < 50, 'the shared file never reached bob');
+		await page.waitForTimeout(100);
+	}
+	const bsaved = await nodes.waitFor('bob', /^saved swarm \d+ .*mine\.bin$/);
+	assert.ok(fs.readFileSync(bsaved.split(' ').slice(3).join(' ')).equals(mine),
+	    'the file shared from the page arrived different');
 	// Unread in a room not shown.
 	await page.keyboard.press('Alt+0');
 	nodes.cmd('bob', '/msg #tea while away');
@@ -201,7 +220,7 @@ async function run(browser) {
 	await page4.close();
 	await page.keyboard.press('Alt+1');
 	await page.waitForSelector('#title:text("bob")');
-	step('room: created, bob invited, messages both ways, history');
+	step('room: created, bob invited, messages both ways, history, files listed, fetched and shared');
 
 	// History on scroll: a new tab reads the newest 50, and older ones
 	// as it scrolls up.

@@ -251,6 +251,36 @@ async function main() {
 	    m.bytes === data.length, 'the upload done');
 	step('upload offered and received byte-identical');
 
+	// Upload into a room: shared there; bob downloads it from alice.
+	const rdata = crypto.randomBytes(200000);
+	r = await request(port, { method: 'POST', path: '/upload',
+	    headers: { Host: host, 'X-P2ptui-Token': token,
+	        'X-P2ptui-Room': 'ws', 'X-P2ptui-Name': 'up.bin',
+	        'Content-Length': rdata.length }, body: rdata });
+	assert.strictEqual(r.status, 200, r.body.toString());
+	assert.strictEqual(JSON.parse(r.body).ok, true);
+	await a.wait((m) => m.type === 'rfiles' && m.room === 'ws' &&
+	    m.files.some((f) => f.name === 'up.bin' && f.have === rdata.length),
+	    'the uploaded file, shared in the room');
+	for (let n = 0; ; n++) { // until alice's FILE event reaches bob
+		bob.cmd('bob', '/download up.bin');
+		const l = await bob.waitFor('bob', /^(info downloading up\.bin|error no file up\.bin)/, n);
+		if (/downloading/.test(l))
+			break;
+		assert.ok(n < 50, 'alice\'s file never reached bob');
+		await new Promise((res) => setTimeout(res, 100));
+	}
+	const rsaved = await bob.waitFor('bob', /^saved swarm \d+ /);
+	assert.ok(fs.readFileSync(rsaved.split(' ').slice(3).join(' ')).equals(rdata),
+	    'the file shared from the page differs');
+	r = await request(port, { method: 'POST', path: '/upload',
+	    headers: { Host: host, 'X-P2ptui-Token': token,
+	        'X-P2ptui-Room': 'nope', 'X-P2ptui-Name': 'x.bin',
+	        'Content-Length': 3 }, body: Buffer.from('abc') });
+	assert.strictEqual(r.status, 400);
+	assert.deepStrictEqual(JSON.parse(r.body).replies.map((x) => x.text), ['no such room']);
+	step('upload shared in a room, fetched by a member; unknown room refused');
+
 	// Too large for upload_max (1 MiB here): refused before the body.
 	r = await request(port, { method: 'POST', path: '/upload',
 	    headers: { Host: host, 'X-P2ptui-Token': token,
