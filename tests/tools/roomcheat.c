@@ -2,7 +2,7 @@
 /*
  * roomcheat: a hostile room member, for tests/e2e/room_hostile.sh.
  *
- *   roomcheat HOST:PORT NAME PASSWORD
+ *   roomcheat [-j] HOST:PORT NAME PASSWORD
  *
  * It dials a node (numeric IPv4) with a fresh key, joins the room NAME
  * with PASSWORD as any joiner does (LOOKUP, JOIN, CHALLENGE, CONFIRM,
@@ -20,11 +20,16 @@
  * the session). Progress goes to stdout, one line per step ("joined",
  * "sent honest", ...). Every wait has a 20-second deadline; exit 0 if it
  * got to "alive". The transport is peerlib.c.
+ *
+ * With -j it is an honest joiner that takes its time: it waits 20 ms
+ * before its CONFIRM (a member far away, or busy), exits after "joined"
+ * and sends nothing else (tests/e2e/room_cap.sh).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cpace.h"
 #include "ident.h"
@@ -129,9 +134,12 @@ main(int argc, char **argv)
 	const char *why;
 	char *cause;
 	size_t hlen, len, plen, i;
+	int join_only = argc == 5 && strcmp(argv[1], "-j") == 0;
 
+	argv += join_only;
+	argc -= join_only;
 	if (argc != 4)
-		die("usage: roomcheat HOST:PORT NAME PASSWORD");
+		die("usage: roomcheat [-j] HOST:PORT NAME PASSWORD");
 	if (ident_init() == -1)
 		die("libsodium");
 	dial(argv[1]);
@@ -164,6 +172,8 @@ main(int argc, char **argv)
 	expect_room(ROOM_MSG_CHALLENGE, NULL);
 	if (room_joiner_challenge(j, &in, &msg, &cause) == -1)
 		die("%s", cause);
+	if (join_only)
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
 	send_room(&msg);
 	expect_room(ROOM_MSG_WELCOME, NULL);
 	log = room_log_create(room, pk, &ops, NULL);
@@ -177,6 +187,8 @@ main(int argc, char **argv)
 	while (room_log_check_member(log, peer_own, pk) != 1)
 		expect_room(ROOM_MSG_EVENT, log);
 	say("joined");
+	if (join_only)
+		return 0;
 
 	memset(&b, 0, sizeof b);
 	b.kind = ROOM_MSG;
