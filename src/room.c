@@ -725,6 +725,11 @@ room_after_one(struct rooms *rs, struct room_done *d)
 		room_member_changed(r, &b->member, 1);
 		room_report_simple(r, ROOM_REP_MEMBER,
 		    room_who(&b->member, who, sizeof who), "add");
+		/* The files announced before our ADD (a catch-up sends
+		 * them first) are listed from now on. */
+		if (memcmp(b->member.e, r->e, ROOM_KEYLEN) == 0 &&
+		    r->nfiles > 0)
+			room_report_simple(r, ROOM_REP_FILES, NULL, NULL);
 		break;
 	case ROOM_LEAVE:
 		room_report_simple(

@@ -31,7 +31,7 @@ enum room_report_kind {
 	ROOM_REP_MEMBER, /* what: add, leave or remove */
 	ROOM_REP_DENIED, /* a join of ours failed: what is the reason */
 	ROOM_REP_CHANGED, /* members online, unread count or topic */
-	ROOM_REP_FILES, /* a file announced: the room's files changed */
+	ROOM_REP_FILES, /* the room's files changed (announced, or ours now) */
 };
 
 struct room_report {

@@ -971,6 +971,9 @@ web_free(struct web *w)
 		web_client_free(w->clients[0]);
 	if (w->timer != NULL)
 		loop_timer_del(w->timer);
+	if (w->files_timer != NULL)
+		loop_timer_del(w->files_timer);
+	free(w->files_dirty);
 	if (w->watch != NULL)
 		loop_watch_del(w->watch);
 	if (w->mhd != NULL)

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "engine.h"
 #include "net.h"
+#include "room_event.h"
 #include "util.h"
 #include "web.h"
 
@@ -64,6 +65,10 @@ struct web {
 	uint64_t upload_max;
 	struct web_client *clients[WEB_CLIENTS_MAX];
 	size_t nclients;
+	/* rooms whose files changed (room ids), sent by files_timer */
+	uint8_t (*files_dirty)[ROOM_IDLEN];
+	size_t nfiles_dirty, files_dirty_cap;
+	struct loop_timer *files_timer;
 };
 
 /* web_report.c */

@@ -17,6 +17,7 @@
 #include "fe_mux.h"
 #include "flip.h"
 #include "ident.h"
+#include "loop.h"
 #include "proto.h"
 #include "room.h"
 #include "swarm.h"
@@ -264,6 +265,56 @@ web_rooms_event(struct web *w)
 	web_broadcast(w, &b);
 }
 
+/*
+ * The rooms whose files changed are sent once the loop comes round: a
+ * room's sync announces its files one by one, and a whole list per
+ * announcement would cost the square of their number (past the page's
+ * queue, which drops the page).
+ */
+static void
+web_files_flush(void *arg)
+{
+	struct web *w = arg;
+	struct rooms *rs;
+	struct room *r;
+	struct buf b;
+	size_t i, j;
+
+	w->files_timer = NULL;
+	rs = w->app->engine != NULL ? room_of(w->app->engine) : NULL;
+	for (i = 0; rs != NULL && i < room_count(rs); i++) {
+		r = room_get(rs, i);
+		for (j = 0; j < w->nfiles_dirty; j++)
+			if (memcmp(w->files_dirty[j], room_id(r), ROOM_IDLEN) ==
+			    0)
+				break;
+		if (j == w->nfiles_dirty)
+			continue;
+		web_room_files(&b, rs, swarm_of(w->app->engine), r);
+		web_broadcast(w, &b);
+	}
+	w->nfiles_dirty = 0;
+}
+
+static void
+web_files_dirty(struct web *w, struct room *r)
+{
+	size_t i;
+
+	for (i = 0; i < w->nfiles_dirty; i++)
+		if (memcmp(w->files_dirty[i], room_id(r), ROOM_IDLEN) == 0)
+			return;
+	if (w->nfiles_dirty == w->files_dirty_cap) {
+		w->files_dirty_cap = w->files_dirty_cap * 2 + 4;
+		w->files_dirty = xreallocarray(
+		    w->files_dirty, w->files_dirty_cap, sizeof *w->files_dirty);
+	}
+	memcpy(w->files_dirty[w->nfiles_dirty++], room_id(r), ROOM_IDLEN);
+	if (w->files_timer == NULL)
+		w->files_timer =
+		    loop_timer_add(w->app->loop, 0, web_files_flush, w);
+}
+
 static void
 web_room(void *arg, const struct room_report *rep)
 {
@@ -273,9 +324,7 @@ web_room(void *arg, const struct room_report *rep)
 	if (w->app->engine == NULL || w->nclients == 0)
 		return;
 	if (rep->kind == ROOM_REP_FILES) {
-		web_room_files(&b, room_of(w->app->engine),
-		    swarm_of(w->app->engine), rep->room);
-		web_broadcast(w, &b);
+		web_files_dirty(w, rep->room);
 		return;
 	}
 	if (web_room_event(&b, rep))

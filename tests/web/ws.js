@@ -2,8 +2,8 @@
 // The web front end without a browser (tests/e2e/web_ws.sh): alice runs
 // p2ptui --web, bob is headless. Host, Origin and token checks; chat
 // both ways; two pages in step; history; commands; a room and a room
-// file; a file uploaded, offered and received byte-identical; a
-// received file downloaded.
+// file, and many in a catch-up; a file uploaded, offered and received
+// byte-identical; a received file downloaded.
 'use strict';
 const fs = require('fs');
 const crypto = require('crypto');
@@ -304,6 +304,30 @@ async function main() {
 	assert.ok(r.body.equals(back), 'downloaded file differs');
 	assert.match(r.headers['content-disposition'], /^attachment; filename\*=UTF-8''back\.bin$/);
 	step('received file downloaded byte-identical');
+
+	// A room's files learnt in a catch-up reach the page as a few whole
+	// lists, not one per file: 300 lists of up to 300 files would be
+	// some 10 MB, past what a page may have queued.
+	const NFILES = 300;
+	fs.mkdirSync(`${T}/many`);
+	bob.cmd('bob', '/room create many');
+	await bob.waitFor('bob', /^joined #many /);
+	const shares = [];
+	for (let i = 0; i < NFILES; i++) {
+		fs.writeFileSync(`${T}/many/f${i}.bin`, crypto.randomBytes(1000 + i));
+		shares.push(`/share #many ${T}/many/f${i}.bin`);
+	}
+	bob.cmd('bob', shares.join('\n'));
+	await bob.waitFor('bob', /^info shared f\d+\.bin in #many$/, NFILES - 1);
+	bob.cmd('bob', '/room invite alice');
+	const all = await a.wait((m) => m.type === 'rfiles' && m.room === 'many' &&
+	    m.files.length === NFILES, `all ${NFILES} files of the room joined`);
+	assert.ok(all.files.every((f) => /^bob/.test(f.who) && f.have === -1));
+	const lists = 1 + a.texts.filter((m) => m.type === 'rfiles' && m.room === 'many').length;
+	assert.ok(lists <= 30, `${lists} rfiles lists for ${NFILES} files`);
+	a.send({ type: 'line', peer: 'bob', text: 'after the files' });
+	await bob.waitFor('bob', /^msg alice after the files$/);
+	step(`${NFILES} room files from a catch-up, in ${lists} lists`);
 
 	// A page that stops reading is dropped, not buffered without bound
 	// (8 MiB); the others go on.
