@@ -31,7 +31,10 @@ wait_for alice '^ready '
 
 # Round 1: one address. It holds 4 handshakes at most, so alice has her
 # listener, bob and at most 4 more sockets.
-"$HOSTILE" "$a_addr" dribble 40 6 127.0.0.2 >"$T/attack1.out" 2>"$T/attack1.err" &
+# Each attack runs far longer than a round needs (a loaded machine, with
+# the sanitizers, took more than 6 s to bring bob online), and is
+# stopped once its round has been measured.
+"$HOSTILE" "$a_addr" dribble 40 60 127.0.0.2 >"$T/attack1.out" 2>"$T/attack1.err" &
 attack=$!
 _pids="$_pids $attack"
 wait_sockets 5
@@ -46,14 +49,14 @@ done
 echo "round 1: alice held at most $most sockets"
 [ "$most" -le 6 ] || fail "alice held $most sockets during the attack"
 kill -0 "$attack" 2>/dev/null || fail "round 1 ended too early: $(cat "$T/attack1.err")"
-wait "$attack" || fail "hostile failed: $(cat "$T/attack1.err")"
-cat "$T/attack1.out"
+kill "$attack"
+wait "$attack" 2>/dev/null
 node_kill bob
 wait_for alice '^offline bob '
 
 # Round 2: 15 addresses fill the table of 32 handshakes.
 srcs=$(for i in $(seq 2 16); do echo 127.0.1.$i; done)
-"$HOSTILE" "$a_addr" dribble 60 6 $srcs >"$T/attack2.out" 2>"$T/attack2.err" &
+"$HOSTILE" "$a_addr" dribble 60 60 $srcs >"$T/attack2.out" 2>"$T/attack2.err" &
 attack=$!
 _pids="$_pids $attack"
 wait_sockets 30
@@ -63,7 +66,7 @@ node_start carol
 node_cmd carol "/connect $a_addr"
 TIMEOUT=5 wait_for alice '^request '
 kill -0 "$attack" 2>/dev/null || fail "round 2 ended too early: $(cat "$T/attack2.err")"
-wait "$attack" || fail "hostile failed: $(cat "$T/attack2.err")"
-cat "$T/attack2.out"
+kill "$attack"
+wait "$attack" 2>/dev/null
 kill -0 "$pid_alice" || fail "alice died"
 echo "hostile_dribble: ok"

@@ -187,8 +187,11 @@ main(int argc, char **argv)
 	while (room_log_check_member(log, peer_own, pk) != 1)
 		expect_room(ROOM_MSG_EVENT, log);
 	say("joined");
-	if (join_only)
+	if (join_only) {
+		ident_wipe(sk, sizeof sk);
+		room_log_free(log);
 		return 0;
+	}
 
 	memset(&b, 0, sizeof b);
 	b.kind = ROOM_MSG;
