@@ -708,7 +708,7 @@ room_after_one(struct rooms *rs, struct room_done *d)
 	struct room_event ev;
 	const char *why;
 	char who[16];
-	int own;
+	int own, me;
 
 	if (room_event_parse(d->raw, d->len, &ev, &why) == -1)
 		return;
@@ -720,15 +720,15 @@ room_after_one(struct rooms *rs, struct room_done *d)
 			room_member_changed(r, m, 1);
 		break;
 	case ROOM_ADD:
-		if (memcmp(b->member.e, r->e, ROOM_KEYLEN) == 0)
+		me = memcmp(b->member.e, r->e, ROOM_KEYLEN) == 0;
+		if (me)
 			room_meet_all(r); /* we are in: meet the others */
 		room_member_changed(r, &b->member, 1);
 		room_report_simple(r, ROOM_REP_MEMBER,
 		    room_who(&b->member, who, sizeof who), "add");
 		/* The files announced before our ADD (a catch-up sends
 		 * them first) are listed from now on. */
-		if (memcmp(b->member.e, r->e, ROOM_KEYLEN) == 0 &&
-		    r->nfiles > 0)
+		if (me && r->nfiles > 0)
 			room_report_simple(r, ROOM_REP_FILES, NULL, NULL);
 		break;
 	case ROOM_LEAVE:

@@ -209,7 +209,6 @@ room_member_side(struct rooms *rs, struct peer *p, const struct room_msg *m)
 			return;
 		}
 		room_cap_fail(r, now);
-		rp->resp_at = now;
 		rp->resp_room = r;
 		rp->resp_serial = engine_conn_serial(p);
 		return;
@@ -223,7 +222,7 @@ room_member_side(struct rooms *rs, struct peer *p, const struct room_msg *m)
 		engine_notice(rs->eng, NULL, FE_WARN,
 		    "#%s: %s tried a wrong password", r->name, p->name);
 	} else {
-		room_cap_forgive(r, rp->resp_at);
+		room_cap_forgive(r, room_responder_at(rp->resp));
 		room_admit(rs, r, p, room_responder_member(rp->resp));
 	}
 	room_responder_free(rp->resp);

@@ -91,7 +91,6 @@ struct room_peer {
 	struct room_responder *resp;
 	struct room *resp_room;
 	uint64_t resp_serial;
-	int64_t resp_at; /* when the room's cap counted the run */
 };
 
 /* A /join through an address, until its session opens. */

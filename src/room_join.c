@@ -343,6 +343,12 @@ room_responder_member(const struct room_responder *r)
 	return &r->member;
 }
 
+int64_t
+room_responder_at(const struct room_responder *r)
+{
+	return r->at_ms;
+}
+
 void
 room_responder_free(struct room_responder *r)
 {

@@ -99,6 +99,8 @@ int room_responder_confirm(struct room_responder *, const struct room_msg *,
 /* The joiner's member record from its JOIN. */
 const struct room_member_info *room_responder_member(
     const struct room_responder *);
+/* When the run was counted as a failure (room_responder_create's now_ms). */
+int64_t room_responder_at(const struct room_responder *);
 void room_responder_free(struct room_responder *);
 
 /*

@@ -271,6 +271,17 @@ web_rooms_event(struct web *w)
  * announcement would cost the square of their number (past the page's
  * queue, which drops the page).
  */
+static int
+web_files_is_dirty(const struct web *w, const struct room *r)
+{
+	size_t i;
+
+	for (i = 0; i < w->nfiles_dirty; i++)
+		if (memcmp(w->files_dirty[i], room_id(r), ROOM_IDLEN) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 web_files_flush(void *arg)
 {
@@ -278,17 +289,13 @@ web_files_flush(void *arg)
 	struct rooms *rs;
 	struct room *r;
 	struct buf b;
-	size_t i, j;
+	size_t i;
 
 	w->files_timer = NULL;
 	rs = w->app->engine != NULL ? room_of(w->app->engine) : NULL;
 	for (i = 0; rs != NULL && i < room_count(rs); i++) {
 		r = room_get(rs, i);
-		for (j = 0; j < w->nfiles_dirty; j++)
-			if (memcmp(w->files_dirty[j], room_id(r), ROOM_IDLEN) ==
-			    0)
-				break;
-		if (j == w->nfiles_dirty)
+		if (!web_files_is_dirty(w, r))
 			continue;
 		web_room_files(&b, rs, swarm_of(w->app->engine), r);
 		web_broadcast(w, &b);
@@ -299,11 +306,8 @@ web_files_flush(void *arg)
 static void
 web_files_dirty(struct web *w, struct room *r)
 {
-	size_t i;
-
-	for (i = 0; i < w->nfiles_dirty; i++)
-		if (memcmp(w->files_dirty[i], room_id(r), ROOM_IDLEN) == 0)
-			return;
+	if (web_files_is_dirty(w, r))
+		return;
 	if (w->nfiles_dirty == w->files_dirty_cap) {
 		w->files_dirty_cap = w->files_dirty_cap * 2 + 4;
 		w->files_dirty = xreallocarray(
